@@ -18,7 +18,6 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
-import org.raftexample.raft.ProposalDroppedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +31,8 @@ import org.slf4j.LoggerFactory;
 final class HttpKVApi extends Handler.Abstract {
 
     static final String ALLOW = "PUT, GET, POST, DELETE";
+    // A peer URL longer than this is not a URL anyone means; reading stops there.
+    private static final int MAX_URL_BYTES = 2048;
     private static final Logger LOG = LoggerFactory.getLogger(HttpKVApi.class);
 
     private final KVService service;
@@ -69,7 +70,7 @@ final class HttpKVApi extends Handler.Abstract {
             send(response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, tooLarge());
             return;
         }
-        readBody(request).whenComplete((body, readError) -> {
+        readValue(request).whenComplete((body, readError) -> {
             if (readError != null) {
                 send(response, callback, HttpStatus.BAD_REQUEST_400, "Failed on PUT: cannot read the body");
                 return;
@@ -111,7 +112,7 @@ final class HttpKVApi extends Handler.Abstract {
             send(response, callback, HttpStatus.BAD_REQUEST_400, "Failed on POST: want POST /<node id>, id > 0");
             return;
         }
-        readBody(request).whenComplete((body, readError) -> {
+        BodyReader.read(request, MAX_URL_BYTES).whenComplete((body, readError) -> {
             URI url = readError == null ? parseUrl(new String(body, StandardCharsets.UTF_8).trim()) : null;
             if (url == null) {
                 send(response, callback, HttpStatus.BAD_REQUEST_400,
@@ -146,7 +147,7 @@ final class HttpKVApi extends Handler.Abstract {
      * Reads at most one byte more than the value limit, so that an oversized body without a
      * Content-Length is still recognised (and never held whole in memory).
      */
-    private CompletableFuture<byte[]> readBody(Request request) {
+    private CompletableFuture<byte[]> readValue(Request request) {
         return BodyReader.read(request, maxValueBytes + 1);
     }
 
@@ -161,8 +162,6 @@ final class HttpKVApi extends Handler.Abstract {
         String reason;
         if (cause instanceof TimeoutException) {
             reason = "no leader or no quorum within " + timeout.toMillis() + " ms";
-        } else if (cause instanceof ProposalDroppedException) {
-            reason = "proposal dropped (no leader yet?)";
         } else {
             reason = String.valueOf(cause.getMessage());
         }
