@@ -26,10 +26,13 @@ import org.raftexample.kvstore.proto.KV;
  */
 final class KVStore implements StateMachine {
 
-    /** Hands an encoded entry to raft; throws when raft refuses it (no leader, stopping). */
+    /**
+     * Hands an encoded entry to raft. The future fails when raft refuses the proposal (dropped,
+     * node stopping); cancelling it withdraws a proposal raft has not taken yet.
+     */
     @FunctionalInterface
     interface Proposer {
-        void propose(byte[] data);
+        CompletableFuture<Void> propose(byte[] data);
     }
 
     private static final JsonFactory JSON = new JsonFactory();
@@ -75,7 +78,18 @@ final class KVStore implements StateMachine {
                 .build()
                 .toByteArray();
         try {
-            proposer.propose(data);
+            CompletableFuture<Void> accepted = proposer.propose(data);
+            accepted.whenComplete((v, e) -> {
+                if (e != null) {
+                    done.completeExceptionally(e);
+                }
+            });
+            // A caller that stopped waiting (timeout) withdraws the proposal if raft has not taken it.
+            done.whenComplete((v, e) -> {
+                if (e != null) {
+                    accepted.cancel(false);
+                }
+            });
         } catch (RuntimeException e) {
             done.completeExceptionally(e);
         }
