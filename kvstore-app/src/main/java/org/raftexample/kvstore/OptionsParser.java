@@ -162,7 +162,11 @@ final class OptionsParser {
     private static List<URI> parseCluster(String raw) throws UsageException {
         List<URI> urls = new ArrayList<>();
         for (String s : raw.split(",", -1)) {
-            urls.add(parsePeerUrl(s.trim(), "--cluster"));
+            URI u = parsePeerUrl(s.trim(), "--cluster");
+            if (!"http".equals(u.getScheme())) {
+                throw new UsageException("invalid URL '" + s.trim() + "' in --cluster: the peer transport speaks plain http");
+            }
+            urls.add(u);
         }
         return urls;
     }

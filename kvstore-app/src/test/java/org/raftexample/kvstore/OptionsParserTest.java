@@ -72,6 +72,7 @@ class OptionsParserTest {
             {"--id", "4", "--cluster", CLUSTER},
             {"--cluster", "127.0.0.1:12379"},
             {"--cluster", "http://127.0.0.1:12379,"},
+            {"--cluster", "https://127.0.0.1:12379"},
             {"--port", "70000"},
             {"--join=maybe"},
             {"--election-ticks", "1"},
