@@ -1,13 +1,11 @@
 package org.raftexample.transport;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.BlockingDeque;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.raftexample.raftpb.Message;
@@ -28,7 +26,7 @@ final class StreamWriter {
 
     private final Peer peer;
     private final StreamType type;
-    private final BlockingQueue<Message> queue;
+    private final BlockingDeque<Message> queue;
     private final Thread thread;
     private final Object lock = new Object();
     private Attachment attached; // guarded by lock: the newest connection handed over by the handler
@@ -38,7 +36,7 @@ final class StreamWriter {
     StreamWriter(Peer peer, StreamType type) {
         this.peer = peer;
         this.type = type;
-        this.queue = new ArrayBlockingQueue<>(peer.context().limits().streamBufferSize());
+        this.queue = new LinkedBlockingDeque<>(peer.context().limits().streamBufferSize());
         this.thread = new Thread(this::run, peer.threadName("writer-" + type.path));
         thread.setDaemon(true);
     }
@@ -58,7 +56,8 @@ final class StreamWriter {
 
     /** Hands over the response of an accepted stream request; the writer completes {@code callback} later. */
     void attach(Response response, Callback callback) {
-        Attachment fresh = new Attachment(response, callback);
+        Attachment fresh = new Attachment(response, callback,
+                peer.context().timeouts().streamRead().toMillis());
         Attachment replaced;
         synchronized (lock) {
             if (!running) {
@@ -117,6 +116,11 @@ final class StreamWriter {
                             Protocol.formatId(peer.id()), type.path);
                 }
                 Message m = queue.poll(heartbeatMillis, TimeUnit.MILLISECONDS);
+                if (m != null && attachedNow() != conn) {
+                    // A newer connection arrived while we waited: the old one is likely dead, use the new one.
+                    queue.offerFirst(m);
+                    continue;
+                }
                 if (m == null) {
                     enc.writeHeartbeat();
                     enc.flush();
@@ -140,6 +144,12 @@ final class StreamWriter {
         }
         if (conn != null) {
             conn.fail(new IOException("stream writer stopped"));
+        }
+    }
+
+    private Attachment attachedNow() {
+        synchronized (lock) {
+            return attached;
         }
     }
 
@@ -178,10 +188,10 @@ final class StreamWriter {
         final OutputStream out;
         private final AtomicBoolean done = new AtomicBoolean();
 
-        Attachment(Response response, Callback callback) {
+        Attachment(Response response, Callback callback, long writeTimeoutMillis) {
             this.response = response;
             this.callback = callback;
-            this.out = new BufferedOutputStream(Content.Sink.asOutputStream(response), OUTPUT_BUFFER);
+            this.out = new ResponseOutput(response, OUTPUT_BUFFER, writeTimeoutMillis);
         }
 
         void fail(Throwable cause) {
