@@ -40,6 +40,7 @@ import org.raftexample.transport.Transport;
 import org.raftexample.transport.TransportConfig;
 import org.raftexample.transport.TransportError;
 import org.raftexample.wal.WAL;
+import org.raftexample.wal.WalContents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,7 +103,7 @@ final class RaftNode implements Raft, AutoCloseable {
     void start() throws IOException {
         Files.createDirectories(opts.snapDir());
         snapshotter = new Snapshotter(opts.snapDir());
-        boolean oldWal = WAL.exist(opts.walDir());
+        boolean oldWal = WAL.exists(opts.walDir());
         wal = replayWal(oldWal);
 
         Config c = new Config();
@@ -246,36 +247,40 @@ final class RaftNode implements Raft, AutoCloseable {
 
     // ---- startup ---------------------------------------------------------------------------------
 
-    private WAL replayWal(boolean oldWal) throws IOException {
+    private WAL replayWal(boolean oldWal) {
         LOG.info("replaying WAL of member {}", opts.id());
-        Snapshot snapshot = oldWal ? snapshotter.loadNewestAvailable(WAL.validSnapshotEntries(opts.walDir())) : null;
+        Snapshot snapshot = oldWal
+                ? snapshotter.loadNewestAvailable(WAL.validSnapshotEntries(opts.walDir())).orElse(null)
+                : null;
         if (!oldWal) {
-            Files.createDirectories(opts.walDir().getParent());
             WAL.create(opts.walDir(), null).close();
         }
-        org.raftexample.wal.pb.Snapshot.Builder walSnap = org.raftexample.wal.pb.Snapshot.newBuilder();
-        if (snapshot != null) {
-            walSnap.setIndex(snapshot.getMetadata().getIndex()).setTerm(snapshot.getMetadata().getTerm());
-        }
+        org.raftexample.wal.pb.Snapshot walSnap = snapshot == null
+                ? WAL.marker(0, 0)
+                : WAL.marker(snapshot.getMetadata().getIndex(), snapshot.getMetadata().getTerm());
         LOG.info("loading WAL at term {} and index {}", walSnap.getTerm(), walSnap.getIndex());
-        WAL w = WAL.open(opts.walDir(), walSnap.build());
-        WAL.ReadAllResult all = w.readAll();
-        storage = new MemoryStorage();
-        if (snapshot != null) {
-            storage.applySnapshot(snapshot);
-            LOG.info("loading snapshot at term {} and index {}", snapshot.getMetadata().getTerm(),
-                    snapshot.getMetadata().getIndex());
-            stateMachine.restore(snapshot.getData().toByteArray());
-            confState = snapshot.getMetadata().getConfState();
-            snapshotIndex = snapshot.getMetadata().getIndex();
-            appliedIndex = snapshotIndex;
-            applied.advanceTo(appliedIndex);
+        WAL w = WAL.open(opts.walDir(), walSnap);
+        try {
+            WalContents all = w.readAll();
+            storage = new MemoryStorage();
+            if (snapshot != null) {
+                storage.applySnapshot(snapshot);
+                LOG.info("loading snapshot at term {} and index {}", snapshot.getMetadata().getTerm(),
+                        snapshot.getMetadata().getIndex());
+                stateMachine.restore(snapshot.getData().toByteArray());
+                confState = snapshot.getMetadata().getConfState();
+                snapshotIndex = snapshot.getMetadata().getIndex();
+                appliedIndex = snapshotIndex;
+                applied.advanceTo(appliedIndex);
+            }
+            storage.setHardState(all.hardState());
+            // Appended so that raft starts at the right place in the log.
+            storage.append(all.entries());
+            return w;
+        } catch (RuntimeException e) {
+            w.close();
+            throw e;
         }
-        if (all.state() != null) {
-            storage.setHardState(all.state());
-        }
-        storage.append(all.entries());
-        return w;
     }
 
     // ---- the loop --------------------------------------------------------------------------------
@@ -318,7 +323,7 @@ final class RaftNode implements Raft, AutoCloseable {
     }
 
     /** Handles one Ready in the order raft requires; returns false when the node must end. */
-    private boolean handleReady(Ready rd) throws IOException {
+    private boolean handleReady(Ready rd) throws InvalidProtocolBufferException {
         Snapshot snap = rd.snapshot();
         // The snapshot file and its WAL marker go first: after a crash the WAL may then point to a
         // snapshot that exists, never to one that does not.
@@ -365,15 +370,14 @@ final class RaftNode implements Raft, AutoCloseable {
         return false;
     }
 
-    private void saveSnap(Snapshot snap) throws IOException {
-        org.raftexample.wal.pb.Snapshot walSnap = org.raftexample.wal.pb.Snapshot.newBuilder()
-                .setIndex(snap.getMetadata().getIndex())
-                .setTerm(snap.getMetadata().getTerm())
-                .setConfState(snap.getMetadata().getConfState())
-                .build();
-        snapshotter.saveSnap(snap);
-        wal.saveSnapshot(walSnap);
+    private void saveSnap(Snapshot snap) {
+        snapshotter.save(snap);
+        wal.saveSnapshot(WAL.marker(snap.getMetadata()));
         wal.releaseLockTo(snap.getMetadata().getIndex());
+        int purged = wal.purgeReleased();
+        if (purged > 0) {
+            LOG.info("released {} WAL segment(s) before index {}", purged, snap.getMetadata().getIndex());
+        }
     }
 
     private void publishSnapshot(Snapshot snap) {
@@ -456,7 +460,7 @@ final class RaftNode implements Raft, AutoCloseable {
         return removedSelf;
     }
 
-    private void maybeTriggerSnapshot() throws IOException {
+    private void maybeTriggerSnapshot() {
         if (appliedIndex - snapshotIndex <= opts.snapshotCount()) {
             return;
         }
@@ -538,7 +542,7 @@ final class RaftNode implements Raft, AutoCloseable {
         if (wal != null) {
             try {
                 wal.close();
-            } catch (IOException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 LOG.warn("closing the WAL: {}", e.toString());
             }
             wal = null;
