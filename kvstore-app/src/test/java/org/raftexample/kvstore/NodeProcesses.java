@@ -258,3 +258,4 @@ final class NodeProcesses implements AutoCloseable {
         }
     }
 
+}
