@@ -13,8 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.raftexample.raft.CompactedException;
 import org.raftexample.raft.Config;
@@ -292,7 +295,7 @@ final class RaftNode implements Raft, AutoCloseable {
             while (!closing) {
                 long wait = nextTick - System.nanoTime();
                 if (wait > 0) {
-                    Ready rd = node.ready(wait, TimeUnit.NANOSECONDS);
+                    Ready rd = awaitReady(wait);
                     if (rd != null && !handleReady(rd)) {
                         return;
                     }
@@ -322,8 +325,51 @@ final class RaftNode implements Raft, AutoCloseable {
         }
     }
 
+    /**
+     * Waits up to {@code nanos} for the next Ready. On timeout the wait is cancelled, which hands a
+     * Ready that is being delivered at that very moment back to the node for the next call; if the
+     * Ready won the race, it is returned: a Ready the node considers delivered must never be dropped.
+     */
+    private Ready awaitReady(long nanos) throws InterruptedException {
+        CompletableFuture<Ready> next = node.ready();
+        try {
+            return next.get(nanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            if (next.cancel(false)) {
+                return null;
+            }
+            return readyOf(next);
+        } catch (ExecutionException e) {
+            throw asUnchecked(e.getCause());
+        }
+    }
+
+    private static Ready readyOf(CompletableFuture<Ready> done) {
+        try {
+            return done.join();
+        } catch (CompletionException e) {
+            throw asUnchecked(e.getCause());
+        }
+    }
+
+    private static RuntimeException asUnchecked(Throwable t) {
+        if (t instanceof RuntimeException re) {
+            return re;
+        }
+        if (t instanceof Error err) {
+            throw err;
+        }
+        return new IllegalStateException(t);
+    }
+
     /** Handles one Ready in the order raft requires; returns false when the node must end. */
     private boolean handleReady(Ready rd) throws InvalidProtocolBufferException {
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("ready: hardState={} entries={} committed={} messages={} snapshot={} readStates={}",
+                    rd.hardState() == null ? "-" : rd.hardState().toString().replace('\n', ' '), rd.entries().size(),
+                    rd.committedEntries().size(), rd.messages().size(), rd.snapshot() != null,
+                    rd.readStates().size());
+        }
         Snapshot snap = rd.snapshot();
         // The snapshot file and its WAL marker go first: after a crash the WAL may then point to a
         // snapshot that exists, never to one that does not.
@@ -353,6 +399,7 @@ final class RaftNode implements Raft, AutoCloseable {
         }
         maybeTriggerSnapshot();
         node.advance();
+        LOG.debug("advanced");
         return true;
     }
 
