@@ -57,7 +57,7 @@ public final class Raft {
         void step(Raft r, Message m);
     }
 
-    final long id;
+    long id;
 
     long term;
     long vote;
@@ -416,16 +416,17 @@ public final class Raft {
 
         trk.resetVotes();
         long lastIndex = raftLog.lastIndex();
-        ProgressMap progress = trk.progress();
-        for (Long peer : List.copyOf(progress.keySet())) {
-            Progress old = progress.get(peer);
-            Progress fresh = new Progress(0, lastIndex + 1,
-                    new Inflights(trk.maxInflight(), trk.maxInflightBytes()), old.isLearner());
-            if (peer == id) {
-                fresh.setMatch(lastIndex);
-            }
-            progress.put(peer, fresh);
-        }
+        // Every progress starts over (only the learner flag survives), in place as etcd does.
+        trk.visit((peer, pr) -> {
+            pr.setMatch(peer == id ? lastIndex : 0);
+            pr.setNext(lastIndex + 1);
+            pr.sentCommit(0);
+            pr.setState(StateProbe);
+            pr.setPendingSnapshot(0);
+            pr.setRecentActive(false);
+            pr.setMsgAppFlowPaused(false);
+            pr.setInflights(new Inflights(trk.maxInflight(), trk.maxInflightBytes()));
+        });
 
         pendingConfIndex = 0;
         uncommittedSize = 0;
@@ -654,7 +655,7 @@ public final class Raft {
     }
 
     /** Records a vote from {@code from} and returns the tally. */
-    ProgressTracker.Tally poll(long from, MessageType t, boolean v) {
+    ProgressTracker.TallyResult poll(long from, MessageType t, boolean v) {
         if (v) {
             logger.info("%x received %s from %x at term %d", id, t, from, term);
         } else {
@@ -1106,7 +1107,7 @@ public final class Raft {
                 if (type != myVoteRespType) {
                     return;
                 }
-                ProgressTracker.Tally tally = r.poll(m.getFrom(), type, !m.getReject());
+                ProgressTracker.TallyResult tally = r.poll(m.getFrom(), type, !m.getReject());
                 r.logger.info("%x has received %d %s votes and %d vote rejections",
                         r.id, tally.granted(), type, tally.rejected());
                 if (tally.result() == VoteResult.VoteWon) {

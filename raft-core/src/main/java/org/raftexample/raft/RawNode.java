@@ -395,7 +395,9 @@ public final class RawNode {
     public void withProgress(ProgressVisitor visitor) {
         raft.trk.visit((id, pr) -> {
             ProgressType typ = pr.isLearner() ? ProgressType.ProgressTypeLearner : ProgressType.ProgressTypePeer;
-            visitor.visit(id, typ, pr.copyWithoutInflights());
+            Progress copy = pr.shallowCopy();
+            copy.setInflights(null);
+            visitor.visit(id, typ, copy);
         });
     }
 

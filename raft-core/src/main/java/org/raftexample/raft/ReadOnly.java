@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import org.raftexample.raft.quorum.AckedIndexer;
 import org.raftexample.raft.quorum.JointConfig;
 import org.raftexample.raftpb.Message;
@@ -52,9 +51,9 @@ final class ReadOnly implements AckedIndexer {
     }
 
     @Override
-    public OptionalLong ackedIndex(long voterId) {
+    public long ackedIndex(long voterId) {
         Long idx = acks.get(voterId);
-        return idx == null ? OptionalLong.empty() : OptionalLong.of(idx);
+        return idx == null ? NOT_FOUND : idx;
     }
 
     /** Confirms and returns, oldest first, every request a quorum of {@code c} has acknowledged. */

@@ -18,9 +18,13 @@ public record Status(BasicStatus basicStatus, TrackerConfig config, Map<Long, Pr
         BasicStatus basic = BasicStatus.of(r);
         Map<Long, Progress> progress = new TreeMap<>(Long::compareUnsigned);
         if (basic.raftState() == StateType.StateLeader) {
-            r.trk.visit((id, pr) -> progress.put(id, pr.copy()));
+            r.trk.visit((id, pr) -> {
+                Progress copy = pr.shallowCopy();
+                copy.setInflights(pr.inflights().clone());
+                progress.put(id, copy);
+            });
         }
-        return new Status(basic, r.trk.config().copy(), Collections.unmodifiableMap(progress));
+        return new Status(basic, r.trk.config().clone(), Collections.unmodifiableMap(progress));
     }
 
     public long id() {
