@@ -12,6 +12,7 @@ import java.util.StringJoiner;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
 import org.raftexample.raft.confchange.Changer;
+import org.raftexample.raft.confchange.ConfigAndProgress;
 import org.raftexample.raft.confchange.Restore;
 import org.raftexample.raft.quorum.VoteResult;
 import org.raftexample.raft.tracker.Inflights;
@@ -159,7 +160,7 @@ public final class Raft {
         this.random = c.random;
 
         EntryID lastID = raftLog.lastEntryID();
-        Changer.Result restored = restoreConfig(new Changer(trk, lastID.index()), cs);
+        ConfigAndProgress restored = restoreConfig(new Changer(trk, lastID.index()), cs);
         Util.assertConfStatesEquivalent(logger, cs, switchToConfig(restored.config(), restored.progress()));
 
         if (!Util.isEmptyHardState(hs)) {
@@ -178,7 +179,7 @@ public final class Raft {
                 id, nodes, term, raftLog.committed, raftLog.applied, lastID.index(), lastID.term());
     }
 
-    private Changer.Result restoreConfig(Changer changer, ConfState cs) {
+    private ConfigAndProgress restoreConfig(Changer changer, ConfState cs) {
         try {
             return Restore.restore(changer, cs);
         } catch (RaftPanicException e) {
@@ -1205,7 +1206,7 @@ public final class Raft {
             return;
         }
         long mlastIndex = raftLog.maybeAppend(a, m.getCommit());
-        if (mlastIndex >= 0) {
+        if (mlastIndex != Unstable.NONE) {
             send(replyTo(m).setType(MessageType.MsgAppResp).setIndex(mlastIndex));
             return;
         }
@@ -1217,7 +1218,7 @@ public final class Raft {
         // m.index and term <= m.logTerm. This skips our whole uncommitted tail of newer terms.
         // The hint index is >= committed (checked above), so the search stays within the log.
         long hintIndex = Math.min(m.getIndex(), raftLog.lastIndex());
-        EntryID hint = raftLog.findConflictByTerm(hintIndex, m.getLogTerm());
+        RaftLog.TermGuess hint = raftLog.findConflictByTerm(hintIndex, m.getLogTerm());
         send(replyTo(m)
                 .setType(MessageType.MsgAppResp)
                 .setIndex(m.getIndex())
@@ -1290,7 +1291,7 @@ public final class Raft {
 
         // Rebuild the configuration from scratch, with the snapshot's peers.
         trk = new ProgressTracker(trk.maxInflight(), trk.maxInflightBytes());
-        Changer.Result restored = restoreConfig(new Changer(trk, raftLog.lastIndex()), cs);
+        ConfigAndProgress restored = restoreConfig(new Changer(trk, raftLog.lastIndex()), cs);
         Util.assertConfStatesEquivalent(logger, cs, switchToConfig(restored.config(), restored.progress()));
 
         EntryID last = raftLog.lastEntryID();
@@ -1308,7 +1309,7 @@ public final class Raft {
     /** Applies a configuration change (simple, entering or leaving a joint configuration). */
     ConfState applyConfChange(ConfChangeV2 cc) {
         Changer changer = new Changer(trk, raftLog.lastIndex());
-        Changer.Result result;
+        ConfigAndProgress result;
         try {
             if (ConfChanges.leaveJoint(cc)) {
                 result = changer.leaveJoint();
