@@ -57,6 +57,8 @@ public final class WAL implements AutoCloseable {
     private long enti;
     private WalException failure;
     private boolean closed;
+    /** Data syncs of segment files issued so far (for tests and the benchmark). */
+    private long syncs;
 
     private WAL(Path dir, WalOptions options, DirLock lock, List<SegmentName> segments, FileChannel tail) {
         this.dir = dir;
@@ -370,7 +372,7 @@ public final class WAL implements AutoCloseable {
             encoder.flush();
             if (encoder.position() < options.segmentSizeBytes()) {
                 if (mustSync) {
-                    tail.force(false);
+                    force();
                 }
                 return;
             }
@@ -399,7 +401,7 @@ public final class WAL implements AutoCloseable {
                 enti = snapshot.getIndex();
             }
             encoder.flush();
-            tail.force(false);
+            force();
         } catch (IOException e) {
             throw fail("saveSnapshot", e);
         }
@@ -410,7 +412,7 @@ public final class WAL implements AutoCloseable {
         checkWritable();
         try {
             encoder.flush();
-            tail.force(false);
+            force();
         } catch (IOException e) {
             throw fail("sync", e);
         }
@@ -425,7 +427,7 @@ public final class WAL implements AutoCloseable {
     private void cut() throws IOException {
         long end = encoder.position();
         tail.truncate(end);
-        tail.force(false);
+        force();
 
         SegmentName next = new SegmentName(segments.get(segments.size() - 1).seq() + 1, enti + 1);
         Path target = dir.resolve(next.fileName());
@@ -442,6 +444,7 @@ public final class WAL implements AutoCloseable {
             }
             encoder.flush();
             ch.force(false);
+            syncs++;
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             DiskIo.fsyncDir(dir);
         } catch (IOException | RuntimeException e) {
@@ -545,6 +548,16 @@ public final class WAL implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    private void force() throws IOException {
+        tail.force(false);
+        syncs++;
+    }
+
+    /** How many times a segment's data was synced; cuts and closes included. */
+    synchronized long syncCount() {
+        return syncs;
+    }
 
     private void checkOpen() {
         if (closed) {
