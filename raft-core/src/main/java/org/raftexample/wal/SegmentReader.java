@@ -26,8 +26,11 @@ import org.raftexample.wal.pb.Record;
 final class SegmentReader implements AutoCloseable {
     private static final int BUFFER = 64 * 1024;
 
-    /** Where and why the tail of the log was found torn. */
-    record Torn(long offset, String reason) {
+    /**
+     * Where and why the tail of the log was found torn, and the running checksum before the
+     * torn record (which was already folded in when its check failed).
+     */
+    record Torn(long offset, String reason, int crcBefore) {
     }
 
     private final Path path;
@@ -76,7 +79,7 @@ final class SegmentReader implements AutoCloseable {
             return null;
         }
         if (remaining < Frame.HEADER_BYTES) {
-            return tornOrCorrupt(off, "partial length word (" + remaining + " bytes before end of file)");
+            return tornOrCorrupt(off, "partial length word (" + remaining + " bytes before end of file)", crc);
         }
         long word = readLengthWord();
         if (word == 0) {
@@ -89,7 +92,7 @@ final class SegmentReader implements AutoCloseable {
         int pad = Frame.paddingOf(word);
         if (recordBytes + pad > remaining - Frame.HEADER_BYTES) {
             return tornOrCorrupt(off, "frame of " + (recordBytes + pad) + " bytes runs past end of file ("
-                    + (remaining - Frame.HEADER_BYTES) + " bytes left)");
+                    + (remaining - Frame.HEADER_BYTES) + " bytes left)", crc);
         }
         byte[] frame = in.readNBytes((int) (recordBytes + pad));
         if (frame.length != recordBytes + pad) {
@@ -100,14 +103,15 @@ final class SegmentReader implements AutoCloseable {
         try {
             rec = Record.parser().parseFrom(frame, 0, n);
         } catch (InvalidProtocolBufferException e) {
-            return damaged(off, frame, n, "malformed record: " + e.getMessage());
+            return damaged(off, frame, n, "malformed record: " + e.getMessage(), (int) crc.getValue());
         }
         if (rec.getType() != RecordType.CRC.code) {
+            int before = (int) crc.getValue();
             crc.update(rec.getData().asReadOnlyByteBuffer());
             int computed = (int) crc.getValue();
             if (rec.getCrc() != computed) {
                 return damaged(off, frame, n, String.format("crc mismatch: stored %08x, computed %08x",
-                        rec.getCrc(), computed));
+                        rec.getCrc(), computed), before);
             }
         }
         recordOffset = off;
@@ -115,20 +119,21 @@ final class SegmentReader implements AutoCloseable {
         return rec;
     }
 
-    private Record damaged(long off, byte[] frame, int recordBytes, String reason) throws IOException {
+    private Record damaged(long off, byte[] frame, int recordBytes, String reason, int crcBefore)
+            throws IOException {
         boolean endsInZero = recordBytes == 0 || frame[recordBytes - 1] == 0;
         if (tail && endsInZero && restIsZero()) {
-            torn = new Torn(off, reason);
+            torn = new Torn(off, reason, crcBefore);
             return null;
         }
         throw new CorruptWalException(path, off, reason);
     }
 
-    private Record tornOrCorrupt(long off, String reason) {
+    private Record tornOrCorrupt(long off, String reason, CRC32C crc) {
         if (!tail) {
             throw new CorruptWalException(path, off, reason);
         }
-        torn = new Torn(off, reason);
+        torn = new Torn(off, reason, (int) crc.getValue());
         return null;
     }
 

@@ -1,6 +1,5 @@
 package org.raftexample.wal;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -217,12 +216,9 @@ public final class WAL implements AutoCloseable {
             Record rec;
             while ((rec = reader.next()) != null) {
                 RecordType type = RecordType.of(rec.getType());
-                if (type == null) {
-                    throw new WalException("wal: unexpected record type " + rec.getType());
-                }
                 switch (type) {
                     case ENTRY -> {
-                        Entry e = Entry.parseFrom(rec.getData());
+                        Entry e = reader.decode(Entry.parser(), rec);
                         if (Long.compareUnsigned(e.getIndex(), startIndex) > 0) {
                             long offset = e.getIndex() - startIndex - 1;
                             if (offset > ents.size()) {
@@ -239,7 +235,7 @@ public final class WAL implements AutoCloseable {
                         }
                         enti = e.getIndex();
                     }
-                    case STATE -> hs = HardState.parseFrom(rec.getData());
+                    case STATE -> hs = reader.decode(HardState.parser(), rec);
                     case METADATA -> {
                         byte[] m = rec.hasData() ? rec.getData().toByteArray() : null;
                         if (meta != null && !Arrays.equals(meta, m)) {
@@ -248,7 +244,7 @@ public final class WAL implements AutoCloseable {
                         meta = m;
                     }
                     case SNAPSHOT -> {
-                        Snapshot s = Snapshot.parseFrom(rec.getData());
+                        Snapshot s = reader.decode(Snapshot.parser(), rec);
                         if (s.getIndex() == startIndex) {
                             if (s.getTerm() != start.getTerm()) {
                                 throw new WalException("wal: snapshot mismatch: the log has term "
@@ -277,8 +273,6 @@ public final class WAL implements AutoCloseable {
             start = null;
             encoder = new Encoder(tail, appendAt, reader.crc());
             return new WalContents(meta, hs, Collections.unmodifiableList(ents));
-        } catch (InvalidProtocolBufferException e) {
-            throw new WalException("wal: record holds an undecodable message: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new WalException("wal: cannot read " + dir + ": " + e, e);
         }
@@ -316,8 +310,6 @@ public final class WAL implements AutoCloseable {
             } catch (NoSuchFileException e) {
                 // A segment released and purged between listing and reading; list again.
                 last = e;
-            } catch (InvalidProtocolBufferException e) {
-                throw new WalException("wal: record holds an undecodable message: " + e.getMessage(), e);
             } catch (IOException e) {
                 throw new WalException("wal: cannot read " + dir + ": " + e, e);
             }
@@ -333,9 +325,9 @@ public final class WAL implements AutoCloseable {
             Record rec;
             while ((rec = reader.next()) != null) {
                 if (rec.getType() == RecordType.SNAPSHOT.code) {
-                    snaps.add(Snapshot.parseFrom(rec.getData()));
+                    snaps.add(reader.decode(Snapshot.parser(), rec));
                 } else if (rec.getType() == RecordType.STATE.code) {
-                    hs = HardState.parseFrom(rec.getData());
+                    hs = reader.decode(HardState.parser(), rec);
                 }
             }
         }

@@ -40,6 +40,11 @@ final class WalReader implements AutoCloseable {
                 current++;
                 continue;
             }
+            if (RecordType.of(rec.getType()) == null) {
+                // The type is outside the checksum, so a damaged type shows up only here.
+                throw new CorruptWalException(reader.path(), reader.recordOffset(),
+                        "unknown record type " + rec.getType());
+            }
             if (rec.getType() == RecordType.CRC.code) {
                 int running = (int) crc.getValue();
                 // A reader that starts mid-log has no running checksum yet (0) and adopts the stored one.
@@ -60,9 +65,32 @@ final class WalReader implements AutoCloseable {
         return reader;
     }
 
-    /** The checksum of every record read so far. */
+    /** The checksum of every good record read so far: where appending continues the chain. */
     int crc() {
+        if (reader != null && reader.torn() != null) {
+            return reader.torn().crcBefore();
+        }
         return (int) crc.getValue();
+    }
+
+    /**
+     * Decodes a payload of the record last returned, treating anything that does not decode
+     * exactly (including fields the message does not have, the sign of a damaged record type)
+     * as corruption at that record.
+     */
+    <T extends com.google.protobuf.Message> T decode(com.google.protobuf.Parser<T> parser, Record rec) {
+        T msg;
+        try {
+            msg = parser.parseFrom(rec.getData());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new CorruptWalException(reader.path(), reader.recordOffset(),
+                    "undecodable " + RecordType.of(rec.getType()) + " record: " + e.getMessage());
+        }
+        if (!msg.getUnknownFields().asMap().isEmpty()) {
+            throw new CorruptWalException(reader.path(), reader.recordOffset(),
+                    RecordType.of(rec.getType()) + " record holds unknown fields");
+        }
+        return msg;
     }
 
     @Override
