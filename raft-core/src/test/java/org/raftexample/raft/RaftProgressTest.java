@@ -36,7 +36,7 @@ import org.raftexample.raftpb.MessageType;
  * the next index (etcd's raft_test.go, progress and append part).
  */
 @Timeout(60)
-class RaftFlowControlTest {
+class RaftProgressTest {
 
     private static Raft leaderOf2() {
         Raft r = newTestRaft(1, 5, 1, newTestMemoryStorage(withPeers(1, 2)));
