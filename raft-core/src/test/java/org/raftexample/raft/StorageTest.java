@@ -260,4 +260,16 @@ class StorageTest {
         assertEquals("{initialState:1 firstIndex:1 lastIndex:2 entries:1 term:1 snapshot:1}", st.toString());
         assertNotSame(st, s.callStats());
     }
+
+    @Test
+    void testHooksReplaceEntriesAndConfState() {
+        MemoryStorage s = new MemoryStorage();
+        s.setEnts(index(3).terms(3, 4, 5));
+        assertEquals(4, s.firstIndex());
+        assertEquals(5, s.lastIndex());
+        ConfState cs = ConfState.newBuilder().addVoters(1).addLearners(2).build();
+        s.setConfState(cs);
+        assertEquals(cs.toBuilder().setAutoLeave(false).build(), s.initialState().confState());
+        assertEquals(cs, s.snapshot().getMetadata().getConfState());
+    }
 }
