@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.raftexample.raft.Config;
+import org.raftexample.raft.GoFormat;
 import org.raftexample.raft.ProposalDroppedException;
 import org.raftexample.raft.ReadOnlyOption;
 import org.raftexample.raft.StepLocalMsgException;
@@ -97,11 +98,11 @@ public final class InteractionCommands {
             case "status" -> env.status(firstAsNodeIdx(d));
             case "tick-election" -> {
                 int idx = firstAsNodeIdx(d);
-                env.tick(idx, env.nodes.get(idx).config.electionTick());
+                env.tick(idx, env.nodes.get(idx).config.electionTick);
             }
             case "tick-heartbeat" -> {
                 int idx = firstAsNodeIdx(d);
-                env.tick(idx, env.nodes.get(idx).config.heartbeatTick());
+                env.tick(idx, env.nodes.get(idx).config.heartbeatTick);
             }
             case "transfer-leadership" -> transferLeadership(d);
             case "forget-leader" -> env.forgetLeader(firstAsNodeIdx(d));
@@ -164,47 +165,47 @@ public final class InteractionCommands {
                     case "learners" -> learners.add(parseUnsigned(val));
                     case "inflight" -> {
                         int v = parseInt(val);
-                        settings.add(c -> c.setMaxInflightMsgs(v));
+                        settings.add(c -> c.maxInflightMsgs = v);
                     }
                     case "index" -> {
                         long v = parseUnsigned(val);
                         index = v;
                         indexSet = true;
-                        settings.add(c -> c.setApplied(v));
+                        settings.add(c -> c.applied = v);
                     }
                     case "content" -> content = val;
                     case "async-storage-writes" -> {
                         boolean v = parseBool(val);
-                        settings.add(c -> c.setAsyncStorageWrites(v));
+                        settings.add(c -> c.asyncStorageWrites = v);
                     }
                     case "prevote" -> {
                         boolean v = parseBool(val);
-                        settings.add(c -> c.setPreVote(v));
+                        settings.add(c -> c.preVote = v);
                     }
                     case "checkquorum" -> {
                         boolean v = parseBool(val);
-                        settings.add(c -> c.setCheckQuorum(v));
+                        settings.add(c -> c.checkQuorum = v);
                     }
                     case "max-committed-size-per-ready" -> {
                         long v = parseUnsigned(val);
-                        settings.add(c -> c.setMaxCommittedSizePerReady(v));
+                        settings.add(c -> c.maxCommittedSizePerReady = v);
                     }
                     case "disable-conf-change-validation" -> {
                         boolean v = parseBool(val);
-                        settings.add(c -> c.setDisableConfChangeValidation(v));
+                        settings.add(c -> c.disableConfChangeValidation = v);
                     }
                     case "read-only" -> {
                         ReadOnlyOption v = switch (val) {
                             case "safe" -> ReadOnlyOption.ReadOnlySafe;
                             case "lease-based" -> ReadOnlyOption.ReadOnlyLeaseBased;
                             default -> throw new InteractionException(
-                                    "invalid read-only option " + GoQuote.quote(val.getBytes(StandardCharsets.UTF_8)));
+                                    "invalid read-only option " + GoFormat.quote(val));
                         };
-                        settings.add(c -> c.setReadOnlyOption(v));
+                        settings.add(c -> c.readOnlyOption = v);
                     }
                     case "step-down-on-removal" -> {
                         boolean v = parseBool(val);
-                        settings.add(c -> c.setStepDownOnRemoval(v));
+                        settings.add(c -> c.stepDownOnRemoval = v);
                     }
                     default -> {
                         // Unknown keys are ignored, as etcd's harness ignores them.
@@ -391,7 +392,7 @@ public final class InteractionCommands {
         Boolean b = goParseBool(s);
         if (b == null) {
             throw new InteractionException("strconv.ParseBool: parsing "
-                    + GoQuote.quote(s.getBytes(StandardCharsets.UTF_8)) + ": invalid syntax");
+                    + GoFormat.quote(s) + ": invalid syntax");
         }
         return b;
     }

@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import org.raftexample.raft.BasicStatus;
 import org.raftexample.raft.Config;
 import org.raftexample.raft.EntryFormatter;
+import org.raftexample.raft.GoFormat;
 import org.raftexample.raft.MemoryStorage;
 import org.raftexample.raft.RawNode;
 import org.raftexample.raft.Ready;
@@ -39,7 +40,7 @@ import org.raftexample.raftpb.SnapshotMetadata;
  */
 public final class InteractionEnv {
     /** Prints entry payloads as Go's %q does, as etcd's harness does. */
-    static final EntryFormatter DEFAULT_ENTRY_FORMATTER = data -> GoQuote.quote(data);
+    static final EntryFormatter DEFAULT_ENTRY_FORMATTER = GoFormat::quote;
 
     final InteractionOpts options;
     final List<Node> nodes = new ArrayList<>();
@@ -83,10 +84,10 @@ public final class InteractionEnv {
     /** The template config of every node: small timeouts and no flow-control limits. */
     static Config raftConfigStub() {
         Config cfg = new Config();
-        cfg.setElectionTick(3);
-        cfg.setHeartbeatTick(1);
-        cfg.setMaxSizePerMsg(Long.MAX_VALUE);
-        cfg.setMaxInflightMsgs(Integer.MAX_VALUE);
+        cfg.electionTick = 3;
+        cfg.heartbeatTick = 1;
+        cfg.maxSizePerMsg = Long.MAX_VALUE;
+        cfg.maxInflightMsgs = Integer.MAX_VALUE;
         return cfg;
     }
 
@@ -144,18 +145,18 @@ public final class InteractionEnv {
             }
             Config cfg = raftConfigStub();
             configure.accept(cfg);
-            cfg.setID(id);
-            cfg.setStorage(storage);
+            cfg.id = id;
+            cfg.storage = storage;
             if (options.onConfig() != null) {
                 options.onConfig().accept(cfg);
-                if (cfg.id() != id) {
+                if (cfg.id != id) {
                     throw new InteractionException("OnConfig must not change the ID");
                 }
             }
-            if (cfg.logger() != null) {
+            if (cfg.logger != null) {
                 throw new InteractionException("OnConfig must not set Logger");
             }
-            cfg.setLogger(output);
+            cfg.logger = output;
             RawNode rn = new RawNode(cfg);
             nodes.add(new Node(rn, storage, cfg, snap));
         }
@@ -195,7 +196,7 @@ public final class InteractionEnv {
 
     public void reportUnreachable(int idx, int unreachableIdx) {
         Node n = nodes.get(idx);
-        n.rawNode.reportUnreachable(nodes.get(unreachableIdx).config.id());
+        n.rawNode.reportUnreachable(nodes.get(unreachableIdx).config.id);
     }
 
     /** Truncates the log of a node so that {@code newFirstIndex} becomes its first index, then prints it. */
@@ -351,7 +352,7 @@ public final class InteractionEnv {
         Node n = nodes.get(idx);
         Ready rd = n.rawNode.ready();
         output.write(Util.describeReady(rd, DEFAULT_ENTRY_FORMATTER));
-        boolean async = n.config.asyncStorageWrites();
+        boolean async = n.config.asyncStorageWrites;
         if (!async) {
             processAppend(n, rd.hardState(), rd.entries(), rd.snapshot());
             processApply(n, rd.committedEntries());
@@ -497,14 +498,14 @@ public final class InteractionEnv {
             boolean done = true;
             for (Node n : group) {
                 if (n.rawNode.hasReady()) {
-                    int idx = (int) (n.config.id() - 1);
+                    int idx = (int) (n.config.id - 1);
                     output.write(String.format("> %d handling Ready\n", idx + 1));
                     withIndent(() -> processReady(idx));
                     done = false;
                 }
             }
             for (Node n : group) {
-                long id = n.config.id();
+                long id = n.config.id;
                 if (hasMsgsFor(id)) {
                     output.write(String.format("> %d receiving messages\n", id));
                     withIndent(() -> deliverMsgs(null, List.of(new Recipient(id, false))));
@@ -512,7 +513,7 @@ public final class InteractionEnv {
                 }
             }
             for (Node n : group) {
-                int idx = (int) (n.config.id() - 1);
+                int idx = (int) (n.config.id - 1);
                 if (!n.appendWork.isEmpty()) {
                     output.write(String.format("> %d processing append thread\n", idx + 1));
                     while (!n.appendWork.isEmpty()) {
@@ -522,7 +523,7 @@ public final class InteractionEnv {
                 }
             }
             for (Node n : group) {
-                int idx = (int) (n.config.id() - 1);
+                int idx = (int) (n.config.id - 1);
                 if (!n.applyWork.isEmpty()) {
                     output.write(String.format("> %d processing apply thread\n", idx + 1));
                     while (!n.applyWork.isEmpty()) {
