@@ -99,9 +99,12 @@ public final class InteractionEnv {
     /** Fills in the absent metadata fields of {@code snap}, as Go's EnsureSnapshot does. */
     static Snapshot ensureSnapshot(Snapshot snap) {
         SnapshotMetadata.Builder md = snap.getMetadata().toBuilder();
-        if (!md.hasConfState()) {
-            md.setConfState(ConfState.getDefaultInstance());
+        // Go's EnsureConfState also gives AutoLeave a value.
+        ConfState.Builder cs = md.getConfState().toBuilder();
+        if (!cs.hasAutoLeave()) {
+            cs.setAutoLeave(false);
         }
+        md.setConfState(cs);
         if (!md.hasIndex()) {
             md.setIndex(0);
         }
