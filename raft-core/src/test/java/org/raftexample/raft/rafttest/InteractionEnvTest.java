@@ -16,16 +16,12 @@ class InteractionEnvTest {
     private final InteractionCommands commands = new InteractionCommands(env);
 
     private String run(String cmd, String... args) {
-        return run(cmd, "", args);
-    }
-
-    private String run(String cmd, String input, String... args) {
         List<CmdArg> cmdArgs = new ArrayList<>();
         for (String a : args) {
             int eq = a.indexOf('=');
             cmdArgs.add(eq < 0 ? new CmdArg(a, List.of()) : new CmdArg(a.substring(0, eq), List.of(a.substring(eq + 1))));
         }
-        return commands.handle(new TestData("test:1", cmd, cmdArgs, input, ""));
+        return commands.handle(new TestData("test:1", cmd, cmdArgs, "", ""));
     }
 
     @Test
