@@ -79,7 +79,16 @@ public final class InteractionCommands {
             }
             case "add-nodes" -> addNodes(d);
             case "campaign" -> env.campaign(firstAsNodeIdx(d));
-            case "compact" -> env.compact(firstAsNodeIdx(d), parseUnsigned(d.cmdArgs.get(1).key()));
+            case "compact" -> {
+                String arg = d.cmdArgs.get(1).key();
+                long newFirstIndex;
+                try {
+                    newFirstIndex = Long.parseUnsignedLong(arg);
+                } catch (NumberFormatException e) {
+                    throw new InteractionException("strconv.ParseUint: parsing " + GoFormat.quote(arg) + ": invalid syntax");
+                }
+                env.compact(firstAsNodeIdx(d), newFirstIndex);
+            }
             case "deliver-msgs" -> deliverMsgs(d);
             case "process-ready" -> forEachNode(d, "handling Ready", env::processReady);
             case "process-append-thread" -> forEachNode(d, "processing append thread", env::processAppendThread);
