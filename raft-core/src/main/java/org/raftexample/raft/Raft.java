@@ -108,8 +108,10 @@ public final class Raft {
     /** Ticks since the last heartbeat timeout; leaders only. */
     int heartbeatElapsed;
 
-    final boolean checkQuorum;
-    final boolean preVote;
+    // Not final: etcd's tests switch these on running nodes (e.g. to simulate a rolling
+    // upgrade that enables pre-vote).
+    boolean checkQuorum;
+    boolean preVote;
 
     final int heartbeatTimeout;
     final int electionTimeout;

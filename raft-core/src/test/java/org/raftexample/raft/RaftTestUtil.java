@@ -318,6 +318,51 @@ final class RaftTestUtil {
         return out.toString();
     }
 
+    /** A local MsgHup to {@code id}: start an election there. */
+    static Message hup(long id) {
+        return msg(id, id, MessageType.MsgHup).build();
+    }
+
+    /** A local MsgBeat to {@code id}: a leader broadcasts heartbeats. */
+    static Message beat(long id) {
+        return msg(id, id, MessageType.MsgBeat).build();
+    }
+
+    /** A local proposal of the given entries to {@code id}. */
+    static Message prop(long id, Entry... ents) {
+        return msg(id, id, MessageType.MsgProp).addAllEntries(List.of(ents)).build();
+    }
+
+    /** A local proposal of one entry holding {@code data} to {@code id}. */
+    static Message prop(long id, String data) {
+        return prop(id, data(data));
+    }
+
+    /** A local proposal of one empty entry to {@code id}. */
+    static Message propEmpty(long id) {
+        return prop(id, Entry.getDefaultInstance());
+    }
+
+    /** Reads the raft's messages, requiring exactly one (etcd's expectOneMessage). */
+    static Message expectOneMessage(Raft r) {
+        List<Message> msgs = readMessages(r);
+        if (msgs.size() != 1) {
+            throw new AssertionError("expect one message, got " + msgs);
+        }
+        return msgs.get(0);
+    }
+
+    /** A V1 configuration change of one node, as a V2 one (etcd's {@code (&pb.ConfChange{...}).AsV2()}). */
+    static org.raftexample.raftpb.ConfChangeV2 confChangeV2(org.raftexample.raftpb.ConfChangeType type, long nodeId) {
+        return org.raftexample.raftpb.ConfChanges.asV2(org.raftexample.raftpb.ConfChange.newBuilder()
+                .setType(type).setNodeId(nodeId).build());
+    }
+
+    /** The ltoa dump of a log over exactly these entries (etcd's {@code newLog(&MemoryStorage{ents: ents}, nil)}). */
+    static String ltoaOfEntries(List<Entry> ents) {
+        return ltoa(RaftLog.newLog(MemoryStorage.withEntries(ents), null));
+    }
+
     /** A logger that drops everything, for tests that run thousands of elections. */
     static final Logger DISCARD_LOGGER = new Logger() {
         @Override

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.raftexample.raft.RaftTestUtil.NO_LIMIT;
@@ -587,7 +587,11 @@ class RawNodeTest {
         Status status = rn.status();
         assertEquals(1, status.lead());
         assertEquals(StateType.StateLeader, status.raftState());
-        assertProgressEquals(rn.raft.trk.progress().get(1L), status.progress().get(1L));
+        Progress live = rn.raft.trk.progress().get(1L);
+        Progress copied = status.progress().get(1L);
+        assertProgressEquals(live, copied);
+        // A copy: the status does not share the leader's in-flight window.
+        assertNotSame(live.inflights(), copied.inflights());
 
         TrackerConfig expCfg = new TrackerConfig(new JointConfig(MajorityConfig.of(1), new MajorityConfig()),
                 false, new HashSet<>(), new HashSet<>());
@@ -743,13 +747,15 @@ class RawNodeTest {
 
         // Simulate a partition by never committing anything while proposing: the leader's log
         // must not grow without bound.
+        int dropped = 0;
         for (int i = 0; i < 1024; i++) {
             try {
                 rawNode.propose(data);
             } catch (ProposalDroppedException e) {
-                // expected once the limit is reached (etcd ignores the error)
+                dropped++; // etcd ignores the error; here it also shows which proposals were refused
             }
         }
+        assertEquals(1024 - maxEntries, dropped);
 
         // The uncommitted tail is within MaxUncommittedEntriesSize.
         assertEquals(maxEntrySize, rawNode.raft.uncommittedSize);
@@ -800,6 +806,31 @@ class RawNodeTest {
         rn.raft.msgs.add(m2);
         rn.advance(rd);
         assertEquals(List.of(m2), rn.raft.msgs);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Bootstrap (not in rawnode_test.go: etcd covers RawNode.Bootstrap through its Node tests)
+
+    /** bootstrap refuses no peers and a non-empty storage, and otherwise commits one change per peer. */
+    @Test
+    void bootstrapAddsOneCommittedConfChangePerPeer() {
+        MemoryStorage s = new MemoryStorage();
+        RawNode rn = new RawNode(newTestConfig(1, 10, 1, s));
+        assertThrows(IllegalArgumentException.class, () -> rn.bootstrap(List.of()));
+        rn.bootstrap(List.of(new Peer(1), new Peer(2, ByteString.copyFromUtf8("ctx"))));
+
+        Ready rd = rn.ready();
+        assertEquals(HardState.newBuilder().setTerm(1).setVote(0).setCommit(2).build(), rd.hardState());
+        assertEquals(2, rd.entries().size());
+        assertEquals(rd.entries(), rd.committedEntries());
+        assertEquals(EntryType.EntryConfChange, rd.entries().get(1).getType());
+        assertEquals("1/2 EntryConfChange v2", Util.describeEntry(rd.entries().get(1), null));
+        assertEquals(List.of(1L, 2L), rn.status().config().voters().incoming().slice());
+
+        s.append(rd.entries());
+        RawNode again = new RawNode(newTestConfig(1, 10, 1, s));
+        assertThrows(IllegalStateException.class, () -> again.bootstrap(List.of(new Peer(1))));
+        assertEquals(Raft.NONE, rn.basicStatus().lead());
     }
 
     // ---------------------------------------------------------------------------------------
