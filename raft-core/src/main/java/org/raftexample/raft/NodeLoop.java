@@ -81,7 +81,7 @@ final class NodeLoop implements Node {
     private Ready undelivered;
     private Ready outstanding;
     private boolean proposalsOpen;
-    private long lead = Raft.None;
+    private long lead = Raft.NONE;
     private int turn;
 
     NodeLoop(RawNode rn) {
@@ -167,7 +167,7 @@ final class NodeLoop implements Node {
             return;
         }
         if (r.hasLeader()) {
-            if (lead == Raft.None) {
+            if (lead == Raft.NONE) {
                 logger.info("raft.node: %x elected leader %x at term %d", r.id, r.lead, r.term);
             } else {
                 logger.info("raft.node: %x changed leader from %x to %x at term %d", r.id, lead, r.lead, r.term);
@@ -573,6 +573,11 @@ final class NodeLoop implements Node {
     /** Ticks buffered and not yet served, for tests. */
     int pendingTicks() {
         return pendingTicks.get();
+    }
+
+    /** Whether the loop has exited, for tests. */
+    boolean exitedForTest() {
+        return exited.getCount() == 0;
     }
 
     /** The RawNode the loop owns; only for tests that inspect it after stop(). */
