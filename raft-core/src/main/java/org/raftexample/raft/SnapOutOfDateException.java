@@ -1,0 +1,10 @@
+package org.raftexample.raft;
+
+/** Signals a snapshot request for an index older than the existing snapshot (etcd's ErrSnapOutOfDate). */
+public final class SnapOutOfDateException extends StorageException {
+    public static final String MESSAGE = "requested index is older than the existing snapshot";
+
+    public SnapOutOfDateException() {
+        super(MESSAGE, false);
+    }
+}

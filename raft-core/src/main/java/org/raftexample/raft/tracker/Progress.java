@@ -1,0 +1,267 @@
+package org.raftexample.raft.tracker;
+
+import org.raftexample.raft.RaftPanicException;
+
+/**
+ * A leader's view of one follower's log: how far it is known to match, what to send next, and
+ * how fast. Its transitions are driven by the Raft state machine.
+ *
+ * <p>Invariant: {@code 0 <= match < next}. In StateSnapshot, {@code next == pendingSnapshot + 1}.
+ */
+public final class Progress {
+    long match;
+    long next;
+    // Highest commit index sent to the follower; may go back when probing or after a rejection.
+    long sentCommit;
+    StateType state = StateType.StateProbe;
+    // Leader's last index when it decided a snapshot was needed; only meaningful in StateSnapshot.
+    long pendingSnapshot;
+    // Whether the follower was heard from lately (reset on each election timeout by CheckQuorum).
+    boolean recentActive;
+    // Set while the MsgApp flow is throttled (probing, or a full window); cleared by a heartbeat response.
+    boolean msgAppFlowPaused;
+    Inflights inflights;
+    boolean isLearner;
+
+    /** A zero progress (StateProbe, all indexes 0, no in-flight window) to be filled by setters. */
+    public Progress() {
+    }
+
+    /**
+     * The copy the configuration changer works on: every field copied, the {@link Inflights}
+     * window shared (the changer only edits the learner flag), like Go's {@code ppr := *pr}.
+     */
+    public Progress shallowCopy() {
+        Progress p = new Progress();
+        p.match = match;
+        p.next = next;
+        p.sentCommit = sentCommit;
+        p.state = state;
+        p.pendingSnapshot = pendingSnapshot;
+        p.recentActive = recentActive;
+        p.msgAppFlowPaused = msgAppFlowPaused;
+        p.inflights = inflights;
+        p.isLearner = isLearner;
+        return p;
+    }
+
+    public long match() {
+        return match;
+    }
+
+    public void setMatch(long match) {
+        this.match = match;
+    }
+
+    public long next() {
+        return next;
+    }
+
+    public void setNext(long next) {
+        this.next = next;
+    }
+
+    public StateType state() {
+        return state;
+    }
+
+    public void setState(StateType state) {
+        this.state = state;
+    }
+
+    public long pendingSnapshot() {
+        return pendingSnapshot;
+    }
+
+    public void setPendingSnapshot(long pendingSnapshot) {
+        this.pendingSnapshot = pendingSnapshot;
+    }
+
+    public boolean recentActive() {
+        return recentActive;
+    }
+
+    public void setRecentActive(boolean recentActive) {
+        this.recentActive = recentActive;
+    }
+
+    public boolean msgAppFlowPaused() {
+        return msgAppFlowPaused;
+    }
+
+    public void setMsgAppFlowPaused(boolean msgAppFlowPaused) {
+        this.msgAppFlowPaused = msgAppFlowPaused;
+    }
+
+    public Inflights inflights() {
+        return inflights;
+    }
+
+    public void setInflights(Inflights inflights) {
+        this.inflights = inflights;
+    }
+
+    public boolean isLearner() {
+        return isLearner;
+    }
+
+    public void setIsLearner(boolean isLearner) {
+        this.isLearner = isLearner;
+    }
+
+    /** The highest commit index sent to the follower so far. */
+    public long sentCommit() {
+        return sentCommit;
+    }
+
+    /** Records that a message carrying this commit index was sent (Go's SentCommit). */
+    public void sentCommit(long commit) {
+        this.sentCommit = commit;
+    }
+
+    /** Enters the given state with the flow unpaused, no pending snapshot and an empty window. */
+    public void resetState(StateType state) {
+        msgAppFlowPaused = false;
+        pendingSnapshot = 0;
+        this.state = state;
+        inflights.reset();
+    }
+
+    /**
+     * Starts probing from match+1, or from just after the pending snapshot if one was being sent
+     * (a snapshot that was reported as delivered is a better starting point).
+     */
+    public void becomeProbe() {
+        if (state == StateType.StateSnapshot) {
+            long pending = pendingSnapshot;
+            resetState(StateType.StateProbe);
+            next = Math.max(match + 1, pending + 1);
+        } else {
+            resetState(StateType.StateProbe);
+            next = match + 1;
+        }
+        sentCommit = Math.min(sentCommit, next - 1);
+    }
+
+    /** Starts streaming entries from match+1. */
+    public void becomeReplicate() {
+        resetState(StateType.StateReplicate);
+        next = match + 1;
+    }
+
+    /** Waits for a snapshot at the given index to reach the follower. */
+    public void becomeSnapshot(long snapshotIndex) {
+        resetState(StateType.StateSnapshot);
+        pendingSnapshot = snapshotIndex;
+        next = snapshotIndex + 1;
+        sentCommit = snapshotIndex;
+    }
+
+    /**
+     * Accounts for a MsgApp carrying the given number of entries (and payload bytes) from
+     * {@code next} on. Only valid in StateProbe and StateReplicate.
+     */
+    public void sentEntries(int entries, long bytes) {
+        switch (state) {
+            case StateReplicate -> {
+                if (entries > 0) {
+                    next += entries;
+                    inflights.add(next - 1, bytes);
+                }
+                // A message that fills the window (or was sent into a full one) counts as a probe.
+                msgAppFlowPaused = inflights.full();
+            }
+            case StateProbe -> {
+                // Only non-empty appends pause the flow, as in etcd (which notes it could be unconditional).
+                if (entries > 0) {
+                    msgAppFlowPaused = true;
+                }
+            }
+            default -> throw new RaftPanicException("sending append in unhandled state " + state);
+        }
+    }
+
+    /** Whether sending this commit index could still move the follower's commit index forward. */
+    public boolean canBumpCommit(long index) {
+        // The follower's commit can reach at most next-1 from what has been sent; stop once that was sent.
+        return Long.compareUnsigned(index, sentCommit) > 0 && Long.compareUnsigned(sentCommit, next - 1) < 0;
+    }
+
+    /**
+     * Handles the follower acknowledging index n in a MsgAppResp. Returns false if the
+     * acknowledgement is stale (n not above match); otherwise moves match (and next if needed)
+     * and unpauses the flow.
+     */
+    public boolean maybeUpdate(long n) {
+        if (n <= match) {
+            return false;
+        }
+        match = n;
+        next = Math.max(next, n + 1);
+        msgAppFlowPaused = false;
+        return true;
+    }
+
+    /**
+     * Handles a MsgApp rejection for index rejected, with the follower's hint matchHint. Returns
+     * false, changing nothing, when the rejection is stale (duplicated or reordered); otherwise
+     * lowers next and unpauses the flow.
+     */
+    public boolean maybeDecrTo(long rejected, long matchHint) {
+        if (state == StateType.StateReplicate) {
+            // Rejections at or below match are stale.
+            if (rejected <= match) {
+                return false;
+            }
+            next = match + 1;
+            sentCommit = Math.min(sentCommit, next - 1);
+            return true;
+        }
+        // A probing leader sends one append at a time, at next-1; a rejection of any other index is stale.
+        if (next - 1 != rejected) {
+            return false;
+        }
+        next = Math.max(Math.min(rejected, matchHint + 1), match + 1);
+        sentCommit = Math.min(sentCommit, next - 1);
+        msgAppFlowPaused = false;
+        return true;
+    }
+
+    /**
+     * Whether appends to this follower are throttled: it is waiting for a snapshot, or the flow
+     * is paused (probing, or a full in-flight window).
+     */
+    public boolean isPaused() {
+        return switch (state) {
+            case StateProbe, StateReplicate -> msgAppFlowPaused;
+            case StateSnapshot -> true;
+        };
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(state).append(" match=").append(Long.toUnsignedString(match))
+                .append(" next=").append(Long.toUnsignedString(next));
+        if (isLearner) {
+            sb.append(" learner");
+        }
+        if (isPaused()) {
+            sb.append(" paused");
+        }
+        if (pendingSnapshot > 0) {
+            sb.append(" pendingSnap=").append(Long.toUnsignedString(pendingSnapshot));
+        }
+        if (!recentActive) {
+            sb.append(" inactive");
+        }
+        int n = inflights.count();
+        if (n > 0) {
+            sb.append(" inflight=").append(n);
+            if (inflights.full()) {
+                sb.append("[full]");
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,184 @@
+package org.raftexample.raft.tracker;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.raftexample.raft.quorum.AckedIndexer;
+import org.raftexample.raft.quorum.MajorityConfig;
+import org.raftexample.raft.quorum.VoteResult;
+import org.raftexample.raftpb.ConfState;
+
+/**
+ * The active configuration together with the progress of every peer in it and the votes of the
+ * current election: what a node needs to compute commit indexes and election outcomes.
+ */
+public final class ProgressTracker {
+    private TrackerConfig config;
+    private ProgressMap progress;
+    private Map<Long, Boolean> votes;
+    private final int maxInflight;
+    private final long maxInflightBytes;
+
+    /** Tracks nothing yet; new peers get windows of maxInflight messages and maxBytes bytes (0 = unlimited). */
+    public ProgressTracker(int maxInflight, long maxBytes) {
+        this.maxInflight = maxInflight;
+        this.maxInflightBytes = maxBytes;
+        this.config = new TrackerConfig();
+        this.progress = new ProgressMap();
+        this.votes = new HashMap<>();
+    }
+
+    /** The active configuration (mutable, shared). */
+    public TrackerConfig config() {
+        return config;
+    }
+
+    public void setConfig(TrackerConfig config) {
+        this.config = config;
+    }
+
+    public ProgressMap progress() {
+        return progress;
+    }
+
+    public void setProgress(ProgressMap progress) {
+        this.progress = progress;
+    }
+
+    /** Votes received in the current election: true for granted, false for rejected. */
+    public Map<Long, Boolean> votes() {
+        return votes;
+    }
+
+    public int maxInflight() {
+        return maxInflight;
+    }
+
+    public long maxInflightBytes() {
+        return maxInflightBytes;
+    }
+
+    /** The active configuration as the ConfState stored in snapshots. */
+    public ConfState confState() {
+        return ConfState.newBuilder()
+                .addAllVoters(config.voters().incoming().slice())
+                .addAllVotersOutgoing(config.voters().outgoing().slice())
+                .addAllLearners(new MajorityConfig(config.learners()).slice())
+                .addAllLearnersNext(new MajorityConfig(config.learnersNext()).slice())
+                .setAutoLeave(config.autoLeave())
+                .build();
+    }
+
+    /** Whether the only voter is a single node (necessarily the leader) and no joint change is in progress. */
+    public boolean isSingleton() {
+        return config.voters().incoming().size() == 1 && config.voters().outgoing().isEmpty();
+    }
+
+    /** Each tracked peer's match index, as the quorum code reads acknowledgements. */
+    private AckedIndexer matchAckIndexer() {
+        return id -> {
+            Progress pr = progress.get(id);
+            return pr == null ? AckedIndexer.NOT_FOUND : pr.match;
+        };
+    }
+
+    /** The largest log index the voters have acknowledged by quorum. */
+    public long committed() {
+        return config.voters().committedIndex(matchAckIndexer());
+    }
+
+    /** Receives each tracked peer in {@link #visit}. */
+    @FunctionalInterface
+    public interface ProgressVisitor {
+        void visit(long id, Progress pr);
+    }
+
+    /** Calls f for every tracked peer in ascending id order. */
+    public void visit(ProgressVisitor f) {
+        long[] ids = new long[progress.size()];
+        int n = 0;
+        for (long id : progress.keySet()) {
+            ids[n++] = id;
+        }
+        sortUnsigned(ids);
+        for (long id : ids) {
+            f.visit(id, progress.get(id));
+        }
+    }
+
+    private static void sortUnsigned(long[] ids) {
+        // Flipping the sign bit maps unsigned order onto signed order.
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] ^= Long.MIN_VALUE;
+        }
+        Arrays.sort(ids);
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] ^= Long.MIN_VALUE;
+        }
+    }
+
+    /** Whether a quorum of voters has been recently active, as seen by this (leader) node. */
+    public boolean quorumActive() {
+        Map<Long, Boolean> active = new HashMap<>();
+        visit((id, pr) -> {
+            if (!pr.isLearner) {
+                active.put(id, pr.recentActive);
+            }
+        });
+        return config.voters().voteResult(active) == VoteResult.VoteWon;
+    }
+
+    /** The voters of both halves, sorted. */
+    public List<Long> voterNodes() {
+        return new MajorityConfig(config.voters().ids()).slice();
+    }
+
+    /** The learners, sorted. */
+    public List<Long> learnerNodes() {
+        if (config.learners().isEmpty()) {
+            return new ArrayList<>();
+        }
+        return new MajorityConfig(config.learners()).slice();
+    }
+
+    /** Starts counting a new election. */
+    public void resetVotes() {
+        votes = new HashMap<>();
+    }
+
+    /** Records id's vote; only its first vote in an election counts. */
+    public void recordVote(long id, boolean v) {
+        votes.putIfAbsent(id, v);
+    }
+
+    /** Granted and rejected votes among tracked voters, and what they decide. */
+    public record TallyResult(int granted, int rejected, VoteResult result) {
+    }
+
+    /**
+     * Counts the votes of tracked non-learners (votes from peers no longer in the configuration
+     * are left out of the counts, which are informational) and decides the election.
+     */
+    public TallyResult tallyVotes() {
+        int granted = 0;
+        int rejected = 0;
+        for (Map.Entry<Long, Progress> e : progress.entrySet()) {
+            if (e.getValue().isLearner) {
+                continue;
+            }
+            Boolean v = votes.get(e.getKey());
+            if (v == null) {
+                continue;
+            }
+            if (v) {
+                granted++;
+            } else {
+                rejected++;
+            }
+        }
+        return new TallyResult(granted, rejected, config.voters().voteResult(votes));
+    }
+}
