@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.raftexample.raft.RaftTestUtil.newTestConfig;
+import static org.raftexample.raft.RaftTestUtil.newTestMemoryStorage;
+import static org.raftexample.raft.RaftTestUtil.withPeers;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -59,18 +62,6 @@ class NodeTest {
     }
 
     // ------------------------------------------------------------------ helpers
-
-    /** etcd's newTestConfig. */
-    static Config newTestConfig(long id, int election, int heartbeat, Storage storage) {
-        Config c = new Config();
-        c.id = id;
-        c.electionTick = election;
-        c.heartbeatTick = heartbeat;
-        c.storage = storage;
-        c.maxSizePerMsg = Long.MAX_VALUE;
-        c.maxInflightMsgs = 256;
-        return c;
-    }
 
     /** A node loop over a RawNode built from cfg, not yet running (etcd's newNode). */
     private static NodeLoop newNode(Config cfg) {
@@ -147,7 +138,7 @@ class NodeTest {
     @Timeout(10)
     void stepRoutesProposalsAndPeerMessagesAndRejectsLocalTypes() {
         for (MessageType t : MessageType.values()) {
-            NodeLoop n = newNode(newTestConfig(1, 10, 1, MemoryStorage.newTestMemoryStorage(1)));
+            NodeLoop n = newNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))));
             Message m = Message.newBuilder().setType(t).build();
             if (t == MessageType.MsgProp) {
                 assertTrue(n.step(m));
@@ -169,7 +160,7 @@ class NodeTest {
     @Test
     @Timeout(10)
     void waitingProposalIsReleasedByTimeoutAndByStop() throws Exception {
-        NodeLoop n = startNode(newTestConfig(1, 10, 1, MemoryStorage.newTestMemoryStorage(1)));
+        NodeLoop n = startNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))));
 
         CompletableFuture<Void> timedOut = n.propose(bytes("a"));
         assertThrows(TimeoutException.class, () -> Node.await(timedOut, Duration.ofMillis(50)));
@@ -187,7 +178,7 @@ class NodeTest {
     @Timeout(10)
     void proposeStepsMsgPropIntoRaft() throws Exception {
         List<Message> msgs = new CopyOnWriteArrayList<>();
-        MemoryStorage s = MemoryStorage.newTestMemoryStorage(1);
+        MemoryStorage s = newTestMemoryStorage(withPeers(1));
         NodeLoop n = startNode(newTestConfig(1, 10, 1, s));
         electAndHook(n, s, (r, m) -> {
             if (m.getType() != MessageType.MsgAppResp) { // MsgAppResp is raft's own, from advance
@@ -207,7 +198,7 @@ class NodeTest {
     @Timeout(10)
     void proposeConfChangeStepsMarshalledChangeIntoRaft() throws Exception {
         List<Message> msgs = new CopyOnWriteArrayList<>();
-        MemoryStorage s = MemoryStorage.newTestMemoryStorage(1);
+        MemoryStorage s = newTestMemoryStorage(withPeers(1));
         NodeLoop n = startNode(newTestConfig(1, 10, 1, s));
         electAndHook(n, s, (r, m) -> {
             if (m.getType() != MessageType.MsgAppResp) {
@@ -230,7 +221,7 @@ class NodeTest {
     void proposalDroppedByRaftFailsItsFuture() throws Exception {
         List<Message> msgs = new CopyOnWriteArrayList<>();
         ByteString dropping = ByteString.copyFromUtf8("test_dropping");
-        MemoryStorage s = MemoryStorage.newTestMemoryStorage(1);
+        MemoryStorage s = newTestMemoryStorage(withPeers(1));
         NodeLoop n = startNode(newTestConfig(1, 10, 1, s));
         electAndHook(n, s, (r, m) -> {
             if (m.getType() == MessageType.MsgProp && m.getEntries(0).getData().equals(dropping)) {
@@ -250,7 +241,7 @@ class NodeTest {
     @Test
     @Timeout(20)
     void duplicateAddNodeDoesNotBlockLaterConfChanges() throws Exception {
-        MemoryStorage s = MemoryStorage.newTestMemoryStorage(1);
+        MemoryStorage s = newTestMemoryStorage(withPeers(1));
         NodeLoop n = startNode(newTestConfig(1, 10, 1, s));
         Node.await(n.campaign(), WAIT);
         Ready first = readyWithTimeout(n);
@@ -300,7 +291,7 @@ class NodeTest {
     @Test
     @Timeout(20)
     void proposalWaitsForALeader() throws Exception {
-        MemoryStorage s = MemoryStorage.newTestMemoryStorage(1);
+        MemoryStorage s = newTestMemoryStorage(withPeers(1));
         NodeLoop n = startNode(newTestConfig(1, 10, 1, s));
 
         CompletableFuture<Void> f = n.propose(bytes("somedata"));
@@ -321,7 +312,7 @@ class NodeTest {
     @Test
     @Timeout(10)
     void tickAdvancesElectionElapsed() {
-        NodeLoop n = newNode(newTestConfig(1, 10, 1, MemoryStorage.newTestMemoryStorage(1)));
+        NodeLoop n = newNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))));
         Raft r = n.rawNode().raft;
         int elapsed = r.electionElapsed;
         run(n);
@@ -335,7 +326,7 @@ class NodeTest {
     @Test
     @Timeout(10)
     void ticksBeyondTheBufferAreDropped() {
-        NodeLoop n = newNode(newTestConfig(1, 10, 1, MemoryStorage.newTestMemoryStorage(1)));
+        NodeLoop n = newNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))));
         for (int i = 0; i < NodeLoop.TICK_BUFFER + 10; i++) {
             n.tick();
         }
@@ -346,7 +337,7 @@ class NodeTest {
     @Test
     @Timeout(10)
     void stopWaitsForTheLoopAndLaterCallsFail() {
-        NodeLoop n = startNode(newTestConfig(1, 10, 1, MemoryStorage.newTestMemoryStorage(1)));
+        NodeLoop n = startNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))));
         Status status = n.status();
         assertEquals(1, status.id());
         n.stop();
@@ -459,7 +450,7 @@ class NodeTest {
     @Test
     @Timeout(10)
     void advanceReleasesTheNextReady() throws Exception {
-        MemoryStorage storage = MemoryStorage.newTestMemoryStorage(1);
+        MemoryStorage storage = newTestMemoryStorage(withPeers(1));
         NodeLoop n = startNode(newTestConfig(1, 10, 1, storage));
         Node.await(n.campaign(), WAIT);
         Ready rd = readyWithTimeout(n); // persist vote
@@ -480,7 +471,7 @@ class NodeTest {
     @Test
     @Timeout(10)
     void noSecondReadyBeforeAdvance() throws Exception {
-        MemoryStorage storage = MemoryStorage.newTestMemoryStorage(1);
+        MemoryStorage storage = newTestMemoryStorage(withPeers(1));
         NodeLoop n = startNode(newTestConfig(1, 10, 1, storage));
         assertThrows(IllegalStateException.class, n::advance, "advance without an outstanding Ready");
         Node.await(n.campaign(), WAIT);
@@ -496,7 +487,7 @@ class NodeTest {
     @Test
     @Timeout(10)
     void readyFutureIsReusedAndSurvivesAGivenUpWait() throws Exception {
-        MemoryStorage storage = MemoryStorage.newTestMemoryStorage(1);
+        MemoryStorage storage = newTestMemoryStorage(withPeers(1));
         NodeLoop n = startNode(newTestConfig(1, 10, 1, storage));
         CompletableFuture<Ready> f = n.ready();
         assertSame(f, n.ready(), "the pending future is shared until it completes");
@@ -532,7 +523,7 @@ class NodeTest {
     @Test
     @Timeout(20)
     void addLearnerChangeReturnsConfStateWithTheLearner() throws Exception {
-        MemoryStorage s = MemoryStorage.newTestMemoryStorage(1);
+        MemoryStorage s = newTestMemoryStorage(withPeers(1));
         NodeLoop n = startNode(newTestConfig(1, 10, 1, s));
         Node.await(n.campaign(), WAIT);
         LinkedBlockingQueue<ConfState> states = new LinkedBlockingQueue<>();
@@ -560,7 +551,7 @@ class NodeTest {
     @Test
     @Timeout(10)
     void committedEntriesArePaginated() throws Exception {
-        MemoryStorage s = MemoryStorage.newTestMemoryStorage(1);
+        MemoryStorage s = newTestMemoryStorage(withPeers(1));
         Config cfg = newTestConfig(1, 10, 1, s);
         cfg.maxCommittedSizePerReady = 2048;
         NodeLoop n = startNode(cfg);
@@ -601,7 +592,7 @@ class NodeTest {
     @Test
     @Timeout(10)
     void committedEntriesArePaginatedWithAsyncStorageWrites() throws Exception {
-        MemoryStorage s = MemoryStorage.newTestMemoryStorage(1);
+        MemoryStorage s = newTestMemoryStorage(withPeers(1));
         Config cfg = newTestConfig(1, 10, 1, s);
         cfg.maxCommittedSizePerReady = 2048;
         cfg.asyncStorageWrites = true;
@@ -682,7 +673,7 @@ class NodeTest {
     @Test
     @Timeout(10)
     void commitIndexDoesNotRegressAfterRestartWithGreedyStorage() throws Exception {
-        MemoryStorage ms = MemoryStorage.newTestMemoryStorage(1);
+        MemoryStorage ms = newTestMemoryStorage(withPeers(1));
         HardState persisted = HardState.newBuilder().setTerm(1).setVote(1).setCommit(10).build();
         ms.setHardState(persisted);
         List<Entry> ents = new ArrayList<>();
@@ -711,7 +702,7 @@ class NodeTest {
     @Test
     @Timeout(10)
     void raftPanicStopsTheNodeAndReachesCallers() throws Exception {
-        MemoryStorage s = MemoryStorage.newTestMemoryStorage(1);
+        MemoryStorage s = newTestMemoryStorage(withPeers(1));
         NodeLoop n = startNode(newTestConfig(1, 10, 1, s));
         electAndHook(n, s, (r, m) -> {
             if (m.getType() == MessageType.MsgProp) {
@@ -733,7 +724,7 @@ class NodeTest {
     @Test
     @Timeout(10)
     void stepRefusesPeerMessagesWhenTheQueueIsFull() {
-        NodeLoop n = newNode(newTestConfig(1, 10, 1, MemoryStorage.newTestMemoryStorage(1)));
+        NodeLoop n = newNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))));
         Message m = Message.newBuilder().setType(MessageType.MsgApp).setFrom(2).setTo(1).build();
         int accepted = 0;
         while (n.step(m)) {
@@ -788,6 +779,39 @@ class NodeTest {
         s.append(m.getEntriesList());
         for (Message resp : m.getResponsesList()) {
             assertTrue(n.step(resp));
+        }
+    }
+
+    /** A storage that ignores the size limit raft passes to entries() (etcd's ignoreSizeHintMemStorage). */
+    private record IgnoreSizeHintStorage(MemoryStorage ms) implements Storage {
+        @Override
+        public InitialState initialState() {
+            return ms.initialState();
+        }
+
+        @Override
+        public List<Entry> entries(long lo, long hi, long maxSize) {
+            return ms.entries(lo, hi, Long.MAX_VALUE);
+        }
+
+        @Override
+        public long term(long i) {
+            return ms.term(i);
+        }
+
+        @Override
+        public long lastIndex() {
+            return ms.lastIndex();
+        }
+
+        @Override
+        public long firstIndex() {
+            return ms.firstIndex();
+        }
+
+        @Override
+        public Snapshot snapshot() {
+            return ms.snapshot();
         }
     }
 }
