@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.raftexample.raftpb.ConfChange;
 import org.raftexample.raftpb.ConfChangeV2;
+import org.raftexample.raftpb.ConfChanges;
 import org.raftexample.raftpb.ConfState;
 import org.raftexample.raftpb.Entry;
 import org.raftexample.raftpb.EntryType;
@@ -44,7 +45,7 @@ final class NodeLoop implements Node {
     static final int PROPOSAL_CAPACITY = 4096;
 
     /** An input of the loop carried by the events queue. */
-    sealed interface Event permits Recv, ApplyConf, StatusRequest {}
+    sealed interface Event permits Recv, ApplyConf, StatusRequest, ReadyRequest {}
 
     /** A message to step; done (may be null) completes once the loop has stepped it. */
     record Recv(Message m, CompletableFuture<Void> done) implements Event {}
@@ -54,6 +55,13 @@ final class NodeLoop implements Node {
 
     /** A request for the current status. */
     record StatusRequest(CompletableFuture<Status> result) implements Event {}
+
+    /**
+     * An application waiting for the next Ready. It travels through the events queue so that
+     * everything the application enqueued before asking is stepped before the Ready is built, as
+     * etcd's blocking Step guarantees.
+     */
+    record ReadyRequest(CompletableFuture<Ready> result) implements Event {}
 
     /** A proposal; result (null for proposals forwarded by peers) completes when raft has stepped it. */
     record Proposal(Message m, CompletableFuture<Void> result) {}
@@ -68,11 +76,15 @@ final class NodeLoop implements Node {
     private final AtomicInteger pendingTicks = new AtomicInteger();
     private final AtomicBoolean advanceRequested = new AtomicBoolean();
     private final AtomicReference<CompletableFuture<Ready>> readyWaiter = new AtomicReference<>();
+    /** The future a timed-out {@link #ready(long, TimeUnit)} left behind, for the next caller. */
+    private final AtomicReference<CompletableFuture<Ready>> unclaimed = new AtomicReference<>();
     private final CountDownLatch exited = new CountDownLatch(1);
     private volatile boolean stopRequested;
     private volatile boolean stopped;
     private volatile Throwable failure;
     private volatile Thread loopThread;
+    /** Set by every producer after it enqueued something; cleared by the loop before it re-looks. */
+    private volatile boolean signalled;
 
     // Loop-thread state.
     /** Set while a Ready has been handed out (or is about to be) and not yet advanced. */
@@ -80,6 +92,8 @@ final class NodeLoop implements Node {
     /** The Ready accepted from the RawNode but whose waiter cancelled before taking it. */
     private Ready undelivered;
     private Ready outstanding;
+    /** The waiter the loop has registered (through a ReadyRequest) and not yet served. */
+    private CompletableFuture<Ready> readyRequest;
     private boolean proposalsOpen;
     private long lead = Raft.NONE;
     private int turn;
@@ -133,9 +147,17 @@ final class NodeLoop implements Node {
                     continue;
                 }
                 trackLeader();
-                if (!serveOne()) {
-                    LockSupport.park(this);
+                if (serveOne()) {
+                    continue;
                 }
+                if (signalled) {
+                    // Something may have been enqueued after we looked at its source: look again.
+                    // The flag, not the park permit, carries the wake-up, because the permit can
+                    // be consumed by any lock this thread waits on (the queues' own locks).
+                    signalled = false;
+                    continue;
+                }
+                LockSupport.park(this);
             }
         } catch (Throwable t) {
             failure = t;
@@ -181,7 +203,7 @@ final class NodeLoop implements Node {
     }
 
     private boolean handOutReady() {
-        CompletableFuture<Ready> waiter = readyWaiter.get();
+        CompletableFuture<Ready> waiter = readyRequest;
         if (waiter == null || waiter.isDone()) {
             return false;
         }
@@ -201,6 +223,7 @@ final class NodeLoop implements Node {
         }
         if (waiter.complete(undelivered)) {
             undelivered = null;
+            readyRequest = null;
         }
         return true;
     }
@@ -226,6 +249,8 @@ final class NodeLoop implements Node {
             handleApplyConf(ac);
         } else if (e instanceof StatusRequest sr) {
             completeOrRethrow(sr.result(), rn::status);
+        } else if (e instanceof ReadyRequest rr) {
+            readyRequest = rr.result();
         }
         return true;
     }
@@ -331,6 +356,8 @@ final class NodeLoop implements Node {
             fail(ac.result(), t);
         } else if (e instanceof StatusRequest sr) {
             fail(sr.result(), t);
+        } else if (e instanceof ReadyRequest rr) {
+            fail(rr.result(), t);
         }
     }
 
@@ -442,6 +469,12 @@ final class NodeLoop implements Node {
     @Override
     public CompletableFuture<Ready> ready() {
         checkRunning();
+        CompletableFuture<Ready> left = unclaimed.getAndSet(null);
+        if (left != null && !left.isCancelled()) {
+            // A timed wait gave up on this future; it may hold a Ready by now, which belongs to
+            // whoever asks next.
+            return left;
+        }
         while (true) {
             CompletableFuture<Ready> cur = readyWaiter.get();
             if (cur != null && !cur.isDone()) {
@@ -449,10 +482,7 @@ final class NodeLoop implements Node {
             }
             CompletableFuture<Ready> next = new CompletableFuture<>();
             if (readyWaiter.compareAndSet(cur, next)) {
-                if (stopped) {
-                    next.completeExceptionally(stoppedException());
-                }
-                wakeUp();
+                enqueueLocal(new ReadyRequest(next));
                 return next;
             }
         }
@@ -465,6 +495,7 @@ final class NodeLoop implements Node {
         try {
             return f.get(timeout, unit);
         } catch (TimeoutException e) {
+            unclaimed.set(f);
             return null;
         } catch (ExecutionException e) {
             throw unwrap(e.getCause());
@@ -545,7 +576,7 @@ final class NodeLoop implements Node {
             stopped = true; // never started (tests build loops without a thread)
             return;
         }
-        LockSupport.unpark(t);
+        wakeUp();
         if (Thread.currentThread() == t) {
             return; // called from a callback on the loop thread: it exits after this turn
         }
@@ -639,6 +670,7 @@ final class NodeLoop implements Node {
     }
 
     private void wakeUp() {
+        signalled = true;
         Thread t = loopThread;
         if (t != null) {
             LockSupport.unpark(t);

@@ -475,7 +475,11 @@ class NodeTest {
         NodeLoop n = startNode(newTestConfig(1, 10, 1, storage));
         assertThrows(IllegalStateException.class, n::advance, "advance without an outstanding Ready");
         Node.await(n.campaign(), WAIT);
-        Ready rd = readyWithTimeout(n);
+        Ready rd = readyWithTimeout(n); // persist the vote
+        storage.append(rd.entries());
+        n.advance();
+        rd = readyWithTimeout(n); // the leader's empty entry, held without advancing
+        assertEquals(StateType.StateLeader, rd.softState().raftState());
         Node.await(n.propose(bytes("foo")), WAIT); // raft now has more work
         assertNoReady(n);
         storage.append(rd.entries());
@@ -496,7 +500,8 @@ class NodeTest {
         assertThrows(CancellationException.class, f::join);
         Node.await(n.campaign(), WAIT);
         Ready rd = readyWithTimeout(n);
-        assertEquals(StateType.StateLeader, rd.softState().raftState());
+        assertEquals(StateType.StateCandidate, rd.softState().raftState());
+        assertEquals(HardState.newBuilder().setTerm(1).setVote(1).setCommit(0).build(), rd.hardState());
     }
 
     /** TestSoftStateEqual. */
@@ -716,8 +721,7 @@ class NodeTest {
         assertSame(p, n.failure());
         NodeStoppedException e = assertThrows(NodeStoppedException.class, n::status);
         assertSame(p, e.getCause());
-        ExecutionException re = assertThrows(ExecutionException.class, () -> n.ready().get(1, TimeUnit.SECONDS));
-        assertInstanceOf(NodeStoppedException.class, re.getCause());
+        assertSame(p, assertThrows(NodeStoppedException.class, n::ready).getCause());
     }
 
     /** A peer message arriving while the inbound queue is full is refused, not blocked on. */
