@@ -504,6 +504,30 @@ class NodeTest {
         assertEquals(HardState.newBuilder().setTerm(1).setVote(1).setCommit(0).build(), rd.hardState());
     }
 
+    /** TestNodeReadIndex (node level): a read index request comes back as a ReadState with its context. */
+    @Test
+    @Timeout(10)
+    void readIndexComesBackAsReadStateWithItsContext() throws Exception {
+        MemoryStorage s = newTestMemoryStorage(withPeers(1));
+        NodeLoop n = startNode(newTestConfig(1, 10, 1, s));
+        Node.await(n.campaign(), WAIT);
+        long committed = 0;
+        // Become leader and commit the empty entry of the new term, so reads can be served.
+        while (committed < 1) {
+            Ready rd = readyWithTimeout(n);
+            s.append(rd.entries());
+            if (rd.hardState() != null) {
+                committed = rd.hardState().getCommit();
+            }
+            n.advance();
+        }
+        byte[] ctx = bytes("somedata");
+        Node.await(n.readIndex(ctx), WAIT);
+        Ready rd = readyWithTimeout(n);
+        assertEquals(List.of(new ReadState(1, ByteString.copyFrom(ctx))), rd.readStates());
+        n.advance();
+    }
+
     /** TestSoftStateEqual. */
     @Test
     @Timeout(10)
