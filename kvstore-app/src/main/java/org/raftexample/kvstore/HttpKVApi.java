@@ -1,0 +1,215 @@
+package org.raftexample.kvstore;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * raftexample's key-value HTTP API as a Jetty core handler.
+ *
+ * <p>The key is the raw request path, leading {@code /} included, as the original takes it; the query
+ * string is not part of the key. Every answer that needs raft is asynchronous: the handler returns
+ * at once and the response is written when the future completes or times out.
+ */
+final class HttpKVApi extends Handler.Abstract {
+
+    static final String ALLOW = "PUT, GET, POST, DELETE";
+    // A peer URL longer than this is not a URL anyone means; reading stops there.
+    private static final int MAX_URL_BYTES = 2048;
+    private static final Logger LOG = LoggerFactory.getLogger(HttpKVApi.class);
+
+    private final KVService service;
+    private final int maxValueBytes;
+    private final Duration timeout;
+
+    HttpKVApi(KVService service, int maxValueBytes, Duration timeout) {
+        this.service = service;
+        this.maxValueBytes = maxValueBytes;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        String key = request.getHttpURI().getPath();
+        if (key == null || key.isEmpty()) {
+            key = "/";
+        }
+        switch (request.getMethod()) {
+            case "PUT" -> put(key, request, response, callback);
+            case "GET" -> get(key, request, response, callback);
+            case "POST" -> addNode(key, request, response, callback);
+            case "DELETE" -> removeNode(key, response, callback);
+            default -> {
+                response.getHeaders().put(HttpHeader.ALLOW, ALLOW);
+                send(response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, "Method not allowed");
+            }
+        }
+        return true;
+    }
+
+    private void put(String key, Request request, Response response, Callback callback) {
+        long declared = request.getLength();
+        if (declared > maxValueBytes) {
+            send(response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, tooLarge());
+            return;
+        }
+        readValue(request).whenComplete((body, readError) -> {
+            if (readError != null) {
+                send(response, callback, HttpStatus.BAD_REQUEST_400, "Failed on PUT: cannot read the body");
+                return;
+            }
+            if (body.length > maxValueBytes) {
+                send(response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, tooLarge());
+                return;
+            }
+            String value = new String(body, StandardCharsets.UTF_8);
+            answerWhenDone(service.put(key, value), response, callback, HttpStatus.NO_CONTENT_204, "PUT");
+        });
+    }
+
+    private void get(String key, Request request, Response response, Callback callback) {
+        Fields query = Request.extractQueryParameters(request);
+        boolean serializable = "true".equalsIgnoreCase(query.getValue("serializable"));
+        CompletableFuture<Void> barrier = serializable
+                ? CompletableFuture.completedFuture(null)
+                : service.readBarrier();
+        withTimeout(barrier).whenComplete((v, e) -> {
+            if (e != null) {
+                sendUnavailable(response, callback, "GET", e);
+                return;
+            }
+            Optional<String> value = service.lookup(key);
+            if (value.isEmpty()) {
+                send(response, callback, HttpStatus.NOT_FOUND_404, "Failed to GET");
+                return;
+            }
+            response.setStatus(HttpStatus.OK_200);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+            response.write(true, ByteBuffer.wrap(value.get().getBytes(StandardCharsets.UTF_8)), callback);
+        });
+    }
+
+    private void addNode(String key, Request request, Response response, Callback callback) {
+        long id = parseNodeId(key);
+        if (id == 0) {
+            send(response, callback, HttpStatus.BAD_REQUEST_400, "Failed on POST: want POST /<node id>, id > 0");
+            return;
+        }
+        BodyReader.read(request, MAX_URL_BYTES).whenComplete((body, readError) -> {
+            URI url = readError == null ? parseUrl(new String(body, StandardCharsets.UTF_8).trim()) : null;
+            if (url == null) {
+                send(response, callback, HttpStatus.BAD_REQUEST_400,
+                        "Failed on POST: the body must be the new node's peer URL, http(s)://host:port");
+                return;
+            }
+            answerWhenDone(service.addNode(id, url), response, callback, HttpStatus.NO_CONTENT_204, "POST");
+        });
+    }
+
+    private void removeNode(String key, Response response, Callback callback) {
+        long id = parseNodeId(key);
+        if (id == 0) {
+            send(response, callback, HttpStatus.BAD_REQUEST_400, "Failed on DELETE: want DELETE /<node id>, id > 0");
+            return;
+        }
+        answerWhenDone(service.removeNode(id), response, callback, HttpStatus.NO_CONTENT_204, "DELETE");
+    }
+
+    private void answerWhenDone(CompletableFuture<Void> op, Response response, Callback callback, int status,
+            String what) {
+        withTimeout(op).whenComplete((v, e) -> {
+            if (e != null) {
+                sendUnavailable(response, callback, what, e);
+            } else {
+                send(response, callback, status, null);
+            }
+        });
+    }
+
+    /**
+     * Reads at most one byte more than the value limit, so that an oversized body without a
+     * Content-Length is still recognised (and never held whole in memory).
+     */
+    private CompletableFuture<byte[]> readValue(Request request) {
+        return BodyReader.read(request, maxValueBytes + 1);
+    }
+
+    // The operation itself may still take effect after a timeout; the caller only learns it did not
+    // in time, which is why the answer is 503 and never a success.
+    private <T> CompletableFuture<T> withTimeout(CompletableFuture<T> f) {
+        return f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void sendUnavailable(Response response, Callback callback, String what, Throwable e) {
+        Throwable cause = unwrap(e);
+        String reason;
+        if (cause instanceof TimeoutException) {
+            reason = "no leader or no quorum within " + timeout.toMillis() + " ms";
+        } else {
+            reason = String.valueOf(cause.getMessage());
+        }
+        LOG.debug("{} answered 503: {}", what, reason);
+        send(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "Failed on " + what + ": " + reason);
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    private String tooLarge() {
+        return "Failed on PUT: value larger than " + maxValueBytes + " bytes";
+    }
+
+    /** The node id in {@code /<id>}, or 0 when it is not a positive unsigned 64-bit number. */
+    static long parseNodeId(String path) {
+        String s = path.startsWith("/") ? path.substring(1) : path;
+        if (s.isEmpty() || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return 0;
+        }
+        try {
+            return Long.parseUnsignedLong(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static URI parseUrl(String s) {
+        try {
+            return OptionsParser.parsePeerUrl(s, "the request body");
+        } catch (UsageException e) {
+            return null;
+        }
+    }
+
+    /** Writes a status with a one-line plain-text body (as Go's http.Error does), or no body. */
+    static void send(Response response, Callback callback, int status, String message) {
+        response.setStatus(status);
+        if (message == null) {
+            callback.succeeded();
+            return;
+        }
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+        response.getHeaders().put("X-Content-Type-Options", "nosniff");
+        Content.Sink.write(response, true, message + "\n", callback);
+    }
+}

@@ -1,0 +1,37 @@
+package org.raftexample.kvstore;
+
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/** The Jetty server that carries the key-value API on {@code --port} (all interfaces, like the original). */
+final class KVHttpServer implements AutoCloseable {
+
+    private final Server server;
+    private final ServerConnector connector;
+
+    KVHttpServer(HttpKVApi api, int port) {
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("kv-http");
+        server = new Server(threads);
+        connector = new ServerConnector(server);
+        connector.setPort(port);
+        server.addConnector(connector);
+        server.setHandler(api);
+        server.setStopTimeout(2_000);
+    }
+
+    void start() throws Exception {
+        server.start();
+    }
+
+    /** The port actually bound (differs from the requested one only when that was 0). */
+    int port() {
+        return connector.getLocalPort();
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+}

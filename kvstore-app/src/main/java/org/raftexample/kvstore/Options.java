@@ -1,0 +1,56 @@
+package org.raftexample.kvstore;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The validated command line of one raftexample process.
+ *
+ * @param id                     this node's raft id; it listens for peers on {@code cluster.get(id - 1)}
+ * @param cluster                the peer URLs of the initial cluster, node i+1 at index i
+ * @param port                   the port of the key-value HTTP API
+ * @param join                   true for a node added to a running cluster (never bootstraps a configuration)
+ * @param dataDir                where {@code raftexample-<id>} (WAL) and {@code raftexample-<id>-snap} live
+ * @param snapshotCount          applied entries between two snapshots
+ * @param snapshotCatchupEntries entries kept in memory behind a snapshot so slow followers avoid a snapshot
+ * @param tickInterval           wall-clock length of one raft tick
+ * @param electionTicks          raft's ElectionTick
+ * @param heartbeatTicks         raft's HeartbeatTick
+ * @param maxValueBytes          largest accepted PUT body, in bytes
+ * @param requestTimeout         how long a client request may wait for raft before a 503
+ */
+record Options(
+        long id,
+        List<URI> cluster,
+        int port,
+        boolean join,
+        Path dataDir,
+        long snapshotCount,
+        long snapshotCatchupEntries,
+        Duration tickInterval,
+        int electionTicks,
+        int heartbeatTicks,
+        int maxValueBytes,
+        Duration requestTimeout) {
+
+    Options {
+        cluster = List.copyOf(cluster);
+    }
+
+    /** The URL this node's peer server listens on. */
+    URI ownPeerUrl() {
+        return cluster.get((int) (id - 1));
+    }
+
+    /** Directory of the write-ahead log, named as the original names it. */
+    Path walDir() {
+        return dataDir.resolve("raftexample-" + id);
+    }
+
+    /** Directory of the snapshot files, named as the original names it. */
+    Path snapDir() {
+        return dataDir.resolve("raftexample-" + id + "-snap");
+    }
+}

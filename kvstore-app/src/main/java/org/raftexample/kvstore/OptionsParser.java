@@ -1,0 +1,188 @@
+package org.raftexample.kvstore;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Turns raftexample's command line into {@link Options}, accepting what Go's flag package accepts
+ * ({@code -id 1}, {@code --id 1}, {@code --id=1}, a bare {@code --join}).
+ */
+final class OptionsParser {
+
+    static final String DEFAULT_CLUSTER = "http://127.0.0.1:9021";
+    static final int DEFAULT_PORT = 9121;
+
+    /** One flag: its name, the placeholder shown in the usage text, its default and its help. */
+    private record Flag(String name, String arg, String defaultValue, String help) {
+        boolean isBoolean() {
+            return arg.isEmpty();
+        }
+    }
+
+    private static final List<Flag> FLAGS = List.of(
+            new Flag("id", "N", "1", "node ID: this node listens for peers on the N-th URL of --cluster"),
+            new Flag("cluster", "URLS", DEFAULT_CLUSTER, "comma separated cluster peers"),
+            new Flag("port", "PORT", String.valueOf(DEFAULT_PORT), "key-value server port"),
+            new Flag("join", "", "false", "join an existing cluster (a node added with POST /<id>)"),
+            new Flag("data-dir", "DIR", ".", "where raftexample-<id> (WAL) and raftexample-<id>-snap live"),
+            new Flag("snapshot-count", "N", "10000", "applied entries between two snapshots"),
+            new Flag("snapshot-catchup-entries", "N", "10000",
+                    "entries kept after a snapshot for slow followers to catch up from"),
+            new Flag("tick-ms", "MS", "100", "length of one raft tick in milliseconds"),
+            new Flag("election-ticks", "N", "10", "ticks without a leader before an election"),
+            new Flag("heartbeat-ticks", "N", "1", "ticks between two leader heartbeats"),
+            new Flag("max-value-bytes", "N", String.valueOf(1 << 20), "largest value a PUT may carry (413 above)"),
+            new Flag("request-timeout-ms", "MS", "5000",
+                    "how long a request waits for raft before answering 503"));
+
+    private OptionsParser() {
+    }
+
+    /** Usage text printed by {@code --help}. */
+    static String usage() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Usage: raftexample [flags]\n\n");
+        sb.append("A key-value store replicated with raft, served over HTTP.\n\nFlags:\n");
+        for (Flag f : FLAGS) {
+            String left = "  --" + f.name() + (f.isBoolean() ? "" : " " + f.arg());
+            sb.append(String.format("%-36s %s", left, f.help()));
+            if (!f.isBoolean()) {
+                sb.append(" (default ").append(f.defaultValue()).append(')');
+            }
+            sb.append('\n');
+        }
+        sb.append(String.format("%-36s %s%n", "  --help", "print this text and exit"));
+        return sb.toString();
+    }
+
+    /** True when the arguments ask for the usage text. */
+    static boolean wantsHelp(String[] args) {
+        for (String a : args) {
+            if (a.equals("-h") || a.equals("-help") || a.equals("--help")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static Options parse(String[] args) throws UsageException {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (Flag f : FLAGS) {
+            values.put(f.name(), f.defaultValue());
+        }
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("-") || a.equals("-") || a.equals("--")) {
+                throw new UsageException("unexpected argument '" + a + "'");
+            }
+            String body = a.startsWith("--") ? a.substring(2) : a.substring(1);
+            String name = body;
+            String value = null;
+            int eq = body.indexOf('=');
+            if (eq >= 0) {
+                name = body.substring(0, eq);
+                value = body.substring(eq + 1);
+            }
+            Flag flag = find(name).orElseThrow(() -> new UsageException("unknown flag " + a));
+            if (flag.isBoolean()) {
+                if (value == null) {
+                    value = "true";
+                } else if (!value.equals("true") && !value.equals("false")) {
+                    throw new UsageException("invalid value '" + value + "' for --" + name + ": want true or false");
+                }
+            } else if (value == null) {
+                if (i + 1 >= args.length) {
+                    throw new UsageException("flag needs an argument: --" + name);
+                }
+                value = args[++i];
+            }
+            values.put(name, value);
+        }
+        return build(values);
+    }
+
+    private static Optional<Flag> find(String name) {
+        return FLAGS.stream().filter(f -> f.name().equals(name)).findFirst();
+    }
+
+    private static Options build(Map<String, String> v) throws UsageException {
+        List<URI> cluster = parseCluster(v.get("cluster"));
+        long id = parseLong(v, "id", 1, Long.MAX_VALUE);
+        if (id > cluster.size()) {
+            throw new UsageException("--id " + id + " is outside the cluster: --cluster lists "
+                    + cluster.size() + " peer URL(s)");
+        }
+        int electionTicks = (int) parseLong(v, "election-ticks", 1, Integer.MAX_VALUE);
+        int heartbeatTicks = (int) parseLong(v, "heartbeat-ticks", 1, Integer.MAX_VALUE);
+        if (electionTicks <= heartbeatTicks) {
+            throw new UsageException("--election-ticks (" + electionTicks
+                    + ") must be greater than --heartbeat-ticks (" + heartbeatTicks + ")");
+        }
+        String dataDir = v.get("data-dir");
+        if (dataDir.isEmpty()) {
+            throw new UsageException("--data-dir must not be empty");
+        }
+        return new Options(
+                id,
+                cluster,
+                (int) parseLong(v, "port", 1, 65535),
+                Boolean.parseBoolean(v.get("join")),
+                Path.of(dataDir),
+                parseLong(v, "snapshot-count", 1, Long.MAX_VALUE),
+                parseLong(v, "snapshot-catchup-entries", 0, Long.MAX_VALUE),
+                Duration.ofMillis(parseLong(v, "tick-ms", 1, 60_000)),
+                electionTicks,
+                heartbeatTicks,
+                (int) parseLong(v, "max-value-bytes", 1, 512L << 20),
+                Duration.ofMillis(parseLong(v, "request-timeout-ms", 1, 3_600_000)));
+    }
+
+    private static long parseLong(Map<String, String> v, String name, long min, long max) throws UsageException {
+        String raw = v.get(name);
+        long n;
+        try {
+            n = Long.parseLong(raw);
+        } catch (NumberFormatException e) {
+            throw new UsageException("invalid value '" + raw + "' for --" + name + ": not a number");
+        }
+        if (n < min || n > max) {
+            throw new UsageException("invalid value '" + raw + "' for --" + name + ": must be between "
+                    + min + " and " + max);
+        }
+        return n;
+    }
+
+    private static List<URI> parseCluster(String raw) throws UsageException {
+        List<URI> urls = new ArrayList<>();
+        for (String s : raw.split(",", -1)) {
+            URI u = parsePeerUrl(s.trim(), "--cluster");
+            if (!"http".equals(u.getScheme())) {
+                throw new UsageException("invalid URL '" + s.trim() + "' in --cluster: the peer transport speaks plain http");
+            }
+            urls.add(u);
+        }
+        return urls;
+    }
+
+    /** Parses an http(s) URL with a host and a port, as a peer URL must be. */
+    static URI parsePeerUrl(String s, String what) throws UsageException {
+        URI u;
+        try {
+            u = new URI(s);
+        } catch (URISyntaxException e) {
+            throw new UsageException("invalid URL '" + s + "' in " + what);
+        }
+        if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
+                || u.getPort() < 1 || u.getPort() > 65535) {
+            throw new UsageException("invalid URL '" + s + "' in " + what + ": want http(s)://host:port");
+        }
+        return u;
+    }
+}

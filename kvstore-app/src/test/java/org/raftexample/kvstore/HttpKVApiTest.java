@@ -1,0 +1,227 @@
+package org.raftexample.kvstore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class HttpKVApiTest {
+
+    /** A KVService whose writes apply immediately unless told to hang or fail. */
+    static final class FakeService implements KVService {
+        final Map<String, String> map = new ConcurrentHashMap<>();
+        final List<String> calls = new CopyOnWriteArrayList<>();
+        volatile boolean hang;
+        volatile RuntimeException failure;
+        final List<CompletableFuture<Void>> hanging = new CopyOnWriteArrayList<>();
+
+        private CompletableFuture<Void> outcome(Runnable effect) {
+            if (failure != null) {
+                return CompletableFuture.failedFuture(failure);
+            }
+            if (hang) {
+                CompletableFuture<Void> f = new CompletableFuture<>();
+                hanging.add(f);
+                return f;
+            }
+            effect.run();
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public Optional<String> lookup(String key) {
+            return Optional.ofNullable(map.get(key));
+        }
+
+        @Override
+        public CompletableFuture<Void> put(String key, String value) {
+            calls.add("put " + key);
+            return outcome(() -> map.put(key, value));
+        }
+
+        @Override
+        public CompletableFuture<Void> readBarrier() {
+            calls.add("readBarrier");
+            return outcome(() -> { });
+        }
+
+        @Override
+        public CompletableFuture<Void> addNode(long id, URI peerUrl) {
+            calls.add("add " + id + " " + peerUrl);
+            return outcome(() -> { });
+        }
+
+        @Override
+        public CompletableFuture<Void> removeNode(long id) {
+            calls.add("remove " + id);
+            return outcome(() -> { });
+        }
+    }
+
+    private final FakeService service = new FakeService();
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private KVHttpServer server;
+    private String base;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new KVHttpServer(new HttpKVApi(service, 16, Duration.ofMillis(300)), 0);
+        server.start();
+        base = "http://127.0.0.1:" + server.port();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.close();
+    }
+
+    private HttpResponse<String> send(String method, String path, String body) throws Exception {
+        HttpRequest.BodyPublisher p = body == null
+                ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body);
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).method(method, p)
+                .timeout(Duration.ofSeconds(10)).build();
+        return client.send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void putThenGetUsesTheWholePathAsKey() throws Exception {
+        assertEquals(204, send("PUT", "/my-key", "hello").statusCode());
+        assertEquals("hello", service.map.get("/my-key"));
+        HttpResponse<String> get = send("GET", "/my-key", null);
+        assertEquals(200, get.statusCode());
+        assertEquals("hello", get.body());
+        assertEquals(List.of("put /my-key", "readBarrier"), service.calls);
+
+        assertEquals(204, send("PUT", "/a/b%20c", "x").statusCode());
+        assertTrue(service.map.containsKey("/a/b%20c"), service.map.keySet().toString());
+    }
+
+    @Test
+    void getOfAMissingKeyIs404() throws Exception {
+        assertEquals(404, send("GET", "/absent", null).statusCode());
+    }
+
+    @Test
+    void serializableGetSkipsTheReadBarrier() throws Exception {
+        service.map.put("/k", "v");
+        service.hang = true;
+        HttpResponse<String> r = send("GET", "/k?serializable=true", null);
+        assertEquals(200, r.statusCode());
+        assertEquals("v", r.body());
+        assertFalse(service.calls.contains("readBarrier"));
+    }
+
+    @Test
+    void noCommitInTimeIs503NeverA204() throws Exception {
+        service.hang = true;
+        HttpResponse<String> put = send("PUT", "/k", "v");
+        assertEquals(503, put.statusCode());
+        assertTrue(put.body().contains("no leader or no quorum"), put.body());
+        assertEquals(503, send("GET", "/k", null).statusCode());
+        assertEquals(503, send("POST", "/4", "http://127.0.0.1:42379").statusCode());
+        assertEquals(503, send("DELETE", "/3", null).statusCode());
+        // The timeout completes the service's future, so it can forget the request.
+        assertTrue(service.hanging.stream().allMatch(CompletableFuture::isCompletedExceptionally));
+    }
+
+    @Test
+    void refusedProposalIs503WithItsReason() throws Exception {
+        service.failure = new IllegalStateException("raft proposal dropped");
+        HttpResponse<String> put = send("PUT", "/k", "v");
+        assertEquals(503, put.statusCode());
+        assertTrue(put.body().contains("raft proposal dropped"), put.body());
+        assertTrue(put.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+    }
+
+    @Test
+    void valueOverTheLimitIs413() throws Exception {
+        assertEquals(204, send("PUT", "/k", "x".repeat(16)).statusCode());
+        assertEquals(413, send("PUT", "/k", "x".repeat(17)).statusCode());
+        assertEquals(413, send("PUT", "/k", "x".repeat(100_000)).statusCode());
+        assertEquals("x".repeat(16), service.map.get("/k"));
+    }
+
+    @Test
+    void chunkedValueOverTheLimitIs413() throws Exception {
+        // No Content-Length: the limit must hold while reading.
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            String chunk = "x".repeat(20);
+            out.write(("PUT /k HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                    + Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n0\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String status = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertEquals("HTTP/1.1 413", status);
+        }
+        assertFalse(service.map.containsKey("/k"));
+    }
+
+    @Test
+    void otherMethodsAre405WithAllow() throws Exception {
+        for (String m : List.of("PATCH", "HEAD", "OPTIONS")) {
+            HttpResponse<String> r = send(m, "/k", null);
+            assertEquals(405, r.statusCode(), m);
+            assertEquals(HttpKVApi.ALLOW, r.headers().firstValue("Allow").orElse(""), m);
+        }
+    }
+
+    @Test
+    void addNodeNeedsANumericIdAndAPeerUrl() throws Exception {
+        assertEquals(204, send("POST", "/4", "http://127.0.0.1:42379").statusCode());
+        assertEquals(204, send("POST", "/5", " https://host.example:1234\n").statusCode());
+        assertEquals(List.of("add 4 http://127.0.0.1:42379", "add 5 https://host.example:1234"), service.calls);
+        List<String[]> bad = new ArrayList<>();
+        bad.add(new String[] {"/x", "http://127.0.0.1:42379"});
+        bad.add(new String[] {"/0", "http://127.0.0.1:42379"});
+        bad.add(new String[] {"/-1", "http://127.0.0.1:42379"});
+        bad.add(new String[] {"/", "http://127.0.0.1:42379"});
+        bad.add(new String[] {"/4", "127.0.0.1:42379"});
+        bad.add(new String[] {"/4", "ftp://127.0.0.1:42379"});
+        bad.add(new String[] {"/4", ""});
+        for (String[] b : bad) {
+            assertEquals(400, send("POST", b[0], b[1]).statusCode(), b[0] + " " + b[1]);
+        }
+        assertEquals(2, service.calls.size());
+    }
+
+    @Test
+    void removeNodeNeedsANumericId() throws Exception {
+        assertEquals(204, send("DELETE", "/3", null).statusCode());
+        assertEquals(400, send("DELETE", "/three", null).statusCode());
+        assertEquals(400, send("DELETE", "/0", null).statusCode());
+        assertEquals(List.of("remove 3"), service.calls);
+    }
+
+    @Test
+    void parseNodeIdAcceptsOnlyPositiveDecimals() {
+        assertEquals(4, HttpKVApi.parseNodeId("/4"));
+        assertEquals(-1L, HttpKVApi.parseNodeId("/18446744073709551615"));
+        assertEquals(0, HttpKVApi.parseNodeId("/18446744073709551616"));
+        assertEquals(0, HttpKVApi.parseNodeId("/0x4"));
+        assertEquals(0, HttpKVApi.parseNodeId("/4/5"));
+    }
+}

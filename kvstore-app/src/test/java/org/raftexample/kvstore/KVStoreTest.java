@@ -1,0 +1,132 @@
+package org.raftexample.kvstore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+import org.raftexample.kvstore.proto.KV;
+
+class KVStoreTest {
+
+    private final List<byte[]> proposed = new ArrayList<>();
+    private final List<CompletableFuture<Void>> accepted = new ArrayList<>();
+
+    private CompletableFuture<Void> record(byte[] data) {
+        proposed.add(data);
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        accepted.add(f);
+        return f;
+    }
+
+    @Test
+    void snapshotRoundTripRestoresTheSameMap() {
+        KVStore s = new KVStore(1, this::record);
+        s.apply(1, kv("foo", "bar", 0, 0));
+        s.apply(2, kv("/with \"quotes\"\n", "ünïcödé ✓", 0, 0));
+        s.apply(3, kv("empty", "", 0, 0));
+        byte[] snap = s.snapshot();
+
+        KVStore t = new KVStore(2, this::record);
+        t.apply(1, kv("stale", "gone", 0, 0));
+        t.restore(snap);
+        assertEquals(Optional.of("bar"), t.lookup("foo"));
+        assertEquals(Optional.of("ünïcödé ✓"), t.lookup("/with \"quotes\"\n"));
+        assertEquals(Optional.of(""), t.lookup("empty"));
+        assertEquals(Optional.empty(), t.lookup("stale"));
+        assertEquals(3, t.size());
+    }
+
+    @Test
+    void snapshotIsAJsonObjectOfStrings() {
+        KVStore s = new KVStore(1, this::record);
+        s.apply(1, kv("foo", "bar", 0, 0));
+        assertEquals("{\"foo\":\"bar\"}", new String(s.snapshot(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void emptyOrNullSnapshotGivesEmptyMap() {
+        KVStore s = new KVStore(1, this::record);
+        s.apply(1, kv("a", "b", 0, 0));
+        s.restore(new byte[0]);
+        assertEquals(0, s.size());
+        s.apply(2, kv("a", "b", 0, 0));
+        s.restore("null".getBytes(StandardCharsets.UTF_8));
+        assertEquals(0, s.size());
+    }
+
+    @Test
+    void malformedSnapshotIsRejectedAndStateKept() {
+        KVStore s = new KVStore(1, this::record);
+        s.apply(1, kv("a", "b", 0, 0));
+        for (String bad : List.of("[1]", "{\"a\":1}", "{\"a\":\"b\"", "{} x")) {
+            assertThrows(IllegalStateException.class, () -> s.restore(bad.getBytes(StandardCharsets.UTF_8)), bad);
+        }
+        assertEquals(Optional.of("b"), s.lookup("a"));
+    }
+
+    @Test
+    void proposeCompletesOnlyWhenItsOwnEntryIsApplied() throws Exception {
+        KVStore s = new KVStore(7, this::record);
+        CompletableFuture<Void> f = s.propose("k", "v");
+        assertEquals(1, proposed.size());
+        KV sent = KV.parseFrom(proposed.get(0));
+        assertEquals("k", sent.getKey());
+        assertEquals(7, sent.getProposer());
+        assertTrue(sent.getRequestId() != 0);
+
+        // Same request id from another proposer, and another id from us: neither completes it.
+        s.apply(1, kv("k", "other", 8, sent.getRequestId()));
+        s.apply(2, kv("k", "other", 7, sent.getRequestId() + 1));
+        assertFalse(f.isDone());
+        assertEquals(Optional.of("other"), s.lookup("k"));
+
+        s.apply(3, ByteString.copyFrom(proposed.get(0)));
+        f.get();
+        assertEquals(Optional.of("v"), s.lookup("k"));
+        assertEquals(0, s.pendingCount());
+    }
+
+    @Test
+    void refusedOrAbandonedProposalsAreForgotten() {
+        KVStore refusing = new KVStore(1, data -> CompletableFuture.failedFuture(
+                new IllegalStateException("raft proposal dropped")));
+        CompletableFuture<Void> f = refusing.propose("k", "v");
+        ExecutionException e = assertThrows(ExecutionException.class, f::get);
+        assertEquals("raft proposal dropped", e.getCause().getMessage());
+        assertEquals(0, refusing.pendingCount());
+
+        KVStore s = new KVStore(1, this::record);
+        CompletableFuture<Void> g = s.propose("k", "v");
+        g.completeExceptionally(new RuntimeException("timed out"));
+        assertEquals(0, s.pendingCount());
+        assertTrue(accepted.get(0).isCancelled(), "abandoned proposal is withdrawn from raft");
+        CompletableFuture<Void> h = s.propose("k2", "v2");
+        accepted.get(1).complete(null); // raft took it; only its application is awaited now
+        assertFalse(h.isDone());
+        s.failPending(new IllegalStateException("stopping"));
+        assertTrue(h.isCompletedExceptionally());
+    }
+
+    @Test
+    void undecodableEntryIsAnError() {
+        KVStore s = new KVStore(1, this::record);
+        assertThrows(IllegalStateException.class, () -> s.apply(5, ByteString.copyFrom(new byte[] {(byte) 0xff})));
+    }
+
+    static ByteString kv(String k, String v, long proposer, long requestId) {
+        KV.Builder b = KV.newBuilder().setKey(k).setValue(v);
+        if (proposer != 0) {
+            b.setProposer(proposer).setRequestId(requestId);
+        }
+        return b.build().toByteString();
+    }
+}

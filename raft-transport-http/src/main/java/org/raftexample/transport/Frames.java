@@ -1,0 +1,99 @@
+package org.raftexample.transport;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import org.raftexample.raftpb.Message;
+
+/**
+ * The framing of messages on a stream: a 4-byte big-endian length, then that many bytes of an encoded
+ * {@link Message}. A frame of length 0 is a link heartbeat and carries no message (a real raft message always
+ * has its type set, so it never encodes to zero bytes).
+ */
+final class Frames {
+
+    private Frames() {
+    }
+
+    /** Thrown when the peer sends something that is not a valid frame; the stream is then closed. */
+    static final class FrameException extends IOException {
+        FrameException(String message) {
+            super(message);
+        }
+
+        FrameException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Writes frames to a buffered stream; the caller decides when to flush. */
+    static final class Writer {
+        private final DataOutputStream out;
+
+        Writer(OutputStream out) {
+            this.out = new DataOutputStream(out);
+        }
+
+        void write(Message m) throws IOException {
+            int size = m.getSerializedSize();
+            out.writeInt(size);
+            m.writeTo(out);
+        }
+
+        void writeHeartbeat() throws IOException {
+            out.writeInt(0);
+        }
+
+        void flush() throws IOException {
+            out.flush();
+        }
+    }
+
+    /** Reads frames, refusing any longer than the limit. */
+    static final class Reader {
+        private final DataInputStream in;
+        private final int maxMessageBytes;
+
+        Reader(InputStream in, int maxMessageBytes) {
+            this.in = new DataInputStream(in);
+            this.maxMessageBytes = maxMessageBytes;
+        }
+
+        /** Returns the next message, {@code null} for a heartbeat; throws EOFException at a clean end. */
+        Message read() throws IOException {
+            int size = in.readInt();
+            if (size == 0) {
+                return null;
+            }
+            if (size < 0 || size > maxMessageBytes) {
+                throw new FrameException("frame of " + Integer.toUnsignedString(size)
+                        + " bytes exceeds the limit of " + maxMessageBytes);
+            }
+            byte[] body = new byte[size];
+            try {
+                in.readFully(body);
+            } catch (EOFException e) {
+                throw new FrameException("stream ended inside a frame", e);
+            }
+            return decode(body);
+        }
+    }
+
+    /** Decodes one message and checks that it is one: a message without a type is refused. */
+    static Message decode(byte[] body) throws FrameException {
+        Message m;
+        try {
+            m = Message.parseFrom(body);
+        } catch (InvalidProtocolBufferException e) {
+            throw new FrameException("undecodable message: " + e.getMessage(), e);
+        }
+        if (!m.hasType()) {
+            throw new FrameException("message without a type");
+        }
+        return m;
+    }
+}

@@ -1,0 +1,15 @@
+package org.raftexample.transport;
+
+import org.eclipse.jetty.client.HttpClient;
+
+/** What every peer of one transport shares: identities, the HTTP client, the raft callback and the limits. */
+record PeerContext(
+        long localId,
+        long clusterId,
+        Raft raft,
+        TransportLimits limits,
+        TransportTimeouts timeouts,
+        HttpClient client,
+        ErrorQueue errors,
+        String threadPrefix) {
+}

@@ -1,0 +1,53 @@
+package org.raftexample.transport;
+
+import com.google.protobuf.ByteString;
+import java.io.EOFException;
+import java.io.InputStream;
+import org.raftexample.raft.SnapshotStatus;
+import org.raftexample.raftpb.Message;
+
+/**
+ * The application side of the transport: where received messages go and where delivery outcomes are reported.
+ *
+ * <p>Every method may be called from several transport threads at once (one per stream, pipeline request and
+ * snapshot), so implementations must be thread-safe. They should return promptly: a stream delivers its
+ * messages one after the other, so a slow {@link #process} slows that stream down (which is the intended back
+ * pressure) and a {@code process} that never returns stalls it until {@link Transport#stop()}.
+ */
+public interface Raft {
+
+    /**
+     * Hands a message received from a peer to the raft node (raftexample: {@code node.step}).
+     * An exception is logged; on a pipeline or snapshot request it is answered with 500.
+     */
+    void process(Message message) throws Exception;
+
+    /** Whether the member with this id has been removed from the cluster; its requests are answered 410. */
+    boolean isIdRemoved(long id);
+
+    /** Tells raft that a message to this peer could not be delivered (raftexample: {@code node.reportUnreachable}). */
+    void reportUnreachable(long id);
+
+    /** Tells raft whether a snapshot reached the peer (raftexample: {@code node.reportSnapshot}). */
+    void reportSnapshot(long id, SnapshotStatus status);
+
+    /**
+     * Receives a MsgSnap whose snapshot data arrives as a stream, so that an application can write a large
+     * snapshot straight to disk instead of holding it in memory.
+     *
+     * <p>{@code header} is the MsgSnap with {@code snapshot.data} left empty; {@code data} yields exactly
+     * {@code size} bytes. The default reads the data into memory, puts it into {@code snapshot.data} and calls
+     * {@link #process}, which is what raftexample expects. An override must consume {@code data} before
+     * returning (the transport discards what is left) and must not keep it afterwards.
+     */
+    default void processSnapshot(Message header, InputStream data, long size) throws Exception {
+        // Read in chunks rather than allocating `size` bytes up front: the size is the sender's claim, and
+        // memory should grow only with data that actually arrives. The chunks form one ByteString (a rope),
+        // so nothing is copied again.
+        ByteString bytes = ByteString.readFrom(data, 64 * 1024, 4 << 20);
+        if (bytes.size() != size) {
+            throw new EOFException("snapshot data truncated: " + bytes.size() + " of " + size + " bytes");
+        }
+        process(header.toBuilder().setSnapshot(header.getSnapshot().toBuilder().setData(bytes)).build());
+    }
+}

@@ -1,0 +1,287 @@
+package org.raftexample.transport;
+
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.function.LongFunction;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.raftexample.raftpb.Message;
+import org.raftexample.raftpb.MessageType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The receiving side of the transport: the Jetty handler serving {@code /raft} (pipeline), {@code
+ * /raft/snapshot} and {@code /raft/stream/<type>/<from>}.
+ *
+ * <p>Every request is checked before its body is read (method, protocol version, cluster id, sender, target,
+ * removed sender), then its body is read under a size limit and decoded. Nothing a peer sends can do more than
+ * earn it a 4xx: failures are answered, logged at debug level and forgotten. Paths outside {@code /raft} are
+ * left to other handlers, so the handler can share a server with an application.
+ */
+final class RaftHandler extends Handler.Abstract {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftHandler.class);
+
+    private final long localId;
+    private final long clusterId;
+    private final Raft raft;
+    private final TransportLimits limits;
+    private final LongFunction<Peer> peers;
+
+    RaftHandler(long localId, long clusterId, Raft raft, TransportLimits limits, LongFunction<Peer> peers) {
+        this.localId = localId;
+        this.clusterId = clusterId;
+        this.raft = raft;
+        this.limits = limits;
+        this.peers = peers;
+    }
+
+    /** A request that must be refused with this status and text. */
+    private static final class Refusal extends Exception {
+        final int status;
+
+        Refusal(int status, String text) {
+            super(text, null, false, false);
+            this.status = status;
+        }
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        String path = Request.getPathInContext(request);
+        try {
+            if (path.equals(Protocol.RAFT_PATH)) {
+                handlePipeline(request, response, callback);
+            } else if (path.equals(Protocol.SNAPSHOT_PATH)) {
+                handleSnapshot(request, response, callback);
+            } else if (path.startsWith(Protocol.STREAM_PREFIX)) {
+                handleStream(request, response, callback, path.substring(Protocol.STREAM_PREFIX.length()));
+            } else if (path.startsWith(Protocol.RAFT_PATH + "/")) {
+                throw new Refusal(HttpStatus.NOT_FOUND_404, "unknown raft endpoint");
+            } else {
+                return false;
+            }
+        } catch (Refusal r) {
+            LOG.debug("refused {} {}: {} {}", request.getMethod(), path, r.status, r.getMessage());
+            if (r.status == HttpStatus.METHOD_NOT_ALLOWED_405) {
+                response.getHeaders().put(HttpHeader.ALLOW,
+                        path.startsWith(Protocol.STREAM_PREFIX) ? "GET" : "POST");
+            }
+            reply(response, callback, r.status, r.getMessage());
+        } catch (Throwable t) {
+            // Anything else is a bug or a broken connection; the request fails, the node does not.
+            LOG.warn("error serving {} {}: {}", request.getMethod(), path, t.toString());
+            if (!response.isCommitted()) {
+                reply(response, callback, HttpStatus.INTERNAL_SERVER_ERROR_500, "internal error");
+            } else {
+                callback.failed(t);
+            }
+        }
+        return true;
+    }
+
+    private void handlePipeline(Request request, Response response, Callback callback) throws Refusal {
+        requireMethod(request, HttpMethod.POST);
+        checkHeaders(request);
+        byte[] body = readLimited(request, limits.maxMessageBytes());
+        Message m;
+        try {
+            m = Frames.decode(body);
+        } catch (Frames.FrameException e) {
+            throw new Refusal(HttpStatus.BAD_REQUEST_400, "error unmarshalling raft message");
+        }
+        checkTarget(m);
+        process(() -> raft.process(m));
+        noContent(response, callback);
+    }
+
+    private void handleSnapshot(Request request, Response response, Callback callback) throws Refusal {
+        requireMethod(request, HttpMethod.POST);
+        checkHeaders(request);
+        long declared = request.getLength();
+        if (declared > 12L + limits.maxMessageBytes() + limits.maxSnapshotBytes()) {
+            throw new Refusal(HttpStatus.PAYLOAD_TOO_LARGE_413, "snapshot too large");
+        }
+        DataInputStream in = new DataInputStream(Content.Source.asInputStream(request));
+        try {
+            int headerSize = in.readInt();
+            if (headerSize > limits.maxMessageBytes()) {
+                throw new Refusal(HttpStatus.PAYLOAD_TOO_LARGE_413, "snapshot message too large");
+            }
+            if (headerSize <= 0) {
+                throw new Refusal(HttpStatus.BAD_REQUEST_400, "bad snapshot message length");
+            }
+            byte[] headerBytes = new byte[headerSize];
+            in.readFully(headerBytes);
+            Message header;
+            try {
+                header = Frames.decode(headerBytes);
+            } catch (Frames.FrameException e) {
+                throw new Refusal(HttpStatus.BAD_REQUEST_400, "error unmarshalling raft message");
+            }
+            if (header.getType() != MessageType.MsgSnap) {
+                throw new Refusal(HttpStatus.BAD_REQUEST_400, "wrong raft message type");
+            }
+            checkTarget(header);
+            long dataSize = in.readLong();
+            if (dataSize < 0) {
+                throw new Refusal(HttpStatus.BAD_REQUEST_400, "bad snapshot data length");
+            }
+            if (dataSize > limits.maxSnapshotBytes()) {
+                throw new Refusal(HttpStatus.PAYLOAD_TOO_LARGE_413, "snapshot too large");
+            }
+            if (declared >= 0 && declared != 12L + headerSize + dataSize) {
+                throw new Refusal(HttpStatus.BAD_REQUEST_400, "body length does not match its frames");
+            }
+            BoundedInputStream data = new BoundedInputStream(in, dataSize);
+            process(() -> raft.processSnapshot(header, data, dataSize));
+            data.skipRest();
+        } catch (EOFException e) {
+            throw new Refusal(HttpStatus.BAD_REQUEST_400, "snapshot body truncated");
+        } catch (IOException e) {
+            throw new Refusal(HttpStatus.BAD_REQUEST_400, "error reading snapshot: " + e.getMessage());
+        }
+        noContent(response, callback);
+    }
+
+    private void handleStream(Request request, Response response, Callback callback, String rest)
+            throws Refusal {
+        requireMethod(request, HttpMethod.GET);
+        int slash = rest.indexOf('/');
+        StreamType type = slash < 0 ? null : StreamType.fromPath(rest.substring(0, slash));
+        if (type == null) {
+            throw new Refusal(HttpStatus.NOT_FOUND_404, "invalid path");
+        }
+        long from;
+        try {
+            from = Protocol.parseId(rest.substring(slash + 1));
+        } catch (NumberFormatException e) {
+            throw new Refusal(HttpStatus.NOT_FOUND_404, "invalid from");
+        }
+        long headerFrom = checkHeaders(request);
+        if (headerFrom != from) {
+            throw new Refusal(HttpStatus.BAD_REQUEST_400, "path and " + Protocol.SERVER_FROM + " disagree");
+        }
+        Peer peer = peers.apply(from);
+        if (peer == null) {
+            throw new Refusal(HttpStatus.NOT_FOUND_404, "error sender not found");
+        }
+        response.setStatus(HttpStatus.OK_200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, Protocol.CONTENT_TYPE_STREAM);
+        response.getHeaders().put(Protocol.SERVER_VERSION, Protocol.VERSION);
+        // The peer's stream writer now owns the response and completes the callback when the stream ends.
+        peer.attachStream(type, response, callback);
+    }
+
+    private static void requireMethod(Request request, HttpMethod method) throws Refusal {
+        if (!method.is(request.getMethod())) {
+            throw new Refusal(HttpStatus.METHOD_NOT_ALLOWED_405, "method not allowed");
+        }
+    }
+
+    /** The checks every request passes before its body is looked at; returns the sender's id. */
+    private long checkHeaders(Request request) throws Refusal {
+        var headers = request.getHeaders();
+        if (!Protocol.compatible(headers.get(Protocol.SERVER_VERSION))) {
+            throw new Refusal(HttpStatus.PRECONDITION_FAILED_412,
+                    "incompatible protocol version " + headers.get(Protocol.SERVER_VERSION));
+        }
+        Long cluster = parseHeaderId(headers.get(Protocol.CLUSTER_ID));
+        if (cluster == null || cluster != clusterId) {
+            throw new Refusal(HttpStatus.PRECONDITION_FAILED_412, "cluster ID mismatch");
+        }
+        Long from = parseHeaderId(headers.get(Protocol.SERVER_FROM));
+        if (from == null) {
+            throw new Refusal(HttpStatus.BAD_REQUEST_400, "missing or bad " + Protocol.SERVER_FROM);
+        }
+        Long to = parseHeaderId(headers.get(Protocol.RAFT_TO));
+        if (to == null) {
+            throw new Refusal(HttpStatus.BAD_REQUEST_400, "missing or bad " + Protocol.RAFT_TO);
+        }
+        if (to != localId) {
+            throw new Refusal(HttpStatus.PRECONDITION_FAILED_412, "to field mismatch");
+        }
+        if (raft.isIdRemoved(from)) {
+            throw new Refusal(HttpStatus.GONE_410, "removed member");
+        }
+        return from;
+    }
+
+    private void checkTarget(Message m) throws Refusal {
+        if (m.getTo() != localId) {
+            throw new Refusal(HttpStatus.PRECONDITION_FAILED_412, "message addressed to another member");
+        }
+    }
+
+    private static Long parseHeaderId(String value) {
+        try {
+            return value == null ? null : Protocol.parseId(value.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** Reads the whole body, refusing with 413 past {@code max} bytes and with 400 if it ends early. */
+    private static byte[] readLimited(Request request, int max) throws Refusal {
+        long declared = request.getLength();
+        if (declared > max) {
+            throw new Refusal(HttpStatus.PAYLOAD_TOO_LARGE_413, "message too large");
+        }
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            if (declared >= 0) {
+                byte[] body = in.readNBytes((int) declared);
+                if (body.length != declared) {
+                    throw new Refusal(HttpStatus.BAD_REQUEST_400, "error reading raft message");
+                }
+                return body;
+            }
+            // No declared length (chunked): read one byte past the limit to tell "at the limit" from "over".
+            byte[] body = in.readNBytes(max == Integer.MAX_VALUE ? max : max + 1);
+            if (body.length > max) {
+                throw new Refusal(HttpStatus.PAYLOAD_TOO_LARGE_413, "message too large");
+            }
+            return body;
+        } catch (IOException e) {
+            throw new Refusal(HttpStatus.BAD_REQUEST_400, "error reading raft message");
+        }
+    }
+
+    @FunctionalInterface
+    private interface RaftCall {
+        void run() throws Exception;
+    }
+
+    /** Runs a raft callback; a failure of the callback is the application's, answered with 500. */
+    private static void process(RaftCall call) throws Refusal {
+        try {
+            call.run();
+        } catch (BoundedInputStream.TruncatedException e) {
+            throw new Refusal(HttpStatus.BAD_REQUEST_400, "snapshot body truncated");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Refusal(HttpStatus.INTERNAL_SERVER_ERROR_500, "interrupted while processing raft message");
+        } catch (Exception e) {
+            LOG.warn("raft failed to process a received message: {}", e.toString());
+            throw new Refusal(HttpStatus.INTERNAL_SERVER_ERROR_500, "error processing raft message");
+        }
+    }
+
+    private static void noContent(Response response, Callback callback) {
+        response.setStatus(HttpStatus.NO_CONTENT_204);
+        callback.succeeded();
+    }
+
+    private static void reply(Response response, Callback callback, int status, String text) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+        Content.Sink.write(response, true, text + "\n", callback);
+    }
+}

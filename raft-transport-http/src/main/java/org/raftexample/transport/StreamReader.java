@@ -1,0 +1,169 @@
+package org.raftexample.transport;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.InputStreamResponseListener;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpStatus;
+import org.raftexample.raftpb.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Receives the messages a peer sends us on one stream type: dials {@code GET /raft/stream/<type>/<our id>} on
+ * the peer, reads frames from the response body and hands each message to raft in order. Redials with
+ * exponential backoff whenever the stream fails or goes silent for longer than the read timeout.
+ */
+final class StreamReader {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
+
+    private final Peer peer;
+    private final StreamType type;
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile Request inFlight;
+
+    StreamReader(Peer peer, StreamType type) {
+        this.peer = peer;
+        this.type = type;
+        this.thread = new Thread(this::run, peer.threadName("reader-" + type.path));
+        thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    void stop() {
+        running = false;
+        stopped.countDown();
+        Request r = inFlight;
+        if (r != null) {
+            r.abort(new IOException("transport stopped"));
+        }
+        thread.interrupt();
+        Peer.join(thread);
+    }
+
+    private void run() {
+        TransportTimeouts t = peer.context().timeouts();
+        long backoff = t.reconnectMin().toMillis();
+        while (running) {
+            URI base = peer.urls().pick();
+            boolean connected = false;
+            try {
+                InputStream in = dial(base);
+                connected = true;
+                backoff = t.reconnectMin().toMillis();
+                peer.status().activate();
+                LOG.info("{} <- {}: {} stream connected", id(peer.context().localId()), id(peer.id()), type.path);
+                decodeLoop(in);
+            } catch (InterruptedException e) {
+                break;
+            } catch (Exception e) {
+                if (running) {
+                    LOG.debug("{} <- {}: {} stream failed: {}", id(peer.context().localId()), id(peer.id()),
+                            type.path, e.toString());
+                }
+            } finally {
+                Request r = inFlight;
+                inFlight = null;
+                if (r != null) {
+                    r.abort(new IOException("stream closed"));
+                }
+            }
+            if (!running) {
+                break;
+            }
+            if (connected) {
+                LOG.warn("{} <- {}: {} stream lost", id(peer.context().localId()), id(peer.id()), type.path);
+            }
+            peer.status().deactivate(type.path + " stream to " + base + " is down");
+            peer.urls().unreachable(base);
+            try {
+                if (stopped.await(backoff, TimeUnit.MILLISECONDS)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                break;
+            }
+            backoff = Math.min(backoff * 2, t.reconnectMax().toMillis());
+        }
+    }
+
+    /** Opens the stream and returns its body, or throws if the peer refused or did not answer in time. */
+    private InputStream dial(URI base) throws IOException, InterruptedException {
+        PeerContext ctx = peer.context();
+        InputStreamResponseListener listener = new InputStreamResponseListener();
+        Request request = ctx.client()
+                .newRequest(base.resolve(Protocol.STREAM_PREFIX + type.path + "/" + id(ctx.localId())))
+                .method(HttpMethod.GET)
+                .headers(h -> Protocol.addRequestHeaders(h, ctx.clusterId(), ctx.localId(), peer.id()))
+                .idleTimeout(ctx.timeouts().streamRead().toMillis(), TimeUnit.MILLISECONDS);
+        inFlight = request;
+        if (!running) {
+            throw new IOException("transport stopped");
+        }
+        request.send(listener);
+        Response response;
+        try {
+            response = listener.get(ctx.timeouts().dial().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException("no answer within " + ctx.timeouts().dial(), e);
+        } catch (ExecutionException e) {
+            throw new IOException("dial failed", e.getCause());
+        }
+        int status = response.getStatus();
+        if (status == HttpStatus.OK_200) {
+            return listener.getInputStream();
+        }
+        if (status == HttpStatus.GONE_410) {
+            ctx.errors().report(new TransportError(TransportError.Kind.MEMBER_REMOVED, peer.id(),
+                    "peer " + id(peer.id()) + " says this member was removed", null));
+        } else if (status == HttpStatus.PRECONDITION_FAILED_412) {
+            LOG.warn("{} <- {}: {} stream refused with 412 (cluster id, target id or version mismatch)",
+                    id(ctx.localId()), id(peer.id()), type.path);
+        }
+        throw new IOException("stream refused with status " + status);
+    }
+
+    private void decodeLoop(InputStream body) throws IOException {
+        Frames.Reader reader = new Frames.Reader(new BufferedInputStream(body, 64 * 1024),
+                peer.context().limits().maxMessageBytes());
+        Raft raft = peer.context().raft();
+        while (running) {
+            Message m;
+            try {
+                m = reader.read();
+            } catch (EOFException e) {
+                return; // the writer closed the stream cleanly
+            }
+            if (m == null) {
+                continue; // link heartbeat: only proves the stream is alive
+            }
+            try {
+                raft.process(m);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                LOG.warn("{} <- {}: raft failed to process {}: {}", id(peer.context().localId()), id(peer.id()),
+                        m.getType(), e.toString());
+            }
+        }
+    }
+
+    private static String id(long id) {
+        return Protocol.formatId(id);
+    }
+}

@@ -1,0 +1,278 @@
+package org.raftexample.transport;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.LifeCycle;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.raftexample.raftpb.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries raft messages between the members of a cluster over HTTP, as etcd's rafthttp does for raftexample.
+ *
+ * <p>Typical use: construct, {@link #start()}, {@link #addPeer} every other member, then call {@link #send} with
+ * each {@code Ready}'s messages; received messages arrive at {@link Raft#process}. The transport either runs
+ * its own peer HTTP server on {@link TransportConfig#listenUrl()} or, in handler-only mode, leaves serving
+ * {@link #handler()} to the application. Fatal errors (this member was removed; the listener failed) are
+ * queued for the application to {@link #pollError poll}.
+ *
+ * <p>Thread use is fixed: per peer four pipeline senders, two stream writers, two stream readers and one
+ * snapshot sender, plus bounded Jetty pools for the client and the server. {@link #stop()} ends all of them.
+ */
+public final class Transport implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
+
+    private final TransportConfig config;
+    private final String threadPrefix;
+    private final ErrorQueue errors = new ErrorQueue();
+    private final Map<Long, Peer> peers = new ConcurrentHashMap<>();
+    private final RaftHandler handler;
+    private HttpClient client;
+    private Server server;
+    private ServerConnector connector;
+    private PeerContext context;
+    private boolean started;
+    private boolean stopped;
+    private volatile boolean listenerFailureReported;
+
+    public Transport(TransportConfig config) {
+        this.config = config;
+        this.threadPrefix = "raft-transport-" + Protocol.formatId(config.id()) + "-";
+        this.handler = new RaftHandler(config.id(), config.clusterId(), config.raft(), config.limits(),
+                peers::get);
+    }
+
+    /** Starts the HTTP client and, unless in handler-only mode, the peer listener. */
+    public synchronized void start() {
+        if (started) {
+            throw new IllegalStateException("transport already started");
+        }
+        started = true;
+        try {
+            client = newClient();
+            client.start();
+            context = new PeerContext(config.id(), config.clusterId(), config.raft(), config.limits(),
+                    config.timeouts(), client, errors, threadPrefix);
+            if (config.listenUrl() != null) {
+                startServer();
+            }
+        } catch (Exception e) {
+            if (!listenerFailureReported) {
+                errors.report(new TransportError(TransportError.Kind.LISTENER_FAILED, 0,
+                        "could not start the peer transport on " + config.listenUrl(), e));
+            }
+            stopQuietly();
+            throw new TransportException("could not start the peer transport on " + config.listenUrl(), e);
+        }
+        LOG.info("transport {} started{}", Protocol.formatId(config.id()),
+                server == null ? " (handler only)" : " on " + listenUri());
+    }
+
+    /** The handler serving this node's {@code /raft} endpoints, for a server the application runs itself. */
+    public Handler handler() {
+        return handler;
+    }
+
+    /** The URL the transport's own listener is bound to (with the real port when 0 was asked for). */
+    public synchronized URI listenUri() {
+        if (connector == null) {
+            throw new IllegalStateException("transport has no listener (not started, or handler-only mode)");
+        }
+        URI u = config.listenUrl();
+        return URI.create("http://" + u.getHost() + ":" + connector.getLocalPort());
+    }
+
+    /** Sends messages to their peers; messages to unknown peers or to 0 are dropped. Never blocks. */
+    public void send(List<Message> messages) {
+        for (Message m : messages) {
+            if (m.getTo() == 0) {
+                continue;
+            }
+            Peer p = peers.get(m.getTo());
+            if (p == null) {
+                LOG.debug("dropped {} to unknown peer {}", m.getType(), Protocol.formatId(m.getTo()));
+                continue;
+            }
+            p.send(m);
+        }
+    }
+
+    /** Starts talking to a member; does nothing if it is already known. */
+    public synchronized void addPeer(long id, List<String> urls) {
+        requireRunning();
+        if (id == config.id()) {
+            throw new IllegalArgumentException("cannot add self as a peer");
+        }
+        if (peers.containsKey(id)) {
+            return;
+        }
+        Peer p = new Peer(context, id, parseUrls(urls));
+        peers.put(id, p);
+        p.start();
+        LOG.info("transport {} added peer {} at {}", Protocol.formatId(config.id()), Protocol.formatId(id), urls);
+    }
+
+    /** Stops talking to a member and closes its connections; later messages to it are dropped. */
+    public synchronized void removePeer(long id) {
+        Peer p = peers.remove(id);
+        if (p != null) {
+            p.stop();
+            LOG.info("transport {} removed peer {}", Protocol.formatId(config.id()), Protocol.formatId(id));
+        }
+    }
+
+    /** Changes the URLs a member is reached at; connections already open stay until they fail. */
+    public synchronized void updatePeer(long id, List<String> urls) {
+        Peer p = peers.get(id);
+        if (p == null) {
+            throw new IllegalArgumentException("unknown peer " + Protocol.formatId(id));
+        }
+        p.update(parseUrls(urls));
+    }
+
+    public synchronized void removeAllPeers() {
+        for (Long id : new ArrayList<>(peers.keySet())) {
+            removePeer(id);
+        }
+    }
+
+    /** Since when the peer has been reachable without interruption; empty if it is not now (or is unknown). */
+    public Optional<Instant> activeSince(long id) {
+        Peer p = peers.get(id);
+        return p == null ? Optional.empty() : p.activeSince();
+    }
+
+    /** The next fatal error, waiting up to the timeout; {@code null} if none came. */
+    public TransportError pollError(long timeout, TimeUnit unit) throws InterruptedException {
+        return errors.poll(timeout, unit);
+    }
+
+    /** The next fatal error, waiting as long as it takes. */
+    public TransportError takeError() throws InterruptedException {
+        return errors.take();
+    }
+
+    /** Closes every peer connection, stops every thread the transport started and releases the listener. */
+    public synchronized void stop() {
+        if (!started || stopped) {
+            stopped = true;
+            return;
+        }
+        stopped = true;
+        stopQuietly();
+        LOG.info("transport {} stopped", Protocol.formatId(config.id()));
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** For tests in this package: the peer with this id, or null. */
+    Peer peer(long id) {
+        return peers.get(id);
+    }
+
+    private void requireRunning() {
+        if (!started || stopped || context == null) {
+            throw new IllegalStateException("transport is not running");
+        }
+    }
+
+    private void stopQuietly() {
+        for (Long id : new ArrayList<>(peers.keySet())) {
+            Peer p = peers.remove(id);
+            if (p != null) {
+                p.stop();
+            }
+        }
+        if (server != null) {
+            try {
+                server.stop();
+            } catch (Exception e) {
+                LOG.warn("error stopping the peer listener: {}", e.toString());
+            }
+        }
+        if (client != null) {
+            try {
+                client.stop();
+            } catch (Exception e) {
+                LOG.warn("error stopping the peer client: {}", e.toString());
+            }
+        }
+    }
+
+    private HttpClient newClient() {
+        QueuedThreadPool pool = new QueuedThreadPool(16, 2);
+        pool.setName(threadPrefix + "client");
+        pool.setDaemon(true);
+        pool.setReservedThreads(0);
+        ClientConnector clientConnector = new ClientConnector();
+        clientConnector.setSelectors(1);
+        clientConnector.setTCPNoDelay(true);
+        clientConnector.setConnectTimeout(config.timeouts().dial());
+        HttpClient c = new HttpClient(new HttpClientTransportOverHTTP(clientConnector));
+        c.setExecutor(pool);
+        c.setScheduler(new ScheduledExecutorScheduler(threadPrefix + "client-scheduler", true));
+        c.setFollowRedirects(false);
+        c.setMaxConnectionsPerDestination(32);
+        c.setIdleTimeout(30_000);
+        c.setUserAgentField(null);
+        return c;
+    }
+
+    private void startServer() throws Exception {
+        QueuedThreadPool pool = new QueuedThreadPool(32, 4);
+        pool.setName(threadPrefix + "server");
+        pool.setDaemon(true);
+        pool.setReservedThreads(0);
+        server = new Server(pool, new ScheduledExecutorScheduler(threadPrefix + "server-scheduler", true), null);
+        connector = new ServerConnector(server, 1, 1);
+        connector.setHost(config.listenUrl().getHost());
+        connector.setPort(Math.max(config.listenUrl().getPort(), 0));
+        connector.setAcceptedTcpNoDelay(true);
+        // Streams write a heartbeat every linkHeartbeat, so only stuck or abandoned requests reach this; it
+        // bounds how long a peer that sends a partial body can hold a server thread.
+        connector.setIdleTimeout(config.timeouts().request().toMillis());
+        server.addConnector(connector);
+        server.setHandler(handler);
+        server.addEventListener(new LifeCycle.Listener() {
+            @Override
+            public void lifeCycleFailure(LifeCycle event, Throwable cause) {
+                listenerFailureReported = true;
+                errors.report(new TransportError(TransportError.Kind.LISTENER_FAILED, 0,
+                        "peer listener failed", cause));
+            }
+        });
+        server.start();
+    }
+
+    private static List<URI> parseUrls(List<String> urls) {
+        if (urls.isEmpty()) {
+            throw new IllegalArgumentException("a peer needs at least one URL");
+        }
+        List<URI> parsed = new ArrayList<>();
+        for (String s : urls) {
+            URI u = URI.create(s);
+            if (!"http".equals(u.getScheme()) || u.getHost() == null) {
+                throw new IllegalArgumentException("peer URL must be http://host:port, got " + s);
+            }
+            parsed.add(u);
+        }
+        return parsed;
+    }
+}

@@ -1,0 +1,51 @@
+package org.raftexample.transport;
+
+import java.net.URI;
+import java.util.Objects;
+
+/**
+ * What a {@link Transport} needs to know about its node.
+ *
+ * @param id        this node's raft id (nonzero)
+ * @param clusterId the cluster's id; requests carrying another one are refused with 412
+ * @param listenUrl where the transport's own peer HTTP server listens ({@code http://host:port}, port 0 picks a
+ *                  free one), or {@code null} for handler-only mode: the application mounts {@link
+ *                  Transport#handler()} in a server it runs itself
+ * @param raft      where received messages and delivery reports go
+ * @param limits    buffer and size limits
+ * @param timeouts  connection timings
+ */
+public record TransportConfig(
+        long id,
+        long clusterId,
+        URI listenUrl,
+        Raft raft,
+        TransportLimits limits,
+        TransportTimeouts timeouts) {
+
+    public TransportConfig {
+        if (id == 0) {
+            throw new IllegalArgumentException("transport id must be nonzero");
+        }
+        Objects.requireNonNull(raft, "raft");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(timeouts, "timeouts");
+        if (listenUrl != null && (!"http".equals(listenUrl.getScheme()) || listenUrl.getHost() == null)) {
+            throw new IllegalArgumentException("listen URL must be http://host:port, got " + listenUrl);
+        }
+    }
+
+    /** A config with default limits and timeouts. */
+    public static TransportConfig of(long id, long clusterId, URI listenUrl, Raft raft) {
+        return new TransportConfig(id, clusterId, listenUrl, raft, TransportLimits.defaults(),
+                TransportTimeouts.defaults());
+    }
+
+    public TransportConfig withLimits(TransportLimits newLimits) {
+        return new TransportConfig(id, clusterId, listenUrl, raft, newLimits, timeouts);
+    }
+
+    public TransportConfig withTimeouts(TransportTimeouts newTimeouts) {
+        return new TransportConfig(id, clusterId, listenUrl, raft, limits, newTimeouts);
+    }
+}

@@ -1,0 +1,46 @@
+package org.raftexample.transport;
+
+/**
+ * Sizes that bound what the transport buffers and accepts.
+ *
+ * @param maxMessageBytes   largest encoded message accepted on the pipeline or a stream (larger: 413 / stream reset)
+ * @param maxSnapshotBytes  largest snapshot data accepted on {@code /raft/snapshot} (larger: 413)
+ * @param streamBufferSize  messages queued per stream before new ones are dropped (etcd: 4096)
+ * @param pipelineBufferSize messages queued for the pipeline before new ones are dropped (etcd: 64)
+ * @param pipelineSenders   concurrent pipeline requests per peer (etcd: 4)
+ */
+public record TransportLimits(
+        int maxMessageBytes,
+        long maxSnapshotBytes,
+        int streamBufferSize,
+        int pipelineBufferSize,
+        int pipelineSenders) {
+
+    public TransportLimits {
+        if (maxMessageBytes <= 0 || maxSnapshotBytes <= 0 || streamBufferSize <= 0
+                || pipelineBufferSize <= 0 || pipelineSenders <= 0) {
+            throw new IllegalArgumentException("transport limits must be positive: " + this);
+        }
+    }
+
+    /** 8 MiB messages, 512 MiB snapshots, etcd's buffer sizes and sender count. */
+    public static TransportLimits defaults() {
+        return new TransportLimits(8 << 20, 512L << 20, 4096, 64, 4);
+    }
+
+    public TransportLimits withMaxMessageBytes(int bytes) {
+        return new TransportLimits(bytes, maxSnapshotBytes, streamBufferSize, pipelineBufferSize, pipelineSenders);
+    }
+
+    public TransportLimits withMaxSnapshotBytes(long bytes) {
+        return new TransportLimits(maxMessageBytes, bytes, streamBufferSize, pipelineBufferSize, pipelineSenders);
+    }
+
+    public TransportLimits withStreamBufferSize(int size) {
+        return new TransportLimits(maxMessageBytes, maxSnapshotBytes, size, pipelineBufferSize, pipelineSenders);
+    }
+
+    public TransportLimits withPipelineBufferSize(int size) {
+        return new TransportLimits(maxMessageBytes, maxSnapshotBytes, streamBufferSize, size, pipelineSenders);
+    }
+}
