@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.raftexample.raftpb.ConfChange;
 import org.raftexample.raftpb.Entry;
+import org.raftexample.raftpb.EntryType;
 import org.raftexample.raftpb.Message;
 
 /**
@@ -74,14 +76,33 @@ public final class RaftBench {
         s.append(rd.entries());
     }
 
-    private static int countData(List<Entry> ents) {
+    /** Applies committed entries: conf changes go back to raft, normal ones are counted. */
+    private static int apply(List<Entry> ents, java.util.function.Consumer<ConfChange> applyConfChange) {
         int c = 0;
         for (Entry e : ents) {
-            if (!e.getData().isEmpty() && e.getType() == org.raftexample.raftpb.EntryType.EntryNormal) {
+            if (e.getType() == EntryType.EntryConfChange) {
+                try {
+                    applyConfChange.accept(ConfChange.parseFrom(e.getData()));
+                } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+                    throw new IllegalStateException(ex);
+                }
+            } else if (!e.getData().isEmpty()) {
                 c++;
             }
         }
         return c;
+    }
+
+    /** Handles every Ready a RawNode has; returns the number of proposals it applied. */
+    private static int drain(RawNode rn, MemoryStorage s) {
+        int applied = 0;
+        while (rn.hasReady()) {
+            Ready rd = rn.ready();
+            persist(s, rd);
+            applied += apply(rd.committedEntries(), rn::applyConfChange);
+            rn.advance(rd);
+        }
+        return applied;
     }
 
     // ------------------------------------------------------------------ rawnode-1
@@ -90,6 +111,7 @@ public final class RaftBench {
         MemoryStorage s = new MemoryStorage();
         RawNode rn = new RawNode(config(1, s));
         rn.bootstrap(List.of(new Peer(1)));
+        drain(rn, s); // the bootstrap configuration must be applied before campaigning
         rn.campaign();
         int committed = 0;
         int proposed = 0;
@@ -99,12 +121,7 @@ public final class RaftBench {
                     rn.propose(PAYLOAD);
                 }
             }
-            while (rn.hasReady()) {
-                Ready rd = rn.ready();
-                persist(s, rd);
-                committed += countData(rd.committedEntries());
-                rn.advance(rd);
-            }
+            committed += drain(rn, s);
         }
     }
 
@@ -120,6 +137,7 @@ public final class RaftBench {
             storages[i] = new MemoryStorage();
             nodes[i] = new RawNode(config(i + 1, storages[i]));
             nodes[i].bootstrap(peers);
+            drain(nodes[i], storages[i]);
             inboxes.add(new ArrayDeque<>());
         }
         nodes[0].campaign();
@@ -146,7 +164,7 @@ public final class RaftBench {
                         for (Message m : rd.messages()) {
                             inboxes.get((int) m.getTo() - 1).add(m);
                         }
-                        committed[i] += countData(rd.committedEntries());
+                        committed[i] += apply(rd.committedEntries(), rn::applyConfChange);
                         rn.advance(rd);
                         progress = true;
                     }
@@ -174,6 +192,11 @@ public final class RaftBench {
         MemoryStorage s = new MemoryStorage();
         Node n = Node.start(config(1, s), List.of(new Peer(1)));
         try {
+            // The bootstrap configuration must be applied before the node can campaign.
+            Ready first = n.ready(10, TimeUnit.SECONDS);
+            persist(s, first);
+            apply(first.committedEntries(), n::applyConfChange);
+            n.advance();
             Node.await(n.campaign(), java.time.Duration.ofSeconds(10));
             Thread proposer = new Thread(() -> {
                 try {
@@ -198,7 +221,7 @@ public final class RaftBench {
                     throw new IllegalStateException("no Ready for 10s at " + committed + " committed");
                 }
                 persist(s, rd);
-                committed += countData(rd.committedEntries());
+                committed += apply(rd.committedEntries(), n::applyConfChange);
                 n.advance();
             }
             proposer.join();
