@@ -244,6 +244,16 @@ public final class MemoryStorage implements Storage {
         return ents;
     }
 
+    /** Replaces the raw entry array (marker first), as etcd's tests assign ms.ents. */
+    synchronized void setEnts(List<Entry> ents) {
+        this.ents = EntrySlice.copyOf(ents);
+    }
+
+    /** Replaces the conf state of the current snapshot, as etcd's tests assign ms.snapshot.Metadata.ConfState. */
+    synchronized void setConfState(ConfState cs) {
+        snapshot = snapshot.toBuilder().setMetadata(snapshot.getMetadata().toBuilder().setConfState(cs)).build();
+    }
+
     private static Entry marker(long index, long term) {
         return Entry.newBuilder().setTerm(term).setIndex(index).build();
     }

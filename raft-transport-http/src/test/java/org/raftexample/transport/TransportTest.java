@@ -305,6 +305,49 @@ class TransportTest {
         }
     }
 
+    @Test
+    void listenerThatCannotBindFailsStartAndQueuesAnError() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Transport t = new Transport(TransportConfig.of(9, TestSupport.CLUSTER,
+                    URI.create("http://127.0.0.1:" + taken.getLocalPort()), new RecordingRaft()));
+            transports.add(t);
+            org.junit.jupiter.api.Assertions.assertThrows(TransportException.class, t::start);
+            TransportError error = t.pollError(1, TimeUnit.SECONDS);
+            assertNotNull(error);
+            assertEquals(TransportError.Kind.LISTENER_FAILED, error.kind());
+            assertNull(t.pollError(0, TimeUnit.SECONDS), "reported once");
+        }
+        TestSupport.await(() -> TestSupport.threadsNamed("raft-transport-9-").isEmpty(), WAIT,
+                "a failed start leaves no threads");
+    }
+
+    @Test
+    void peerIsReachedThroughItsSecondUrlAndAfterUpdatePeer() throws Exception {
+        RecordingRaft ra = new RecordingRaft();
+        RecordingRaft rb = new RecordingRaft();
+        RecordingRaft rc = new RecordingRaft();
+        Transport a = node(1, ra);
+        Transport b = node(2, rb);
+        Transport c = node(3, rc);
+        String dead = "http://127.0.0.1:" + TestSupport.deadPort();
+        b.addPeer(1, List.of(a.listenUri().toString()));
+        c.addPeer(1, List.of(a.listenUri().toString()));
+        // b: the first URL is dead, the second works; c: only a dead URL until updatePeer.
+        a.addPeer(2, List.of(dead, b.listenUri().toString()));
+        a.addPeer(3, List.of(dead));
+        TestSupport.awaitStreams(b, 1);
+        TestSupport.await(() -> a.activeSince(2).isPresent() && a.peer(2).streamsWorking(), WAIT,
+                "a reaches b through its second URL");
+        a.send(List.of(TestSupport.heartbeat(1, 2, 1)));
+        assertEquals(1, TestSupport.drain(rb, 1, WAIT).get(0).getCommit());
+
+        a.updatePeer(3, List.of(c.listenUri().toString()));
+        TestSupport.awaitStreams(c, 1);
+        c.send(List.of(TestSupport.heartbeat(3, 1, 3)));
+        assertEquals(3, TestSupport.drain(ra, 1, WAIT).get(0).getCommit(), "c's message reached a");
+        TestSupport.await(() -> a.activeSince(3).isPresent(), WAIT, "a's readers reach c after the update");
+    }
+
     static Message snapshotMessage(long from, long to, byte[] data) {
         Snapshot snapshot = Snapshot.newBuilder().setData(ByteString.copyFrom(data))
                 .setMetadata(SnapshotMetadata.newBuilder().setIndex(100).setTerm(3)

@@ -1,0 +1,12 @@
+package org.raftexample.raft;
+
+import com.google.protobuf.ByteString;
+
+/**
+ * Turns the data of a normal entry into readable text for the {@code Util.describe*} functions;
+ * passing null selects the default, Go's {@code %q} of the bytes.
+ */
+@FunctionalInterface
+public interface EntryFormatter {
+    String format(ByteString data);
+}

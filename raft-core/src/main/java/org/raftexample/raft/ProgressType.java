@@ -1,0 +1,7 @@
+package org.raftexample.raft;
+
+/** Whether a progress visited by {@link RawNode#withProgress} belongs to a voter or a learner. */
+public enum ProgressType {
+    ProgressTypePeer,
+    ProgressTypeLearner
+}

@@ -1,0 +1,15 @@
+package org.raftexample.raft;
+
+/**
+ * Signals that a proposal was ignored (no leader, leadership transfer in progress, size limit...); the caller may retry.
+ *
+ * <p>It is thrown on ordinary paths, so it carries no stack trace.
+ */
+public final class ProposalDroppedException extends RuntimeException {
+    /** The text etcd uses for this error. */
+    public static final String MESSAGE = "raft proposal dropped";
+
+    public ProposalDroppedException() {
+        super(MESSAGE, null, false, false);
+    }
+}

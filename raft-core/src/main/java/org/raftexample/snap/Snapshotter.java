@@ -1,0 +1,320 @@
+package org.raftexample.snap;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.zip.CRC32C;
+import org.raftexample.raftpb.Snapshot;
+import org.raftexample.raftpb.SnapshotMetadata;
+import org.raftexample.wal.DiskIo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stores raft snapshots as files {@code <term>-<index>.snap} (16 hex digits each) in one
+ * directory and finds the newest usable one on restart.
+ *
+ * <p>A file holds an encoded snappb.Snapshot: {@code data} is the encoded raftpb.Snapshot and
+ * {@code crc} its CRC-32C. A file is written under a temporary name, synced and renamed, so a
+ * crash leaves no partial {@code .snap} file. Loading skips files that fail their checksum or do
+ * not decode, renaming them to {@code <name>.broken} so they are not tried again.
+ *
+ * <p>"No snapshot" is not an error: the load methods return {@link Optional#empty()}.
+ */
+public final class Snapshotter {
+    /** How many snapshot files {@link #save} keeps by default (etcd's default MaxSnapFiles). */
+    public static final int DEFAULT_RETAIN = 5;
+    static final String SUFFIX = ".snap";
+    private static final String TMP_SUFFIX = ".tmp";
+    private static final Logger LOG = LoggerFactory.getLogger(Snapshotter.class);
+
+    private final Path dir;
+    private final int retain;
+
+    /** A snapshotter for {@code dir} keeping the {@link #DEFAULT_RETAIN} newest files. */
+    public Snapshotter(Path dir) {
+        this(dir, DEFAULT_RETAIN);
+    }
+
+    /** A snapshotter for {@code dir} that keeps the {@code retain} newest files after each save (0 keeps all). */
+    public Snapshotter(Path dir, int retain) {
+        if (retain < 0) {
+            throw new IllegalArgumentException("retain must be >= 0: " + retain);
+        }
+        this.dir = dir;
+        this.retain = retain;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** The file name a snapshot with this term and index is saved under. */
+    public static String fileName(long term, long index) {
+        return String.format(Locale.ROOT, "%016x-%016x%s", term, index, SUFFIX);
+    }
+
+    // ---------------------------------------------------------------- saving
+
+    /**
+     * Durably writes {@code snapshot} to its file, then deletes the oldest files beyond the
+     * retention count. An empty snapshot (index 0) is not written, as in etcd.
+     */
+    public void save(Snapshot snapshot) {
+        if (snapshot.getMetadata().getIndex() == 0) {
+            return;
+        }
+        byte[] body = snapshot.toByteArray();
+        CRC32C crc = new CRC32C();
+        crc.update(body, 0, body.length);
+        byte[] file = org.raftexample.snap.pb.Snapshot.newBuilder()
+                .setCrc((int) crc.getValue())
+                .setData(ByteString.copyFrom(body))
+                .build().toByteArray();
+        SnapshotMetadata md = snapshot.getMetadata();
+        writeAtomically(fileName(md.getTerm(), md.getIndex()), out -> out.write(file));
+        purge();
+    }
+
+    /**
+     * Like {@link #save(Snapshot)}, but the snapshot's data is copied from {@code data} (exactly
+     * {@code length} bytes) instead of being held in memory, for state machines too big to
+     * materialise twice. The file decodes to the same snapshot as one written by
+     * {@link #save(Snapshot)} (only the order of the two outer fields differs).
+     */
+    public void save(SnapshotMetadata metadata, long length, InputStream data) {
+        if (metadata.getIndex() == 0) {
+            return;
+        }
+        if (length < 0) {
+            throw new IllegalArgumentException("negative length " + length);
+        }
+        byte[] md = metadata.toByteArray();
+        // The encoded raftpb.Snapshot is: data (field 1, bytes) then metadata (field 2, message).
+        long bodyLength = 1 + CodedOutputStream.computeUInt64SizeNoTag(length) + length
+                + 1 + CodedOutputStream.computeUInt32SizeNoTag(md.length) + md.length;
+        writeAtomically(fileName(metadata.getTerm(), metadata.getIndex()), raw -> {
+            CRC32C crc = new CRC32C();
+            CodedOutputStream head = CodedOutputStream.newInstance(raw, 64);
+            // snappb.Snapshot, crc written last: protobuf accepts fields in any order, and the
+            // crc is only known once the data has streamed past.
+            head.writeTag(2, 2);
+            head.writeUInt64NoTag(bodyLength);
+            head.flush();
+            byte[] prefix = new byte[1 + 10];
+            int p = 0;
+            prefix[p++] = (byte) ((1 << 3) | 2);
+            p = putVarint(prefix, p, length);
+            crc.update(prefix, 0, p);
+            raw.write(prefix, 0, p);
+            byte[] buf = new byte[64 * 1024];
+            long left = length;
+            while (left > 0) {
+                int n = data.read(buf, 0, (int) Math.min(buf.length, left));
+                if (n < 0) {
+                    throw new IOException("snapshot data ended " + left + " bytes early");
+                }
+                crc.update(buf, 0, n);
+                raw.write(buf, 0, n);
+                left -= n;
+            }
+            byte[] mdHead = new byte[1 + 5];
+            int q = 0;
+            mdHead[q++] = (byte) ((2 << 3) | 2);
+            q = putVarint(mdHead, q, md.length);
+            crc.update(mdHead, 0, q);
+            raw.write(mdHead, 0, q);
+            crc.update(md, 0, md.length);
+            raw.write(md);
+            CodedOutputStream tailOut = CodedOutputStream.newInstance(raw, 16);
+            tailOut.writeUInt32(1, (int) crc.getValue());
+            tailOut.flush();
+        });
+        purge();
+    }
+
+    private interface Body {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private void writeAtomically(String name, Body body) {
+        Path target = dir.resolve(name);
+        Path tmp = dir.resolve(name + TMP_SUFFIX);
+        try {
+            Files.createDirectories(dir);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 64 * 1024);
+                body.writeTo(out);
+                out.flush();
+                ch.force(true);
+            }
+            DiskIo.durableRename(tmp, target);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw new SnapException("snap: cannot write " + target + ": " + e, e);
+        }
+    }
+
+    /** Deletes the oldest snapshot files so that at most the retention count remain. */
+    void purge() {
+        if (retain == 0) {
+            return;
+        }
+        try {
+            List<String> names = snapNames();
+            if (names.size() <= retain) {
+                return;
+            }
+            for (String n : names.subList(retain, names.size())) {
+                Files.deleteIfExists(dir.resolve(n));
+                LOG.info("snap: purged old snapshot {}", dir.resolve(n));
+            }
+            DiskIo.fsyncDir(dir);
+        } catch (IOException e) {
+            throw new SnapException("snap: cannot purge " + dir + ": " + e, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- loading
+
+    /** The newest intact snapshot, or empty when there is none. */
+    public Optional<Snapshot> load() {
+        return loadMatching(s -> true);
+    }
+
+    /**
+     * The newest intact snapshot whose term and index match one of the WAL's snapshot markers
+     * (see {@code WAL.validSnapshotEntries}), or empty when there is none. A snapshot file the
+     * WAL has no marker for was saved just before a crash and must not be used: the WAL holds
+     * no entries to continue from it.
+     */
+    public Optional<Snapshot> loadNewestAvailable(List<org.raftexample.wal.pb.Snapshot> walSnaps) {
+        return loadMatching(s -> {
+            SnapshotMetadata m = s.getMetadata();
+            for (int i = walSnaps.size() - 1; i >= 0; i--) {
+                if (walSnaps.get(i).getTerm() == m.getTerm() && walSnaps.get(i).getIndex() == m.getIndex()) {
+                    return true;
+                }
+            }
+            return false;
+        });
+    }
+
+    private Optional<Snapshot> loadMatching(Predicate<Snapshot> match) {
+        List<String> names;
+        try {
+            names = snapNames();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new SnapException("snap: cannot list " + dir + ": " + e, e);
+        }
+        for (String name : names) {
+            Path p = dir.resolve(name);
+            Snapshot s;
+            try {
+                s = read(p);
+            } catch (SnapException e) {
+                markBroken(p, e);
+                continue;
+            }
+            if (match.test(s)) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static void markBroken(Path p, SnapException why) {
+        Path broken = p.resolveSibling(p.getFileName() + ".broken");
+        LOG.warn("snap: {} is unusable ({}); renaming it to {}", p, why.getMessage(), broken);
+        try {
+            Files.move(p, broken, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            LOG.warn("snap: cannot rename {} to {}: {}", p, broken, e.toString());
+        }
+    }
+
+    /** Reads and checks one snapshot file; throws {@link SnapException} when it is unusable. */
+    public static Snapshot read(Path file) {
+        byte[] b;
+        try {
+            b = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new SnapException("snap: cannot read " + file + ": " + e, e);
+        }
+        if (b.length == 0) {
+            throw new SnapException("snap: empty snapshot file " + file);
+        }
+        org.raftexample.snap.pb.Snapshot outer;
+        try {
+            outer = org.raftexample.snap.pb.Snapshot.parseFrom(b);
+        } catch (InvalidProtocolBufferException e) {
+            throw new SnapException("snap: cannot decode " + file + ": " + e.getMessage(), e);
+        }
+        if (outer.getData().isEmpty() || outer.getCrc() == 0) {
+            throw new SnapException("snap: empty snapshot in " + file);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(outer.getData().asReadOnlyByteBuffer());
+        if ((int) crc.getValue() != outer.getCrc()) {
+            throw new SnapException(String.format("snap: crc mismatch in %s: stored %08x, computed %08x",
+                    file, outer.getCrc(), (int) crc.getValue()));
+        }
+        try {
+            return Snapshot.parseFrom(outer.getData());
+        } catch (InvalidProtocolBufferException e) {
+            throw new SnapException("snap: cannot decode the raft snapshot in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Snapshot file names, newest (highest term, then index) first; removes stale temp files. */
+    List<String> snapNames() throws IOException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String f = p.getFileName().toString();
+                if (f.endsWith(SUFFIX)) {
+                    names.add(f);
+                } else if (f.endsWith(SUFFIX + TMP_SUFFIX)) {
+                    // A save interrupted by a crash; the complete file never appeared.
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        names.sort(Comparator.reverseOrder());
+        return names;
+    }
+
+    private static int putVarint(byte[] b, int p, long v) {
+        while ((v & ~0x7FL) != 0) {
+            b[p++] = (byte) ((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        b[p++] = (byte) v;
+        return p;
+    }
+}

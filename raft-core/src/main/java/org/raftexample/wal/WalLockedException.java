@@ -1,0 +1,13 @@
+package org.raftexample.wal;
+
+import java.nio.file.Path;
+
+/** Thrown when another process (or another WAL instance in this one) already has the log open. */
+public final class WalLockedException extends WalException {
+    private static final long serialVersionUID = 1L;
+
+    public WalLockedException(Path dir, String holder) {
+        super("wal: " + dir + " is already opened by " + holder
+                + "; only one process may use a WAL directory at a time");
+    }
+}
