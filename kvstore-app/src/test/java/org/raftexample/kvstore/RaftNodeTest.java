@@ -256,9 +256,16 @@ class RaftNodeTest {
             proposeUntilAccepted(m.node(), kv("k" + i, "v" + i));
         }
         InProcessCluster.await("a snapshot", WAIT, () -> snapshots.get() >= 1);
+        // The file is written right after the state machine hands over its data.
+        InProcessCluster.await("a .snap file", WAIT, () -> hasSnapFile(m.opts().snapDir()));
         assertEquals(List.of(), problems);
-        try (Stream<java.nio.file.Path> files = Files.list(m.opts().snapDir())) {
-            assertTrue(files.anyMatch(p -> p.getFileName().toString().endsWith(".snap")), "a .snap file");
+    }
+
+    private static boolean hasSnapFile(java.nio.file.Path dir) {
+        try (Stream<java.nio.file.Path> files = Files.list(dir)) {
+            return files.anyMatch(p -> p.getFileName().toString().endsWith(".snap"));
+        } catch (IOException e) {
+            return false;
         }
     }
 
