@@ -27,7 +27,7 @@ class BadInputIT {
     @Test
     @Timeout(90)
     void badRequestsAreAnsweredAndTheNodeKeepsServing() throws Exception {
-        try (NodeProcesses c = new NodeProcesses(1, "--max-value-bytes", "1024")) {
+        try (NodeProcesses c = new NodeProcesses(1, "--max-value-bytes", "1024").named("bad-requests")) {
             c.startAll();
             c.putUntilAcknowledged(1, "/k", "v", WAIT);
 

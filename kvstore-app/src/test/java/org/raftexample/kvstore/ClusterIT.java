@@ -15,7 +15,7 @@ class ClusterIT {
     @Test
     @Timeout(120)
     void writeOnOneNodeReadOnTheOthersThroughAStopAndRestart() throws Exception {
-        try (NodeProcesses c = new NodeProcesses(3, "--request-timeout-ms", "2000")) {
+        try (NodeProcesses c = new NodeProcesses(3, "--tick-ms", "50").named("stop-restart")) {
             c.startAll();
             c.putUntilAcknowledged(1, "/my-key", "foo", WAIT);
             // Linearizable reads on the other nodes see the acknowledged write at once.
@@ -37,7 +37,7 @@ class ClusterIT {
     @Test
     @Timeout(120)
     void withoutAQuorumAWriteIsRefusedNeverAcknowledged() throws Exception {
-        try (NodeProcesses c = new NodeProcesses(3, "--request-timeout-ms", "1500")) {
+        try (NodeProcesses c = new NodeProcesses(3, "--request-timeout-ms", "1500").named("no-quorum")) {
             c.startAll();
             c.putUntilAcknowledged(1, "/k", "1", WAIT);
             c.stop(2);

@@ -25,7 +25,7 @@ class CrashIT {
     void everyAcknowledgedWriteSurvivesKillingAllNodes() throws Exception {
         // A small snapshot count makes the crash land around snapshots and WAL segment releases too.
         try (NodeProcesses c = new NodeProcesses(3, "--snapshot-count", "200", "--snapshot-catchup-entries", "50",
-                "--request-timeout-ms", "3000")) {
+                "--request-timeout-ms", "3000").named("kill-all")) {
             c.startAll();
             c.putUntilAcknowledged(1, "/warm-up", "ok", WAIT);
 

@@ -29,7 +29,7 @@ class MembershipIT {
     @Test
     @Timeout(120)
     void addNodeFourWithJoinThenRemoveNodeThreeWhichExitsZero() throws Exception {
-        try (NodeProcesses c = new NodeProcesses(3)) {
+        try (NodeProcesses c = new NodeProcesses(3, "--tick-ms", "50").named("add-remove")) {
             c.startAll();
             c.putUntilAcknowledged(1, "/my-key", "before", WAIT);
 
@@ -53,7 +53,8 @@ class MembershipIT {
     @Test
     @Timeout(120)
     void aNodeJoiningAfterCompactionCatchesUpThroughASnapshot() throws Exception {
-        try (NodeProcesses c = new NodeProcesses(3, "--snapshot-count", "20", "--snapshot-catchup-entries", "5")) {
+        try (NodeProcesses c = new NodeProcesses(3, "--snapshot-count", "20", "--snapshot-catchup-entries", "5")
+                .named("join-after-compaction")) {
             c.startAll();
             c.putUntilAcknowledged(1, "/k0", "v0", WAIT);
             for (int i = 1; i < 120; i++) {

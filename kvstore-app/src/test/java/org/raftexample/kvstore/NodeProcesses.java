@@ -46,6 +46,7 @@ final class NodeProcesses implements AutoCloseable {
     private final Map<Long, NodeAddr> nodes = new LinkedHashMap<>();
     private final Map<Long, Process> running = new LinkedHashMap<>();
     private final List<Process> everStarted = new ArrayList<>();
+    private String name;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     NodeProcesses(int n, String... extraFlags) throws IOException {
@@ -235,7 +236,30 @@ final class NodeProcesses implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        keepLogs();
         deleteRecursively(dir);
+    }
+
+    /** Copies the node logs to {@code raftexample.itlogs}/&lt;test dir&gt;/ (if set), for post-mortems. */
+    private void keepLogs() throws IOException {
+        String keep = System.getProperty("raftexample.itlogs");
+        if (keep == null) {
+            return;
+        }
+        Path target = Path.of(keep).resolve(name == null ? dir.getFileName().toString() : name);
+        Files.createDirectories(target);
+        for (long id : nodes.keySet()) {
+            if (Files.exists(log(id))) {
+                Files.copy(log(id), target.resolve(log(id).getFileName()),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    /** Names the directory the logs are kept under (the test's name). */
+    NodeProcesses named(String testName) {
+        this.name = testName;
+        return this;
     }
 
     static void deleteRecursively(Path root) throws IOException {
