@@ -71,7 +71,7 @@ final class RaftNode implements Raft, AutoCloseable {
     private final StateMachine stateMachine;
     private final AppliedIndex applied;
     private final CompletableFuture<Integer> terminated = new CompletableFuture<>();
-    private final Map<ByteString, CompletableFuture<Long>> pendingReads = new ConcurrentHashMap<>();
+    private final Map<ByteString, PendingRead> pendingReads = new ConcurrentHashMap<>();
     private final Map<Long, PendingConfChange> pendingConfChanges = new ConcurrentHashMap<>();
     private final Set<Long> removedIds = ConcurrentHashMap.newKeySet();
     private final AtomicLong nextId = new AtomicLong(new SecureRandom().nextLong() & Long.MAX_VALUE | 1);
@@ -88,6 +88,19 @@ final class RaftNode implements Raft, AutoCloseable {
     private Transport transport;
     private Thread loop;
     private volatile boolean closing;
+
+    /** A ReadIndex request waiting for its ReadState; {@code ticks} counts loop ticks since it was last sent. */
+    private static final class PendingRead {
+        final CompletableFuture<Long> result = new CompletableFuture<>();
+        int ticks;
+    }
+
+    /**
+     * Ticks after which an unanswered ReadIndex request is sent again: raft drops one silently when
+     * no leader is known (e.g. right after a restart), and the client should not pay for that with
+     * a 503 if a leader shows up within its timeout.
+     */
+    private static final int READ_RETRY_TICKS = 5;
 
     /** A configuration change proposed here, waiting to be applied. */
     private record PendingConfChange(ConfChange change, CompletableFuture<Void> done) {
@@ -171,12 +184,12 @@ final class RaftNode implements Raft, AutoCloseable {
     CompletableFuture<Long> readIndex() {
         long id = nextId.getAndIncrement();
         ByteString ctx = ByteString.copyFrom(ByteBuffer.allocate(Long.BYTES).putLong(id).flip());
-        CompletableFuture<Long> result = new CompletableFuture<>();
-        pendingReads.put(ctx, result);
-        result.orTimeout(opts.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        PendingRead read = new PendingRead();
+        pendingReads.put(ctx, read);
+        read.result.orTimeout(opts.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((v, e) -> pendingReads.remove(ctx));
-        forwardFailure(() -> node.readIndex(ctx.toByteArray()), result);
-        return result;
+        forwardFailure(() -> node.readIndex(ctx.toByteArray()), read.result);
+        return read.result;
     }
 
     /** Proposes adding a voter at {@code peerUrl}; completes once the change is applied here. */
@@ -303,6 +316,7 @@ final class RaftNode implements Raft, AutoCloseable {
                 long now = System.nanoTime();
                 if (now - nextTick >= 0) {
                     node.tick();
+                    retryReads();
                     // After a long stall, tick once and resume the normal rhythm rather than fire a burst.
                     nextTick = Math.max(nextTick + tickNanos, now);
                 }
@@ -387,9 +401,9 @@ final class RaftNode implements Raft, AutoCloseable {
         storage.append(rd.entries());
         transport.send(processMessages(rd.messages(), confState));
         for (ReadState rs : rd.readStates()) {
-            CompletableFuture<Long> f = pendingReads.get(rs.requestCtx());
-            if (f != null) {
-                f.complete(rs.index());
+            PendingRead read = pendingReads.get(rs.requestCtx());
+            if (read != null) {
+                read.result.complete(rs.index());
             }
         }
         if (!publishEntries(entriesToApply(rd.committedEntries()))) {
@@ -401,6 +415,17 @@ final class RaftNode implements Raft, AutoCloseable {
         node.advance();
         LOG.debug("advanced");
         return true;
+    }
+
+    private void retryReads() {
+        for (Map.Entry<ByteString, PendingRead> e : pendingReads.entrySet()) {
+            PendingRead read = e.getValue();
+            if (++read.ticks >= READ_RETRY_TICKS && !read.result.isDone()) {
+                read.ticks = 0;
+                // A failure here (e.g. the node stopping) is reported by the first request's future.
+                node.readIndex(e.getKey().toByteArray());
+            }
+        }
     }
 
     private boolean checkTransport() throws InterruptedException {
@@ -560,7 +585,7 @@ final class RaftNode implements Raft, AutoCloseable {
         closing = true;
         stopQuietly();
         RuntimeException stopped = new IllegalStateException("node is shutting down");
-        pendingReads.values().forEach(f -> f.completeExceptionally(stopped));
+        pendingReads.values().forEach(r -> r.result.completeExceptionally(stopped));
         pendingConfChanges.values().forEach(p -> p.done().completeExceptionally(stopped));
         applied.failAll(stopped);
     }

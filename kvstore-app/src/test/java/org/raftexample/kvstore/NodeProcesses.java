@@ -109,10 +109,26 @@ final class NodeProcesses implements AutoCloseable {
         }
     }
 
-    void startAll() {
+    /** Starts every node and waits until each one's HTTP API answers. */
+    void startAll() throws InterruptedException {
         for (long id : nodes.keySet()) {
             start(id, nodes.size());
         }
+        for (long id : nodes.keySet()) {
+            awaitUp(id);
+        }
+    }
+
+    /** Waits until node {@code id} answers HTTP requests (any status). */
+    void awaitUp(long id) throws InterruptedException {
+        await("node " + id + " serving HTTP", Duration.ofSeconds(60), () -> {
+            try {
+                return !get(id, "/?serializable=true").equals("-1");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return true;
+            }
+        });
     }
 
     Process process(long id) {
