@@ -95,7 +95,7 @@ final class StreamWriter {
 
     private void run() {
         Attachment conn = null;
-        Frames.Writer enc = null;
+        Frames.Encoder enc = null;
         long heartbeatMillis = peer.context().timeouts().linkHeartbeat().toMillis();
         int batchLimit = Math.max(1, peer.context().limits().streamBufferSize() / 2);
         int batched = 0;
@@ -108,7 +108,7 @@ final class StreamWriter {
                 }
                 if (current != conn) {
                     conn = current;
-                    enc = new Frames.Writer(conn.out);
+                    enc = type.encoder(conn.out, peer.context().localId(), peer.id());
                     batched = 0;
                     // An immediate heartbeat commits the response, so the dialer knows the stream is up.
                     enc.writeHeartbeat();
