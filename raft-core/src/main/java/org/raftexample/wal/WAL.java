@@ -147,6 +147,7 @@ public final class WAL implements AutoCloseable {
         FileChannel ch = null;
         try {
             lock = DirLock.acquire(dir);
+            removeStaleTempSegments(dir);
             List<SegmentName> names = segmentNames(dir);
             int from = searchIndex(names, snapshot.getIndex());
             if (from < 0) {
@@ -221,7 +222,7 @@ public final class WAL implements AutoCloseable {
                         Entry e = reader.decode(Entry.parser(), rec);
                         if (Long.compareUnsigned(e.getIndex(), startIndex) > 0) {
                             long offset = e.getIndex() - startIndex - 1;
-                            if (offset > ents.size()) {
+                            if (Long.compareUnsigned(offset, ents.size()) > 0) {
                                 throw new WalException(String.format(
                                         "wal: slice bounds out of range, snapshot[Index: %s, Term: %s], current "
                                                 + "entry[Index: %s, Term: %s], len(ents): %d",
@@ -347,6 +348,9 @@ public final class WAL implements AutoCloseable {
     public synchronized void save(HardState hardState, List<Entry> entries) {
         checkWritable();
         HardState hs = hardState == null ? EMPTY_STATE : hardState;
+        if (entries == null) {
+            entries = List.of();
+        }
         if (isEmpty(hs) && entries.isEmpty()) {
             return;
         }
@@ -476,7 +480,9 @@ public final class WAL implements AutoCloseable {
 
     /**
      * Deletes the segment files in the directory that are older than every segment this WAL
-     * still holds, and returns how many were deleted.
+     * still holds, and returns how many were deleted. Segments before the one a WAL was opened
+     * at were never held, so they count as released too (as in etcd, where only the segments
+     * read are locked).
      */
     public synchronized int purgeReleased() {
         checkOpen();
@@ -595,6 +601,16 @@ public final class WAL implements AutoCloseable {
         }
         names.sort(Comparator.naturalOrder());
         return names;
+    }
+
+    /** Deletes segments a crash left half-made during a cut; they never became part of the log. */
+    private static void removeStaleTempSegments(Path dir) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SegmentName.SUFFIX + ".tmp")) {
+            for (Path p : ds) {
+                LOG.info("wal: removing {} left by an interrupted segment cut", p);
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** Position of the last segment whose first index is at most {@code index}, or -1. */

@@ -27,6 +27,7 @@ import org.raftexample.raftpb.SnapshotMetadata;
 class UtilTest {
     private static final EntryFormatter UPPER = data -> data.toStringUtf8().toUpperCase(Locale.ROOT);
 
+    /** etcd's TestDescribeEntry: data is Go-quoted, or rendered by the formatter when one is given. */
     @Test
     void describeEntryQuotesDataLikeGoOrUsesFormatter() {
         Entry entry = Entry.newBuilder().setTerm(1).setIndex(2).setType(EntryType.EntryNormal)
@@ -95,6 +96,10 @@ class UtilTest {
                 Util.describeReady(rd, null));
     }
 
+    /**
+     * etcd's TestIsLocalMsg: the table there, extended to every message type (MsgForgetLeader,
+     * missing from etcd's table, is not local).
+     */
     @Test
     void localMessagesAreExactlyTheNodeInternalOnes() {
         Set<MessageType> local = EnumSet.of(MessageType.MsgHup, MessageType.MsgBeat, MessageType.MsgUnreachable,
@@ -105,6 +110,10 @@ class UtilTest {
         }
     }
 
+    /**
+     * etcd's TestIsResponseMsg: the table there, extended to every message type (MsgForgetLeader,
+     * missing from etcd's table, is not a response).
+     */
     @Test
     void responseMessagesAreExactlyTheAnswers() {
         Set<MessageType> responses = EnumSet.of(MessageType.MsgUnreachable, MessageType.MsgAppResp,
