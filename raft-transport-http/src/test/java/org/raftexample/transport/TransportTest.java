@@ -282,6 +282,7 @@ class TransportTest {
 
     @Test
     void stopClosesEveryThreadAndReleasesThePort() throws Exception {
+        Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
         RecordingRaft ra = new RecordingRaft();
         RecordingRaft rb = new RecordingRaft();
         Transport a = TestSupport.start(0xa1, ra);
@@ -299,6 +300,18 @@ class TransportTest {
 
         TestSupport.await(() -> TestSupport.threadsNamed("raft-transport-a1-").isEmpty()
                 && TestSupport.threadsNamed("raft-transport-b2-").isEmpty(), WAIT, "all transport threads gone");
+        TestSupport.await(() -> {
+            Set<Thread> extra = new HashSet<>(Thread.getAllStackTraces().keySet());
+            extra.removeAll(before);
+            // JVM-wide helpers (common pool, attach listener...) may start at any time; they are not ours.
+            extra.removeIf(t -> !t.isAlive() || t.getName().startsWith("ForkJoinPool.commonPool")
+                    || t.getThreadGroup() == null || "system".equals(t.getThreadGroup().getName())
+                    || "InnocuousThreadGroup".equals(t.getThreadGroup().getName()));
+            if (!extra.isEmpty()) {
+                System.out.println("threads left: " + extra);
+            }
+            return extra.isEmpty();
+        }, WAIT, "no thread of any name outlives stop()");
         try (ServerSocket again = new ServerSocket()) {
             again.setReuseAddress(true);
             again.bind(new java.net.InetSocketAddress("127.0.0.1", port));
