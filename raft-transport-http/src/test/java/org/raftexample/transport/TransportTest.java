@@ -196,7 +196,7 @@ class TransportTest {
     }
 
     @Test
-    void fullPipelineBufferDropsAndReportsUnreachable() throws Exception {
+    void fullBuffersDropAndReportUnreachableAndSnapshotFailure() throws Exception {
         RecordingRaft ra = new RecordingRaft();
         // A peer that accepts connections but never answers keeps every pipeline sender busy.
         try (ServerSocket silent = new ServerSocket(0)) {
@@ -211,6 +211,12 @@ class TransportTest {
             }
             a.send(burst);
             assertTrue(ra.unreachable.contains(2L), "a dropped message reports the peer unreachable");
+
+            // One snapshot in flight (the peer never answers), one waiting: the third is refused at once.
+            byte[] data = new byte[1024];
+            a.send(List.of(snapshotMessage(1, 2, data), snapshotMessage(1, 2, data), snapshotMessage(1, 2, data)));
+            assertEquals(new RecordingRaft.SnapshotReport(2, SnapshotStatus.FAILURE),
+                    ra.snapshotReports.poll(1, TimeUnit.SECONDS));
         }
     }
 
