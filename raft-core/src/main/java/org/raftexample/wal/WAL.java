@@ -114,7 +114,8 @@ public final class WAL implements AutoCloseable {
                 Files.delete(dir);
             }
             Files.move(tmpDir, dir, StandardCopyOption.ATOMIC_MOVE);
-            w.lock = lock.movedTo(dir);
+            lock = lock.movedTo(dir);
+            w.lock = lock;
             DiskIo.fsyncDir(dir.toAbsolutePath().getParent());
             return w;
         } catch (IOException | RuntimeException e) {
