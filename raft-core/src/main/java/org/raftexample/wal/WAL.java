@@ -114,7 +114,8 @@ public final class WAL implements AutoCloseable {
                 Files.delete(dir);
             }
             Files.move(tmpDir, dir, StandardCopyOption.ATOMIC_MOVE);
-            w.lock = lock.movedTo(dir);
+            lock = lock.movedTo(dir);
+            w.lock = lock;
             DiskIo.fsyncDir(dir.toAbsolutePath().getParent());
             return w;
         } catch (IOException | RuntimeException e) {
@@ -316,6 +317,60 @@ public final class WAL implements AutoCloseable {
             }
         }
         throw new WalException("wal: segments kept disappearing while reading " + dir, last);
+    }
+
+    /**
+     * Checks, without locking or changing anything, that the WAL in {@code dir} reads cleanly from
+     * {@code snapshot} on: checksums, metadata and the marker itself. Returns the last hard state.
+     * A torn tail is accepted (opening the WAL repairs it); anything {@link #readAll()} would
+     * reject is thrown.
+     */
+    public static HardState verify(Path dir, Snapshot snapshot) {
+        try {
+            List<SegmentName> names = segmentNames(dir);
+            int from = searchIndex(names, snapshot.getIndex());
+            if (from < 0) {
+                throw new WalException("wal: file not found which matches the snapshot index '"
+                        + Long.toUnsignedString(snapshot.getIndex()) + "'");
+            }
+            List<SegmentName> used = names.subList(from, names.size());
+            checkSequence(used);
+            byte[] meta = null;
+            HardState hs = EMPTY_STATE;
+            boolean match = false;
+            try (WalReader reader = new WalReader(used.stream().map(n -> dir.resolve(n.fileName())).toList())) {
+                Record rec;
+                while ((rec = reader.next()) != null) {
+                    switch (RecordType.of(rec.getType())) {
+                        case METADATA -> {
+                            byte[] m = rec.hasData() ? rec.getData().toByteArray() : null;
+                            if (meta != null && !Arrays.equals(meta, m)) {
+                                throw new WalException("wal: conflicting metadata found");
+                            }
+                            meta = m;
+                        }
+                        case STATE -> hs = reader.decode(HardState.parser(), rec);
+                        case ENTRY -> reader.decode(Entry.parser(), rec);
+                        case SNAPSHOT -> {
+                            Snapshot s = reader.decode(Snapshot.parser(), rec);
+                            if (s.getIndex() == snapshot.getIndex()) {
+                                if (s.getTerm() != snapshot.getTerm()) {
+                                    throw new WalException("wal: snapshot mismatch");
+                                }
+                                match = true;
+                            }
+                        }
+                        default -> throw new AssertionError(rec.getType());
+                    }
+                }
+            }
+            if (!match) {
+                throw new WalException("wal: snapshot not found");
+            }
+            return hs;
+        } catch (IOException e) {
+            throw new WalException("wal: cannot read " + dir + ": " + e, e);
+        }
     }
 
     private static List<Snapshot> scanSnapshotEntries(Path dir) throws IOException {

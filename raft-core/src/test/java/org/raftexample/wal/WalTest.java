@@ -509,6 +509,31 @@ class WalTest {
     }
 
     @Test
+    void verifyChecksALogWithoutTouchingIt() throws IOException {
+        try (WAL w = WAL.create(dir(), "meta".getBytes(StandardCharsets.UTF_8), SMALL)) {
+            for (long i = 1; i <= 6; i++) {
+                w.save(state(1, 1, i), List.of(entry(i, 1, "q".repeat(1500))));
+                w.saveSnapshot(marker(i, 1));
+            }
+            // Works while the WAL is open.
+            assertEquals(state(1, 1, 6), WAL.verify(dir(), marker(3, 1)));
+        }
+        assertEquals(state(1, 1, 6), WAL.verify(dir(), start()));
+        assertThrows(WalException.class, () -> WAL.verify(dir(), marker(3, 2)), "wrong term");
+        assertThrows(WalException.class, () -> WAL.verify(dir(), marker(9, 1)), "unknown marker");
+
+        Path seg = WalFixtures.segmentFiles(dir()).get(1);
+        WalFixtures.FrameSpan victim = WalFixtures.frames(seg).stream()
+                .filter(f -> f.end() - f.start() > 1000).findFirst().orElseThrow(); // an entry
+        WalFixtures.flipBit(seg, victim.start() + 300, 2);
+        byte[] damaged = Files.readAllBytes(seg);
+        CorruptWalException e = assertThrows(CorruptWalException.class, () -> WAL.verify(dir(), start()));
+        assertEquals(seg, e.file());
+        assertEquals(victim.start(), e.offset());
+        assertArrayEquals(damaged, Files.readAllBytes(seg));
+    }
+
+    @Test
     void segmentNamesParseAndSort() {
         assertEquals(new SegmentName(0x1234, 0xabcd), SegmentName.parse("0000000000001234-000000000000abcd.wal"));
         assertNull(SegmentName.parse("0000000000001234-000000000000abcd.snap"));

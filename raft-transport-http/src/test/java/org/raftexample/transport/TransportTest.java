@@ -196,7 +196,7 @@ class TransportTest {
     }
 
     @Test
-    void fullPipelineBufferDropsAndReportsUnreachable() throws Exception {
+    void fullBuffersDropAndReportUnreachableAndSnapshotFailure() throws Exception {
         RecordingRaft ra = new RecordingRaft();
         // A peer that accepts connections but never answers keeps every pipeline sender busy.
         try (ServerSocket silent = new ServerSocket(0)) {
@@ -211,6 +211,12 @@ class TransportTest {
             }
             a.send(burst);
             assertTrue(ra.unreachable.contains(2L), "a dropped message reports the peer unreachable");
+
+            // One snapshot in flight (the peer never answers), one waiting: the third is refused at once.
+            byte[] data = new byte[1024];
+            a.send(List.of(snapshotMessage(1, 2, data), snapshotMessage(1, 2, data), snapshotMessage(1, 2, data)));
+            assertEquals(new RecordingRaft.SnapshotReport(2, SnapshotStatus.FAILURE),
+                    ra.snapshotReports.poll(1, TimeUnit.SECONDS));
         }
     }
 
@@ -282,6 +288,7 @@ class TransportTest {
 
     @Test
     void stopClosesEveryThreadAndReleasesThePort() throws Exception {
+        Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
         RecordingRaft ra = new RecordingRaft();
         RecordingRaft rb = new RecordingRaft();
         Transport a = TestSupport.start(0xa1, ra);
@@ -299,6 +306,18 @@ class TransportTest {
 
         TestSupport.await(() -> TestSupport.threadsNamed("raft-transport-a1-").isEmpty()
                 && TestSupport.threadsNamed("raft-transport-b2-").isEmpty(), WAIT, "all transport threads gone");
+        TestSupport.await(() -> {
+            Set<Thread> extra = new HashSet<>(Thread.getAllStackTraces().keySet());
+            extra.removeAll(before);
+            // JVM-wide helpers (common pool, attach listener...) may start at any time; they are not ours.
+            extra.removeIf(t -> !t.isAlive() || t.getName().startsWith("ForkJoinPool.commonPool")
+                    || t.getThreadGroup() == null || "system".equals(t.getThreadGroup().getName())
+                    || "InnocuousThreadGroup".equals(t.getThreadGroup().getName()));
+            if (!extra.isEmpty()) {
+                System.out.println("threads left: " + extra);
+            }
+            return extra.isEmpty();
+        }, WAIT, "no thread of any name outlives stop()");
         try (ServerSocket again = new ServerSocket()) {
             again.setReuseAddress(true);
             again.bind(new java.net.InetSocketAddress("127.0.0.1", port));
