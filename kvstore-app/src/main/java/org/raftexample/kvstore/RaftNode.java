@@ -91,6 +91,8 @@ final class RaftNode implements Raft, AutoCloseable {
     private Transport transport;
     private Thread loop;
     private volatile boolean closing;
+    // Largest number of entries persisted by one Ready: shows proposals being batched (tests, logs).
+    private final AtomicLong maxEntriesPerReady = new AtomicLong();
 
     /** A ReadIndex request waiting for its ReadState; {@code ticks} counts loop ticks since it was last sent. */
     private static final class PendingRead {
@@ -162,6 +164,11 @@ final class RaftNode implements Raft, AutoCloseable {
     /** Completes with the exit code once the node has ended by itself (see the class comment). */
     CompletableFuture<Integer> terminated() {
         return terminated;
+    }
+
+    /** The most entries one Ready has carried to the WAL so far (one fsync for all of them). */
+    long maxEntriesPerReady() {
+        return maxEntriesPerReady.get();
     }
 
     /** The transport, for tests that need its port. */
@@ -394,6 +401,7 @@ final class RaftNode implements Raft, AutoCloseable {
             saveSnap(snap);
         }
         wal.save(rd.hardState(), rd.entries());
+        maxEntriesPerReady.accumulateAndGet(rd.entries().size(), Math::max);
         if (snap != null) {
             storage.applySnapshot(snap);
             publishSnapshot(snap);

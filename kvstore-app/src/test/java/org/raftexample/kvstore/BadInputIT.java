@@ -66,6 +66,36 @@ class BadInputIT {
     }
 
     @Test
+    @Timeout(90)
+    void aCorruptWalStopsTheNodeWithExitCodeOne() throws Exception {
+        try (NodeProcesses c = new NodeProcesses(1).named("corrupt-wal")) {
+            c.startAll();
+            c.putUntilAcknowledged(1, "/k0", "v0", WAIT);
+            for (int i = 1; i < 50; i++) {
+                assertEquals(204, c.put(1, "/k" + i, "value-" + i));
+            }
+            assertEquals(143, c.stop(1));
+            Path wal;
+            try (var files = java.nio.file.Files.list(c.dataDir().resolve("raftexample-1"))) {
+                wal = files.filter(p -> p.toString().endsWith(".wal")).findFirst().orElseThrow();
+            }
+            // Damage a record in the middle of the written part (not a torn tail, which is repaired).
+            byte[] bytes = java.nio.file.Files.readAllBytes(wal);
+            int end = bytes.length - 1;
+            while (end > 0 && bytes[end] == 0) {
+                end--;
+            }
+            for (int i = end / 2; i < end / 2 + 8; i++) {
+                bytes[i] ^= (byte) 0xff;
+            }
+            java.nio.file.Files.write(wal, bytes);
+
+            c.start(1, 1);
+            assertEquals(1, c.awaitExit(1, WAIT), "a corrupt WAL is fatal: exit 1, never half-alive");
+        }
+    }
+
+    @Test
     @Timeout(60)
     void badCommandLinesExitWithCodeTwoAndOneLine() throws Exception {
         String cluster = "http://127.0.0.1:1,http://127.0.0.1:2,http://127.0.0.1:3";
