@@ -79,14 +79,25 @@ class BadInputIT {
             try (var files = java.nio.file.Files.list(c.dataDir().resolve("raftexample-1"))) {
                 wal = files.filter(p -> p.toString().endsWith(".wal")).findFirst().orElseThrow();
             }
-            // Damage a record in the middle of the written part (not a torn tail, which is repaired).
+            // Damage the payload of a record in the middle of the log, leaving every length word
+            // intact: not a torn tail (which the WAL repairs) but corruption, which it must refuse.
             byte[] bytes = java.nio.file.Files.readAllBytes(wal);
-            int end = bytes.length - 1;
-            while (end > 0 && bytes[end] == 0) {
-                end--;
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            List<int[]> frames = new ArrayList<>(); // {offset of payload, payload length}
+            for (int off = 0; off + 8 <= bytes.length; ) {
+                long word = buf.getLong(off);
+                if (word == 0) {
+                    break;
+                }
+                int len = (int) (word & 0x00FF_FFFF_FFFF_FFFFL);
+                int pad = word < 0 ? (int) ((word >>> 56) & 0x7) : 0;
+                frames.add(new int[] {off + 8, len});
+                off += 8 + len + pad;
             }
-            for (int i = end / 2; i < end / 2 + 8; i++) {
-                bytes[i] ^= (byte) 0xff;
+            assertTrue(frames.size() > 20, "frames: " + frames.size());
+            int[] victim = frames.get(frames.size() / 2);
+            for (int i = 0; i < victim[1]; i++) {
+                bytes[victim[0] + i] ^= (byte) 0x5a;
             }
             java.nio.file.Files.write(wal, bytes);
 
