@@ -90,8 +90,8 @@ public final class Raft {
     /** The target of an ongoing leadership transfer (raft thesis 3.10), or NONE. */
     long leadTransferee;
     /**
-     * At least the log index of the latest pending (appended, not yet applied) configuration
-     * change; a new one may be proposed only once the applied index has passed it.
+     * An index at or above that of the newest configuration change still waiting to be applied;
+     * proposing another change must wait until the applied index is past it.
      */
     long pendingConfIndex;
     final boolean disableConfChangeValidation;
@@ -108,8 +108,10 @@ public final class Raft {
     /** Ticks since the last heartbeat timeout; leaders only. */
     int heartbeatElapsed;
 
-    final boolean checkQuorum;
-    final boolean preVote;
+    // Not final: etcd's tests switch these on running nodes (e.g. to simulate a rolling
+    // upgrade that enables pre-vote).
+    boolean checkQuorum;
+    boolean preVote;
 
     final int heartbeatTimeout;
     final int electionTimeout;
@@ -557,8 +559,8 @@ public final class Raft {
         pr.becomeReplicate();
         pr.setRecentActive(true);
 
-        // There may or may not be a configuration change among the uncommitted entries; assuming
-        // there is delays new ones until everything is committed, which is cheaper than scanning.
+        // Whether the uncommitted tail holds a configuration change is unknown; acting as if it did
+        // only delays new changes until the tail is applied, and costs less than scanning it.
         pendingConfIndex = raftLog.lastIndex();
 
         if (!appendEntry(List.of(Entry.getDefaultInstance()))) {
@@ -723,8 +725,8 @@ public final class Raft {
                 send(replyTo(m).setTerm(term).setType(MessageType.MsgPreVoteResp).setReject(true));
             } else if (type == MessageType.MsgStorageAppendResp) {
                 if (m.getIndex() != 0) {
-                    // The appended entries may have been overwritten in the unstable log during
-                    // a later term, so they cannot be taken as stable.
+                    // A later term may have replaced those entries in the unstable log since, so
+                    // this response proves nothing about what is stable now.
                     logger.info("%x [term: %d] ignored entry appends from a %s message with lower term [term: %d]",
                             id, term, type, m.getTerm());
                 }

@@ -1,8 +1,9 @@
 package org.raftexample.snap;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -87,7 +88,7 @@ public final class Snapshotter {
         crc.update(body, 0, body.length);
         byte[] file = org.raftexample.snap.pb.Snapshot.newBuilder()
                 .setCrc((int) crc.getValue())
-                .setData(ByteString.copyFrom(body))
+                .setData(UnsafeByteOperations.unsafeWrap(body)) // body is ours and never changes
                 .build().toByteArray();
         SnapshotMetadata md = snapshot.getMetadata();
         writeAtomically(fileName(md.getTerm(), md.getIndex()), out -> out.write(file));
@@ -271,8 +272,11 @@ public final class Snapshotter {
         }
         org.raftexample.snap.pb.Snapshot outer;
         try {
-            outer = org.raftexample.snap.pb.Snapshot.parseFrom(b);
-        } catch (InvalidProtocolBufferException e) {
+            // Aliasing lets the data field share the file's bytes instead of copying them.
+            CodedInputStream in = CodedInputStream.newInstance(b);
+            in.enableAliasing(true);
+            outer = org.raftexample.snap.pb.Snapshot.parseFrom(in);
+        } catch (IOException e) { // from a byte array, only InvalidProtocolBufferException
             throw new SnapException("snap: cannot decode " + file + ": " + e.getMessage(), e);
         }
         if (outer.getData().isEmpty() || outer.getCrc() == 0) {

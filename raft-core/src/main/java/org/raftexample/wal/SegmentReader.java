@@ -105,6 +105,13 @@ final class SegmentReader implements AutoCloseable {
         } catch (InvalidProtocolBufferException e) {
             return damaged(off, frame, n, "malformed record: " + e.getMessage(), (int) crc.getValue());
         }
+        for (int i = n; i < frame.length; i++) {
+            if (frame[i] != 0) {
+                // Padding is written as zeros with its record; anything else is damage.
+                throw new CorruptWalException(path, off, "non-zero padding byte at offset "
+                        + (off + Frame.HEADER_BYTES + i));
+            }
+        }
         if (rec.getType() != RecordType.CRC.code) {
             int before = (int) crc.getValue();
             crc.update(rec.getData().asReadOnlyByteBuffer());

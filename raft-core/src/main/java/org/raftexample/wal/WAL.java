@@ -114,7 +114,8 @@ public final class WAL implements AutoCloseable {
                 Files.delete(dir);
             }
             Files.move(tmpDir, dir, StandardCopyOption.ATOMIC_MOVE);
-            w.lock = lock.movedTo(dir);
+            lock = lock.movedTo(dir);
+            w.lock = lock;
             DiskIo.fsyncDir(dir.toAbsolutePath().getParent());
             return w;
         } catch (IOException | RuntimeException e) {
@@ -147,6 +148,7 @@ public final class WAL implements AutoCloseable {
         FileChannel ch = null;
         try {
             lock = DirLock.acquire(dir);
+            removeStaleTempSegments(dir);
             List<SegmentName> names = segmentNames(dir);
             int from = searchIndex(names, snapshot.getIndex());
             if (from < 0) {
@@ -221,7 +223,7 @@ public final class WAL implements AutoCloseable {
                         Entry e = reader.decode(Entry.parser(), rec);
                         if (Long.compareUnsigned(e.getIndex(), startIndex) > 0) {
                             long offset = e.getIndex() - startIndex - 1;
-                            if (offset > ents.size()) {
+                            if (Long.compareUnsigned(offset, ents.size()) > 0) {
                                 throw new WalException(String.format(
                                         "wal: slice bounds out of range, snapshot[Index: %s, Term: %s], current "
                                                 + "entry[Index: %s, Term: %s], len(ents): %d",
@@ -317,6 +319,60 @@ public final class WAL implements AutoCloseable {
         throw new WalException("wal: segments kept disappearing while reading " + dir, last);
     }
 
+    /**
+     * Checks, without locking or changing anything, that the WAL in {@code dir} reads cleanly from
+     * {@code snapshot} on: checksums, metadata and the marker itself. Returns the last hard state.
+     * A torn tail is accepted (opening the WAL repairs it); anything {@link #readAll()} would
+     * reject is thrown.
+     */
+    public static HardState verify(Path dir, Snapshot snapshot) {
+        try {
+            List<SegmentName> names = segmentNames(dir);
+            int from = searchIndex(names, snapshot.getIndex());
+            if (from < 0) {
+                throw new WalException("wal: file not found which matches the snapshot index '"
+                        + Long.toUnsignedString(snapshot.getIndex()) + "'");
+            }
+            List<SegmentName> used = names.subList(from, names.size());
+            checkSequence(used);
+            byte[] meta = null;
+            HardState hs = EMPTY_STATE;
+            boolean match = false;
+            try (WalReader reader = new WalReader(used.stream().map(n -> dir.resolve(n.fileName())).toList())) {
+                Record rec;
+                while ((rec = reader.next()) != null) {
+                    switch (RecordType.of(rec.getType())) {
+                        case METADATA -> {
+                            byte[] m = rec.hasData() ? rec.getData().toByteArray() : null;
+                            if (meta != null && !Arrays.equals(meta, m)) {
+                                throw new WalException("wal: conflicting metadata found");
+                            }
+                            meta = m;
+                        }
+                        case STATE -> hs = reader.decode(HardState.parser(), rec);
+                        case ENTRY -> reader.decode(Entry.parser(), rec);
+                        case SNAPSHOT -> {
+                            Snapshot s = reader.decode(Snapshot.parser(), rec);
+                            if (s.getIndex() == snapshot.getIndex()) {
+                                if (s.getTerm() != snapshot.getTerm()) {
+                                    throw new WalException("wal: snapshot mismatch");
+                                }
+                                match = true;
+                            }
+                        }
+                        default -> throw new AssertionError(rec.getType());
+                    }
+                }
+            }
+            if (!match) {
+                throw new WalException("wal: snapshot not found");
+            }
+            return hs;
+        } catch (IOException e) {
+            throw new WalException("wal: cannot read " + dir + ": " + e, e);
+        }
+    }
+
     private static List<Snapshot> scanSnapshotEntries(Path dir) throws IOException {
         List<Path> paths = segmentNames(dir).stream().map(n -> dir.resolve(n.fileName())).toList();
         List<Snapshot> snaps = new ArrayList<>();
@@ -347,6 +403,9 @@ public final class WAL implements AutoCloseable {
     public synchronized void save(HardState hardState, List<Entry> entries) {
         checkWritable();
         HardState hs = hardState == null ? EMPTY_STATE : hardState;
+        if (entries == null) {
+            entries = List.of();
+        }
         if (isEmpty(hs) && entries.isEmpty()) {
             return;
         }
@@ -476,7 +535,9 @@ public final class WAL implements AutoCloseable {
 
     /**
      * Deletes the segment files in the directory that are older than every segment this WAL
-     * still holds, and returns how many were deleted.
+     * still holds, and returns how many were deleted. Segments before the one a WAL was opened
+     * at were never held, so they count as released too (as in etcd, where only the segments
+     * read are locked).
      */
     public synchronized int purgeReleased() {
         checkOpen();
@@ -595,6 +656,16 @@ public final class WAL implements AutoCloseable {
         }
         names.sort(Comparator.naturalOrder());
         return names;
+    }
+
+    /** Deletes segments a crash left half-made during a cut; they never became part of the log. */
+    private static void removeStaleTempSegments(Path dir) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SegmentName.SUFFIX + ".tmp")) {
+            for (Path p : ds) {
+                LOG.info("wal: removing {} left by an interrupted segment cut", p);
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** Position of the last segment whose first index is at most {@code index}, or -1. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import java.io.IOException;
@@ -122,6 +123,23 @@ class RecordTest {
             try (SegmentReader r = new SegmentReader(q, false)) {
                 CorruptWalException e = assertThrows(CorruptWalException.class, () -> r.next(new CRC32C()));
                 assertEquals(q, e.file());
+                assertEquals(0, e.offset());
+            }
+        }
+    }
+
+    @Test
+    void nonZeroPaddingIsCorruption() throws IOException {
+        Path p = encode(0, RecordType.ENTRY, new byte[] {5, 6, 7}, new byte[] {1});
+        byte[] bytes = Files.readAllBytes(p);
+        long word = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        assertTrue(Frame.paddingOf(word) > 0);
+        int firstEnd = (int) (8 + Frame.recordBytes(word) + Frame.paddingOf(word));
+        bytes[firstEnd - 1] = 1;
+        Files.write(p, bytes);
+        for (boolean tail : new boolean[] {true, false}) {
+            try (SegmentReader r = new SegmentReader(p, tail)) {
+                CorruptWalException e = assertThrows(CorruptWalException.class, () -> r.next(new CRC32C()));
                 assertEquals(0, e.offset());
             }
         }

@@ -125,18 +125,61 @@ class RepairTest {
                 // The record never started: the log simply ends before it.
                 assertEquals(expected(ENTRIES - 1), survivors, what);
                 assertFalse(Files.exists(broken), what);
-            } else if (survivors.size() == ENTRIES) {
-                // Only the padding flag in the top byte of the length word was lost; the record
-                // itself is whole and its checksum holds, so keeping it is right.
-                assertEquals(last.start() + 7, from, what);
-                assertEquals(expected(ENTRIES), survivors, what);
-                assertFalse(Files.exists(broken), what);
             } else {
                 assertEquals(expected(ENTRIES - 1), survivors, what);
                 assertTrue(Files.exists(broken), what);
                 assertArrayEquals(damaged, Files.readAllBytes(broken), what);
             }
             assertRepairedAndWritable(dir, survivors, what);
+        }
+    }
+
+    @Test
+    void crashInsideAMultiRecordBatchKeepsExactlyTheWholeRecordsBeforeTheTear() throws IOException {
+        // One more save of 6 entries and a hard state: the batch a crash interrupts.
+        Path base = copy("batch-base");
+        try (WAL w = WAL.open(base, start(), SMALL)) {
+            w.readAll();
+            w.save(state(3, 1, 5), entries(ENTRIES + 1, ENTRIES + 6, 3));
+        }
+        Path seg = WalFixtures.lastSegment(base);
+        List<WalFixtures.FrameSpan> spans = WalFixtures.frames(seg);
+        List<WalFixtures.FrameSpan> batch = spans.subList(spans.size() - 7, spans.size());
+        List<Entry> all = new ArrayList<>(expected(ENTRIES));
+        all.addAll(entries(ENTRIES + 1, ENTRIES + 6, 3));
+        byte[] original = Files.readAllBytes(seg);
+        for (long at = batch.get(0).start(); at < batch.get(6).end(); at += 5) {
+            for (boolean truncate : new boolean[] {true, false}) {
+                Path dir = tmp.resolve("batch");
+                WalFixtures.deleteDir(dir);
+                WalFixtures.copyDir(base, dir);
+                Path s = dir.resolve(seg.getFileName());
+                if (truncate) {
+                    WalFixtures.truncate(s, at);
+                } else {
+                    WalFixtures.zeroRange(s, at, batch.get(6).end());
+                }
+                int whole = 0;
+                for (WalFixtures.FrameSpan f : batch) {
+                    boolean intact = f.end() <= at;
+                    if (!truncate && !intact) {
+                        // Zeroing only padding leaves the record whole.
+                        intact = true;
+                        for (long i = Math.max(at, f.start()); i < f.end(); i++) {
+                            intact &= original[(int) i] == 0;
+                        }
+                    }
+                    if (!intact) {
+                        break;
+                    }
+                    whole++;
+                }
+                String what = (truncate ? "truncated at " : "zeroed from ") + at;
+                WalContents c = readBack(dir);
+                // Frames 0..5 are entries, frame 6 the hard state.
+                assertEquals(all.subList(0, ENTRIES + Math.min(whole, 6)), c.entries(), what);
+                assertEquals(whole == 7 ? state(3, 1, 5) : HardState.getDefaultInstance(), c.hardState(), what);
+            }
         }
     }
 

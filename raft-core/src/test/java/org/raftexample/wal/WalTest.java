@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.raftexample.wal.WalFixtures.SMALL;
 import static org.raftexample.wal.WalFixtures.entries;
 import static org.raftexample.wal.WalFixtures.entry;
@@ -212,6 +213,60 @@ class WalTest {
         try (WAL w = WAL.open(dir(), start(), SMALL)) {
             WalException e = assertThrows(WalException.class, w::readAll);
             assertTrue(e.getMessage().contains("out of range"), e.getMessage());
+        }
+    }
+
+    @Test
+    void entryAtTheLargestIndexIsAGapNotACrash() {
+        try (WAL w = WAL.create(dir(), null, SMALL)) {
+            w.save(state(1, 1, 0), List.of(entry(-1L, 1, "max"))); // index 2^64-1
+        }
+        try (WAL w = WAL.open(dir(), start(), SMALL)) {
+            WalException e = assertThrows(WalException.class, w::readAll);
+            assertTrue(e.getMessage().contains("out of range"), e.getMessage());
+        }
+    }
+
+    @Test
+    void missingMiddleSegmentOnlyBlocksMarkersBeforeIt() throws IOException {
+        try (WAL w = WAL.create(dir(), null, SMALL)) {
+            for (long i = 1; i <= 8; i++) {
+                w.save(state(1, 0, i), List.of(entry(i, 1, "q".repeat(5000))));
+                w.saveSnapshot(marker(i, 1));
+            }
+        }
+        // Segment k (k >= 1) starts at index k + 1 and holds marker k; entry k is in segment
+        // k - 1, so reading from marker k starts there. Drop segment 3: markers up to 4 need it.
+        Files.delete(WalFixtures.segmentFiles(dir()).get(3));
+        for (long i = 1; i <= 8; i++) {
+            Snapshot m = marker(i, 1);
+            if (i <= 4) {
+                assertThrows(WalException.class, () -> WAL.open(dir(), m, SMALL), "marker " + i);
+            } else {
+                try (WAL w = WAL.open(dir(), m, SMALL)) {
+                    assertEquals(entries(i + 1, 8, 1).size(), w.readAll().entries().size(), "marker " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void validSnapshotEntriesAfterOldSegmentsArePurged() throws IOException {
+        try (WAL w = WAL.create(dir(), null, SMALL)) {
+            for (long i = 1; i <= 6; i++) {
+                w.save(state(1, 0, i), List.of(entry(i, 1, "q".repeat(5000))));
+                w.saveSnapshot(marker(i, 1));
+            }
+            w.releaseLockTo(5);
+            assertTrue(w.purgeReleased() > 0);
+        }
+        List<Snapshot> snaps = WAL.validSnapshotEntries(dir());
+        assertEquals(marker(6, 1), snaps.get(snaps.size() - 1));
+        assertFalse(snaps.contains(WAL.marker(0, 0)), "the first segment is gone");
+        try (WAL w = WAL.open(dir(), WAL.marker(0, 0), SMALL)) {
+            fail("index 0 is no longer in any segment");
+        } catch (WalException expected) {
+            assertTrue(expected.getMessage().contains("file not found"), expected.getMessage());
         }
     }
 
@@ -438,6 +493,44 @@ class WalTest {
         }
         assertEquals(10, readBack(dir()).entries().size());
         assertFalse(Files.exists(seg.resolveSibling(seg.getFileName() + ".broken")), "nothing was torn");
+    }
+
+    @Test
+    void halfMadeSegmentFromAnInterruptedCutIsDiscardedOnOpen() throws IOException {
+        try (WAL w = WAL.create(dir(), null, SMALL)) {
+            w.save(state(1, 0, 1), entries(1, 3, 1));
+        }
+        Path stale = dir().resolve(new SegmentName(1, 4).fileName() + ".tmp");
+        Files.write(stale, new byte[] {1, 2, 3});
+        try (WAL w = WAL.open(dir(), start(), SMALL)) {
+            assertEquals(entries(1, 3, 1), w.readAll().entries());
+        }
+        assertFalse(Files.exists(stale));
+    }
+
+    @Test
+    void verifyChecksALogWithoutTouchingIt() throws IOException {
+        try (WAL w = WAL.create(dir(), "meta".getBytes(StandardCharsets.UTF_8), SMALL)) {
+            for (long i = 1; i <= 6; i++) {
+                w.save(state(1, 1, i), List.of(entry(i, 1, "q".repeat(1500))));
+                w.saveSnapshot(marker(i, 1));
+            }
+            // Works while the WAL is open.
+            assertEquals(state(1, 1, 6), WAL.verify(dir(), marker(3, 1)));
+        }
+        assertEquals(state(1, 1, 6), WAL.verify(dir(), start()));
+        assertThrows(WalException.class, () -> WAL.verify(dir(), marker(3, 2)), "wrong term");
+        assertThrows(WalException.class, () -> WAL.verify(dir(), marker(9, 1)), "unknown marker");
+
+        Path seg = WalFixtures.segmentFiles(dir()).get(1);
+        WalFixtures.FrameSpan victim = WalFixtures.frames(seg).stream()
+                .filter(f -> f.end() - f.start() > 1000).findFirst().orElseThrow(); // an entry
+        WalFixtures.flipBit(seg, victim.start() + 300, 2);
+        byte[] damaged = Files.readAllBytes(seg);
+        CorruptWalException e = assertThrows(CorruptWalException.class, () -> WAL.verify(dir(), start()));
+        assertEquals(seg, e.file());
+        assertEquals(victim.start(), e.offset());
+        assertArrayEquals(damaged, Files.readAllBytes(seg));
     }
 
     @Test

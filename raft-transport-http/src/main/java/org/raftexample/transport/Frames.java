@@ -30,31 +30,49 @@ final class Frames {
         }
     }
 
+    /** What a stream writer needs from a frame format. */
+    interface Encoder {
+        void write(Message m) throws IOException;
+
+        void writeHeartbeat() throws IOException;
+
+        void flush() throws IOException;
+    }
+
+    /** What a stream reader needs from a frame format. */
+    interface Decoder {
+        /** Returns the next message, {@code null} for a heartbeat; throws EOFException at a clean end. */
+        Message read() throws IOException;
+    }
+
     /** Writes frames to a buffered stream; the caller decides when to flush. */
-    static final class Writer {
+    static final class Writer implements Encoder {
         private final DataOutputStream out;
 
         Writer(OutputStream out) {
             this.out = new DataOutputStream(out);
         }
 
-        void write(Message m) throws IOException {
+        @Override
+        public void write(Message m) throws IOException {
             int size = m.getSerializedSize();
             out.writeInt(size);
             m.writeTo(out);
         }
 
-        void writeHeartbeat() throws IOException {
+        @Override
+        public void writeHeartbeat() throws IOException {
             out.writeInt(0);
         }
 
-        void flush() throws IOException {
+        @Override
+        public void flush() throws IOException {
             out.flush();
         }
     }
 
     /** Reads frames, refusing any longer than the limit. */
-    static final class Reader {
+    static final class Reader implements Decoder {
         private final DataInputStream in;
         private final int maxMessageBytes;
 
@@ -63,8 +81,8 @@ final class Frames {
             this.maxMessageBytes = maxMessageBytes;
         }
 
-        /** Returns the next message, {@code null} for a heartbeat; throws EOFException at a clean end. */
-        Message read() throws IOException {
+        @Override
+        public Message read() throws IOException {
             int size = in.readInt();
             if (size == 0) {
                 return null;

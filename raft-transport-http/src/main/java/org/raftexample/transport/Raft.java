@@ -1,8 +1,7 @@
 package org.raftexample.transport;
 
-import com.google.protobuf.UnsafeByteOperations;
+import com.google.protobuf.ByteString;
 import java.io.EOFException;
-import java.io.IOException;
 import java.io.InputStream;
 import org.raftexample.raft.SnapshotStatus;
 import org.raftexample.raftpb.Message;
@@ -37,23 +36,18 @@ public interface Raft {
      * snapshot straight to disk instead of holding it in memory.
      *
      * <p>{@code header} is the MsgSnap with {@code snapshot.data} left empty; {@code data} yields exactly
-     * {@code size} bytes. The default reads the data into memory, puts it back into {@code snapshot.data} and
-     * calls {@link #process}, which is what raftexample expects. An override must consume {@code data} before
+     * {@code size} bytes. The default reads the data into memory, puts it into {@code snapshot.data} and calls
+     * {@link #process}, which is what raftexample expects. An override must consume {@code data} before
      * returning (the transport discards what is left) and must not keep it afterwards.
      */
     default void processSnapshot(Message header, InputStream data, long size) throws Exception {
-        if (size > Integer.MAX_VALUE - 8) {
-            throw new IOException("snapshot of " + size + " bytes does not fit in one message");
+        // Read in chunks rather than allocating `size` bytes up front: the size is the sender's claim, and
+        // memory should grow only with data that actually arrives. The chunks form one ByteString (a rope),
+        // so nothing is copied again.
+        ByteString bytes = ByteString.readFrom(data, 64 * 1024, 4 << 20);
+        if (bytes.size() != size) {
+            throw new EOFException("snapshot data truncated: " + bytes.size() + " of " + size + " bytes");
         }
-        byte[] bytes = new byte[(int) size];
-        int read = data.readNBytes(bytes, 0, bytes.length);
-        if (read != bytes.length) {
-            throw new EOFException("snapshot data truncated: " + read + " of " + size + " bytes");
-        }
-        // The array is never touched again, so wrapping it instead of copying keeps one copy in memory.
-        Message full = header.toBuilder()
-                .setSnapshot(header.getSnapshot().toBuilder().setData(UnsafeByteOperations.unsafeWrap(bytes)))
-                .build();
-        process(full);
+        process(header.toBuilder().setSnapshot(header.getSnapshot().toBuilder().setData(bytes)).build());
     }
 }

@@ -138,8 +138,8 @@ final class StreamReader {
     }
 
     private void decodeLoop(InputStream body) throws IOException {
-        Frames.Reader reader = new Frames.Reader(new BufferedInputStream(body, 64 * 1024),
-                peer.context().limits().maxMessageBytes());
+        Frames.Decoder reader = type.decoder(new BufferedInputStream(body, 64 * 1024),
+                peer.context().limits().maxMessageBytes(), peer.id(), peer.context().localId());
         Raft raft = peer.context().raft();
         while (running) {
             Message m;

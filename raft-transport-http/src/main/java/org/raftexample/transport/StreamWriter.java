@@ -2,8 +2,8 @@ package org.raftexample.transport;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.concurrent.BlockingDeque;
-import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.server.Response;
@@ -26,7 +26,7 @@ final class StreamWriter {
 
     private final Peer peer;
     private final StreamType type;
-    private final BlockingDeque<Message> queue;
+    private final BlockingQueue<Message> queue;
     private final Thread thread;
     private final Object lock = new Object();
     private Attachment attached; // guarded by lock: the newest connection handed over by the handler
@@ -36,7 +36,7 @@ final class StreamWriter {
     StreamWriter(Peer peer, StreamType type) {
         this.peer = peer;
         this.type = type;
-        this.queue = new LinkedBlockingDeque<>(peer.context().limits().streamBufferSize());
+        this.queue = new ArrayBlockingQueue<>(peer.context().limits().streamBufferSize());
         this.thread = new Thread(this::run, peer.threadName("writer-" + type.path));
         thread.setDaemon(true);
     }
@@ -95,10 +95,11 @@ final class StreamWriter {
 
     private void run() {
         Attachment conn = null;
-        Frames.Writer enc = null;
+        Frames.Encoder enc = null;
         long heartbeatMillis = peer.context().timeouts().linkHeartbeat().toMillis();
         int batchLimit = Math.max(1, peer.context().limits().streamBufferSize() / 2);
         int batched = 0;
+        Message pending = null;
         while (running) {
             try {
                 Attachment current = awaitAttachment();
@@ -107,7 +108,7 @@ final class StreamWriter {
                 }
                 if (current != conn) {
                     conn = current;
-                    enc = new Frames.Writer(conn.out);
+                    enc = type.encoder(conn.out, peer.context().localId(), peer.id());
                     batched = 0;
                     // An immediate heartbeat commits the response, so the dialer knows the stream is up.
                     enc.writeHeartbeat();
@@ -115,10 +116,12 @@ final class StreamWriter {
                     LOG.info("{} -> {}: {} stream established", Protocol.formatId(peer.context().localId()),
                             Protocol.formatId(peer.id()), type.path);
                 }
-                Message m = queue.poll(heartbeatMillis, TimeUnit.MILLISECONDS);
+                Message m = pending != null ? pending : queue.poll(heartbeatMillis, TimeUnit.MILLISECONDS);
+                pending = null;
                 if (m != null && attachedNow() != conn) {
-                    // A newer connection arrived while we waited: the old one is likely dead, use the new one.
-                    queue.offerFirst(m);
+                    // A newer connection arrived while we waited: the old one is likely dead, so the message
+                    // goes to the new one.
+                    pending = m;
                     continue;
                 }
                 if (m == null) {

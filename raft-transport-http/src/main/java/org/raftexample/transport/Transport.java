@@ -47,6 +47,7 @@ public final class Transport implements AutoCloseable {
     private PeerContext context;
     private boolean started;
     private boolean stopped;
+    private volatile boolean listenerFailureReported;
 
     public Transport(TransportConfig config) {
         this.config = config;
@@ -70,8 +71,10 @@ public final class Transport implements AutoCloseable {
                 startServer();
             }
         } catch (Exception e) {
-            errors.report(new TransportError(TransportError.Kind.LISTENER_FAILED, 0,
-                    "could not start the peer transport on " + config.listenUrl(), e));
+            if (!listenerFailureReported) {
+                errors.report(new TransportError(TransportError.Kind.LISTENER_FAILED, 0,
+                        "could not start the peer transport on " + config.listenUrl(), e));
+            }
             stopQuietly();
             throw new TransportException("could not start the peer transport on " + config.listenUrl(), e);
         }
@@ -242,12 +245,15 @@ public final class Transport implements AutoCloseable {
         connector.setHost(config.listenUrl().getHost());
         connector.setPort(Math.max(config.listenUrl().getPort(), 0));
         connector.setAcceptedTcpNoDelay(true);
-        connector.setIdleTimeout(30_000);
+        // Streams write a heartbeat every linkHeartbeat, so only stuck or abandoned requests reach this; it
+        // bounds how long a peer that sends a partial body can hold a server thread.
+        connector.setIdleTimeout(config.timeouts().request().toMillis());
         server.addConnector(connector);
         server.setHandler(handler);
         server.addEventListener(new LifeCycle.Listener() {
             @Override
             public void lifeCycleFailure(LifeCycle event, Throwable cause) {
+                listenerFailureReported = true;
                 errors.report(new TransportError(TransportError.Kind.LISTENER_FAILED, 0,
                         "peer listener failed", cause));
             }

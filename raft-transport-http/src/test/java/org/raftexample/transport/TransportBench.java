@@ -1,5 +1,8 @@
 package org.raftexample.transport;
 
+import com.google.protobuf.ByteString;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
@@ -7,7 +10,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.raftexample.raft.SnapshotStatus;
+import org.raftexample.raftpb.Entry;
 import org.raftexample.raftpb.Message;
+import org.raftexample.raftpb.MessageType;
 
 /**
  * MsgApp throughput over the msgapp stream between two transports on loopback (a plain main, run by
@@ -76,14 +81,14 @@ public final class TransportBench {
             b.addPeer(1, List.of(a.listenUri().toString()));
             TestSupport.awaitStreams(a, 2);
 
-            Message template = TestSupport.app(1, 2, 1, batch, entrySize);
-            long wireBytes = template.getSerializedSize() + 4L;
+            Appends appends = new Appends(batch, entrySize);
+            long wireBytes = appends.continuationFrameBytes();
             // Warm-up: let the JIT and the connection settle.
-            pump(a, receiver, template, Math.max(1.0, seconds / 4));
+            pump(a, receiver, appends, Math.max(1.0, seconds / 4));
             long m0 = receiver.messages.get();
             long e0 = receiver.entries.get();
             long start = System.nanoTime();
-            pump(a, receiver, template, seconds);
+            pump(a, receiver, appends, seconds);
             double elapsed = (System.nanoTime() - start) / 1e9;
             long msgs = receiver.messages.get() - m0;
             long ents = receiver.entries.get() - e0;
@@ -94,14 +99,48 @@ public final class TransportBench {
         }
     }
 
-    /** Sends copies of {@code template} for {@code seconds}, never more than the window in flight. */
-    private static void pump(Transport a, CountingRaft receiver, Message template, double seconds)
+    /** Builds MsgApps as a leader streaming to a follower does: each continues where the previous ended. */
+    private static final class Appends {
+        private final int batch;
+        private final ByteString payload;
+        private long index;
+
+        Appends(int batch, int entrySize) {
+            this.batch = batch;
+            this.payload = ByteString.copyFrom(new byte[entrySize]);
+        }
+
+        Message next() {
+            Message.Builder b = Message.newBuilder().setType(MessageType.MsgApp).setTo(2).setFrom(1).setTerm(2)
+                    .setLogTerm(2).setIndex(index).setCommit(index);
+            for (int i = 1; i <= batch; i++) {
+                b.addEntries(Entry.newBuilder().setTerm(2).setIndex(index + i).setData(payload));
+            }
+            index += batch;
+            return b.build();
+        }
+
+        /** Bytes one message takes on the msgappv2 stream once appends continue one another. */
+        long continuationFrameBytes() throws IOException {
+            Appends probe = new Appends(batch, payload.size());
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Frames.Encoder enc = StreamType.MSGAPP.encoder(out, 1, 2);
+            enc.write(probe.next());
+            enc.flush();
+            int first = out.size();
+            enc.write(probe.next());
+            enc.flush();
+            return out.size() - first;
+        }
+    }
+
+    /** Sends appends for {@code seconds}, never more than the window in flight. */
+    private static void pump(Transport a, CountingRaft receiver, Appends appends, double seconds)
             throws InterruptedException {
         long end = System.nanoTime() + (long) (seconds * 1e9);
-        List<Message> one = List.of(template);
         while (System.nanoTime() < end) {
             if (receiver.window.tryAcquire(1, TimeUnit.SECONDS)) {
-                a.send(one);
+                a.send(List.of(appends.next()));
             } else {
                 throw new IllegalStateException("no progress for 1 s: messages lost?");
             }

@@ -196,7 +196,7 @@ class TransportTest {
     }
 
     @Test
-    void fullPipelineBufferDropsAndReportsUnreachable() throws Exception {
+    void fullBuffersDropAndReportUnreachableAndSnapshotFailure() throws Exception {
         RecordingRaft ra = new RecordingRaft();
         // A peer that accepts connections but never answers keeps every pipeline sender busy.
         try (ServerSocket silent = new ServerSocket(0)) {
@@ -211,6 +211,12 @@ class TransportTest {
             }
             a.send(burst);
             assertTrue(ra.unreachable.contains(2L), "a dropped message reports the peer unreachable");
+
+            // One snapshot in flight (the peer never answers), one waiting: the third is refused at once.
+            byte[] data = new byte[1024];
+            a.send(List.of(snapshotMessage(1, 2, data), snapshotMessage(1, 2, data), snapshotMessage(1, 2, data)));
+            assertEquals(new RecordingRaft.SnapshotReport(2, SnapshotStatus.FAILURE),
+                    ra.snapshotReports.poll(1, TimeUnit.SECONDS));
         }
     }
 
@@ -282,6 +288,7 @@ class TransportTest {
 
     @Test
     void stopClosesEveryThreadAndReleasesThePort() throws Exception {
+        Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
         RecordingRaft ra = new RecordingRaft();
         RecordingRaft rb = new RecordingRaft();
         Transport a = TestSupport.start(0xa1, ra);
@@ -299,10 +306,65 @@ class TransportTest {
 
         TestSupport.await(() -> TestSupport.threadsNamed("raft-transport-a1-").isEmpty()
                 && TestSupport.threadsNamed("raft-transport-b2-").isEmpty(), WAIT, "all transport threads gone");
+        TestSupport.await(() -> {
+            Set<Thread> extra = new HashSet<>(Thread.getAllStackTraces().keySet());
+            extra.removeAll(before);
+            // JVM-wide helpers (common pool, attach listener...) may start at any time; they are not ours.
+            extra.removeIf(t -> !t.isAlive() || t.getName().startsWith("ForkJoinPool.commonPool")
+                    || t.getThreadGroup() == null || "system".equals(t.getThreadGroup().getName())
+                    || "InnocuousThreadGroup".equals(t.getThreadGroup().getName()));
+            if (!extra.isEmpty()) {
+                System.out.println("threads left: " + extra);
+            }
+            return extra.isEmpty();
+        }, WAIT, "no thread of any name outlives stop()");
         try (ServerSocket again = new ServerSocket()) {
             again.setReuseAddress(true);
             again.bind(new java.net.InetSocketAddress("127.0.0.1", port));
         }
+    }
+
+    @Test
+    void listenerThatCannotBindFailsStartAndQueuesAnError() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Transport t = new Transport(TransportConfig.of(9, TestSupport.CLUSTER,
+                    URI.create("http://127.0.0.1:" + taken.getLocalPort()), new RecordingRaft()));
+            transports.add(t);
+            org.junit.jupiter.api.Assertions.assertThrows(TransportException.class, t::start);
+            TransportError error = t.pollError(1, TimeUnit.SECONDS);
+            assertNotNull(error);
+            assertEquals(TransportError.Kind.LISTENER_FAILED, error.kind());
+            assertNull(t.pollError(0, TimeUnit.SECONDS), "reported once");
+        }
+        TestSupport.await(() -> TestSupport.threadsNamed("raft-transport-9-").isEmpty(), WAIT,
+                "a failed start leaves no threads");
+    }
+
+    @Test
+    void peerIsReachedThroughItsSecondUrlAndAfterUpdatePeer() throws Exception {
+        RecordingRaft ra = new RecordingRaft();
+        RecordingRaft rb = new RecordingRaft();
+        RecordingRaft rc = new RecordingRaft();
+        Transport a = node(1, ra);
+        Transport b = node(2, rb);
+        Transport c = node(3, rc);
+        String dead = "http://127.0.0.1:" + TestSupport.deadPort();
+        b.addPeer(1, List.of(a.listenUri().toString()));
+        c.addPeer(1, List.of(a.listenUri().toString()));
+        // b: the first URL is dead, the second works; c: only a dead URL until updatePeer.
+        a.addPeer(2, List.of(dead, b.listenUri().toString()));
+        a.addPeer(3, List.of(dead));
+        TestSupport.awaitStreams(b, 1);
+        TestSupport.await(() -> a.activeSince(2).isPresent() && a.peer(2).streamsWorking(), WAIT,
+                "a reaches b through its second URL");
+        a.send(List.of(TestSupport.heartbeat(1, 2, 1)));
+        assertEquals(1, TestSupport.drain(rb, 1, WAIT).get(0).getCommit());
+
+        a.updatePeer(3, List.of(c.listenUri().toString()));
+        TestSupport.awaitStreams(c, 1);
+        c.send(List.of(TestSupport.heartbeat(3, 1, 3)));
+        assertEquals(3, TestSupport.drain(ra, 1, WAIT).get(0).getCommit(), "c's message reached a");
+        TestSupport.await(() -> a.activeSince(3).isPresent(), WAIT, "a's readers reach c after the update");
     }
 
     static Message snapshotMessage(long from, long to, byte[] data) {

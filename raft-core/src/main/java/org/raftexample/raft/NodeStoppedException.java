@@ -1,0 +1,19 @@
+package org.raftexample.raft;
+
+/**
+ * Thrown by every {@link Node} call made after the node has stopped (etcd's {@code ErrStopped}).
+ *
+ * <p>When the node stopped because its loop failed (a {@link RaftPanicException} or any other
+ * throwable escaped raft), that failure is the cause, so the application sees why raft is gone.
+ */
+public final class NodeStoppedException extends RuntimeException {
+    static final String MESSAGE = "raft: stopped";
+
+    public NodeStoppedException() {
+        super(MESSAGE);
+    }
+
+    public NodeStoppedException(Throwable failure) {
+        super(failure == null ? MESSAGE : MESSAGE + " (node loop failed: " + failure + ")", failure);
+    }
+}
