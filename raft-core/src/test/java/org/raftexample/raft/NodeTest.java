@@ -48,8 +48,8 @@ import org.raftexample.raftpb.SnapshotMetadata;
  * The behaviour of {@link Node} (etcd's node_test.go). Each test names the Go test it ports;
  * TestNodeStop checks {@link NodeStoppedException} where Go returns an empty Status, since every
  * call on a stopped node fails here. TestDisableProposalForwarding, TestNodeReadIndexToOldLeader
- * and TestAppendPagination exercise Raft through the raft-level test network and are ported with
- * it (see the class comment of the tests that hold them).
+ * and TestAppendPagination exercise Raft directly through the raft-level test {@link Network}, as
+ * in etcd.
  */
 class NodeTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
@@ -235,6 +235,67 @@ class NodeTest {
         assertThrows(ProposalDroppedException.class, () -> Node.await(f, Duration.ofMillis(100 * 10)));
         n.stop();
         assertTrue(msgs.isEmpty());
+    }
+
+    /** TestDisableProposalForwarding: a follower with DisableProposalForwarding drops proposals instead of forwarding them. */
+    @Test
+    @Timeout(10)
+    void followerWithForwardingDisabledDoesNotForwardProposals() {
+        Raft r1 = RaftTestUtil.newTestRaft(1, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
+        Raft r2 = RaftTestUtil.newTestRaft(2, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
+        Config cfg3 = newTestConfig(3, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
+        cfg3.disableProposalForwarding = true;
+        Raft r3 = Raft.newRaft(cfg3);
+        Network nt = Network.newNetwork(r1, r2, r3);
+
+        nt.send(Message.newBuilder().setFrom(1).setTo(1).setType(MessageType.MsgHup).build()); // elect r1
+
+        Entry testEntry = Entry.newBuilder().setData(ByteString.copyFromUtf8("testdata")).build();
+        // r2 forwards the proposal to the leader.
+        r2.step(Message.newBuilder().setFrom(2).setTo(2).setType(MessageType.MsgProp).addEntries(testEntry).build());
+        assertEquals(1, r2.msgs.size());
+
+        // r3 does not.
+        assertThrows(ProposalDroppedException.class, () -> r3.step(Message.newBuilder().setFrom(3).setTo(3)
+                .setType(MessageType.MsgProp).addEntries(testEntry).build()));
+        assertTrue(r3.msgs.isEmpty());
+    }
+
+    /** TestNodeReadIndexToOldLeader: MsgReadIndex sent to an old leader is forwarded to the new one, without a term. */
+    @Test
+    @Timeout(10)
+    void readIndexToOldLeaderIsForwardedToTheNewLeader() {
+        Raft r1 = RaftTestUtil.newTestRaft(1, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
+        Raft r2 = RaftTestUtil.newTestRaft(2, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
+        Raft r3 = RaftTestUtil.newTestRaft(3, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
+        Network nt = Network.newNetwork(r1, r2, r3);
+
+        nt.send(Message.newBuilder().setFrom(1).setTo(1).setType(MessageType.MsgHup).build()); // elect r1
+
+        Entry testEntry = Entry.newBuilder().setData(ByteString.copyFromUtf8("testdata")).build();
+        // Followers r2 and r3 forward read index requests to r1 with no term set.
+        r2.step(readIndex(2, 2, testEntry));
+        assertEquals(1, r2.msgs.size());
+        Message readIndxMsg1 = readIndex(2, 1, testEntry);
+        assertEquals(readIndxMsg1, r2.msgs.get(0));
+
+        r3.step(readIndex(3, 3, testEntry));
+        assertEquals(1, r3.msgs.size());
+        Message readIndxMsg2 = readIndex(3, 1, testEntry);
+        assertEquals(readIndxMsg2, r3.msgs.get(0));
+
+        nt.send(Message.newBuilder().setFrom(3).setTo(3).setType(MessageType.MsgHup).build()); // elect r3
+
+        // r1, now a follower, forwards both to r3.
+        r1.step(readIndxMsg1);
+        r1.step(readIndxMsg2);
+        assertEquals(2, r1.msgs.size());
+        assertEquals(readIndex(2, 3, testEntry), r1.msgs.get(0));
+        assertEquals(readIndex(3, 3, testEntry), r1.msgs.get(1));
+    }
+
+    private static Message readIndex(long from, long to, Entry e) {
+        return Message.newBuilder().setFrom(from).setTo(to).setType(MessageType.MsgReadIndex).addEntries(e).build();
     }
 
     /** TestNodeProposeAddDuplicateNode: adding a node twice does not block adding another one. */
@@ -574,6 +635,45 @@ class NodeTest {
         assertNotNull(state);
         assertEquals(List.of(2L), state.getLearnersList(), "apply conf change should return the new learner");
         assertEquals(List.of(1L), state.getVotersList(), "adding a learner must not change the voters");
+    }
+
+    /** TestAppendPagination: MsgApp never exceeds MaxSizePerMsg, and batches fill up to it. */
+    @Test
+    @Timeout(10)
+    void appendMessagesArePaginated() {
+        int maxSizePerMsg = 2048;
+        Network nt = Network.newNetworkWithConfig(c -> c.maxSizePerMsg = maxSizePerMsg, null, null, null);
+        boolean[] seenFullMessage = {false};
+        List<String> tooLarge = new ArrayList<>();
+        nt.msgHook = m -> {
+            if (m.getType() == MessageType.MsgApp) {
+                int size = 0;
+                for (Entry e : m.getEntriesList()) {
+                    size += e.getData().size();
+                }
+                if (size > maxSizePerMsg) {
+                    tooLarge.add("sent MsgApp that is too large: " + size);
+                }
+                if (size > maxSizePerMsg / 2) {
+                    seenFullMessage[0] = true;
+                }
+            }
+            return true;
+        };
+
+        nt.send(Message.newBuilder().setFrom(1).setTo(1).setType(MessageType.MsgHup).build());
+        // Partition the leader while proposing, so the entries are batched into larger messages.
+        nt.isolate(1);
+        ByteString blob = ByteString.copyFromUtf8("a".repeat(1000));
+        for (int i = 0; i < 5; i++) {
+            nt.send(Message.newBuilder().setFrom(1).setTo(1).setType(MessageType.MsgProp)
+                    .addEntries(Entry.newBuilder().setData(blob)).build());
+        }
+        nt.recover();
+        // A heartbeat wakes everything up once the partition heals.
+        nt.send(Message.newBuilder().setFrom(1).setTo(1).setType(MessageType.MsgBeat).build());
+        assertEquals(List.of(), tooLarge);
+        assertTrue(seenFullMessage[0], "didn't see any messages more than half the max size; something is wrong with this test");
     }
 
     /** TestCommitPagination: committed entries come in batches bounded by MaxCommittedSizePerReady. */

@@ -1,0 +1,80 @@
+package org.raftexample.kvstore;
+
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One raftexample process: the store, the raft glue and the HTTP API, wired and started together. */
+final class RaftExample implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RaftExample.class);
+
+    private final Options opts;
+    private final AppliedIndex applied = new AppliedIndex();
+    private final KVStore store;
+    private final RaftNode raft;
+    private KVHttpServer http;
+    private boolean closed;
+
+    RaftExample(Options opts) {
+        this.opts = opts;
+        // The store proposes through raft and raft applies to the store: the lambda closes the loop.
+        this.store = new KVStore(opts.id(), data -> raftNode().propose(data));
+        this.raft = new RaftNode(opts, store, applied);
+    }
+
+    private RaftNode raftNode() {
+        return raft;
+    }
+
+    /** Replays the log, joins the cluster and starts serving; on failure nothing is left running. */
+    void start() throws Exception {
+        try {
+            raft.start();
+            http = new KVHttpServer(new HttpKVApi(new RaftKVService(store, raft, applied), opts.maxValueBytes(),
+                    opts.requestTimeout()), opts.port());
+            http.start();
+        } catch (Exception e) {
+            close();
+            throw e;
+        }
+        LOG.info("serving the key-value API on port {}, peers on {}", http.port(), opts.ownPeerUrl());
+    }
+
+    /** Completes with the exit code when the node ends by itself (removed: 0, fatal error: 1). */
+    CompletableFuture<Integer> terminated() {
+        return raft.terminated();
+    }
+
+    KVStore store() {
+        return store;
+    }
+
+    RaftNode raft() {
+        return raft;
+    }
+
+    int httpPort() {
+        return http.port();
+    }
+
+    /** Stops the HTTP API, the transport, raft, and closes the WAL, in that order. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        LOG.info("shutting down");
+        if (http != null) {
+            try {
+                http.close();
+            } catch (Exception e) {
+                LOG.warn("stopping the HTTP server: {}", e.toString());
+            }
+        }
+        raft.close();
+        store.failPending(new IllegalStateException("node is shutting down"));
+        LOG.info("stopped");
+    }
+}

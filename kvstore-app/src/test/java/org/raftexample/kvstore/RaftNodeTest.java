@@ -1,0 +1,294 @@
+package org.raftexample.kvstore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.raftexample.kvstore.proto.KV;
+
+/** The behaviours of the original's raftexample_test.go, on RaftNode with real WAL, snapshots and transport. */
+@Timeout(60)
+class RaftNodeTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+    }
+
+    private InProcessCluster cluster(int n, long snapshotCount, long catchup) throws IOException {
+        InProcessCluster c = new InProcessCluster(n, snapshotCount, catchup);
+        toClose.add(c);
+        return c;
+    }
+
+    /** A KVStore wired to its own node, as RaftExample wires it. */
+    private static final class Stores {
+        final Map<Long, KVStore> byId = new ConcurrentHashMap<>();
+        final Map<Long, AtomicReference<RaftNode>> nodes = new ConcurrentHashMap<>();
+
+        StateMachine make(long id) {
+            AtomicReference<RaftNode> ref = nodes.computeIfAbsent(id, k -> new AtomicReference<>());
+            KVStore s = new KVStore(id, data -> ref.get().propose(data));
+            byId.put(id, s);
+            return s;
+        }
+
+        void bind(InProcessCluster.Member m) {
+            nodes.get(m.opts().id()).set(m.node());
+        }
+    }
+
+    private static byte[] kv(String key, String value) {
+        return KV.newBuilder().setKey(key).setValue(value).build().toByteArray();
+    }
+
+    /** Proposes until raft accepts (while no leader is elected, proposals may be dropped). */
+    private static void proposeUntilAccepted(RaftNode node, byte[] data) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            try {
+                node.propose(data).get(5, TimeUnit.SECONDS);
+                return;
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    @Test
+    void proposalsAreCommittedOnAllThreeNodesWhileApplyFeedsNewProposals() throws Exception {
+        // TestProposeOnCommit: every applied entry makes its node propose again; that must not stall raft.
+        InProcessCluster c = cluster(3, 10_000, 10_000);
+        Map<Long, AtomicInteger> appliedCount = new ConcurrentHashMap<>();
+        Map<Long, AtomicReference<RaftNode>> refs = new ConcurrentHashMap<>();
+        c.startAll(id -> {
+            AtomicInteger count = appliedCount.computeIfAbsent(id, k -> new AtomicInteger());
+            AtomicReference<RaftNode> ref = refs.computeIfAbsent(id, k -> new AtomicReference<>());
+            return new StateMachine() {
+                @Override
+                public void apply(long index, ByteString data) {
+                    if (count.incrementAndGet() < 100) {
+                        ref.get().propose(data.toByteArray());
+                    }
+                }
+
+                @Override
+                public byte[] snapshot() {
+                    return new byte[0];
+                }
+
+                @Override
+                public void restore(byte[] snapshot) {
+                }
+            };
+        });
+        for (InProcessCluster.Member m : c.members) {
+            refs.get(m.opts().id()).set(m.node());
+        }
+        for (InProcessCluster.Member m : c.members) {
+            proposeUntilAccepted(m.node(), kv("foo", "from " + m.opts().id()));
+        }
+        InProcessCluster.await("100 entries applied on every node", WAIT,
+                () -> appliedCount.values().stream().allMatch(n -> n.get() >= 100) && appliedCount.size() == 3);
+        long applied0 = c.member(0).applied().get();
+        InProcessCluster.await("all nodes at the same applied index", WAIT,
+                () -> c.members.stream().allMatch(m -> m.applied().get() >= applied0));
+        for (InProcessCluster.Member m : c.members) {
+            assertFalse(m.node().terminated().isDone(), "node " + m.opts().id() + " ended");
+        }
+    }
+
+    @Test
+    void closingBeforeAnythingHappensIsClean() throws Exception {
+        // TestCloseProposerBeforeReplay
+        InProcessCluster c = cluster(1, 10_000, 10_000);
+        Stores stores = new Stores();
+        InProcessCluster.Member m = c.start(1, c.peers, false, stores::make);
+        m.node().close();
+        assertFalse(m.node().terminated().isDone(), "close is not a failure");
+        assertTrue(Files.isDirectory(m.opts().walDir()));
+        assertTrue(Files.isDirectory(m.opts().snapDir()));
+    }
+
+    @Test
+    void closingWithProposalsInFlightIsClean() throws Exception {
+        // TestCloseProposerInflight
+        InProcessCluster c = cluster(1, 10_000, 10_000);
+        Stores stores = new Stores();
+        InProcessCluster.Member m = c.start(1, c.peers, false, stores::make);
+        stores.bind(m);
+        KVStore s = stores.byId.get(1L);
+        CompletableFuture<Void> foo = s.propose("foo", "1");
+        CompletableFuture<Void> bar = s.propose("bar", "2");
+        foo.get(20, TimeUnit.SECONDS);
+        assertEquals(Optional.of("1"), s.lookup("foo"));
+        m.node().close();
+        s.failPending(new IllegalStateException("closed"));
+        // bar either made it or was failed; nobody is left waiting.
+        assertTrue(bar.isDone());
+        assertFalse(m.node().terminated().isDone());
+    }
+
+    @Test
+    void putAndGetOverHttp() throws Exception {
+        // TestPutAndGetKeyValue, without the sleeps: the PUT answers once applied, the GET is linearizable.
+        InProcessCluster c = cluster(1, 10_000, 10_000);
+        RaftExample app = new RaftExample(c.options(1, c.peers, false));
+        toClose.add(app);
+        app.start();
+        var client = java.net.http.HttpClient.newHttpClient();
+        URI url = URI.create("http://127.0.0.1:" + app.httpPort() + "/test-key");
+        var put = client.send(java.net.http.HttpRequest.newBuilder(url)
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("test-value")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(204, put.statusCode(), put.body());
+        var get = client.send(java.net.http.HttpRequest.newBuilder(url).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, get.statusCode());
+        assertEquals("test-value", get.body());
+    }
+
+    @Test
+    void aNewNodeJoinsAndItsProposalsCommitEverywhere() throws Exception {
+        // TestAddNewNode
+        InProcessCluster c = cluster(3, 10_000, 10_000);
+        Stores stores = new Stores();
+        c.startAll(stores::make);
+        c.members.forEach(stores::bind);
+        URI newUrl = URI.create("http://127.0.0.1:" + NodeProcesses.freePort());
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            try {
+                c.member(0).node().addNode(4, newUrl).get(5, TimeUnit.SECONDS);
+                break;
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+        }
+        List<URI> four = new ArrayList<>(c.peers);
+        four.add(newUrl);
+        InProcessCluster.Member m4 = c.start(4, four, true, stores::make);
+        stores.bind(m4);
+        stores.byId.get(4L).propose("foo", "bar").get(20, TimeUnit.SECONDS);
+        for (long id = 1; id <= 4; id++) {
+            KVStore s = stores.byId.get(id);
+            InProcessCluster.await("foo on node " + id, WAIT, () -> s.lookup("foo").isPresent());
+        }
+    }
+
+    @Test
+    void snapshotIsTakenOnlyOnceApplyingIsDoneAndHoldsEverythingUpToItsIndex() throws Exception {
+        // TestSnapshot: with --snapshot-count 4, a snapshot comes after a few entries and reflects them all.
+        InProcessCluster c = cluster(1, 4, 4);
+        Map<String, Long> indexOfKey = new ConcurrentHashMap<>();
+        List<String> problems = new CopyOnWriteArrayList<>();
+        AtomicInteger snapshots = new AtomicInteger();
+        AtomicReference<RaftNode> ref = new AtomicReference<>();
+        AtomicReference<AppliedIndex> appliedRef = new AtomicReference<>();
+        InProcessCluster.Member m = c.start(1, c.peers, false, id -> {
+            KVStore inner = new KVStore(id, data -> ref.get().propose(data));
+            return new StateMachine() {
+                long lastApplied;
+
+                @Override
+                public void apply(long index, ByteString data) {
+                    inner.apply(index, data);
+                    try {
+                        indexOfKey.put(KV.parseFrom(data).getKey(), index);
+                    } catch (IOException e) {
+                        problems.add(e.toString());
+                    }
+                    lastApplied = index;
+                }
+
+                @Override
+                public byte[] snapshot() {
+                    byte[] data = inner.snapshot();
+                    KVStore check = new KVStore(99, d -> null);
+                    check.restore(data);
+                    // Every key written at or below the applied index must be in the snapshot.
+                    indexOfKey.forEach((k, idx) -> {
+                        if (idx <= lastApplied && check.lookup(k).isEmpty()) {
+                            problems.add("snapshot misses " + k + " applied at " + idx);
+                        }
+                    });
+                    snapshots.incrementAndGet();
+                    return data;
+                }
+
+                @Override
+                public void restore(byte[] snapshot) {
+                    inner.restore(snapshot);
+                }
+            };
+        });
+        ref.set(m.node());
+        for (int i = 0; i < 12; i++) {
+            proposeUntilAccepted(m.node(), kv("k" + i, "v" + i));
+        }
+        InProcessCluster.await("a snapshot", WAIT, () -> snapshots.get() >= 1);
+        // The file is written right after the state machine hands over its data.
+        InProcessCluster.await("a .snap file", WAIT, () -> hasSnapFile(m.opts().snapDir()));
+        assertEquals(List.of(), problems);
+    }
+
+    private static boolean hasSnapFile(java.nio.file.Path dir) {
+        try (Stream<java.nio.file.Path> files = Files.list(dir)) {
+            return files.anyMatch(p -> p.getFileName().toString().endsWith(".snap"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void aRestartedNodeReplaysSnapshotAndWal() throws Exception {
+        InProcessCluster c = cluster(1, 5, 2);
+        Stores stores = new Stores();
+        InProcessCluster.Member m = c.start(1, c.peers, false, stores::make);
+        stores.bind(m);
+        KVStore s = stores.byId.get(1L);
+        for (int i = 0; i < 23; i++) {
+            proposeUntilAccepted(m.node(), kv("k" + i, "v" + i));
+        }
+        s.propose("last", "x").get(20, TimeUnit.SECONDS);
+        m.node().close();
+
+        Stores again = new Stores();
+        InProcessCluster.Member m2 = c.start(1, c.peers, false, again::make);
+        again.bind(m2);
+        KVStore s2 = again.byId.get(1L);
+        InProcessCluster.await("all keys back after restart", WAIT, () -> s2.size() == 24);
+        for (int i = 0; i < 23; i++) {
+            assertEquals(Optional.of("v" + i), s2.lookup("k" + i));
+        }
+    }
+}
