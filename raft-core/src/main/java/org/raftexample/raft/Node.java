@@ -93,17 +93,20 @@ public interface Node {
 
     /**
      * The next Ready. The future completes once raft has work for the application and the previous
-     * Ready has been advanced; calling this again before it completes returns the same future, so
-     * waiting with a timeout loses nothing. Once completed, the Ready is the application's to
-     * handle and must be followed by {@link #advance()} (unless the config enables async storage
-     * writes). Cancelling the future before it completes gives the Ready up. Dependent actions
-     * attached without an executor run on the loop thread and must not block.
+     * Ready has been advanced; it reflects every message stepped and every request (campaign, read
+     * index, ...) made before asking, and every proposal whose future had completed.
+     * Calling this again before it completes returns the same future. Once completed, the Ready is
+     * the application's to handle and must be followed by {@link #advance()} (unless the config
+     * enables async storage writes). Cancelling the future withdraws the request without losing
+     * anything: a Ready being handed out at that moment goes to the next caller instead. Dependent
+     * actions attached without an executor run on the loop thread and must not block.
      */
     CompletableFuture<Ready> ready();
 
     /**
      * Waits up to the timeout for the next Ready; returns null if none came in time. Nothing is
-     * lost on timeout: the next call waits for the same Ready.
+     * lost on timeout: the future this call gave up on is what the next {@code ready} call
+     * returns, with the Ready in it if one arrived meanwhile.
      *
      * @throws NodeStoppedException if the node stopped (before or while waiting)
      */

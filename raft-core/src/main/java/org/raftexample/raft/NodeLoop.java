@@ -69,6 +69,8 @@ final class NodeLoop implements Node {
     private final RawNode rn;
     private final Raft r;
     private final Logger logger;
+    /** This node's id, copied so that threads other than the loop never read raft's fields. */
+    private final long id;
     private final boolean asyncStorageWrites;
 
     final BlockingQueue<Event> events = new LinkedBlockingQueue<>(EVENT_CAPACITY);
@@ -102,6 +104,7 @@ final class NodeLoop implements Node {
         this.rn = rn;
         this.r = rn.raft;
         this.logger = r.logger;
+        this.id = r.id;
         this.asyncStorageWrites = rn.asyncStorageWrites;
     }
 
@@ -129,7 +132,7 @@ final class NodeLoop implements Node {
     }
 
     void startThread() {
-        Thread t = new Thread(this::run, "raft-node-" + Long.toHexString(r.id));
+        Thread t = new Thread(this::run, "raft-node-" + Long.toHexString(id));
         t.setDaemon(true);
         loopThread = t;
         t.start();
@@ -396,7 +399,7 @@ final class NodeLoop implements Node {
         while (true) {
             int n = pendingTicks.get();
             if (n >= TICK_BUFFER) {
-                logger.warning("%x A tick missed to fire. Node blocks too long!", r.id);
+                logger.warning("%x A tick missed to fire. Node blocks too long!", id);
                 return;
             }
             if (pendingTicks.compareAndSet(n, n + 1)) {

@@ -1,5 +1,6 @@
 package org.raftexample.wal;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -38,6 +39,7 @@ import org.slf4j.LoggerFactory;
 public final class WAL implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WAL.class);
     private static final HardState EMPTY_STATE = HardState.getDefaultInstance();
+    private static final int SCAN_ATTEMPTS = 5;
 
     private final Path dir;
     private final WalOptions options;
@@ -305,18 +307,25 @@ public final class WAL implements AutoCloseable {
      * repaired when the WAL is next opened), damage elsewhere throws.
      */
     public static List<Snapshot> validSnapshotEntries(Path dir) {
-        NoSuchFileException last = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
+        Exception last = null;
+        for (int attempt = 0; attempt < SCAN_ATTEMPTS; attempt++) {
             try {
                 return scanSnapshotEntries(dir);
-            } catch (NoSuchFileException e) {
-                // A segment released and purged between listing and reading; list again.
+            } catch (NoSuchFileException | EOFException | CorruptWalException e) {
+                // Not necessarily damage: reading races with a writer that has the WAL open. A
+                // segment may be purged between listing and reading, shrink when it is cut, or
+                // show a record half-copied by a concurrent write (a read may see later bytes
+                // of a write but not earlier ones). A fresh scan sees a settled tail; real
+                // damage fails every time.
                 last = e;
             } catch (IOException e) {
                 throw new WalException("wal: cannot read " + dir + ": " + e, e);
             }
         }
-        throw new WalException("wal: segments kept disappearing while reading " + dir, last);
+        if (last instanceof CorruptWalException c) {
+            throw c;
+        }
+        throw new WalException("wal: cannot read " + dir + " consistently: " + last, last);
     }
 
     /**

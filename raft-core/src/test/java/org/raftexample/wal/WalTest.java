@@ -534,6 +534,64 @@ class WalTest {
     }
 
     @Test
+    void recordsLargerThanTheWriteBufferAndTheSegmentRoundTrip() {
+        String big = "B".repeat(3 * 1024 * 1024);
+        List<Entry> batch = new ArrayList<>();
+        for (long i = 2; i <= 400; i++) {
+            batch.add(entry(i, 1, "batch-entry-" + i + "-" + "p".repeat(4000))); // ~1.6 MB in one save
+        }
+        try (WAL w = WAL.create(dir(), null, SMALL)) {
+            w.save(state(1, 1, 1), List.of(entry(1, 1, big)));
+            w.save(state(1, 1, 400), batch);
+            w.save(state(1, 1, 401), List.of(entry(401, 1, "small")));
+        }
+        List<Entry> got = readBack(dir()).entries();
+        assertEquals(401, got.size());
+        assertEquals(entry(1, 1, big), got.get(0));
+        assertEquals(batch, got.subList(1, 400));
+        assertEquals(entry(401, 1, "small"), got.get(400));
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void validSnapshotEntriesCanReadWhileTheWalIsBeingWritten() throws Exception {
+        WAL w = WAL.create(dir(), null, SMALL);
+        java.util.concurrent.atomic.AtomicReference<Throwable> writerError = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        Thread writer = new Thread(() -> {
+            try {
+                for (long i = 1; i <= 300; i++) {
+                    w.save(state(1, 1, i), List.of(entry(i, 1, "c".repeat(300))));
+                    if (i % 10 == 0) {
+                        w.saveSnapshot(marker(i, 1));
+                    }
+                }
+            } catch (Throwable t) {
+                writerError.set(t);
+            } finally {
+                done.countDown();
+            }
+        });
+        writer.start();
+        try {
+            int seen = 0;
+            while (done.getCount() > 0) {
+                List<Snapshot> snaps = WAL.validSnapshotEntries(dir());
+                assertTrue(snaps.size() >= seen, "markers never disappear");
+                for (int k = 1; k < snaps.size(); k++) {
+                    assertEquals(marker(10L * k, 1), snaps.get(k));
+                }
+                seen = snaps.size();
+            }
+            writer.join();
+        } finally {
+            w.close();
+        }
+        assertNull(writerError.get());
+        assertEquals(31, WAL.validSnapshotEntries(dir()).size());
+    }
+
+    @Test
     void segmentNamesParseAndSort() {
         assertEquals(new SegmentName(0x1234, 0xabcd), SegmentName.parse("0000000000001234-000000000000abcd.wal"));
         assertNull(SegmentName.parse("0000000000001234-000000000000abcd.snap"));

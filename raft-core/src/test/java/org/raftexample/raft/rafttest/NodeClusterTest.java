@@ -81,6 +81,23 @@ class NodeClusterTest {
         assertEquals(term, leader.node().status().hardState().getTerm(), "leadership changed during the run");
     }
 
+    @Test
+    @Timeout(30)
+    void leadershipTransferMovesTheLeaderToTheTransferee() throws Exception {
+        List<Peer> peers = List.of(new Peer(1), new Peer(2), new Peer(3));
+        RaftNetwork nt = new RaftNetwork(1, 2, 3);
+        for (long id = 1; id <= 3; id++) {
+            nodes.add(ClusterNode.start(id, peers, nt.nodeNetwork(id)));
+        }
+        ClusterNode leader = nodes.get(waitLeader());
+        ClusterNode target = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+        Node.await(leader.node().transferLeadership(leader.id, target.id), Duration.ofSeconds(5));
+        awaitCondition(Duration.ofSeconds(20), () -> nodes.stream()
+                        .allMatch(n -> n.node().status().softState().lead() == target.id),
+                () -> "leaders " + nodes.stream().map(n -> n.node().status().softState().lead()).toList());
+        assertEquals(StateType.StateLeader, target.node().status().softState().raftState());
+    }
+
     private void proposeRange(ClusterNode leader, int from, int to) throws Exception {
         for (int start = from; start < to; start += WINDOW) {
             List<CompletableFuture<Void>> window = new ArrayList<>();
