@@ -28,6 +28,9 @@ import org.raftexample.raft.Peer;
 import org.raftexample.raft.ReadState;
 import org.raftexample.raft.Ready;
 import org.raftexample.raft.SnapshotStatus;
+import org.raftexample.raft.StateType;
+import org.raftexample.raft.Status;
+import org.raftexample.raft.tracker.Progress;
 import org.raftexample.raftpb.ConfChange;
 import org.raftexample.raftpb.ConfChangeType;
 import org.raftexample.raftpb.ConfChangeV2;
@@ -88,6 +91,8 @@ final class RaftNode implements Raft, AutoCloseable {
     private Transport transport;
     private Thread loop;
     private volatile boolean closing;
+    // Largest number of entries persisted by one Ready: shows proposals being batched (tests, logs).
+    private final AtomicLong maxEntriesPerReady = new AtomicLong();
 
     /** A ReadIndex request waiting for its ReadState; {@code ticks} counts loop ticks since it was last sent. */
     private static final class PendingRead {
@@ -159,6 +164,11 @@ final class RaftNode implements Raft, AutoCloseable {
     /** Completes with the exit code once the node has ended by itself (see the class comment). */
     CompletableFuture<Integer> terminated() {
         return terminated;
+    }
+
+    /** The most entries one Ready has carried to the WAL so far (one fsync for all of them). */
+    long maxEntriesPerReady() {
+        return maxEntriesPerReady.get();
     }
 
     /** The transport, for tests that need its port. */
@@ -391,6 +401,7 @@ final class RaftNode implements Raft, AutoCloseable {
             saveSnap(snap);
         }
         wal.save(rd.hardState(), rd.entries());
+        maxEntriesPerReady.accumulateAndGet(rd.entries().size(), Math::max);
         if (snap != null) {
             storage.applySnapshot(snap);
             publishSnapshot(snap);
@@ -582,12 +593,52 @@ final class RaftNode implements Raft, AutoCloseable {
     /** Stops the transport, raft and the loop, then closes the WAL; waiting requests fail. Idempotent. */
     @Override
     public void close() {
+        handOverLeadership();
         closing = true;
         stopQuietly();
         RuntimeException stopped = new IllegalStateException("node is shutting down");
         pendingReads.values().forEach(r -> r.result.completeExceptionally(stopped));
         pendingConfChanges.values().forEach(p -> p.done().completeExceptionally(stopped));
         applied.failAll(stopped);
+    }
+
+    /**
+     * A leader that stops on purpose hands leadership to the most up-to-date follower first, as etcd
+     * does: the others then need not wait an election timeout, and writes sent to them meanwhile are
+     * not forwarded to a leader that is gone.
+     */
+    private void handOverLeadership() {
+        if (closing || node == null || loop == null || !loop.isAlive() || terminated.isDone()) {
+            return;
+        }
+        try {
+            Status st = node.status();
+            if (st.raftState() != StateType.StateLeader) {
+                return;
+            }
+            long target = 0;
+            long bestMatch = -1;
+            for (Map.Entry<Long, Progress> e : st.progress().entrySet()) {
+                long id = e.getKey();
+                if (id != opts.id() && !e.getValue().isLearner() && e.getValue().match() > bestMatch) {
+                    target = id;
+                    bestMatch = e.getValue().match();
+                }
+            }
+            if (target == 0) {
+                return;
+            }
+            LOG.info("transferring leadership to {} before stopping", target);
+            node.transferLeadership(opts.id(), target);
+            long deadline = System.nanoTime() + opts.tickInterval().toNanos() * opts.electionTicks();
+            while (System.nanoTime() < deadline && node.status().lead() == opts.id()) {
+                Thread.sleep(Math.max(1, opts.tickInterval().toMillis() / 2));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.warn("could not hand over leadership: {}", e.toString());
+        }
     }
 
     private void stopQuietly() {

@@ -66,6 +66,47 @@ class BadInputIT {
     }
 
     @Test
+    @Timeout(90)
+    void aCorruptWalStopsTheNodeWithExitCodeOne() throws Exception {
+        try (NodeProcesses c = new NodeProcesses(1).named("corrupt-wal")) {
+            c.startAll();
+            c.putUntilAcknowledged(1, "/k0", "v0", WAIT);
+            for (int i = 1; i < 50; i++) {
+                assertEquals(204, c.put(1, "/k" + i, "value-" + i));
+            }
+            assertEquals(143, c.stop(1));
+            Path wal;
+            try (var files = java.nio.file.Files.list(c.dataDir().resolve("raftexample-1"))) {
+                wal = files.filter(p -> p.toString().endsWith(".wal")).findFirst().orElseThrow();
+            }
+            // Damage the payload of a record in the middle of the log, leaving every length word
+            // intact: not a torn tail (which the WAL repairs) but corruption, which it must refuse.
+            byte[] bytes = java.nio.file.Files.readAllBytes(wal);
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            List<int[]> frames = new ArrayList<>(); // {offset of payload, payload length}
+            for (int off = 0; off + 8 <= bytes.length; ) {
+                long word = buf.getLong(off);
+                if (word == 0) {
+                    break;
+                }
+                int len = (int) (word & 0x00FF_FFFF_FFFF_FFFFL);
+                int pad = word < 0 ? (int) ((word >>> 56) & 0x7) : 0;
+                frames.add(new int[] {off + 8, len});
+                off += 8 + len + pad;
+            }
+            assertTrue(frames.size() > 20, "frames: " + frames.size());
+            int[] victim = frames.get(frames.size() / 2);
+            for (int i = 0; i < victim[1]; i++) {
+                bytes[victim[0] + i] ^= (byte) 0x5a;
+            }
+            java.nio.file.Files.write(wal, bytes);
+
+            c.start(1, 1);
+            assertEquals(1, c.awaitExit(1, WAIT), "a corrupt WAL is fatal: exit 1, never half-alive");
+        }
+    }
+
+    @Test
     @Timeout(60)
     void badCommandLinesExitWithCodeTwoAndOneLine() throws Exception {
         String cluster = "http://127.0.0.1:1,http://127.0.0.1:2,http://127.0.0.1:3";

@@ -80,7 +80,8 @@ class HttpKVApiTest {
     }
 
     private final FakeService service = new FakeService();
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
     private KVHttpServer server;
     private String base;
 

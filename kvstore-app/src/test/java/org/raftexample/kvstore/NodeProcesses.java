@@ -47,7 +47,8 @@ final class NodeProcesses implements AutoCloseable {
     private final Map<Long, Process> running = new LinkedHashMap<>();
     private final List<Process> everStarted = new ArrayList<>();
     private String name;
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
 
     NodeProcesses(int n, String... extraFlags) throws IOException {
         this.dir = Files.createTempDirectory("raftexample-it");
