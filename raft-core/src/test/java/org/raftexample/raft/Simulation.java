@@ -734,7 +734,7 @@ final class Simulation {
             c.asyncStorageWrites = params.asyncStorageWrites();
             c.stepDownOnRemoval = true;
             c.random = new Random(rnd.nextLong());
-            c.logger = TRACE ? new TraceLogger(id) : QuietLogger.INSTANCE;
+            c.logger = TRACE ? new TraceLogger(id) : RaftTestUtil.DISCARD_LOGGER;
             rn = new RawNode(c);
         }
 
