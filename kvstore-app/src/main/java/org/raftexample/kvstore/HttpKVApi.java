@@ -55,10 +55,11 @@ final class HttpKVApi extends Handler.Abstract {
             case "PUT" -> put(key, request, response, callback);
             case "GET" -> get(key, request, response, callback);
             case "POST" -> addNode(key, request, response, callback);
-            case "DELETE" -> removeNode(key, response, callback);
+            case "DELETE" -> removeNode(key, request, response, callback);
             default -> {
                 response.getHeaders().put(HttpHeader.ALLOW, ALLOW);
-                send(response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, "Method not allowed");
+                sendWithoutReading(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405,
+                        "Method not allowed");
             }
         }
         return true;
@@ -67,7 +68,7 @@ final class HttpKVApi extends Handler.Abstract {
     private void put(String key, Request request, Response response, Callback callback) {
         long declared = request.getLength();
         if (declared > maxValueBytes) {
-            send(response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, tooLarge());
+            sendWithoutReading(request, response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, tooLarge());
             return;
         }
         readValue(request).whenComplete((body, readError) -> {
@@ -76,6 +77,8 @@ final class HttpKVApi extends Handler.Abstract {
                 return;
             }
             if (body.length > maxValueBytes) {
+                // Reading stopped at the limit: the rest of the body is still on the connection.
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
                 send(response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, tooLarge());
                 return;
             }
@@ -109,7 +112,8 @@ final class HttpKVApi extends Handler.Abstract {
     private void addNode(String key, Request request, Response response, Callback callback) {
         long id = parseNodeId(key);
         if (id == 0) {
-            send(response, callback, HttpStatus.BAD_REQUEST_400, "Failed on POST: want POST /<node id>, id > 0");
+            sendWithoutReading(request, response, callback, HttpStatus.BAD_REQUEST_400,
+                    "Failed on POST: want POST /<node id>, id > 0");
             return;
         }
         BodyReader.read(request, MAX_URL_BYTES).whenComplete((body, readError) -> {
@@ -123,10 +127,11 @@ final class HttpKVApi extends Handler.Abstract {
         });
     }
 
-    private void removeNode(String key, Response response, Callback callback) {
+    private void removeNode(String key, Request request, Response response, Callback callback) {
         long id = parseNodeId(key);
         if (id == 0) {
-            send(response, callback, HttpStatus.BAD_REQUEST_400, "Failed on DELETE: want DELETE /<node id>, id > 0");
+            sendWithoutReading(request, response, callback, HttpStatus.BAD_REQUEST_400,
+                    "Failed on DELETE: want DELETE /<node id>, id > 0");
             return;
         }
         answerWhenDone(service.removeNode(id), response, callback, HttpStatus.NO_CONTENT_204, "DELETE");
@@ -199,6 +204,19 @@ final class HttpKVApi extends Handler.Abstract {
         } catch (UsageException e) {
             return null;
         }
+    }
+
+    /**
+     * Answers before the request body was read. A body left on the connection would otherwise be
+     * taken for the next request, so the connection is closed after the answer, and the client is
+     * told so (Go's server does the same).
+     */
+    private static void sendWithoutReading(Request request, Response response, Callback callback, int status,
+            String message) {
+        if (request.getLength() != 0) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
+        send(response, callback, status, message);
     }
 
     /** Writes a status with a one-line plain-text body (as Go's http.Error does), or no body. */

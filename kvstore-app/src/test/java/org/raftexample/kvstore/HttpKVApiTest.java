@@ -165,6 +165,19 @@ class HttpKVApiTest {
     }
 
     @Test
+    void theConnectionStaysUsableAfterRefusingAnUnreadBody() throws Exception {
+        // The same client (and so, where possible, the same connection) keeps working after answers
+        // given without reading the body.
+        for (int i = 0; i < 20; i++) {
+            assertEquals(413, send("PUT", "/big", "x".repeat(17 + i)).statusCode());
+            assertEquals(405, send("PATCH", "/k", "body").statusCode());
+            assertEquals(400, send("POST", "/zero", "http://127.0.0.1:1").statusCode());
+            assertEquals(204, send("PUT", "/k", "v" + i).statusCode());
+        }
+        assertEquals("v19", service.map.get("/k"));
+    }
+
+    @Test
     void chunkedValueOverTheLimitIs413() throws Exception {
         // No Content-Length: the limit must hold while reading.
         try (Socket s = new Socket("127.0.0.1", server.port())) {
