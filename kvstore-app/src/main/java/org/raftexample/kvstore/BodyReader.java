@@ -12,20 +12,35 @@ import org.eclipse.jetty.io.Content;
 final class BodyReader implements Runnable {
 
     private final Content.Source source;
-    private final int limit;
+    private final long limit;
+    private final boolean keep;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private long seen;
     private final CompletableFuture<byte[]> result = new CompletableFuture<>();
 
-    private BodyReader(Content.Source source, int limit) {
+    private BodyReader(Content.Source source, long limit, boolean keep) {
         this.source = source;
         this.limit = limit;
+        this.keep = keep;
     }
 
     static CompletableFuture<byte[]> read(Content.Source source, int limit) {
-        BodyReader reader = new BodyReader(source, limit);
+        BodyReader reader = new BodyReader(source, limit, true);
         reader.run();
         return reader.result;
     }
+
+    /**
+     * Reads and throws away the rest of a body, up to {@code limit} bytes; completes with true when
+     * the whole body was consumed (the connection can carry another request), false when it was longer.
+     */
+    static CompletableFuture<Boolean> discard(Content.Source source, long limit) {
+        BodyReader reader = new BodyReader(source, limit, false);
+        reader.run();
+        return reader.result.thenApply(b -> reader.seen <= reader.limit && reader.complete);
+    }
+
+    private boolean complete;
 
     @Override
     public void run() {
@@ -41,14 +56,20 @@ final class BodyReader implements Runnable {
             }
             try {
                 ByteBuffer buf = chunk.getByteBuffer();
-                int n = Math.min(buf.remaining(), limit - out.size());
-                byte[] bytes = new byte[n];
-                buf.get(bytes);
-                out.write(bytes, 0, n);
+                int n = (int) Math.min(buf.remaining(), limit - seen);
+                if (keep) {
+                    byte[] bytes = new byte[n];
+                    buf.get(bytes);
+                    out.write(bytes, 0, n);
+                }
+                seen += keep ? n : buf.remaining();
             } finally {
                 chunk.release();
             }
-            if (out.size() >= limit || chunk.isLast()) {
+            if (chunk.isLast()) {
+                complete = true;
+            }
+            if (seen >= limit || chunk.isLast()) {
                 result.complete(out.toByteArray());
                 return;
             }

@@ -33,6 +33,8 @@ final class HttpKVApi extends Handler.Abstract {
     static final String ALLOW = "PUT, GET, POST, DELETE";
     // A peer URL longer than this is not a URL anyone means; reading stops there.
     private static final int MAX_URL_BYTES = 2048;
+    // Unread request bodies up to this size are drained to keep the connection; larger ones close it.
+    private static final long DRAIN_LIMIT = 8L << 20;
     private static final Logger LOG = LoggerFactory.getLogger(HttpKVApi.class);
 
     private final KVService service;
@@ -78,8 +80,7 @@ final class HttpKVApi extends Handler.Abstract {
             }
             if (body.length > maxValueBytes) {
                 // Reading stopped at the limit: the rest of the body is still on the connection.
-                response.getHeaders().put(HttpHeader.CONNECTION, "close");
-                send(response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, tooLarge());
+                sendWithoutReading(request, response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, tooLarge());
                 return;
             }
             String value = new String(body, StandardCharsets.UTF_8);
@@ -213,10 +214,23 @@ final class HttpKVApi extends Handler.Abstract {
      */
     private static void sendWithoutReading(Request request, Response response, Callback callback, int status,
             String message) {
-        if (request.getLength() != 0) {
-            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        if (request.getLength() == 0) {
+            send(response, callback, status, message);
+            return;
         }
-        send(response, callback, status, message);
+        // Drain what is left of the body so the connection can carry the next request; past a bound
+        // (or on a read error) give up and close it instead, telling the client so.
+        if (request.getLength() > DRAIN_LIMIT) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            send(response, callback, status, message);
+            return;
+        }
+        BodyReader.discard(request, DRAIN_LIMIT).whenComplete((whole, e) -> {
+            if (e != null || !whole) {
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            }
+            send(response, callback, status, message);
+        });
     }
 
     /** Writes a status with a one-line plain-text body (as Go's http.Error does), or no body. */
