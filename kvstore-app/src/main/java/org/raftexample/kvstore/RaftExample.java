@@ -18,7 +18,8 @@ final class RaftExample implements AutoCloseable {
 
     RaftExample(Options opts) {
         this.opts = opts;
-        // The store proposes through raft and raft applies to the store: the lambda closes the loop.
+        // The store proposes through raft and raft applies to the store: the lambda closes the loop
+        // (it runs only after start, when raft is set; a final field cannot be named in it before).
         this.store = new KVStore(opts.id(), data -> raftNode().propose(data));
         this.raft = new RaftNode(opts, store, applied);
     }
@@ -44,14 +45,6 @@ final class RaftExample implements AutoCloseable {
     /** Completes with the exit code when the node ends by itself (removed: 0, fatal error: 1). */
     CompletableFuture<Integer> terminated() {
         return raft.terminated();
-    }
-
-    KVStore store() {
-        return store;
-    }
-
-    RaftNode raft() {
-        return raft;
     }
 
     int httpPort() {

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.raftexample.raft.CompactedException;
 import org.raftexample.raft.Config;
 import org.raftexample.raft.MemoryStorage;
@@ -171,11 +172,6 @@ final class RaftNode implements Raft, AutoCloseable {
         return maxEntriesPerReady.get();
     }
 
-    /** The transport, for tests that need its port. */
-    Transport transport() {
-        return transport;
-    }
-
     // ---- requests from the HTTP side ------------------------------------------------------------
 
     /** Hands an encoded entry to raft; the future fails if raft drops it. */
@@ -229,7 +225,7 @@ final class RaftNode implements Raft, AutoCloseable {
     }
 
     /** Runs a raft request; if raft refuses it, fails {@code target} with the reason. */
-    private static void forwardFailure(java.util.function.Supplier<CompletableFuture<Void>> request,
+    private static void forwardFailure(Supplier<CompletableFuture<Void>> request,
             CompletableFuture<?> target) {
         try {
             CompletableFuture<Void> stepped = request.get();
