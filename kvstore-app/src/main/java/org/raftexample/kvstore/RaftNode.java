@@ -85,6 +85,10 @@ final class RaftNode implements Raft, AutoCloseable {
     private long snapshotIndex;
     private long appliedIndex;
 
+    // Peer URLs learned from conf changes (loop thread; loaded at start), persisted as a hint.
+    private final Map<Long, String> learnedPeers = new java.util.TreeMap<>(Long::compareUnsigned);
+    private PeerDirectory peerDirectory;
+
     private MemoryStorage storage;
     private WAL wal;
     private Snapshotter snapshotter;
@@ -125,6 +129,8 @@ final class RaftNode implements Raft, AutoCloseable {
     void start() throws IOException {
         Files.createDirectories(opts.snapDir());
         snapshotter = new Snapshotter(opts.snapDir());
+        peerDirectory = new PeerDirectory(opts.snapDir());
+        learnedPeers.putAll(peerDirectory.load());
         boolean oldWal = WAL.exists(opts.walDir());
         wal = replayWal(oldWal);
 
@@ -152,6 +158,13 @@ final class RaftNode implements Raft, AutoCloseable {
             for (int i = 1; i <= opts.cluster().size(); i++) {
                 if (i != opts.id()) {
                     transport.addPeer(i, List.of(opts.cluster().get(i - 1).toString()));
+                }
+            }
+            // Members added at run time, whose ConfChange may be compacted away by now.
+            for (Map.Entry<Long, String> p : learnedPeers.entrySet()) {
+                long id = p.getKey();
+                if (id != opts.id() && (id < 1 || id > opts.cluster().size())) {
+                    transport.addPeer(id, List.of(p.getValue()));
                 }
             }
         } catch (RuntimeException e) {
@@ -517,8 +530,12 @@ final class RaftNode implements Raft, AutoCloseable {
         switch (cc.getType()) {
             case ConfChangeAddNode, ConfChangeAddLearnerNode -> {
                 removedIds.remove(cc.getNodeId());
-                if (!cc.getContext().isEmpty() && cc.getNodeId() != opts.id()) {
-                    transport.addPeer(cc.getNodeId(), List.of(cc.getContext().toStringUtf8()));
+                if (!cc.getContext().isEmpty()) {
+                    String url = cc.getContext().toStringUtf8();
+                    if (cc.getNodeId() != opts.id()) {
+                        transport.addPeer(cc.getNodeId(), List.of(url));
+                    }
+                    rememberPeer(cc.getNodeId(), url);
                 }
             }
             case ConfChangeRemoveNode -> {
@@ -527,6 +544,7 @@ final class RaftNode implements Raft, AutoCloseable {
                 } else {
                     removedIds.add(cc.getNodeId());
                     transport.removePeer(cc.getNodeId());
+                    rememberPeer(cc.getNodeId(), null);
                 }
             }
             default -> {
@@ -537,6 +555,25 @@ final class RaftNode implements Raft, AutoCloseable {
             pending.done().complete(null);
         }
         return removedSelf;
+    }
+
+    /** Records a peer's URL (null: forget it) in peers.json when it changed. */
+    private void rememberPeer(long id, String url) {
+        boolean changed = url == null ? learnedPeers.remove(id) != null : !url.equals(learnedPeers.put(id, url));
+        if (!changed) {
+            return;
+        }
+        try {
+            peerDirectory.save(learnedPeers);
+        } catch (IOException e) {
+            // Only a hint for restarts (raft holds the membership); the WAL reports real disk trouble.
+            LOG.warn("could not save {}: {}", PeerDirectory.FILE_NAME, e.toString());
+        }
+    }
+
+    /** The transport, for tests that check which peers it reaches. */
+    Transport transport() {
+        return transport;
     }
 
     private void maybeTriggerSnapshot() {

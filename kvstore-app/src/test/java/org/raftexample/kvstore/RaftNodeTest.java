@@ -206,6 +206,43 @@ class RaftNodeTest {
     }
 
     @Test
+    void aRestartedNodeStillReachesAMemberAddedBeforeCompaction() throws Exception {
+        // Node 4's URL is known only from its ConfChange entry; after a snapshot compacts that entry
+        // away, node 1 restarted with the original three URLs must still reach node 4.
+        InProcessCluster c = cluster(3, 5, 1);
+        Stores stores = new Stores();
+        c.startAll(stores::make);
+        c.members.forEach(stores::bind);
+        URI newUrl = URI.create("http://127.0.0.1:" + NodeProcesses.freePort());
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            try {
+                c.member(0).node().addNode(4, newUrl).get(5, TimeUnit.SECONDS);
+                break;
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+        }
+        List<URI> four = new ArrayList<>(c.peers);
+        four.add(newUrl);
+        InProcessCluster.Member m4 = c.start(4, four, true, stores::make);
+        stores.bind(m4);
+        for (int i = 0; i < 20; i++) {
+            stores.byId.get(1L).propose("k" + i, "v").get(20, TimeUnit.SECONDS);
+        }
+        InProcessCluster.await("node 1 snapshot", WAIT, () -> hasSnapFile(c.member(0).opts().snapDir()));
+        c.member(0).node().close();
+
+        Stores again = new Stores();
+        InProcessCluster.Member m1 = c.start(1, c.peers, false, again::make);
+        again.bind(m1);
+        InProcessCluster.await("restarted node 1 reaches node 4", WAIT,
+                () -> m1.node().transport().activeSince(4).isPresent());
+    }
+
+    @Test
     void snapshotIsTakenOnlyOnceApplyingIsDoneAndHoldsEverythingUpToItsIndex() throws Exception {
         // TestSnapshot: with --snapshot-count 4, a snapshot comes after a few entries and reflects them all.
         InProcessCluster c = cluster(1, 4, 4);
