@@ -140,7 +140,7 @@ final class OptionsParser {
                 Duration.ofMillis(parseLong(v, "tick-ms", 1, 60_000)),
                 electionTicks,
                 heartbeatTicks,
-                (int) parseLong(v, "max-value-bytes", 1, 512L << 20),
+                (int) parseLong(v, "max-value-bytes", 1, 64L << 20),
                 Duration.ofMillis(parseLong(v, "request-timeout-ms", 1, 3_600_000)));
     }
 

@@ -46,6 +46,7 @@ import org.raftexample.transport.Raft;
 import org.raftexample.transport.Transport;
 import org.raftexample.transport.TransportConfig;
 import org.raftexample.transport.TransportError;
+import org.raftexample.transport.TransportLimits;
 import org.raftexample.wal.WAL;
 import org.raftexample.wal.WalContents;
 import org.slf4j.Logger;
@@ -153,7 +154,11 @@ final class RaftNode implements Raft, AutoCloseable {
                 }
                 node = Node.start(c, peers);
             }
-            transport = new Transport(TransportConfig.of(opts.id(), CLUSTER_ID, opts.ownPeerUrl(), this));
+            // A MsgApp holds up to maxSizePerMsg of entries, or one larger entry: room for the largest value.
+            TransportLimits defaults = TransportLimits.defaults();
+            int maxMessage = (int) Math.max(defaults.maxMessageBytes(), opts.maxValueBytes() + (2L << 20));
+            transport = new Transport(TransportConfig.of(opts.id(), CLUSTER_ID, opts.ownPeerUrl(), this)
+                    .withLimits(defaults.withMaxMessageBytes(maxMessage)));
             transport.start();
             for (int i = 1; i <= opts.cluster().size(); i++) {
                 if (i != opts.id()) {
