@@ -15,7 +15,8 @@ class ClusterIT {
     @Test
     @Timeout(120)
     void writeOnOneNodeReadOnTheOthersThroughAStopAndRestart() throws Exception {
-        try (NodeProcesses c = new NodeProcesses(3, "--tick-ms", "50").named("stop-restart")) {
+        try (NodeProcesses c = new NodeProcesses(3, "--tick-ms", "50", "--max-value-bytes", "10485760")
+                .named("stop-restart")) {
             c.startAll();
             c.putUntilAcknowledged(1, "/my-key", "foo", WAIT);
             // Linearizable reads on the other nodes see the acknowledged write at once.
@@ -33,6 +34,11 @@ class ClusterIT {
             c.start(2, 3);
             c.await("node 2 back with the new value", WAIT, () -> get(c, 2, "/my-key").equals("200 bar"));
             assertEquals("404 Failed to GET\n", c.get(2, "/absent"));
+
+            // A value larger than the transport's default message limit (8 MiB) still replicates.
+            String big = "b".repeat(9 << 20);
+            assertEquals(204, c.put(1, "/big", big));
+            assertEquals("200 " + big, c.get(3, "/big"));
         }
     }
 
