@@ -6,7 +6,6 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.raftexample.raft.datadriven.DataDriven;
 import org.raftexample.raft.datadriven.TestData;
 import org.raftexample.raft.datadriven.TestdataDir;
 import org.raftexample.raft.tracker.ProgressTracker;
@@ -25,7 +24,7 @@ class ConfChangeDataDrivenTest {
 
     @TestFactory
     Stream<DynamicTest> confChangeScripts() {
-        return DataDriven.dynamicTests(TestdataDir.require("confchange/testdata"), ConfChangeDataDrivenTest::newHandler);
+        return TestdataDir.scripts("confchange/testdata", ConfChangeDataDrivenTest::newHandler);
     }
 
     static Function<TestData, String> newHandler() {

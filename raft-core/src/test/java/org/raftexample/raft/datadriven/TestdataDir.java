@@ -3,8 +3,12 @@ package org.raftexample.raft.datadriven;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicTest;
 
 /**
  * Locates etcd's raft test scripts, which are read in place and never copied into the project.
@@ -40,8 +44,25 @@ public final class TestdataDir {
     public static Path require(String subdir) {
         Path dir = configured().resolve(subdir);
         if (!Files.isDirectory(dir)) {
-            Assumptions.abort("etcd raft testdata not found at " + dir + ": skipping (set -D" + PROPERTY + "=<dir>)");
+            Assumptions.abort(notFound(dir));
         }
         return dir;
+    }
+
+    private static String notFound(Path dir) {
+        return "etcd raft testdata not found at " + dir + ": skipping (set -D" + PROPERTY + "=<dir>)";
+    }
+
+    /**
+     * One dynamic test per script in the sub-folder (e.g. {@code "quorum/testdata"}) of the
+     * scripts; without that folder, a single skipped test whose reason says where the scripts
+     * were looked for (an aborted factory would not show up in the build summary at all).
+     */
+    public static Stream<DynamicTest> scripts(String subdir, Supplier<Function<TestData, String>> handlerPerFile) {
+        Path dir = configured().resolve(subdir);
+        if (!Files.isDirectory(dir)) {
+            return Stream.of(DynamicTest.dynamicTest(subdir, () -> Assumptions.abort(notFound(dir))));
+        }
+        return DataDriven.dynamicTests(dir, handlerPerFile);
     }
 }

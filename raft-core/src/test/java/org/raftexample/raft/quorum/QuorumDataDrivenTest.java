@@ -12,7 +12,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.raftexample.raft.datadriven.CmdArg;
-import org.raftexample.raft.datadriven.DataDriven;
 import org.raftexample.raft.datadriven.TestData;
 import org.raftexample.raft.datadriven.TestdataDir;
 
@@ -30,7 +29,7 @@ class QuorumDataDrivenTest {
 
     @TestFactory
     Stream<DynamicTest> quorumScripts() {
-        return DataDriven.dynamicTests(TestdataDir.require("quorum/testdata"), () -> QuorumDataDrivenTest::run);
+        return TestdataDir.scripts("quorum/testdata", () -> QuorumDataDrivenTest::run);
     }
 
     static String run(TestData d) {
