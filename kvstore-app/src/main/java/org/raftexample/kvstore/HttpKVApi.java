@@ -121,7 +121,7 @@ final class HttpKVApi extends Handler.Abstract {
             URI url = readError == null ? parseUrl(new String(body, StandardCharsets.UTF_8).trim()) : null;
             if (url == null) {
                 send(response, callback, HttpStatus.BAD_REQUEST_400,
-                        "Failed on POST: the body must be the new node's peer URL, http(s)://host:port");
+                        "Failed on POST: the body must be the new node's peer URL, http://host:port");
                 return;
             }
             answerWhenDone(service.addNode(id, url), response, callback, HttpStatus.NO_CONTENT_204, "POST");

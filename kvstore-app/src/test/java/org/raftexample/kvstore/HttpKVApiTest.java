@@ -206,8 +206,8 @@ class HttpKVApiTest {
     @Test
     void addNodeNeedsANumericIdAndAPeerUrl() throws Exception {
         assertEquals(204, send("POST", "/4", "http://127.0.0.1:42379").statusCode());
-        assertEquals(204, send("POST", "/5", " https://host.example:1234\n").statusCode());
-        assertEquals(List.of("add 4 http://127.0.0.1:42379", "add 5 https://host.example:1234"), service.calls);
+        assertEquals(204, send("POST", "/5", " http://host.example:1234\n").statusCode());
+        assertEquals(List.of("add 4 http://127.0.0.1:42379", "add 5 http://host.example:1234"), service.calls);
         List<String[]> bad = new ArrayList<>();
         bad.add(new String[] {"/x", "http://127.0.0.1:42379"});
         bad.add(new String[] {"/0", "http://127.0.0.1:42379"});
@@ -215,6 +215,9 @@ class HttpKVApiTest {
         bad.add(new String[] {"/", "http://127.0.0.1:42379"});
         bad.add(new String[] {"/4", "127.0.0.1:42379"});
         bad.add(new String[] {"/4", "ftp://127.0.0.1:42379"});
+        // The peer transport speaks plain http: an https URL, once committed, could never be dialled.
+        bad.add(new String[] {"/4", "https://127.0.0.1:42379"});
+        bad.add(new String[] {"/4", "http://127.0.0.1"});
         bad.add(new String[] {"/4", ""});
         for (String[] b : bad) {
             assertEquals(400, send("POST", b[0], b[1]).statusCode(), b[0] + " " + b[1]);

@@ -206,6 +206,43 @@ class RaftNodeTest {
     }
 
     @Test
+    void aCommittedConfChangeWithAnUnusablePeerUrlDoesNotStopAnyNode() throws Exception {
+        // The HTTP API refuses such URLs, but a conf change already in the log is applied by every
+        // member on every restart: it must not be fatal.
+        InProcessCluster c = cluster(3, 10_000, 10_000);
+        Stores stores = new Stores();
+        c.startAll(stores::make);
+        c.members.forEach(stores::bind);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            try {
+                c.member(0).node().addNode(5, URI.create("https://127.0.0.1:1")).get(5, TimeUnit.SECONDS);
+                break;
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+        }
+        long index = c.member(0).applied().get();
+        InProcessCluster.await("the conf change applied on every node", WAIT,
+                () -> c.members.stream().allMatch(m -> m.applied().get() >= index));
+        for (InProcessCluster.Member m : c.members) {
+            assertFalse(m.node().terminated().isDone(), "node " + m.opts().id() + " ended");
+        }
+        // Four voters now, three of them up: still a quorum.
+        stores.byId.get(1L).propose("after", "x").get(20, TimeUnit.SECONDS);
+
+        c.member(1).node().close();
+        Stores again = new Stores();
+        InProcessCluster.Member m2 = c.start(2, c.peers, false, again::make);
+        again.bind(m2);
+        InProcessCluster.await("restarted node 2 replays the log", WAIT,
+                () -> again.byId.get(2L).lookup("after").isPresent());
+        assertFalse(m2.node().terminated().isDone());
+    }
+
+    @Test
     void aRestartedNodeStillReachesAMemberAddedBeforeCompaction() throws Exception {
         // Node 4's URL is known only from its ConfChange entry; after a snapshot compacts that entry
         // away, node 1 restarted with the original three URLs must still reach node 4.
