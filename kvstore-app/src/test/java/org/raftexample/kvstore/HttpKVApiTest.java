@@ -119,6 +119,34 @@ class HttpKVApiTest {
         assertTrue(service.map.containsKey("/a/b%20c"), service.map.keySet().toString());
     }
 
+    /** Sends one request line as given (no client-side normalisation) and returns status and body. */
+    private String raw(String method, String target, String body) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(10_000);
+            byte[] b = body.getBytes(StandardCharsets.UTF_8);
+            s.getOutputStream().write((method + " " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                    + "Content-Length: " + b.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().write(b);
+            String r = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return r.substring(9, 12) + " " + r.substring(r.indexOf("\r\n\r\n") + 4);
+        }
+    }
+
+    @Test
+    void keysWithOddCharactersAreStoredUnderTheirRawPath() throws Exception {
+        // The original takes the request path as it comes; Jetty must not refuse or rewrite any of these.
+        List<String> keys = List.of("//x", "/a//b/", "/a%2Fb", "/a;b", "/a%3Bb", "/a%20b", "/%C3%A9", "/a?", "/.x",
+                "/a/./b", "/a/../b");
+        for (String key : keys) {
+            String path = key.endsWith("?") ? key.substring(0, key.length() - 1) : key;
+            assertEquals("204 ", raw("PUT", key, "v" + key), key);
+            assertEquals("v" + key, service.map.get(path), key + " stored as " + service.map.keySet());
+            assertEquals("200 v" + key, raw("GET", key + (key.endsWith("?") ? "" : "?") + "serializable=true", ""),
+                    key);
+        }
+        assertEquals(keys.size(), service.map.size(), service.map.keySet().toString());
+    }
+
     @Test
     void getOfAMissingKeyIs404() throws Exception {
         assertEquals(404, send("GET", "/absent", null).statusCode());
