@@ -148,6 +148,18 @@ class HttpKVApiTest {
     }
 
     @Test
+    void aValueThatIsNotUtf8Is400NotSilentlyAltered() throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/bin"))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[] {'a', (byte) 0xff, 'b'}))
+                .timeout(Duration.ofSeconds(10)).build();
+        HttpResponse<String> r = client.send(req, HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, r.statusCode(), r.body());
+        assertFalse(service.map.containsKey("/bin"));
+        assertEquals(204, send("PUT", "/text", "é✓").statusCode());
+        assertEquals("é✓", service.map.get("/text"));
+    }
+
+    @Test
     void getOfAMissingKeyIs404() throws Exception {
         assertEquals(404, send("GET", "/absent", null).statusCode());
     }
