@@ -26,6 +26,7 @@ final class KVHttpServer implements AutoCloseable {
         connector.setPort(port);
         server.addConnector(connector);
         server.setHandler(api);
+        server.setErrorHandler(new PlainErrorHandler());
         server.setStopTimeout(2_000);
     }
 

@@ -160,6 +160,22 @@ class HttpKVApiTest {
     }
 
     @Test
+    void requestsJettyRefusesGetAOneLinePlainTextError() throws Exception {
+        for (String target : List.of("/%zz", "/a%00b")) {
+            try (Socket s = new Socket("127.0.0.1", server.port())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                String r = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(r.startsWith("HTTP/1.1 400"), target + ": " + r);
+                assertTrue(r.toLowerCase().contains("content-type: text/plain"), target + ": " + r);
+                String body = r.substring(r.indexOf("\r\n\r\n") + 4);
+                assertTrue(body.startsWith("Bad Request") && body.strip().lines().count() == 1, target + ": " + body);
+            }
+        }
+    }
+
+    @Test
     void getOfAMissingKeyIs404() throws Exception {
         assertEquals(404, send("GET", "/absent", null).statusCode());
     }
