@@ -310,7 +310,10 @@ final class NodeLoop implements Node {
         if (result != null && result.isDone()) {
             return true; // withdrawn by its caller (cancelled or timed out) before the loop took it
         }
-        Message m = p.m().toBuilder().setFrom(r.id).build();
+        Message m = p.m();
+        if (m.getFrom() != r.id) {
+            m = m.toBuilder().setFrom(r.id).build(); // forwarded by a peer; local ones carry our id already
+        }
         try {
             r.step(m);
             complete(result);
@@ -425,7 +428,7 @@ final class NodeLoop implements Node {
         if (data != null) {
             e.setData(data);
         }
-        return enqueueProposal(Message.newBuilder().setType(MessageType.MsgProp).addEntries(e).build(), true);
+        return enqueueProposal(Message.newBuilder().setType(MessageType.MsgProp).setFrom(id).addEntries(e).build(), true);
     }
 
     @Override
@@ -439,9 +442,9 @@ final class NodeLoop implements Node {
     }
 
     /** The proposal carrying a marshalled conf change (etcd's confChangeToMsg). */
-    private static Message confChangeMsg(EntryType type, ByteString data) {
+    private Message confChangeMsg(EntryType type, ByteString data) {
         Entry e = Entry.newBuilder().setType(type).setData(data).build();
-        return Message.newBuilder().setType(MessageType.MsgProp).addEntries(e).build();
+        return Message.newBuilder().setType(MessageType.MsgProp).setFrom(id).addEntries(e).build();
     }
 
     @Override

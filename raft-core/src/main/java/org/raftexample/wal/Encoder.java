@@ -1,5 +1,7 @@
 package org.raftexample.wal;
 
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.MessageLite;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -25,6 +27,7 @@ final class Encoder {
     private long flushedPos;
     private final CRC32C crc;
     private ByteBuffer buf;
+    private byte[] scratch = new byte[4096];
 
     Encoder(FileChannel channel, long pos, int prevCrc) {
         this.channel = channel;
@@ -55,13 +58,33 @@ final class Encoder {
      * which leaves the checksum unchanged and stores it in the record.
      */
     void encode(RecordType type, byte[] data) throws IOException {
+        encode(type, data, data == null ? 0 : data.length);
+    }
+
+    /**
+     * Encodes one record whose data is {@code msg} serialised. The bytes go through a scratch
+     * array kept across calls, so appending an entry allocates nothing.
+     */
+    void encodeMessage(RecordType type, MessageLite msg) throws IOException {
+        int size = msg.getSerializedSize();
+        if (scratch.length < size) {
+            scratch = new byte[Math.max(size, scratch.length * 2)];
+        }
+        CodedOutputStream out = CodedOutputStream.newInstance(scratch, 0, size);
+        msg.writeTo(out);
+        out.checkNoSpaceLeft();
+        encode(type, scratch, size);
+    }
+
+    /** Encodes a record with the first {@code length} bytes of {@code data} (or none if null). */
+    private void encode(RecordType type, byte[] data, int length) throws IOException {
         if (data != null) {
-            crc.update(data, 0, data.length);
+            crc.update(data, 0, length);
         }
         long crcValue = crc.getValue();
         int recordBytes = 1 + varintSize(type.code) + 1 + varintSize(crcValue);
         if (data != null) {
-            recordBytes += 1 + varintSize(data.length) + data.length;
+            recordBytes += 1 + varintSize(length) + length;
         }
         int pad = Frame.padding(recordBytes);
         int frameBytes = Frame.HEADER_BYTES + recordBytes + pad;
@@ -74,8 +97,8 @@ final class Encoder {
         putVarint(crcValue);
         if (data != null) {
             buf.put((byte) TAG_DATA);
-            putVarint(data.length);
-            buf.put(data);
+            putVarint(length);
+            buf.put(data, 0, length);
         }
         for (int i = 0; i < pad; i++) {
             buf.put((byte) 0);

@@ -422,12 +422,12 @@ public final class WAL implements AutoCloseable {
         try {
             for (int i = 0, n = entries.size(); i < n; i++) {
                 Entry e = entries.get(i);
-                encoder.encode(RecordType.ENTRY, e.toByteArray());
+                encoder.encodeMessage(RecordType.ENTRY, e);
                 enti = e.getIndex();
             }
             if (!isEmpty(hs)) {
                 state = hs;
-                encoder.encode(RecordType.STATE, hs.toByteArray());
+                encoder.encodeMessage(RecordType.STATE, hs);
             }
             encoder.flush();
             if (encoder.position() < options.segmentSizeBytes()) {
@@ -456,7 +456,7 @@ public final class WAL implements AutoCloseable {
                     + snapshot);
         }
         try {
-            encoder.encode(RecordType.SNAPSHOT, snapshot.toByteArray());
+            encoder.encodeMessage(RecordType.SNAPSHOT, snapshot);
             if (Long.compareUnsigned(enti, snapshot.getIndex()) < 0) {
                 enti = snapshot.getIndex();
             }
@@ -500,7 +500,7 @@ public final class WAL implements AutoCloseable {
             encoder.encode(RecordType.CRC, null);
             encoder.encode(RecordType.METADATA, metadata);
             if (!isEmpty(state)) {
-                encoder.encode(RecordType.STATE, state.toByteArray());
+                encoder.encodeMessage(RecordType.STATE, state);
             }
             encoder.flush();
             ch.force(false);

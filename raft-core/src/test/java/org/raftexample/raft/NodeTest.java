@@ -78,9 +78,12 @@ class NodeTest {
         return run(newNode(cfg));
     }
 
-    /** etcd's readyWithTimeout: a Ready within a second, or the test fails. */
+    /**
+     * etcd's readyWithTimeout: a Ready must come, or the test fails. etcd waits a second; a loaded
+     * CI machine can starve the loop thread that long, and a longer wait costs nothing when it comes.
+     */
     private static Ready readyWithTimeout(Node n) throws InterruptedException {
-        Ready rd = n.ready(1, TimeUnit.SECONDS);
+        Ready rd = n.ready(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         if (rd == null) {
             fail("timed out waiting for ready");
         }
@@ -232,7 +235,7 @@ class NodeTest {
             }
         });
         CompletableFuture<Void> f = n.propose(dropping);
-        assertThrows(ProposalDroppedException.class, () -> Node.await(f, Duration.ofMillis(100 * 10)));
+        assertThrows(ProposalDroppedException.class, () -> Node.await(f, WAIT));
         n.stop();
         assertTrue(msgs.isEmpty());
     }

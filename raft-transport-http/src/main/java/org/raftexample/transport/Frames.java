@@ -1,8 +1,8 @@
 package org.raftexample.transport;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,27 +47,37 @@ final class Frames {
 
     /** Writes frames to a buffered stream; the caller decides when to flush. */
     static final class Writer implements Encoder {
-        private final DataOutputStream out;
+        private final OutputStream raw;
+        /** Encodes every frame of the stream: one buffer for all, none allocated per message. */
+        private final CodedOutputStream out;
 
         Writer(OutputStream out) {
-            this.out = new DataOutputStream(out);
+            this.raw = out;
+            this.out = CodedOutputStream.newInstance(out);
         }
 
         @Override
         public void write(Message m) throws IOException {
-            int size = m.getSerializedSize();
-            out.writeInt(size);
+            writeLength(m.getSerializedSize());
             m.writeTo(out);
         }
 
         @Override
         public void writeHeartbeat() throws IOException {
-            out.writeInt(0);
+            writeLength(0);
+        }
+
+        private void writeLength(int size) throws IOException {
+            out.writeRawByte(size >>> 24);
+            out.writeRawByte(size >>> 16);
+            out.writeRawByte(size >>> 8);
+            out.writeRawByte(size);
         }
 
         @Override
         public void flush() throws IOException {
             out.flush();
+            raw.flush();
         }
     }
 

@@ -1,8 +1,8 @@
 package org.raftexample.transport;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,13 +65,16 @@ final class MsgAppFrames {
 
     /** Encodes the messages from {@code from} to {@code to}. */
     static final class Writer implements Frames.Encoder {
-        private final DataOutputStream out;
+        private final OutputStream raw;
+        /** Buffers and encodes every frame; one per stream, so writing an entry allocates nothing. */
+        private final CodedOutputStream out;
         private final long from;
         private final long to;
         private final Position position = new Position();
 
         Writer(OutputStream out, long from, long to) {
-            this.out = new DataOutputStream(out);
+            this.raw = out;
+            this.out = CodedOutputStream.newInstance(out);
             this.from = from;
             this.to = to;
         }
@@ -80,17 +83,22 @@ final class MsgAppFrames {
         public void write(Message m) throws IOException {
             if (m.getType() == MessageType.MsgApp && position.known && m.getTerm() == position.term
                     && m.getIndex() == position.lastIndex && m.getLogTerm() == position.lastLogTerm
-                    && m.equals(position.continuation(from, to, m.getEntriesList(), m.getCommit()))) {
-                out.writeByte(CONTINUATION);
-                writeVarint(out, m.getEntriesCount());
-                for (Entry e : m.getEntriesList()) {
-                    writeVarint(out, e.getSerializedSize());
+                    && isContinuation(m)) {
+                out.writeRawByte(CONTINUATION);
+                out.writeUInt64NoTag(m.getEntriesCount());
+                for (int i = 0, n = m.getEntriesCount(); i < n; i++) {
+                    Entry e = m.getEntries(i);
+                    out.writeUInt64NoTag(e.getSerializedSize());
                     e.writeTo(out);
                 }
-                writeVarint(out, m.getCommit());
+                out.writeUInt64NoTag(m.getCommit());
             } else {
-                out.writeByte(FULL);
-                out.writeInt(m.getSerializedSize());
+                out.writeRawByte(FULL);
+                int size = m.getSerializedSize();
+                out.writeRawByte(size >>> 24);
+                out.writeRawByte(size >>> 16);
+                out.writeRawByte(size >>> 8);
+                out.writeRawByte(size);
                 m.writeTo(out);
             }
             if (m.getType() == MessageType.MsgApp) {
@@ -100,14 +108,25 @@ final class MsgAppFrames {
             }
         }
 
+        /**
+         * Whether the decoder's rebuilt message would equal {@code m}. The entries travel verbatim,
+         * so only the other fields need comparing: the check leaves them out rather than copying
+         * and comparing every entry.
+         */
+        private boolean isContinuation(Message m) {
+            Message rest = m.getEntriesCount() == 0 ? m : m.toBuilder().clearEntries().build();
+            return rest.equals(position.continuation(from, to, List.of(), m.getCommit()));
+        }
+
         @Override
         public void writeHeartbeat() throws IOException {
-            out.writeByte(HEARTBEAT);
+            out.writeRawByte(HEARTBEAT);
         }
 
         @Override
         public void flush() throws IOException {
             out.flush();
+            raw.flush();
         }
     }
 
@@ -195,14 +214,6 @@ final class MsgAppFrames {
             long commit = readVarint(in);
             return position.continuation(from, to, entries, commit);
         }
-    }
-
-    static void writeVarint(DataOutputStream out, long value) throws IOException {
-        while ((value & ~0x7FL) != 0) {
-            out.writeByte((int) (value & 0x7F) | 0x80);
-            value >>>= 7;
-        }
-        out.writeByte((int) value);
     }
 
     static long readVarint(DataInputStream in) throws IOException {

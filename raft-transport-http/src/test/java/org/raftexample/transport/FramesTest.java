@@ -33,9 +33,7 @@ class FramesTest {
 
     @Test
     void frameOverTheLimitIsRejected() throws Exception {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        new Frames.Writer(buf).write(TestSupport.app(1, 2, 5, 1, 2000));
-        Frames.Reader r = new Frames.Reader(new ByteArrayInputStream(buf.toByteArray()), 1000);
+        Frames.Reader r = new Frames.Reader(new ByteArrayInputStream(frame(TestSupport.app(1, 2, 5, 1, 2000))), 1000);
         assertThrows(Frames.FrameException.class, r::read);
     }
 
@@ -45,14 +43,22 @@ class FramesTest {
         assertThrows(Frames.FrameException.class,
                 () -> new Frames.Reader(new ByteArrayInputStream(negative), 1000).read());
 
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        new Frames.Writer(buf).write(TestSupport.heartbeat(1, 2, 3));
-        byte[] truncated = Arrays.copyOf(buf.toByteArray(), buf.size() - 1);
+        byte[] whole = frame(TestSupport.heartbeat(1, 2, 3));
+        byte[] truncated = Arrays.copyOf(whole, whole.length - 1);
         assertThrows(Frames.FrameException.class,
                 () -> new Frames.Reader(new ByteArrayInputStream(truncated), 1000).read());
 
         byte[] garbage = {0, 0, 0, 3, (byte) 0xff, (byte) 0xff, (byte) 0xff};
         assertThrows(Frames.FrameException.class,
                 () -> new Frames.Reader(new ByteArrayInputStream(garbage), 1000).read());
+    }
+
+    /** One message as the writer frames it (the writer buffers until flushed). */
+    private static byte[] frame(Message m) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        Frames.Writer w = new Frames.Writer(buf);
+        w.write(m);
+        w.flush();
+        return buf.toByteArray();
     }
 }
