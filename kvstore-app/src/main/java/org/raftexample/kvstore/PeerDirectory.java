@@ -57,6 +57,15 @@ final class PeerDirectory {
         return peers;
     }
 
+    /** Renames an unreadable file to {@code peers.json.broken}; best effort. */
+    void setAside() {
+        try {
+            Files.move(file, file.resolveSibling(FILE_NAME + ".broken"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            // Left in place: the next save replaces it.
+        }
+    }
+
     /** Replaces the saved map, durably: a crash leaves the old file or the new one, never half of one. */
     void save(Map<Long, String> peers) throws IOException {
         Path tmp = file.resolveSibling(FILE_NAME + ".tmp");

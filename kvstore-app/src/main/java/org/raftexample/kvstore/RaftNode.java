@@ -131,7 +131,15 @@ final class RaftNode implements Raft, AutoCloseable {
         Files.createDirectories(opts.snapDir());
         snapshotter = new Snapshotter(opts.snapDir());
         peerDirectory = new PeerDirectory(opts.snapDir());
-        learnedPeers.putAll(peerDirectory.load());
+        try {
+            learnedPeers.putAll(peerDirectory.load());
+        } catch (IOException e) {
+            // Only a hint (membership is raft's): a damaged file must not keep the node down. It is
+            // set aside for the operator; the next conf change writes a fresh one.
+            LOG.warn("ignoring unreadable {} (moved to {}.broken): {}", PeerDirectory.FILE_NAME,
+                    PeerDirectory.FILE_NAME, e.toString());
+            peerDirectory.setAside();
+        }
         boolean oldWal = WAL.exists(opts.walDir());
         wal = replayWal(oldWal);
 

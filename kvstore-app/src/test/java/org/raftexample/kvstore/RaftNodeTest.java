@@ -243,6 +243,20 @@ class RaftNodeTest {
     }
 
     @Test
+    void anUnreadablePeersFileDoesNotKeepTheNodeDown() throws Exception {
+        InProcessCluster c = cluster(1, 10_000, 10_000);
+        Options o = c.options(1, c.peers, false);
+        Files.createDirectories(o.snapDir());
+        Files.writeString(o.snapDir().resolve(PeerDirectory.FILE_NAME), "{\"4\": \"http://127.0");
+        Stores stores = new Stores();
+        InProcessCluster.Member m = c.start(1, c.peers, false, stores::make);
+        stores.bind(m);
+        stores.byId.get(1L).propose("k", "v").get(20, TimeUnit.SECONDS);
+        assertTrue(Files.exists(o.snapDir().resolve(PeerDirectory.FILE_NAME + ".broken")));
+        assertFalse(m.node().terminated().isDone());
+    }
+
+    @Test
     void aRestartedNodeStillReachesAMemberAddedBeforeCompaction() throws Exception {
         // Node 4's URL is known only from its ConfChange entry; after a snapshot compacts that entry
         // away, node 1 restarted with the original three URLs must still reach node 4.
