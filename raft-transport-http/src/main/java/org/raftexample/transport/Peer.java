@@ -53,13 +53,27 @@ final class Peer {
         messageReader.start();
     }
 
+    /**
+     * Stops every thread of this peer. A part that fails to stop does not keep the others running:
+     * all are asked, then the first failure is thrown.
+     */
     void stop() {
-        msgAppReader.stop();
-        messageReader.stop();
-        msgAppWriter.stop();
-        messageWriter.stop();
-        pipeline.stop();
-        snapshots.stop();
+        RuntimeException failure = null;
+        for (Runnable part : new Runnable[] {msgAppReader::stop, messageReader::stop, msgAppWriter::stop,
+                messageWriter::stop, pipeline::stop, snapshots::stop}) {
+            try {
+                part.run();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     long id() {
