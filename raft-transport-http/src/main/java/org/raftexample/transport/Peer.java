@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -145,6 +146,16 @@ final class Peer {
     void reportSnapshotIfSnap(Message m, boolean delivered) {
         if (m.getType() == MessageType.MsgSnap) {
             ctx.raft().reportSnapshot(id, delivered ? SnapshotStatus.FINISH : SnapshotStatus.FAILURE);
+        }
+    }
+
+    /** A pipeline or snapshot request got an answer: 204 means delivered, anything else failed. */
+    void answered(Message m, URI base, ContentResponse response) {
+        if (response.getStatus() == HttpStatus.NO_CONTENT_204) {
+            status.activate();
+            reportSnapshotIfSnap(m, true);
+        } else {
+            deliveryFailed(m, base, response.getStatus(), response.getContentAsString());
         }
     }
 
