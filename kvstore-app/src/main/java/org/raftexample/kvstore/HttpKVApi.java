@@ -2,6 +2,8 @@ package org.raftexample.kvstore;
 
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
@@ -83,7 +85,12 @@ final class HttpKVApi extends Handler.Abstract {
                 sendWithoutReading(request, response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, tooLarge());
                 return;
             }
-            String value = new String(body, StandardCharsets.UTF_8);
+            String value = utf8(body);
+            if (value == null) {
+                // Decoding would replace the bad bytes, and the 204 would promise a value never stored.
+                send(response, callback, HttpStatus.BAD_REQUEST_400, "Failed on PUT: the value is not valid UTF-8");
+                return;
+            }
             answerWhenDone(service.put(key, value), response, callback, HttpStatus.NO_CONTENT_204, "PUT");
         });
     }
@@ -121,7 +128,7 @@ final class HttpKVApi extends Handler.Abstract {
             URI url = readError == null ? parseUrl(new String(body, StandardCharsets.UTF_8).trim()) : null;
             if (url == null) {
                 send(response, callback, HttpStatus.BAD_REQUEST_400,
-                        "Failed on POST: the body must be the new node's peer URL, http(s)://host:port");
+                        "Failed on POST: the body must be the new node's peer URL, http://host:port");
                 return;
             }
             answerWhenDone(service.addNode(id, url), response, callback, HttpStatus.NO_CONTENT_204, "POST");
@@ -180,6 +187,19 @@ final class HttpKVApi extends Handler.Abstract {
             e = e.getCause();
         }
         return e;
+    }
+
+    /** The text of a body, or null when it is not well-formed UTF-8. */
+    private static String utf8(byte[] body) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
     }
 
     private String tooLarge() {

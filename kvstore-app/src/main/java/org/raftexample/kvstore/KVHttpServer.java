@@ -1,5 +1,8 @@
 package org.raftexample.kvstore;
 
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -14,10 +17,16 @@ final class KVHttpServer implements AutoCloseable {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("kv-http");
         server = new Server(threads);
-        connector = new ServerConnector(server);
+        // The raw path is the key, never resolved against a file system, so the URI checks that
+        // protect file serving (empty segments, encoded '/', '..') would only make keys unusable.
+        HttpConfiguration http = new HttpConfiguration();
+        http.setUriCompliance(UriCompliance.UNSAFE);
+        http.setSendServerVersion(false);
+        connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setPort(port);
         server.addConnector(connector);
         server.setHandler(api);
+        server.setErrorHandler(new PlainErrorHandler());
         server.setStopTimeout(2_000);
     }
 

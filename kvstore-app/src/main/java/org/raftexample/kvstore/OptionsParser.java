@@ -162,16 +162,16 @@ final class OptionsParser {
     private static List<URI> parseCluster(String raw) throws UsageException {
         List<URI> urls = new ArrayList<>();
         for (String s : raw.split(",", -1)) {
-            URI u = parsePeerUrl(s.trim(), "--cluster");
-            if (!"http".equals(u.getScheme())) {
-                throw new UsageException("invalid URL '" + s.trim() + "' in --cluster: the peer transport speaks plain http");
-            }
-            urls.add(u);
+            urls.add(parsePeerUrl(s.trim(), "--cluster"));
         }
         return urls;
     }
 
-    /** Parses an http(s) URL with a host and a port, as a peer URL must be. */
+    /**
+     * Parses a peer URL: plain {@code http://host:port}, the only kind the peer transport can dial.
+     * A POSTed URL the transport would refuse must be turned away here, before it is committed:
+     * once in the log, every member would apply it.
+     */
     static URI parsePeerUrl(String s, String what) throws UsageException {
         URI u;
         try {
@@ -179,9 +179,9 @@ final class OptionsParser {
         } catch (URISyntaxException e) {
             throw new UsageException("invalid URL '" + s + "' in " + what);
         }
-        if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
-                || u.getPort() < 1 || u.getPort() > 65535) {
-            throw new UsageException("invalid URL '" + s + "' in " + what + ": want http(s)://host:port");
+        if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 1 || u.getPort() > 65535) {
+            throw new UsageException("invalid URL '" + s + "' in " + what
+                    + ": want http://host:port (the peer transport speaks plain http)");
         }
         return u;
     }

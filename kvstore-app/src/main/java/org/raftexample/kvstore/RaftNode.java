@@ -169,7 +169,7 @@ final class RaftNode implements Raft, AutoCloseable {
             for (Map.Entry<Long, String> p : learnedPeers.entrySet()) {
                 long id = p.getKey();
                 if (id != opts.id() && (id < 1 || id > opts.cluster().size())) {
-                    transport.addPeer(id, List.of(p.getValue()));
+                    addPeer(id, p.getValue());
                 }
             }
         } catch (RuntimeException e) {
@@ -538,7 +538,7 @@ final class RaftNode implements Raft, AutoCloseable {
                 if (!cc.getContext().isEmpty()) {
                     String url = cc.getContext().toStringUtf8();
                     if (cc.getNodeId() != opts.id()) {
-                        transport.addPeer(cc.getNodeId(), List.of(url));
+                        addPeer(cc.getNodeId(), url);
                     }
                     rememberPeer(cc.getNodeId(), url);
                 }
@@ -560,6 +560,20 @@ final class RaftNode implements Raft, AutoCloseable {
             pending.done().complete(null);
         }
         return removedSelf;
+    }
+
+    /**
+     * Tells the transport where a member is. A URL it cannot dial (written to the log by another
+     * version, or by hand) is logged and skipped: the entry is committed, so failing here would stop
+     * every member each time it applies it, for good. Membership is raft's either way.
+     */
+    private void addPeer(long id, String url) {
+        try {
+            transport.addPeer(id, List.of(url));
+        } catch (IllegalArgumentException e) {
+            LOG.error("member {} has an unusable peer URL, it will not be reachable from here: {}",
+                    Long.toUnsignedString(id), e.getMessage());
+        }
     }
 
     /** Records a peer's URL (null: forget it) in peers.json when it changed. */

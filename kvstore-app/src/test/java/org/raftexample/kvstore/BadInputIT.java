@@ -37,6 +37,7 @@ class BadInputIT {
             assertEquals(400, c.request(1, "POST", "/abc", "http://127.0.0.1:1").statusCode());
             assertEquals(400, c.request(1, "POST", "/0", "http://127.0.0.1:1").statusCode());
             assertEquals(400, c.request(1, "POST", "/5", "not a url").statusCode());
+            assertEquals(400, c.request(1, "POST", "/5", "https://127.0.0.1:5").statusCode());
             assertEquals(400, c.request(1, "DELETE", "/x", null).statusCode());
             assertEquals(413, c.put(1, "/big", "x".repeat(1025)));
             assertEquals(204, c.put(1, "/fits", "x".repeat(1024)));

@@ -119,6 +119,62 @@ class HttpKVApiTest {
         assertTrue(service.map.containsKey("/a/b%20c"), service.map.keySet().toString());
     }
 
+    /** Sends one request line as given (no client-side normalisation) and returns status and body. */
+    private String raw(String method, String target, String body) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(10_000);
+            byte[] b = body.getBytes(StandardCharsets.UTF_8);
+            s.getOutputStream().write((method + " " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                    + "Content-Length: " + b.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().write(b);
+            String r = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return r.substring(9, 12) + " " + r.substring(r.indexOf("\r\n\r\n") + 4);
+        }
+    }
+
+    @Test
+    void keysWithOddCharactersAreStoredUnderTheirRawPath() throws Exception {
+        // The original takes the request path as it comes; Jetty must not refuse or rewrite any of these.
+        List<String> keys = List.of("//x", "/a//b/", "/a%2Fb", "/a;b", "/a%3Bb", "/a%20b", "/%C3%A9", "/a?", "/.x",
+                "/a/./b", "/a/../b");
+        for (String key : keys) {
+            String path = key.endsWith("?") ? key.substring(0, key.length() - 1) : key;
+            assertEquals("204 ", raw("PUT", key, "v" + key), key);
+            assertEquals("v" + key, service.map.get(path), key + " stored as " + service.map.keySet());
+            assertEquals("200 v" + key, raw("GET", key + (key.endsWith("?") ? "" : "?") + "serializable=true", ""),
+                    key);
+        }
+        assertEquals(keys.size(), service.map.size(), service.map.keySet().toString());
+    }
+
+    @Test
+    void aValueThatIsNotUtf8Is400NotSilentlyAltered() throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/bin"))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[] {'a', (byte) 0xff, 'b'}))
+                .timeout(Duration.ofSeconds(10)).build();
+        HttpResponse<String> r = client.send(req, HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, r.statusCode(), r.body());
+        assertFalse(service.map.containsKey("/bin"));
+        assertEquals(204, send("PUT", "/text", "é✓").statusCode());
+        assertEquals("é✓", service.map.get("/text"));
+    }
+
+    @Test
+    void requestsJettyRefusesGetAOneLinePlainTextError() throws Exception {
+        for (String target : List.of("/%zz", "/a%00b")) {
+            try (Socket s = new Socket("127.0.0.1", server.port())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                String r = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(r.startsWith("HTTP/1.1 400"), target + ": " + r);
+                assertTrue(r.toLowerCase().contains("content-type: text/plain"), target + ": " + r);
+                String body = r.substring(r.indexOf("\r\n\r\n") + 4);
+                assertTrue(body.startsWith("Bad Request") && body.strip().lines().count() == 1, target + ": " + body);
+            }
+        }
+    }
+
     @Test
     void getOfAMissingKeyIs404() throws Exception {
         assertEquals(404, send("GET", "/absent", null).statusCode());
@@ -206,8 +262,8 @@ class HttpKVApiTest {
     @Test
     void addNodeNeedsANumericIdAndAPeerUrl() throws Exception {
         assertEquals(204, send("POST", "/4", "http://127.0.0.1:42379").statusCode());
-        assertEquals(204, send("POST", "/5", " https://host.example:1234\n").statusCode());
-        assertEquals(List.of("add 4 http://127.0.0.1:42379", "add 5 https://host.example:1234"), service.calls);
+        assertEquals(204, send("POST", "/5", " http://host.example:1234\n").statusCode());
+        assertEquals(List.of("add 4 http://127.0.0.1:42379", "add 5 http://host.example:1234"), service.calls);
         List<String[]> bad = new ArrayList<>();
         bad.add(new String[] {"/x", "http://127.0.0.1:42379"});
         bad.add(new String[] {"/0", "http://127.0.0.1:42379"});
@@ -215,6 +271,9 @@ class HttpKVApiTest {
         bad.add(new String[] {"/", "http://127.0.0.1:42379"});
         bad.add(new String[] {"/4", "127.0.0.1:42379"});
         bad.add(new String[] {"/4", "ftp://127.0.0.1:42379"});
+        // The peer transport speaks plain http: an https URL, once committed, could never be dialled.
+        bad.add(new String[] {"/4", "https://127.0.0.1:42379"});
+        bad.add(new String[] {"/4", "http://127.0.0.1"});
         bad.add(new String[] {"/4", ""});
         for (String[] b : bad) {
             assertEquals(400, send("POST", b[0], b[1]).statusCode(), b[0] + " " + b[1]);

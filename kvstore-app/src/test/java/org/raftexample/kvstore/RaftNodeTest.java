@@ -206,6 +206,43 @@ class RaftNodeTest {
     }
 
     @Test
+    void aCommittedConfChangeWithAnUnusablePeerUrlDoesNotStopAnyNode() throws Exception {
+        // The HTTP API refuses such URLs, but a conf change already in the log is applied by every
+        // member on every restart: it must not be fatal.
+        InProcessCluster c = cluster(3, 10_000, 10_000);
+        Stores stores = new Stores();
+        c.startAll(stores::make);
+        c.members.forEach(stores::bind);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            try {
+                c.member(0).node().addNode(5, URI.create("https://127.0.0.1:1")).get(5, TimeUnit.SECONDS);
+                break;
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+        }
+        long index = c.member(0).applied().get();
+        InProcessCluster.await("the conf change applied on every node", WAIT,
+                () -> c.members.stream().allMatch(m -> m.applied().get() >= index));
+        for (InProcessCluster.Member m : c.members) {
+            assertFalse(m.node().terminated().isDone(), "node " + m.opts().id() + " ended");
+        }
+        // Four voters now, three of them up: still a quorum.
+        stores.byId.get(1L).propose("after", "x").get(20, TimeUnit.SECONDS);
+
+        c.member(1).node().close();
+        Stores again = new Stores();
+        InProcessCluster.Member m2 = c.start(2, c.peers, false, again::make);
+        again.bind(m2);
+        InProcessCluster.await("restarted node 2 replays the log", WAIT,
+                () -> again.byId.get(2L).lookup("after").isPresent());
+        assertFalse(m2.node().terminated().isDone());
+    }
+
+    @Test
     void aRestartedNodeStillReachesAMemberAddedBeforeCompaction() throws Exception {
         // Node 4's URL is known only from its ConfChange entry; after a snapshot compacts that entry
         // away, node 1 restarted with the original three URLs must still reach node 4.
@@ -345,5 +382,79 @@ class RaftNodeTest {
         for (int i = 0; i < 23; i++) {
             assertEquals(Optional.of("v" + i), s2.lookup("k" + i));
         }
+    }
+
+    /** Starts a one-node cluster, writes k0..k22 (snapshots every 5 entries) and closes it. */
+    private InProcessCluster writeAndClose() throws Exception {
+        InProcessCluster c = cluster(1, 5, 2);
+        Stores stores = new Stores();
+        InProcessCluster.Member m = c.start(1, c.peers, false, stores::make);
+        stores.bind(m);
+        KVStore s = stores.byId.get(1L);
+        s.propose("k0", "v0").get(20, TimeUnit.SECONDS);
+        for (int i = 1; i < 23; i++) {
+            s.propose("k" + i, "v" + i).get(20, TimeUnit.SECONDS);
+        }
+        m.node().close();
+        return c;
+    }
+
+    private void assertAllKeysBackAfterRestart(InProcessCluster c) throws Exception {
+        Stores again = new Stores();
+        InProcessCluster.Member m2 = c.start(1, c.peers, false, again::make);
+        again.bind(m2);
+        KVStore s2 = again.byId.get(1L);
+        InProcessCluster.await("all keys back after restart", WAIT, () -> s2.size() == 23);
+        for (int i = 0; i < 23; i++) {
+            assertEquals(Optional.of("v" + i), s2.lookup("k" + i));
+        }
+        // And it still takes writes.
+        s2.propose("after", "x").get(20, TimeUnit.SECONDS);
+        assertFalse(m2.node().terminated().isDone());
+    }
+
+    @Test
+    void aCorruptNewestSnapshotFallsBackToAnOlderOneAndTheWal() throws Exception {
+        InProcessCluster c = writeAndClose();
+        java.nio.file.Path newest;
+        try (Stream<java.nio.file.Path> files = Files.list(c.member(0).opts().snapDir())) {
+            List<java.nio.file.Path> snaps = files.filter(p -> p.toString().endsWith(".snap")).sorted().toList();
+            assertTrue(snaps.size() >= 2, "snapshots: " + snaps);
+            newest = snaps.get(snaps.size() - 1);
+        }
+        byte[] bytes = Files.readAllBytes(newest);
+        bytes[bytes.length / 2] ^= 0x5a;
+        Files.write(newest, bytes);
+        assertAllKeysBackAfterRestart(c);
+    }
+
+    @Test
+    void aTornRecordAtTheWalTailIsCutOffOnRestart() throws Exception {
+        InProcessCluster c = writeAndClose();
+        java.nio.file.Path wal;
+        try (Stream<java.nio.file.Path> files = Files.list(c.member(0).opts().walDir())) {
+            wal = files.filter(p -> p.toString().endsWith(".wal")).sorted().reduce((a, b) -> b).orElseThrow();
+        }
+        // Find the end of the records (segments are preallocated with zeros) and leave there the
+        // start of a record a crash interrupted: a length word announcing more bytes than follow.
+        byte[] bytes = Files.readAllBytes(wal);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int end = 0;
+        while (end + 8 <= bytes.length) {
+            long word = buf.getLong(end);
+            if (word == 0) {
+                break;
+            }
+            int len = (int) (word & 0x00FF_FFFF_FFFF_FFFFL);
+            int pad = word < 0 ? (int) ((word >>> 56) & 0x7) : 0;
+            end += 8 + len + pad;
+        }
+        assertTrue(end > 0 && end + 64 <= bytes.length, "end of records at " + end + " of " + bytes.length);
+        buf.putLong(end, 40);
+        for (int i = 0; i < 12; i++) {
+            bytes[end + 8 + i] = (byte) (0x11 * (i + 1));
+        }
+        Files.write(wal, bytes);
+        assertAllKeysBackAfterRestart(c);
     }
 }

@@ -1,0 +1,37 @@
+package org.raftexample.kvstore;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Answers the errors Jetty raises itself (a malformed request line, a bad %-escape in the path)
+ * the way {@link HttpKVApi} answers its own: one line of plain text instead of an HTML page.
+ */
+final class PlainErrorHandler extends ErrorHandler {
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        int status = request.getAttribute(ERROR_STATUS) instanceof Integer s ? s : response.getStatus();
+        HttpKVApi.send(response, callback, status, text(status, request.getAttribute(ERROR_MESSAGE)));
+        return true;
+    }
+
+    @Override
+    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+        fields.put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+        return ByteBuffer.wrap((text(status, reason) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String text(int status, Object reason) {
+        String name = HttpStatus.getMessage(status);
+        String why = reason == null ? "" : reason.toString().replace('\n', ' ').strip();
+        return why.isEmpty() || why.equals(name) ? name : name + ": " + why;
+    }
+}
