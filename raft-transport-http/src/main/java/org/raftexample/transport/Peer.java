@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -53,13 +54,27 @@ final class Peer {
         messageReader.start();
     }
 
+    /**
+     * Stops every thread of this peer. A part that fails to stop does not keep the others running:
+     * all are asked, then the first failure is thrown.
+     */
     void stop() {
-        msgAppReader.stop();
-        messageReader.stop();
-        msgAppWriter.stop();
-        messageWriter.stop();
-        pipeline.stop();
-        snapshots.stop();
+        RuntimeException failure = null;
+        for (Runnable part : new Runnable[] {msgAppReader::stop, messageReader::stop, msgAppWriter::stop,
+                messageWriter::stop, pipeline::stop, snapshots::stop}) {
+            try {
+                part.run();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     long id() {
@@ -131,6 +146,16 @@ final class Peer {
     void reportSnapshotIfSnap(Message m, boolean delivered) {
         if (m.getType() == MessageType.MsgSnap) {
             ctx.raft().reportSnapshot(id, delivered ? SnapshotStatus.FINISH : SnapshotStatus.FAILURE);
+        }
+    }
+
+    /** A pipeline or snapshot request got an answer: 204 means delivered, anything else failed. */
+    void answered(Message m, URI base, ContentResponse response) {
+        if (response.getStatus() == HttpStatus.NO_CONTENT_204) {
+            status.activate();
+            reportSnapshotIfSnap(m, true);
+        } else {
+            deliveryFailed(m, base, response.getStatus(), response.getContentAsString());
         }
     }
 

@@ -9,7 +9,6 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.http.HttpStatus;
 import org.raftexample.raftpb.Message;
 
 /**
@@ -73,12 +72,7 @@ final class Pipeline {
                     .body(new BytesRequestContent(Protocol.CONTENT_TYPE_PROTOBUF, m.toByteArray()))
                     .timeout(ctx.timeouts().request().toMillis(), TimeUnit.MILLISECONDS)
                     .send();
-            if (response.getStatus() == HttpStatus.NO_CONTENT_204) {
-                peer.status().activate();
-                peer.reportSnapshotIfSnap(m, true);
-            } else {
-                peer.deliveryFailed(m, base, response.getStatus(), response.getContentAsString());
-            }
+            peer.answered(m, base, response);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             if (running) {

@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.ByteBufferRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.http.HttpStatus;
 import org.raftexample.raftpb.Message;
 
 /**
@@ -80,12 +79,7 @@ final class SnapshotSender {
                     .body(new ByteBufferRequestContent(Protocol.CONTENT_TYPE_STREAM, encode(m)))
                     .idleTimeout(ctx.timeouts().request().toMillis(), TimeUnit.MILLISECONDS)
                     .send();
-            if (response.getStatus() == HttpStatus.NO_CONTENT_204) {
-                peer.status().activate();
-                peer.reportSnapshotIfSnap(m, true);
-            } else {
-                peer.deliveryFailed(m, base, response.getStatus(), response.getContentAsString());
-            }
+            peer.answered(m, base, response);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             peer.deliveryFailed(m, base, 0, "interrupted");

@@ -197,7 +197,12 @@ public final class Transport implements AutoCloseable {
         for (Long id : new ArrayList<>(peers.keySet())) {
             Peer p = peers.remove(id);
             if (p != null) {
-                p.stop();
+                try {
+                    p.stop();
+                } catch (RuntimeException e) {
+                    // A stuck peer thread must not keep the listener, the client and the other peers alive.
+                    LOG.warn("error stopping peer {}: {}", Protocol.formatId(id), e.toString());
+                }
             }
         }
         if (server != null) {
