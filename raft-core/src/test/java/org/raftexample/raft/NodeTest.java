@@ -817,7 +817,7 @@ class NodeTest {
             size += e.getSerializedSize();
         }
         ms.append(ents);
-        Storage s = new IgnoreSizeHintStorage(ms);
+        Storage s = new IgnoreSizeHintMemStorage(ms);
 
         Config cfg = newTestConfig(1, 10, 1, s);
         // Suggests to raft that the last committed entry should not be in the first Ready; the
@@ -910,39 +910,6 @@ class NodeTest {
         s.append(m.getEntriesList());
         for (Message resp : m.getResponsesList()) {
             assertTrue(n.step(resp));
-        }
-    }
-
-    /** A storage that ignores the size limit raft passes to entries() (etcd's ignoreSizeHintMemStorage). */
-    private record IgnoreSizeHintStorage(MemoryStorage ms) implements Storage {
-        @Override
-        public InitialState initialState() {
-            return ms.initialState();
-        }
-
-        @Override
-        public List<Entry> entries(long lo, long hi, long maxSize) {
-            return ms.entries(lo, hi, Long.MAX_VALUE);
-        }
-
-        @Override
-        public long term(long i) {
-            return ms.term(i);
-        }
-
-        @Override
-        public long lastIndex() {
-            return ms.lastIndex();
-        }
-
-        @Override
-        public long firstIndex() {
-            return ms.firstIndex();
-        }
-
-        @Override
-        public Snapshot snapshot() {
-            return ms.snapshot();
         }
     }
 }

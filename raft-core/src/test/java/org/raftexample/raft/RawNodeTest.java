@@ -26,7 +26,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.raftexample.raft.quorum.JointConfig;
@@ -681,39 +680,6 @@ class RawNodeTest {
                     .setTerm(1)
                     .setCommit(11)
                     .build());
-        }
-    }
-
-    /** etcd's ignoreSizeHintMemStorage: a MemoryStorage whose entries() ignores the size limit. */
-    private record IgnoreSizeHintMemStorage(MemoryStorage ms) implements Storage {
-        @Override
-        public InitialState initialState() {
-            return ms.initialState();
-        }
-
-        @Override
-        public List<Entry> entries(long lo, long hi, long maxSize) {
-            return ms.entries(lo, hi, Long.MAX_VALUE);
-        }
-
-        @Override
-        public long term(long i) {
-            return ms.term(i);
-        }
-
-        @Override
-        public long lastIndex() {
-            return ms.lastIndex();
-        }
-
-        @Override
-        public long firstIndex() {
-            return ms.firstIndex();
-        }
-
-        @Override
-        public Snapshot snapshot() {
-            return ms.snapshot();
         }
     }
 
