@@ -630,6 +630,9 @@ final class RaftNode implements Raft, AutoCloseable {
      * applied after the snapshot was taken would otherwise be missing from what the follower restores.
      */
     static List<Message> processMessages(List<Message> ms, ConfState confState) {
+        if (ms.stream().noneMatch(m -> m.getType() == MessageType.MsgSnap)) {
+            return ms; // the common case: nothing to patch, no copy per Ready
+        }
         List<Message> out = new ArrayList<>(ms.size());
         for (Message m : ms) {
             if (m.getType() == MessageType.MsgSnap) {

@@ -182,22 +182,7 @@ class RaftNodeTest {
         Stores stores = new Stores();
         c.startAll(stores::make);
         c.members.forEach(stores::bind);
-        URI newUrl = URI.create("http://127.0.0.1:" + NodeProcesses.freePort());
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            try {
-                c.member(0).node().addNode(4, newUrl).get(5, TimeUnit.SECONDS);
-                break;
-            } catch (Exception e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-            }
-        }
-        List<URI> four = new ArrayList<>(c.peers);
-        four.add(newUrl);
-        InProcessCluster.Member m4 = c.start(4, four, true, stores::make);
-        stores.bind(m4);
+        addAndStartNodeFour(c, stores);
         stores.byId.get(4L).propose("foo", "bar").get(20, TimeUnit.SECONDS);
         for (long id = 1; id <= 4; id++) {
             KVStore s = stores.byId.get(id);
@@ -264,22 +249,7 @@ class RaftNodeTest {
         Stores stores = new Stores();
         c.startAll(stores::make);
         c.members.forEach(stores::bind);
-        URI newUrl = URI.create("http://127.0.0.1:" + NodeProcesses.freePort());
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            try {
-                c.member(0).node().addNode(4, newUrl).get(5, TimeUnit.SECONDS);
-                break;
-            } catch (Exception e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-            }
-        }
-        List<URI> four = new ArrayList<>(c.peers);
-        four.add(newUrl);
-        InProcessCluster.Member m4 = c.start(4, four, true, stores::make);
-        stores.bind(m4);
+        addAndStartNodeFour(c, stores);
         for (int i = 0; i < 20; i++) {
             stores.byId.get(1L).propose("k" + i, "v").get(20, TimeUnit.SECONDS);
         }
@@ -470,5 +440,24 @@ class RaftNodeTest {
         }
         Files.write(wal, bytes);
         assertAllKeysBackAfterRestart(c);
+    }
+
+    /** Adds node 4 through node 1 (retrying until a leader takes it), then starts it with --join. */
+    private static void addAndStartNodeFour(InProcessCluster c, Stores stores) throws Exception {
+        URI newUrl = URI.create("http://127.0.0.1:" + NodeProcesses.freePort());
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            try {
+                c.member(0).node().addNode(4, newUrl).get(5, TimeUnit.SECONDS);
+                break;
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+        }
+        List<URI> four = new ArrayList<>(c.peers);
+        four.add(newUrl);
+        stores.bind(c.start(4, four, true, stores::make));
     }
 }
