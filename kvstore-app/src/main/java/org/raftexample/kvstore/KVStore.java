@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.raftexample.kvstore.proto.KV;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The replicated map: every committed key-value write, as applied by this node.
@@ -35,6 +36,7 @@ final class KVStore implements StateMachine {
         CompletableFuture<Void> propose(byte[] data);
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(KVStore.class);
     private static final JsonFactory JSON = new JsonFactory();
 
     private final long nodeId;
@@ -44,6 +46,8 @@ final class KVStore implements StateMachine {
     private final Map<Long, CompletableFuture<Void>> pending = new ConcurrentHashMap<>();
     // A random start keeps ids unique across restarts of this node: an entry proposed before a
     // restart and applied after it must not complete a new, unrelated request.
+    // Committed normal entries that held no key-value record (written by the apply thread only).
+    private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong nextRequestId = new AtomicLong(new SecureRandom().nextLong() & Long.MAX_VALUE | 1);
 
     KVStore(long nodeId, Proposer proposer) {
@@ -107,14 +111,26 @@ final class KVStore implements StateMachine {
         return pending.size();
     }
 
+    /** How many committed entries {@link #apply} skipped because they held no key-value record. */
+    long skippedEntries() {
+        return skipped.get();
+    }
+
+    /**
+     * Applies a committed entry. An entry that holds no key-value record is skipped as a no-op: it is in
+     * every replica's log, so failing here would stop every member on every restart, while skipping it is
+     * the same decision on every node and keeps the replicas identical.
+     */
     @Override
     public void apply(long index, ByteString data) {
-        KV kv;
-        try {
-            kv = KV.parseFrom(data);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("cannot decode the entry at index " + index + " as a key-value pair", e);
+        Optional<KV> decoded = KVRecords.decode(data);
+        if (decoded.isEmpty()) {
+            skipped.incrementAndGet();
+            LOG.error("skipped the committed entry at index {}: it holds no key-value record ({} bytes: {})",
+                    Long.toUnsignedString(index), data.size(), KVRecords.hexPrefix(data));
+            return;
         }
+        KV kv = decoded.get();
         map.put(kv.getKey(), kv.getValue());
         if (kv.getProposer() == nodeId && kv.getRequestId() != 0) {
             CompletableFuture<Void> done = pending.get(kv.getRequestId());

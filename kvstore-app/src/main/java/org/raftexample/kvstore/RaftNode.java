@@ -275,6 +275,9 @@ final class RaftNode implements Raft, AutoCloseable {
 
     @Override
     public void process(Message m) {
+        if (!ProposalFilter.admit(m)) {
+            return; // a proposal no member could apply must never reach the log (issue 13)
+        }
         node.step(m);
     }
 

@@ -979,6 +979,15 @@ public final class Raft {
     }
 
     private void leaderHandleAppResp(Message m, Progress pr) {
+        if (!m.getReject() && Long.compareUnsigned(m.getIndex(), raftLog.lastIndex()) > 0) {
+            // Deviation from etcd (docs/raft.md): no member acknowledges an entry the leader does
+            // not have (followers only ever ack what a leader of this term sent them), so this one
+            // is forged or corrupt. Taking it would set a match past the log, make the next append
+            // reach for a snapshot of entries that do not exist, and panic.
+            logger.warning("%x ignored MsgAppResp from %x for index %d beyond its last index %d",
+                    id, m.getFrom(), m.getIndex(), raftLog.lastIndex());
+            return;
+        }
         // This also runs for the leader's own acknowledgements, delivered after its appends
         // became durable.
         pr.setRecentActive(true);

@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
  */
 final class RaftHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(RaftHandler.class);
+    /** Refused messages: one WARN per second at most, however many a peer sends. */
+    private static final RateLimitedLog REFUSED = new RateLimitedLog(LOG, 1_000_000_000L);
 
     private final long localId;
     private final long clusterId;
@@ -90,7 +92,7 @@ final class RaftHandler extends Handler.Abstract {
 
     private void handlePipeline(Request request, Response response, Callback callback) throws Refusal {
         requireMethod(request, HttpMethod.POST);
-        checkHeaders(request);
+        long from = checkHeaders(request);
         byte[] body = readLimited(request, limits.maxMessageBytes());
         Message m;
         try {
@@ -99,13 +101,14 @@ final class RaftHandler extends Handler.Abstract {
             throw new Refusal(HttpStatus.BAD_REQUEST_400, "error unmarshalling raft message");
         }
         checkTarget(m);
+        checkSanity(m, from, MessageSanity.Channel.MESSAGE);
         process(() -> raft.process(m));
         noContent(response, callback);
     }
 
     private void handleSnapshot(Request request, Response response, Callback callback) throws Refusal {
         requireMethod(request, HttpMethod.POST);
-        checkHeaders(request);
+        long from = checkHeaders(request);
         long declared = request.getLength();
         if (declared > 12L + limits.maxMessageBytes() + limits.maxSnapshotBytes()) {
             throw new Refusal(HttpStatus.PAYLOAD_TOO_LARGE_413, "snapshot too large");
@@ -131,6 +134,7 @@ final class RaftHandler extends Handler.Abstract {
                 throw new Refusal(HttpStatus.BAD_REQUEST_400, "wrong raft message type");
             }
             checkTarget(header);
+            checkSanity(header, from, MessageSanity.Channel.SNAPSHOT);
             long dataSize = in.readLong();
             if (dataSize < 0) {
                 throw new Refusal(HttpStatus.BAD_REQUEST_400, "bad snapshot data length");
@@ -218,6 +222,15 @@ final class RaftHandler extends Handler.Abstract {
     private void checkTarget(Message m) throws Refusal {
         if (m.getTo() != localId) {
             throw new Refusal(HttpStatus.PRECONDITION_FAILED_412, "message addressed to another member");
+        }
+    }
+
+    /** Refuses with 400 a message no member of a real cluster would send (see {@link MessageSanity}). */
+    private static void checkSanity(Message m, long from, MessageSanity.Channel channel) throws Refusal {
+        var why = MessageSanity.check(m, from, channel);
+        if (why.isPresent()) {
+            REFUSED.warn("refused a {} from {}: {}", m.getType(), Protocol.formatId(from), why.get());
+            throw new Refusal(HttpStatus.BAD_REQUEST_400, "malformed raft message: " + why.get());
         }
     }
 
