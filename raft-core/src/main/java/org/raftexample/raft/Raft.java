@@ -1170,7 +1170,9 @@ public final class Raft {
                     r.logger.info("%x no leader at term %d; dropping leader transfer msg", r.id, r.term);
                     return;
                 }
-                r.send(m.toBuilder().setTo(r.lead));
+                // Deviation from etcd (docs/raft.md): one that came over the network carries its
+                // sender's term, and send() panics on a message with a term; send() sets ours.
+                r.send(m.toBuilder().setTo(r.lead).setTerm(0));
             }
             case MsgForgetLeader -> {
                 if (r.readOnly.option == ReadOnlyOption.ReadOnlyLeaseBased) {

@@ -91,4 +91,19 @@ class RaftForgedMessageTest {
         assertEquals(0, leader.trk.progress().get(2L).match());
         assertEquals(org.raftexample.raft.StateType.StateLeader, leader.state);
     }
+
+    @Test
+    void followerForwardsALeaderTransferThatCarriesATerm() {
+        // A follower forwards a transfer request to its leader; one received over the network carries the
+        // sender's term, which etcd's send() refuses with a panic.
+        Raft follower = newTestRaft(2, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
+        follower.becomeFollower(2, 1);
+        follower.step(msg(3, 2, MessageType.MsgTransferLeader).setTerm(2).build());
+        List<Message> out = readMessages(follower);
+        assertEquals(1, out.size(), () -> "forwarded: " + out);
+        assertEquals(MessageType.MsgTransferLeader, out.get(0).getType());
+        assertEquals(1, out.get(0).getTo());
+        assertEquals(3, out.get(0).getFrom(), "still in the name of the transferee");
+        assertEquals(2, out.get(0).getTerm());
+    }
 }

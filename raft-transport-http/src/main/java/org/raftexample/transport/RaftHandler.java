@@ -227,7 +227,7 @@ final class RaftHandler extends Handler.Abstract {
 
     /** Refuses with 400 a message no member of a real cluster would send (see {@link MessageSanity}). */
     private static void checkSanity(Message m, long from, MessageSanity.Channel channel) throws Refusal {
-        var why = MessageSanity.check(m, from, channel);
+        var why = MessageSanity.check(m, channel);
         if (why.isPresent()) {
             REFUSED.warn("refused a {} from {}: {}", m.getType(), Protocol.formatId(from), why.get());
             throw new Refusal(HttpStatus.BAD_REQUEST_400, "malformed raft message: " + why.get());

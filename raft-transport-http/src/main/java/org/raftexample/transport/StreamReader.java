@@ -153,7 +153,7 @@ final class StreamReader {
             if (m == null) {
                 continue; // link heartbeat: only proves the stream is alive
             }
-            var why = MessageSanity.check(m, peer.id(), MessageSanity.Channel.MESSAGE);
+            var why = MessageSanity.check(m, MessageSanity.Channel.MESSAGE);
             if (why.isPresent()) {
                 // Dropped, as raft expects of a lossy network; the stream itself stays up.
                 REFUSED.warn("{} <- {}: refused a {} on the {} stream: {}", id(peer.context().localId()),

@@ -25,7 +25,7 @@ class MessageSanityTest {
     }
 
     private static Optional<String> check(Message.Builder b) {
-        return MessageSanity.check(b.build(), FROM, Channel.MESSAGE);
+        return MessageSanity.check(b.build(), Channel.MESSAGE);
     }
 
     private static void assertRefused(Message.Builder b) {
@@ -56,7 +56,7 @@ class MessageSanityTest {
         assertPasses(msg(MessageType.MsgTimeoutNow, 3));
         // The largest values a term or index may take.
         assertPasses(msg(MessageType.MsgHeartbeat, Long.MAX_VALUE).setCommit(Long.MAX_VALUE));
-        assertEquals(Optional.empty(), MessageSanity.check(snap(3, 2, 100).build(), FROM, Channel.SNAPSHOT));
+        assertEquals(Optional.empty(), MessageSanity.check(snap(3, 2, 100).build(), Channel.SNAPSHOT));
     }
 
     @Test
@@ -69,14 +69,14 @@ class MessageSanityTest {
         assertRefused(msg(MessageType.MsgAppResp, 3).setReject(true).setRejectHint(HIGH));
         assertRefused(msg(MessageType.MsgApp, 3).setIndex(HIGH - 1).addEntries(entry(3, HIGH)));
         assertRefused(msg(MessageType.MsgProp, 0).addEntries(entry(HIGH, 0)));
-        assertTrue(MessageSanity.check(snap(3, HIGH + 1, 10001).build(), FROM, Channel.SNAPSHOT).isPresent());
-        assertTrue(MessageSanity.check(snap(3, 2, HIGH).build(), FROM, Channel.SNAPSHOT).isPresent());
+        assertTrue(MessageSanity.check(snap(3, HIGH + 1, 10001).build(), Channel.SNAPSHOT).isPresent());
+        assertTrue(MessageSanity.check(snap(3, 2, HIGH).build(), Channel.SNAPSHOT).isPresent());
     }
 
     @Test
     void idsUseTheWholeUnsignedRange() {
         Message m = msg(MessageType.MsgHeartbeat, 3).setFrom(-1L).setTo(HIGH).build();
-        assertEquals(Optional.empty(), MessageSanity.check(m, -1L, Channel.MESSAGE));
+        assertEquals(Optional.empty(), MessageSanity.check(m, Channel.MESSAGE));
     }
 
     @Test
@@ -89,8 +89,11 @@ class MessageSanityTest {
     }
 
     @Test
-    void aMessageClaimingAnotherSenderIsRefused() {
-        assertTrue(MessageSanity.check(msg(MessageType.MsgHeartbeat, 3).build(), 3, Channel.MESSAGE).isPresent());
+    void proposalsWithoutEntriesAndReadRequestsWithoutOneContextAreRefused() {
+        assertRefused(msg(MessageType.MsgProp, 0));
+        assertRefused(msg(MessageType.MsgReadIndex, 0));
+        assertRefused(msg(MessageType.MsgReadIndex, 0).addEntries(Entry.getDefaultInstance())
+                .addEntries(Entry.getDefaultInstance()));
     }
 
     @Test
@@ -114,9 +117,9 @@ class MessageSanityTest {
 
     @Test
     void snapshotsTravelOnlyOnTheirEndpointAndAreNeverEmptyOrFromTheFuture() {
-        assertTrue(MessageSanity.check(snap(3, 2, 100).build(), FROM, Channel.MESSAGE).isPresent());
-        assertTrue(MessageSanity.check(msg(MessageType.MsgHeartbeat, 3).build(), FROM, Channel.SNAPSHOT).isPresent());
-        assertTrue(MessageSanity.check(snap(3, 0, 0).build(), FROM, Channel.SNAPSHOT).isPresent());
-        assertTrue(MessageSanity.check(snap(3, 4, 100).build(), FROM, Channel.SNAPSHOT).isPresent());
+        assertTrue(MessageSanity.check(snap(3, 2, 100).build(), Channel.MESSAGE).isPresent());
+        assertTrue(MessageSanity.check(msg(MessageType.MsgHeartbeat, 3).build(), Channel.SNAPSHOT).isPresent());
+        assertTrue(MessageSanity.check(snap(3, 0, 0).build(), Channel.SNAPSHOT).isPresent());
+        assertTrue(MessageSanity.check(snap(3, 4, 100).build(), Channel.SNAPSHOT).isPresent());
     }
 }
