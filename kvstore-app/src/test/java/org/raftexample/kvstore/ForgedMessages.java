@@ -50,6 +50,7 @@ final class ForgedMessages {
     private final int members;
     private final List<String> forgedKeys = new ArrayList<>();
     private int count;
+    private long termHint = 2;
 
     /** Messages to members 1..{@code members}, from each member and from {@code nonMembers} in turn. */
     ForgedMessages(long seed, int members, long... nonMembers) {
@@ -60,6 +61,15 @@ final class ForgedMessages {
             senders[i] = i + 1;
         }
         System.arraycopy(nonMembers, 0, senders, members, nonMembers.length);
+    }
+
+    /**
+     * Tells the generator the highest term the cluster is known to have reached, so that the terms it picks
+     * for the messages raft tolerates from anyone land on the current term and just above it, where they take
+     * effect, rather than all being stale once forged votes have moved the cluster on.
+     */
+    void termHint(long term) {
+        termHint = Math.max(2, term);
     }
 
     /** The keys of the key-value records carried by forged proposals so far. */
@@ -76,7 +86,7 @@ final class ForgedMessages {
             return outOfRange(sender, target);
         }
         if (dice < 30) {
-            return refused(sender, target, msg(LOCAL[random.nextInt(LOCAL.length)], sender, target, smallTerm()),
+            return refused(sender, target, msg(LOCAL[random.nextInt(LOCAL.length)], sender, target, smallTerm()).build(),
                     "local type");
         }
         if (dice < 35) {
@@ -213,9 +223,9 @@ final class ForgedMessages {
         return Message.newBuilder().setType(type).setFrom(from).setTo(to).setTerm(term);
     }
 
-    /** A term from 1 to 40: the cluster's current one is in there, and some above it. */
+    /** A term around the cluster's: mostly the current one or just below, sometimes a few above. */
     private long smallTerm() {
-        return 1 + random.nextInt(40);
+        return Math.max(1, termHint - 2 + random.nextInt(6));
     }
 
     /** Mostly indexes near the start of a log, sometimes far past it. */
