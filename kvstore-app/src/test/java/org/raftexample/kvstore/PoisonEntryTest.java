@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,21 +22,27 @@ class PoisonEntryTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final byte[] POISON = "not a key-value record \u00ff".getBytes(StandardCharsets.UTF_8);
 
-    /** KVStores wired to their own nodes, as RaftExample wires them. */
+    /** KVStores wired to their own nodes and request registries, as RaftExample wires them. */
     private static final class Stores {
         final Map<Long, KVStore> byId = new ConcurrentHashMap<>();
-        final Map<Long, AtomicReference<RaftNode>> nodes = new ConcurrentHashMap<>();
+        final Map<Long, RaftKVService> services = new ConcurrentHashMap<>();
+        private final InProcessCluster cluster;
+
+        Stores(InProcessCluster cluster) {
+            this.cluster = cluster;
+        }
 
         StateMachine make(long id) {
-            AtomicReference<RaftNode> ref = nodes.computeIfAbsent(id, k -> new AtomicReference<>());
-            KVStore s = new KVStore(id, data -> ref.get().propose(data));
+            RequestRegistry requests = cluster.registry(id);
+            KVStore s = new KVStore(id, rid -> requests.trigger(rid, null));
             byId.put(id, s);
             return s;
         }
 
         void bind(InProcessCluster c, int from) {
             for (InProcessCluster.Member m : c.members.subList(from, c.members.size())) {
-                nodes.get(m.opts().id()).set(m.node());
+                long id = m.opts().id();
+                services.put(id, new RaftKVService(id, byId.get(id), m.node(), m.requests()));
             }
         }
 
@@ -45,9 +50,9 @@ class PoisonEntryTest {
         void write(String key, String value) throws Exception {
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (true) {
-                for (KVStore s : byId.values()) {
+                for (RaftKVService s : services.values()) {
                     try {
-                        s.propose(key, value).get(2, TimeUnit.SECONDS);
+                        s.put(key, value).get(2, TimeUnit.SECONDS);
                         return;
                     } catch (Exception e) {
                         if (System.nanoTime() > deadline) {
@@ -66,7 +71,7 @@ class PoisonEntryTest {
     @Test
     void aCommittedPoisonEntryIsSkippedOnEveryMemberAcrossARestartOfAll() throws Exception {
         try (InProcessCluster c = new InProcessCluster(3, 10_000, 10_000)) {
-            Stores stores = new Stores();
+            Stores stores = new Stores(c);
             c.startAll(stores::make);
             stores.bind(c, 0);
             stores.write("/before", "1");
@@ -98,7 +103,7 @@ class PoisonEntryTest {
                 m.node().close();
             }
             int first = c.members.size();
-            Stores again = new Stores();
+            Stores again = new Stores(c);
             for (long id = 1; id <= 3; id++) {
                 c.start(id, c.peers, false, again::make);
             }
