@@ -91,9 +91,9 @@ class PoisonEntryTest {
                 assertEquals(Optional.of("1"), s.lookup("/before"));
                 assertEquals(2, s.size());
             }
-            long applied = c.member(0).applied().get();
+            long applied = c.member(0).applied();
             InProcessCluster.await("applied indexes agree", WAIT,
-                    () -> c.members.stream().allMatch(m -> m.applied().get() == applied));
+                    () -> c.members.stream().allMatch(m -> m.applied() == applied));
             for (InProcessCluster.Member m : c.members) {
                 assertFalse(m.node().terminated().isDone(), "member " + m.opts().id() + " is still running");
             }
