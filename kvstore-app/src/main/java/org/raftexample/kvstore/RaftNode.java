@@ -162,6 +162,16 @@ final class RaftNode implements Raft, AutoCloseable {
         return requests;
     }
 
+    /** The batched linearizable reads (tests, status). */
+    LinearizableReads reads() {
+        return reads;
+    }
+
+    /** Whether this node is the leader, as of the last Ready. */
+    boolean isLeader() {
+        return raftLoop.isLeader();
+    }
+
     // ---- requests from the HTTP side ------------------------------------------------------------
 
     /**
@@ -269,6 +279,11 @@ final class RaftNode implements Raft, AutoCloseable {
         return storage;
     }
 
+    /** Asks raft to hand leadership to {@code to} (tests that move leadership around). */
+    void transferLeadershipForTest(long to) {
+        node.transferLeadership(opts.id(), to);
+    }
+
     /** raft's status (taken by raft's own loop). */
     Status status() {
         return node.status();
@@ -326,6 +341,12 @@ final class RaftNode implements Raft, AutoCloseable {
 
     private void stopQuietly() {
         closing = true;
+        if (raftLoop != null) {
+            raftLoop.markStopping();
+        }
+        if (applier != null) {
+            applier.markStopping();
+        }
         if (transport != null) {
             try {
                 transport.stop();
