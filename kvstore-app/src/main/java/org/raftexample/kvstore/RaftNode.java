@@ -42,6 +42,7 @@ import org.raftexample.raftpb.Message;
 import org.raftexample.raftpb.MessageType;
 import org.raftexample.raftpb.Snapshot;
 import org.raftexample.snap.Snapshotter;
+import org.raftexample.transport.MessageDroppedException;
 import org.raftexample.transport.Raft;
 import org.raftexample.transport.Transport;
 import org.raftexample.transport.TransportConfig;
@@ -143,14 +144,15 @@ final class RaftNode implements Raft, AutoCloseable {
         boolean oldWal = WAL.exists(opts.walDir());
         wal = replayWal(oldWal);
 
-        Config c = new Config();
-        c.id = opts.id();
-        c.electionTick = opts.electionTicks();
-        c.heartbeatTick = opts.heartbeatTicks();
-        c.storage = storage;
-        c.maxSizePerMsg = 1024 * 1024;
-        c.maxInflightMsgs = 256;
-        c.maxUncommittedEntriesSize = 1L << 30;
+        Config c = Config.builder()
+                .id(opts.id())
+                .electionTick(opts.electionTicks())
+                .heartbeatTick(opts.heartbeatTicks())
+                .storage(storage)
+                .maxSizePerMsg(1024 * 1024)
+                .maxInflightMsgs(256)
+                .maxUncommittedEntriesSize(1L << 30)
+                .build();
 
         try {
             if (oldWal || opts.join()) {
@@ -274,8 +276,10 @@ final class RaftNode implements Raft, AutoCloseable {
     // ---- the transport's callbacks -------------------------------------------------------------
 
     @Override
-    public void process(Message m) {
-        node.step(m);
+    public void process(Message m) throws MessageDroppedException {
+        if (!node.step(m)) {
+            throw new MessageDroppedException(m.getType(), m.getFrom()); // the sender must not count it delivered
+        }
     }
 
     @Override

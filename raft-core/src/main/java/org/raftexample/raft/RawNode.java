@@ -45,7 +45,7 @@ public final class RawNode {
      */
     public RawNode(Config config) {
         this.raft = Raft.newRaft(config);
-        this.asyncStorageWrites = config.asyncStorageWrites;
+        this.asyncStorageWrites = config.asyncStorageWrites();
         this.prevSoftSt = raft.softState();
         this.prevHardSt = raft.hardState();
     }
@@ -89,12 +89,15 @@ public final class RawNode {
         propose(data == null ? null : ByteString.copyFrom(data));
     }
 
-    /** Proposes a (legacy) configuration change. */
+    /** Proposes a (legacy) configuration change; null proposes leaving a joint configuration. */
     public void proposeConfChange(ConfChange cc) {
         raft.step(Raft.confChangeToMsg(cc));
     }
 
-    /** Proposes a configuration change, possibly a joint one. */
+    /**
+     * Proposes a configuration change, possibly a joint one; null proposes leaving a joint
+     * configuration, as a nil ConfChangeI does in etcd.
+     */
     public void proposeConfChange(ConfChangeV2 cc) {
         raft.step(Raft.confChangeToMsg(cc));
     }
