@@ -44,13 +44,10 @@ import org.raftexample.raftpb.Snapshot;
  * <p>Not thread-safe. Members are package-private so that the tests and {@link RawNode} of this
  * package can inspect them, as etcd's tests do.
  */
-public final class Raft {
-    /** The id meaning "no node" (no leader, no vote). */
-    public static final long NONE = 0;
-    /** The target of MsgStorageAppend messages with async storage writes (Go's math.MaxUint64). */
-    public static final long LOCAL_APPEND_THREAD = -1L;
-    /** The target of MsgStorageApply messages with async storage writes (Go's math.MaxUint64 - 1). */
-    public static final long LOCAL_APPLY_THREAD = -2L;
+final class Raft {
+    static final long NONE = RawNode.NONE;
+    static final long LOCAL_APPEND_THREAD = RawNode.LOCAL_APPEND_THREAD;
+    static final long LOCAL_APPLY_THREAD = RawNode.LOCAL_APPLY_THREAD;
 
     /** A role's message handler, swapped on each role transition. */
     @FunctionalInterface
@@ -672,7 +669,7 @@ public final class Raft {
      *
      * @throws ProposalDroppedException when the message is a proposal that cannot be accepted
      */
-    public void step(Message m) {
+    void step(Message m) {
         if (m == null) {
             throw new IllegalArgumentException("nil message");
         }

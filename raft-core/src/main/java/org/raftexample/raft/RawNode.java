@@ -15,13 +15,26 @@ import org.raftexample.raftpb.Message;
 import org.raftexample.raftpb.MessageType;
 
 /**
- * The synchronous, single-threaded driver of a {@link Raft} state machine: the application
+ * The synchronous, single-threaded driver of a raft state machine: the application
  * feeds it ticks and messages, collects {@link Ready} batches and acknowledges them with
  * {@link #advance}. {@code Node} runs one of these on its own thread.
  *
  * <p>Not thread-safe.
  */
 public final class RawNode {
+    /** The id meaning "no node" (no leader, no vote): etcd's {@code raft.None}. */
+    public static final long NONE = 0;
+    /**
+     * The target of MsgStorageAppend messages with async storage writes (etcd's
+     * {@code LocalAppendThread}, Go's math.MaxUint64).
+     */
+    public static final long LOCAL_APPEND_THREAD = -1L;
+    /**
+     * The target of MsgStorageApply messages with async storage writes (etcd's
+     * {@code LocalApplyThread}, Go's math.MaxUint64 - 1).
+     */
+    public static final long LOCAL_APPLY_THREAD = -2L;
+
     /** Visits one progress of {@link #withProgress}. */
     @FunctionalInterface
     public interface ProgressVisitor {
