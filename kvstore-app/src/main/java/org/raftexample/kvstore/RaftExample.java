@@ -47,6 +47,10 @@ final class RaftExample implements AutoCloseable {
         return raft.terminated();
     }
 
+    RaftNode raftNodeForTest() {
+        return raft;
+    }
+
     int httpPort() {
         return http.port();
     }

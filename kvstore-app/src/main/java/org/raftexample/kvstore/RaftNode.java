@@ -164,6 +164,16 @@ final class RaftNode implements Raft, AutoCloseable {
         return requests;
     }
 
+    /** The batched linearizable reads (tests, status). */
+    LinearizableReads reads() {
+        return reads;
+    }
+
+    /** Whether this node is the leader, as of the last Ready. */
+    boolean isLeader() {
+        return raftLoop.isLeader();
+    }
+
     // ---- requests from the HTTP side ------------------------------------------------------------
 
     /**
@@ -268,6 +278,11 @@ final class RaftNode implements Raft, AutoCloseable {
     /** The durable storage, for tests that slow its writes down. */
     RaftStorage storage() {
         return storage;
+    }
+
+    /** Asks raft to hand leadership to {@code to} (tests that move leadership around). */
+    void transferLeadershipForTest(long to) {
+        node.transferLeadership(opts.id(), to);
     }
 
     /** raft's status (taken by raft's own loop). */
