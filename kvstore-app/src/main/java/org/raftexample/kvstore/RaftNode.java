@@ -342,6 +342,12 @@ final class RaftNode implements Raft, AutoCloseable {
 
     private void stopQuietly() {
         closing = true;
+        if (raftLoop != null) {
+            raftLoop.markStopping();
+        }
+        if (applier != null) {
+            applier.markStopping();
+        }
         if (transport != null) {
             try {
                 transport.stop();
