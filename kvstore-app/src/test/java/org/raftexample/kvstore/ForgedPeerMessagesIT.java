@@ -63,7 +63,9 @@ class ForgedPeerMessagesIT {
                     kinds.computeIfAbsent(f.kind() + " -> " + f.expectedStatus(), k -> new AtomicInteger())
                             .incrementAndGet();
                     int status = send(c, f);
-                    if (status != f.expectedStatus()) {
+                    // 503: taken by the transport but dropped because the node's inbound queue was full.
+                    boolean asExpected = status == f.expectedStatus() || (f.expectedStatus() == 204 && status == 503);
+                    if (!asExpected) {
                         fail("message " + i + " (" + f.kind() + ", from " + Long.toHexString(f.sender()) + " to "
                                 + f.target() + ") answered " + status + " instead of " + f.expectedStatus() + ": "
                                 + f.message().toString().replace('\n', ' ') + replay + "\n" + c.tail(f.target()));
