@@ -32,8 +32,8 @@ final class RaftExample implements AutoCloseable {
     void start() throws Exception {
         try {
             raft.start();
-            http = new KVHttpServer(new HttpKVApi(new RaftKVService(store, raft, applied), opts.maxValueBytes(),
-                    opts.requestTimeout()), opts.port());
+            http = new KVHttpServer(HttpKVApi.of(new RaftKVService(store, raft, applied), opts), opts.port(),
+                    opts.clientTls());
             http.start();
         } catch (Exception e) {
             close();

@@ -115,6 +115,40 @@ public final class TestCerts {
         return new TlsFiles(issued.certFile(), issued.keyFile(), ca.pemFile(), clientCertAuth);
     }
 
+    /**
+     * A JDK SSL context for test clients: trusting {@code trusted}'s certificate, presenting {@code client} (a
+     * certificate and key this class issued, or null for none).
+     */
+    public static javax.net.ssl.SSLContext sslContext(Issued client, Ca trusted) {
+        try {
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("ca", trusted.cert());
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            javax.net.ssl.KeyManager[] keyManagers = null;
+            if (client != null) {
+                java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+                keys.load(null, null);
+                char[] password = "test".toCharArray();
+                keys.setKeyEntry("key", Pem.readPrivateKey(client.keyFile()), password,
+                        Pem.readCertificates(client.certFile()).toArray(new X509Certificate[0]));
+                javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                        javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(keys, password);
+                keyManagers = kmf.getKeyManagers();
+            }
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(keyManagers, tmf.getTrustManagers(), new SecureRandom());
+            return ctx;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys) {
         Instant now = Instant.now();
         return new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(SERIAL.incrementAndGet()),
