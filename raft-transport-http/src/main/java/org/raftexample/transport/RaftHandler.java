@@ -91,6 +91,7 @@ final class RaftHandler extends Handler.Abstract {
     private void handlePipeline(Request request, Response response, Callback callback) throws Refusal {
         requireMethod(request, HttpMethod.POST);
         long from = checkHeaders(request);
+        checkMember(from);
         byte[] body = readLimited(request, limits.maxMessageBytes());
         Message m;
         try {
@@ -99,7 +100,7 @@ final class RaftHandler extends Handler.Abstract {
             throw new Refusal(HttpStatus.BAD_REQUEST_400, "error unmarshalling raft message");
         }
         checkTarget(m);
-        checkMember(from, m);
+        checkMember(m.getFrom());
         process(() -> raft.process(m));
         noContent(response, callback);
     }
@@ -107,6 +108,7 @@ final class RaftHandler extends Handler.Abstract {
     private void handleSnapshot(Request request, Response response, Callback callback) throws Refusal {
         requireMethod(request, HttpMethod.POST);
         long from = checkHeaders(request);
+        checkMember(from);
         long declared = request.getLength();
         if (declared > 12L + limits.maxMessageBytes() + limits.maxSnapshotBytes()) {
             throw new Refusal(HttpStatus.PAYLOAD_TOO_LARGE_413, "snapshot too large");
@@ -132,7 +134,7 @@ final class RaftHandler extends Handler.Abstract {
                 throw new Refusal(HttpStatus.BAD_REQUEST_400, "wrong raft message type");
             }
             checkTarget(header);
-            checkMember(from, header);
+            checkMember(header.getFrom());
             long dataSize = in.readLong();
             if (dataSize < 0) {
                 throw new Refusal(HttpStatus.BAD_REQUEST_400, "bad snapshot data length");
@@ -226,10 +228,11 @@ final class RaftHandler extends Handler.Abstract {
     /**
      * Refuses a message whose sender is not a member: a node that is not in this node's peer set (which follows
      * the cluster's configuration) could otherwise step a forged leader's MsgApp, term and commit index into raft.
-     * Both the header's sender and the message's own {@code From} must be members.
+     * Both the header's sender (checked before the body is read) and the message's own {@code From} must be
+     * members.
      */
-    private void checkMember(long headerFrom, Message m) throws Refusal {
-        if (peers.apply(headerFrom) == null || peers.apply(m.getFrom()) == null) {
+    private void checkMember(long from) throws Refusal {
+        if (peers.apply(from) == null) {
             throw new Refusal(HttpStatus.NOT_FOUND_404, "error sender not found");
         }
     }
