@@ -10,7 +10,13 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -18,7 +24,57 @@ import org.junit.jupiter.api.Timeout;
 /** Pending proposals and waiting reads are bounded: past the bound a request gets 429 at once. */
 @Timeout(60)
 class RequestLimitsTest {
-    private final HttpKVApiTest.FakeService service = new HttpKVApiTest.FakeService();
+
+    /** A store whose operations, while {@code hang} is set, wait until the test completes them (or time out). */
+    static final class HeldService implements KVService {
+        final Map<String, String> map = new ConcurrentHashMap<>();
+        final List<CompletableFuture<Void>> hanging = new CopyOnWriteArrayList<>();
+        volatile boolean hang;
+        volatile long timeoutMillis;
+
+        private CompletableFuture<Void> outcome(Runnable effect) {
+            if (!hang) {
+                effect.run();
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            hanging.add(f);
+            if (timeoutMillis > 0) {
+                // as the request registry fails a request at its deadline
+                CompletableFuture.delayedExecutor(timeoutMillis, TimeUnit.MILLISECONDS)
+                        .execute(() -> f.completeExceptionally(new TimeoutException()));
+            }
+            f.thenRun(effect);
+            return f;
+        }
+
+        @Override
+        public Optional<String> lookup(String key) {
+            return Optional.ofNullable(map.get(key));
+        }
+
+        @Override
+        public CompletableFuture<Void> put(String key, String value) {
+            return outcome(() -> map.put(key, value));
+        }
+
+        @Override
+        public CompletableFuture<Void> readBarrier() {
+            return outcome(() -> { });
+        }
+
+        @Override
+        public CompletableFuture<Void> addNode(long id, URI peerUrl) {
+            return outcome(() -> { });
+        }
+
+        @Override
+        public CompletableFuture<Void> removeNode(long id) {
+            return outcome(() -> { });
+        }
+    }
+
+    private final HeldService service = new HeldService();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private AdmissionGate proposals;
@@ -133,6 +189,7 @@ class RequestLimitsTest {
     void requestsThatTimeOutGiveTheirPlaceBack() throws Exception {
         start(2, 1 << 20, 2, Duration.ofMillis(200));
         service.hang = true;
+        service.timeoutMillis = 200;
         for (int round = 0; round < 5; round++) {
             CompletableFuture<HttpResponse<String>> a = async("PUT", "/a", "1");
             CompletableFuture<HttpResponse<String>> b = async("GET", "/a", null);
