@@ -18,7 +18,7 @@ import org.raftexample.raftpb.SnapshotMetadata;
  * with the answer the transport must give it: 400 for what no member of a real cluster sends (a term or index of
  * 2^63 or more, a local message type, a term where raft sets none or none where it sets one, a snapshot off its
  * endpoint, an append whose entries do not follow one another, a proposal or read request without entries),
- * 204 for everything else.
+ * 204 for everything else. (A non-member sender is refused with 404 before any of that; the caller expects it.)
  *
  * <p>What is accepted is limited to messages whose effect raft tolerates from anyone: vote requests and
  * refusals, heartbeat responses, leadership transfer, acknowledgements beyond any log, proposals, read
@@ -80,6 +80,9 @@ final class ForgedMessages {
     Forged next() {
         long sender = senders[count % senders.length];
         long target = 1 + random.nextInt(members);
+        if (target == sender) {
+            target = target % members + 1; // a node is not its own peer: it would refuse the sender with 404
+        }
         count++;
         int dice = random.nextInt(100);
         if (dice < 25) {

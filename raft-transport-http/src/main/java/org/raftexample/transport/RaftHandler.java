@@ -93,6 +93,7 @@ final class RaftHandler extends Handler.Abstract {
     private void handlePipeline(Request request, Response response, Callback callback) throws Refusal {
         requireMethod(request, HttpMethod.POST);
         long from = checkHeaders(request);
+        checkMember(from);
         byte[] body = readLimited(request, limits.maxMessageBytes());
         Message m;
         try {
@@ -101,6 +102,7 @@ final class RaftHandler extends Handler.Abstract {
             throw new Refusal(HttpStatus.BAD_REQUEST_400, "error unmarshalling raft message");
         }
         checkTarget(m);
+        checkMember(m.getFrom());
         checkSanity(m, from, MessageSanity.Channel.MESSAGE);
         process(() -> raft.process(m));
         noContent(response, callback);
@@ -109,6 +111,7 @@ final class RaftHandler extends Handler.Abstract {
     private void handleSnapshot(Request request, Response response, Callback callback) throws Refusal {
         requireMethod(request, HttpMethod.POST);
         long from = checkHeaders(request);
+        checkMember(from);
         long declared = request.getLength();
         if (declared > 12L + limits.maxMessageBytes() + limits.maxSnapshotBytes()) {
             throw new Refusal(HttpStatus.PAYLOAD_TOO_LARGE_413, "snapshot too large");
@@ -134,6 +137,7 @@ final class RaftHandler extends Handler.Abstract {
                 throw new Refusal(HttpStatus.BAD_REQUEST_400, "wrong raft message type");
             }
             checkTarget(header);
+            checkMember(header.getFrom());
             checkSanity(header, from, MessageSanity.Channel.SNAPSHOT);
             long dataSize = in.readLong();
             if (dataSize < 0) {
@@ -231,6 +235,18 @@ final class RaftHandler extends Handler.Abstract {
         if (why.isPresent()) {
             REFUSED.warn("refused a {} from {}: {}", m.getType(), Protocol.formatId(from), why.get());
             throw new Refusal(HttpStatus.BAD_REQUEST_400, "malformed raft message: " + why.get());
+        }
+    }
+
+    /**
+     * Refuses a message whose sender is not a member: a node that is not in this node's peer set (which follows
+     * the cluster's configuration) could otherwise step a forged leader's MsgApp, term and commit index into raft.
+     * Both the header's sender (checked before the body is read) and the message's own {@code From} must be
+     * members.
+     */
+    private void checkMember(long from) throws Refusal {
+        if (peers.apply(from) == null) {
+            throw new Refusal(HttpStatus.NOT_FOUND_404, "error sender not found");
         }
     }
 
