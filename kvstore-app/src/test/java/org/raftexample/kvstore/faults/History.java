@@ -1,0 +1,29 @@
+package org.raftexample.kvstore.faults;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The operations of one scenario, appended by many client threads at once (hence the lock on every
+ * method), read by the checker once the clients are done.
+ */
+final class History {
+
+    private final List<Op> ops = new ArrayList<>();
+
+    synchronized void add(Op op) {
+        ops.add(op);
+    }
+
+    synchronized List<Op> ops() {
+        return List.copyOf(ops);
+    }
+
+    synchronized long count(Op.Outcome outcome) {
+        return ops.stream().filter(o -> o.outcome() == outcome).count();
+    }
+
+    synchronized int size() {
+        return ops.size();
+    }
+}
