@@ -41,10 +41,7 @@ final class FaultScenario {
     static Report run(FaultCluster c, Nemesis nemesis, Duration duration, long seed) throws Exception {
         long t0 = System.nanoTime();
         Random rnd = new Random(seed);
-        List<String> keys = new ArrayList<>();
-        for (int i = 0; i < KEYS; i++) {
-            keys.add("/" + nemesis.name() + "-" + seed + "-k" + i);
-        }
+        List<String> keys = keys(nemesis.name() + "-" + seed);
         History history = new History();
         Workload clients = new Workload(c, history, keys, CLIENTS, seed, Duration.ofSeconds(4));
         int faults = 0;
@@ -61,6 +58,23 @@ final class FaultScenario {
             clients.stop();
         }
 
+        return check(c, nemesis.name() + "-" + seed, nemesis.name(), history, keys, clients, faults, t0);
+    }
+
+    static List<String> keys(String prefix) {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < KEYS; i++) {
+            keys.add("/" + prefix + "-k" + i);
+        }
+        return keys;
+    }
+
+    /**
+     * The end of every scenario, once the faults are repaired and the clients stopped: convergence,
+     * final reads, then all the checks on the history.
+     */
+    static Report check(FaultCluster c, String runName, String name, History history, List<String> keys,
+            Workload clients, int faults, long t0) throws InterruptedException {
         List<String> problems = new ArrayList<>();
         Map<String, String> finalValues = converge(c, keys, problems);
         finalReads(c, keys, history);
@@ -87,10 +101,9 @@ final class FaultScenario {
             problems.add("no write was acknowledged at all: the scenario proved nothing");
         }
         if (!problems.isEmpty()) {
-            c.keep(nemesis.name() + "-" + seed + "-history.txt",
-                    ops.stream().map(Op::toString).collect(Collectors.joining("\n")) + "\n");
+            c.keep(runName + "-history.txt", ops.stream().map(Op::toString).collect(Collectors.joining("\n")) + "\n");
         }
-        return new Report(nemesis.name(), c.network().describe(), ops.size(), acked, unknown, lin.opsChecked(), faults,
+        return new Report(name, c.network().describe(), ops.size(), acked, unknown, lin.opsChecked(), faults,
                 lost.size(), lin.violations().size(), (System.nanoTime() - t0) / 1e9, problems);
     }
 
@@ -98,7 +111,7 @@ final class FaultScenario {
      * Waits until every member's local state holds the same value for every key (a write committed
      * on all of them), returning that map, or null with a problem recorded if they never agree.
      */
-    private static Map<String, String> converge(FaultCluster c, List<String> keys, List<String> problems)
+    static Map<String, String> converge(FaultCluster c, List<String> keys, List<String> problems)
             throws InterruptedException {
         // A write through the leader commits everything before it in every member's log.
         c.await("a write acknowledged after the faults", Duration.ofSeconds(60), () -> {

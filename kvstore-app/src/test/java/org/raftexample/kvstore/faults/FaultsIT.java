@@ -1,5 +1,7 @@
 package org.raftexample.kvstore.faults;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -49,7 +51,7 @@ class FaultsIT {
         }
         System.out.println("*** FAULT SUITE: network namespaces NOT used (" + why + "): falling back to loopback"
                 + " proxies; same scenarios and checks, but all nodes share 127.0.0.1 ***");
-        return new ProxyNetwork(maxNodes);
+        return new ProxyNetwork(maxNodes, why);
     }
 
     @BeforeAll
@@ -77,31 +79,103 @@ class FaultsIT {
                 net.close();
             }
         }
-        StringBuilder sb = new StringBuilder("fault scenarios (seed " + seed + ", " + (net == null ? "?" : net.describe())
-                + "):\n");
-        for (FaultScenario.Report r : REPORTS) {
-            sb.append("  ").append(r.line()).append('\n');
+        System.out.print("seed " + seed + "\n" + summary());
+    }
+
+    /** Adds a scenario's figures to the suite's report (the disk tests add theirs too). */
+    static void record(FaultScenario.Report r) throws IOException {
+        synchronized (REPORTS) {
+            REPORTS.add(r);
+            Path out = Path.of(System.getProperty("raftexample.itlogs", "target")).resolve("faults-report.txt");
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, summary());
         }
-        sb.append(String.format("  total: %d scenarios, %d operations checked, %d faults injected, %d acknowledged"
-                + " writes lost, %d linearizability violations%n", REPORTS.size(),
-                REPORTS.stream().mapToInt(FaultScenario.Report::opsChecked).sum(),
-                REPORTS.stream().mapToInt(FaultScenario.Report::faults).sum(),
-                REPORTS.stream().mapToInt(FaultScenario.Report::lostWrites).sum(),
-                REPORTS.stream().mapToInt(FaultScenario.Report::violations).sum()));
-        System.out.print(sb);
-        Path out = Path.of(System.getProperty("raftexample.itlogs", "target")).resolve("faults-report.txt");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, sb.toString());
+    }
+
+    /** Every scenario's line, then the totals (the figures of the README). */
+    static String summary() {
+        synchronized (REPORTS) {
+            StringBuilder sb = new StringBuilder("fault scenarios:\n");
+            for (FaultScenario.Report r : REPORTS) {
+                sb.append("  ").append(r.line()).append('\n');
+            }
+            sb.append(String.format("  total: %d scenarios, %d operations checked, %d faults injected, %d acknowledged"
+                    + " writes lost, %d linearizability violations%n  network: %s%n", REPORTS.size(),
+                    REPORTS.stream().mapToInt(FaultScenario.Report::opsChecked).sum(),
+                    REPORTS.stream().mapToInt(FaultScenario.Report::faults).sum(),
+                    REPORTS.stream().mapToInt(FaultScenario.Report::lostWrites).sum(),
+                    REPORTS.stream().mapToInt(FaultScenario.Report::violations).sum(),
+                    REPORTS.isEmpty() ? "-" : REPORTS.get(REPORTS.size() - 1).network()));
+            return sb.toString();
+        }
     }
 
     private void scenario(Nemesis nemesis) throws Exception {
         FaultScenario.Report r = FaultScenario.run(cluster, nemesis, duration, seed + REPORTS.size());
-        synchronized (REPORTS) {
-            REPORTS.add(r);
-        }
+        record(r);
         System.out.println(r.line());
         assertTrue(r.passed(), r.name() + " (seed " + (seed + REPORTS.size() - 1) + "):\n"
                 + String.join("\n", r.problems()) + "\n" + cluster.tails());
+    }
+
+    /**
+     * The minority leader, deterministically: cut off after acknowledging "before", it still
+     * answers local reads with "before" while the majority has acknowledged "after", but refuses a
+     * linearizable read and a write (503). The history is fine as it is, and the checker refuses it
+     * once that local read is claimed to be linearizable, so a stale read served as linearizable in
+     * the scenarios would not go unnoticed.
+     */
+    @Test
+    @Order(0)
+    @Timeout(120)
+    void aMinorityLeaderServesOnlyStaleLocalReadsAndTheCheckerWouldCatchThemAsLinearizable() throws Exception {
+        long old = cluster.awaitLeader(Duration.ofSeconds(30));
+        String key = "/minority-" + seed;
+        History h = new History();
+        String before = putUntilAcknowledged(h, old, key, "before");
+        net.isolate(old);
+        try {
+            long other = cluster.members().stream().filter(id -> id != old).findFirst().orElseThrow();
+            putUntilAcknowledged(h, other, key, "after");
+            long invoke = System.nanoTime();
+            String local = cluster.get(old, key + "?serializable=true");
+            Op localRead = new Op(0, Op.Kind.GET, key, local.substring(4), true, old, cluster.incarnation(old), invoke,
+                    System.nanoTime(), Op.Outcome.OK);
+            assertEquals("200 " + before, local, "the cut-off leader only knows the old value");
+            h.add(localRead);
+            assertEquals("503", cluster.get(old, key).substring(0, 3), "no linearizable read without a quorum");
+            assertEquals(503, cluster.send(old, "PUT", key, "never"), "no acknowledged write without a quorum");
+        } finally {
+            net.healAll();
+        }
+        assertEquals(List.of(), HistoryChecks.serializableReads(h.ops()), "a stale local read is allowed");
+        assertTrue(new LinearizabilityChecker().check(h.ops()).linearizable());
+        List<Op> claimed = h.ops().stream().map(o -> o.serializable() ? new Op(o.client(), o.kind(), o.key(),
+                o.value(), false, o.node(), o.incarnation(), o.invokeNanos(), o.completeNanos(), o.outcome()) : o)
+                .toList();
+        LinearizabilityChecker.Result r = new LinearizabilityChecker().check(claimed);
+        assertFalse(r.linearizable(), "the checker must refuse a stale read claimed to be linearizable");
+        cluster.awaitLeader(Duration.ofSeconds(30));
+    }
+
+    /** One PUT recorded with its times (503 or no answer: unknown); whether it was acknowledged. */
+    private boolean putOnce(History h, long node, String key, String value) {
+        long invoke = System.nanoTime();
+        int status = cluster.send(node, "PUT", key, value);
+        h.add(new Op(0, Op.Kind.PUT, key, value, false, node, cluster.incarnation(node), invoke, System.nanoTime(),
+                status == 204 ? Op.Outcome.OK : Op.Outcome.UNKNOWN));
+        return status == 204;
+    }
+
+    /** PUTs of fresh values until one is acknowledged; returns that value. */
+    private String putUntilAcknowledged(History h, long node, String key, String prefix) throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            if (putOnce(h, node, key, prefix + "-" + attempt)) {
+                return prefix + "-" + attempt;
+            }
+            assertTrue(attempt < 50, "PUT never acknowledged\n" + cluster.tails());
+            Thread.sleep(300);
+        }
     }
 
     @Test

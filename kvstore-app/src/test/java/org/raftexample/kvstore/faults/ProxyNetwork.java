@@ -18,12 +18,15 @@ import java.util.Map;
 final class ProxyNetwork implements Network {
 
     private final int maxNodes;
+    private final String why;
     private final int[] peerPort;
     private final int[] httpPort;
     private final Map<List<Long>, TcpProxy> proxies = new HashMap<>();
 
-    ProxyNetwork(int maxNodes) throws IOException {
+    /** {@code why}: the reason namespaces are not used, for {@link #describe()}. */
+    ProxyNetwork(int maxNodes, String why) throws IOException {
         this.maxNodes = maxNodes;
+        this.why = why;
         peerPort = new int[maxNodes + 1];
         httpPort = new int[maxNodes + 1];
         for (int id = 1; id <= maxNodes; id++) {
@@ -48,7 +51,7 @@ final class ProxyNetwork implements Network {
     @Override
     public String describe() {
         return "loopback 127.0.0.1 with one userspace proxy per direction of each link (network namespaces"
-                + " unavailable: " + NetnsNetwork.unavailableBecause() + ")";
+                + " not used: " + why + ")";
     }
 
     @Override

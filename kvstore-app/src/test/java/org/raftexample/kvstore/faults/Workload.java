@@ -77,7 +77,7 @@ final class Workload {
             double dice = rnd.nextDouble();
             Op op;
             if (dice < 0.5) {
-                op = put(http, client, node, key, "c" + client + "-" + n);
+                op = put(http, client, node, key, "w" + seed + "c" + client + "-" + n); // unique per workload
             } else {
                 op = get(http, client, node, key, dice >= 0.8);
             }
