@@ -20,7 +20,8 @@ import java.util.Set;
  *
  * <p>What counts: PUTs that were acknowledged (OK) or whose outcome is unknown (they may take effect
  * at any time after their invocation, or never: linearizing one after everything else is the same
- * as never), and linearizable GETs that returned an answer. Failed operations (certainly not
+ * as never; so one whose value no read returned is left out of the search), and linearizable
+ * GETs that returned an answer. Failed operations (certainly not
  * applied), GETs without an answer and serializable GETs (allowed to be stale, see
  * {@link HistoryChecks}) do not.
  *
@@ -53,9 +54,19 @@ final class LinearizabilityChecker {
     }
 
     Result check(List<Op> history) {
+        Set<String> read = new HashSet<>();
+        for (Op op : history) {
+            if (counts(op) && !op.isWrite() && op.value() != null) {
+                read.add(op.key() + "\u0000" + op.value());
+            }
+        }
         Map<String, List<Op>> byKey = new LinkedHashMap<>();
         for (Op op : history) {
-            if (counts(op)) {
+            // A write of unknown outcome whose value nobody read can always go last (or nowhere),
+            // so it changes no verdict; dropped, it cannot blow up the search either.
+            boolean unobservedUnknown = op.isWrite() && op.outcome() == Op.Outcome.UNKNOWN
+                    && !read.contains(op.key() + "\u0000" + op.value());
+            if (counts(op) && !unobservedUnknown) {
                 byKey.computeIfAbsent(op.key(), k -> new ArrayList<>()).add(op);
             }
         }
