@@ -4,13 +4,18 @@ import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One raftexample process: the store, the raft glue and the HTTP API, wired and started together. */
+/**
+ * One raftexample process: the store, the raft glue and the HTTP API, wired and started together.
+ * The dependencies run one way: the HTTP API uses the service, the service uses the store, raft and
+ * the request registry; raft applies to the store; the store tells the registry which of this node's
+ * requests it has applied.
+ */
 final class RaftExample implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RaftExample.class);
 
     private final Options opts;
-    private final AppliedIndex applied = new AppliedIndex();
+    private final RequestRegistry requests;
     private final KVStore store;
     private final RaftNode raft;
     private KVHttpServer http;
@@ -18,22 +23,17 @@ final class RaftExample implements AutoCloseable {
 
     RaftExample(Options opts) {
         this.opts = opts;
-        // The store proposes through raft and raft applies to the store: the lambda closes the loop
-        // (it runs only after start, when raft is set; a final field cannot be named in it before).
-        this.store = new KVStore(opts.id(), data -> raftNode().propose(data));
-        this.raft = new RaftNode(opts, store, applied);
-    }
-
-    private RaftNode raftNode() {
-        return raft;
+        this.requests = new RequestRegistry(opts.requestTimeout());
+        this.store = new KVStore(opts.id(), id -> requests.trigger(id, null));
+        this.raft = new RaftNode(opts, store, requests);
     }
 
     /** Replays the log, joins the cluster and starts serving; on failure nothing is left running. */
     void start() throws Exception {
         try {
             raft.start();
-            http = new KVHttpServer(new HttpKVApi(new RaftKVService(store, raft, applied), opts.maxValueBytes(),
-                    opts.requestTimeout()), opts.port());
+            http = new KVHttpServer(new HttpKVApi(new RaftKVService(opts.id(), store, raft, requests),
+                    opts.maxValueBytes(), opts.requestTimeout()), opts.port());
             http.start();
         } catch (Exception e) {
             close();
@@ -45,6 +45,10 @@ final class RaftExample implements AutoCloseable {
     /** Completes with the exit code when the node ends by itself (removed: 0, fatal error: 1). */
     CompletableFuture<Integer> terminated() {
         return raft.terminated();
+    }
+
+    RaftNode raftNodeForTest() {
+        return raft;
     }
 
     int httpPort() {
@@ -67,7 +71,7 @@ final class RaftExample implements AutoCloseable {
             }
         }
         raft.close();
-        store.failPending(new IllegalStateException("node is shutting down"));
+        requests.close();
         LOG.info("stopped");
     }
 }
