@@ -58,7 +58,8 @@ final class FaultScenario {
             clients.stop();
         }
 
-        return check(c, nemesis.name() + "-" + seed, nemesis.name(), history, keys, clients, faults, t0);
+        return check(c, nemesis.name() + "-" + seed, nemesis.name(), history, keys, clients.unexpectedAnswers(),
+                faults, t0);
     }
 
     static List<String> keys(String prefix) {
@@ -74,7 +75,7 @@ final class FaultScenario {
      * final reads, then all the checks on the history.
      */
     static Report check(FaultCluster c, String runName, String name, History history, List<String> keys,
-            Workload clients, int faults, long t0) throws InterruptedException {
+            int unexpectedAnswers, int faults, long t0) throws InterruptedException {
         List<String> problems = new ArrayList<>();
         Map<String, String> finalValues = converge(c, keys, problems);
         finalReads(c, keys, history);
@@ -92,8 +93,8 @@ final class FaultScenario {
         if (!local.isEmpty()) {
             problems.add("serializable reads:\n" + String.join("\n", local));
         }
-        if (clients.unexpectedAnswers() > 0) {
-            problems.add(clients.unexpectedAnswers() + " answers in 4xx to well-formed requests");
+        if (unexpectedAnswers > 0) {
+            problems.add(unexpectedAnswers + " answers in 4xx to well-formed requests");
         }
         long acked = ops.stream().filter(o -> o.isWrite() && o.outcome() == Op.Outcome.OK).count();
         long unknown = ops.stream().filter(o -> o.outcome() == Op.Outcome.UNKNOWN).count();

@@ -18,12 +18,4 @@ final class History {
     synchronized List<Op> ops() {
         return List.copyOf(ops);
     }
-
-    synchronized long count(Op.Outcome outcome) {
-        return ops.stream().filter(o -> o.outcome() == outcome).count();
-    }
-
-    synchronized int size() {
-        return ops.size();
-    }
 }
