@@ -129,7 +129,7 @@ class FaultsIT {
      * the scenarios would not go unnoticed.
      */
     @Test
-    @Order(0)
+    @Order(-1)
     @Timeout(120)
     void aMinorityLeaderServesOnlyStaleLocalReadsAndTheCheckerWouldCatchThemAsLinearizable() throws Exception {
         long old = cluster.awaitLeader(Duration.ofSeconds(30));
@@ -158,6 +158,57 @@ class FaultsIT {
                 .toList();
         LinearizabilityChecker.Result r = new LinearizabilityChecker().check(claimed);
         assertFalse(r.linearizable(), "the checker must refuse a stale read claimed to be linearizable");
+        cluster.awaitLeader(Duration.ofSeconds(30));
+    }
+
+    /**
+     * The woken leader, deterministically: SIGSTOPped after acknowledging "before", it sleeps
+     * through an election and the majority acknowledges "after". Asked at once after SIGCONT, while
+     * it may still believe it leads, a linearizable read must answer "after" (or 503), never
+     * "before", and a write it acknowledges must be visible through the new leader.
+     */
+    @Test
+    @Order(0)
+    @Timeout(120)
+    void aLeaderWokenFromSigstopServesNoStaleLinearizableReadAndNoFalseAcknowledgement() throws Exception {
+        long old = cluster.awaitLeader(Duration.ofSeconds(30));
+        long other = cluster.members().stream().filter(id -> id != old).findFirst().orElseThrow();
+        String key = "/woken-" + seed;
+        History h = new History();
+        putUntilAcknowledged(h, old, key, "before");
+        cluster.pause(old);
+        String after;
+        try {
+            after = putUntilAcknowledged(h, other, key, "after");
+        } finally {
+            cluster.resume(old);
+        }
+        long invoke = System.nanoTime();
+        String read = cluster.get(old, key);
+        long complete = System.nanoTime();
+        assertTrue(read.equals("200 " + after) || read.startsWith("503 "),
+                "the woken leader answered a linearizable read with " + read + " (the majority acknowledged " + after
+                        + ")\n" + cluster.tails());
+        if (read.startsWith("200 ")) {
+            h.add(new Op(0, Op.Kind.GET, key, after, false, old, cluster.incarnation(old), invoke, complete,
+                    Op.Outcome.OK));
+        }
+        boolean acked = putOnce(h, old, key, "woken");
+        String confirm = "";
+        for (int attempt = 0; attempt < 50 && !confirm.startsWith("200 "); attempt++) {
+            invoke = System.nanoTime();
+            confirm = cluster.get(other, key);
+            complete = System.nanoTime();
+            Thread.sleep(confirm.startsWith("200 ") ? 0 : 200);
+        }
+        assertTrue(confirm.startsWith("200 "), "no linearizable read through " + other + ": " + confirm);
+        h.add(new Op(0, Op.Kind.GET, key, confirm.substring(4), false, other, cluster.incarnation(other), invoke,
+                complete, Op.Outcome.OK));
+        if (acked) {
+            assertEquals("200 woken", confirm, "a write the woken node acknowledged must be committed");
+        }
+        LinearizabilityChecker.Result r = new LinearizabilityChecker().check(h.ops());
+        assertTrue(r.linearizable(), r.describe());
         cluster.awaitLeader(Duration.ofSeconds(30));
     }
 
