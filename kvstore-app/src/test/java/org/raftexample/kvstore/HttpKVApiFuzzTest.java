@@ -9,64 +9,73 @@ import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.raftexample.fuzz.Fuzz;
 import org.raftexample.fuzz.Mutations;
 
 /**
  * The key-value HTTP API, fuzzed over raw sockets through a real Jetty server: random methods, raw paths, header
  * damage and bodies. Every request is answered with a status other than 500 (or the connection is closed)
  * within a bound, a 204 for a PUT means the value was stored, and a well-formed request is served after each.
+ *
+ * <p>Seeded: {@code -Dfuzz.seed=N} replays a run, {@code -Dfuzz.tries=N} sets the tries (default 1000); see
+ * {@link Fuzz}.
  */
 class HttpKVApiFuzzTest {
+    private static final int TRIES = 1000;
     private static final AtomicLong TRIED = new AtomicLong();
     private static HttpKVApiTest.FakeService service;
     private static KVHttpServer server;
 
     /** One raw request. */
     record Shot(String method, String target, int headerDamage, byte[] body) {
+        @Override
+        public String toString() {
+            return method + " " + target + ", header damage " + headerDamage + ", body " + Fuzz.hex(body);
+        }
     }
 
-    @BeforeContainer
+    @BeforeAll
     static void start() throws Exception {
         service = new HttpKVApiTest.FakeService();
         server = new KVHttpServer(new HttpKVApi(service, 64, Duration.ofMillis(300)), 0);
         server.start();
     }
 
-    @AfterContainer
+    @AfterAll
     static void stop() throws Exception {
         server.close();
         System.out.println("fuzz: key-value HTTP API, " + TRIED.get() + " requests");
     }
 
-    @Provide
-    Arbitrary<Shot> shots() {
-        Arbitrary<String> method = Arbitraries.oneOf(
-                Arbitraries.of("PUT", "PUT", "GET", "GET", "POST", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH"),
-                Arbitraries.strings().withChars("ABCGPTXZ-_!").ofMinLength(1).ofMaxLength(8));
-        Arbitrary<String> target = Arbitraries.oneOf(
-                Arbitraries.of("/k", "/1", "/4", "/0", "/18446744073709551615", "/18446744073709551616", "/",
-                        "//x", "/a%2Fb", "/%zz", "/k?serializable=true", "/k?serializable=maybe", "*"),
-                Arbitraries.strings().withChars("abk/%.-_?=&#0123456789").ofMaxLength(40).map(s -> "/" + s));
-        Arbitrary<byte[]> body = Arbitraries.oneOf(
-                Arbitraries.of("v", "http://127.0.0.1:42379", "https://127.0.0.1:1", "x".repeat(64), "x".repeat(65))
-                        .map(s -> s.getBytes(StandardCharsets.UTF_8)),
-                Mutations.randomBytes(200),
-                Combinators.combine(Arbitraries.of("value", "http://127.0.0.1:42379"), Mutations.ops())
-                        .as((s, ops) -> Mutations.apply(s.getBytes(StandardCharsets.UTF_8), ops)));
-        return Combinators.combine(method, target, Arbitraries.integers().between(0, 5), body).as(Shot::new);
+    static Shot shot(Random r) {
+        String method = r.nextBoolean()
+                ? Fuzz.oneOf(r, "PUT", "PUT", "GET", "GET", "POST", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH")
+                : Fuzz.string(r, "ABCGPTXZ-_!", 1, 8);
+        String target = r.nextBoolean()
+                ? Fuzz.oneOf(r, "/k", "/1", "/4", "/0", "/18446744073709551615", "/18446744073709551616", "/",
+                        "//x", "/a%2Fb", "/%zz", "/k?serializable=true", "/k?serializable=maybe", "*")
+                : "/" + Fuzz.string(r, "abk/%.-_?=&#0123456789", 0, 40);
+        byte[] body = switch (r.nextInt(3)) {
+            case 0 -> Fuzz.oneOf(r, "v", "http://127.0.0.1:42379", "https://127.0.0.1:1", "x".repeat(64),
+                    "x".repeat(65)).getBytes(StandardCharsets.UTF_8);
+            case 1 -> Mutations.randomBytes(r, 200);
+            default -> Mutations.damage(r, Fuzz.oneOf(r, "value", "http://127.0.0.1:42379")
+                    .getBytes(StandardCharsets.UTF_8)).bytes();
+        };
+        return new Shot(method, target, r.nextInt(6), body);
     }
 
-    @Property
-    void everyRequestIsAnsweredCleanlyAndTheServerKeepsServing(@ForAll("shots") Shot shot) throws Exception {
+    @Test
+    void everyRequestIsAnsweredCleanlyAndTheServerKeepsServing() {
+        Fuzz.forAll(0xcb5e_0001L, TRIES, HttpKVApiFuzzTest::shot, Shot::toString, HttpKVApiFuzzTest::send);
+    }
+
+    private static void send(Shot shot) throws Exception {
         TRIED.incrementAndGet();
         ByteArrayOutputStream req = new ByteArrayOutputStream();
         req.writeBytes((shot.method() + " " + shot.target() + " HTTP/1.1\r\nHost: x\r\n")

@@ -1,20 +1,28 @@
 package org.raftexample.fuzz;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
+import java.util.Random;
 
 /**
  * Byte-level damage for the fuzz tests: a list of edits applied in turn to a valid input (bit flips, byte
  * overwrites, truncation, insertion and deletion of ranges, a run of 0xff that turns a length field into a huge
- * number, a duplicated range). jqwik shrinks a failing list towards the fewest, smallest edits.
+ * number, a duplicated range), and random bytes for inputs that were never valid. Generated from a seeded
+ * {@link Random} (see {@link Fuzz}); stateless.
  */
 public final class Mutations {
 
     /** One edit; {@code at} and {@code len} are taken modulo the input's current length. */
     public record Op(Kind kind, int at, int len, byte value) {
+    }
+
+    /** A damaged input and the edits that made it; prints both (the bytes as truncated hex) for a report. */
+    public record Damaged(List<Op> edits, byte[] bytes) {
+        @Override
+        public String toString() {
+            return Fuzz.hex(bytes) + " from edits " + edits;
+        }
     }
 
     public enum Kind { FLIP_BIT, SET_BYTE, TRUNCATE, INSERT, DELETE, HUGE_LENGTH, DUPLICATE }
@@ -23,18 +31,32 @@ public final class Mutations {
     }
 
     /** One to eight edits. */
-    public static Arbitrary<List<Op>> ops() {
-        Arbitrary<Op> op = Combinators.combine(
-                Arbitraries.of(Kind.class),
-                Arbitraries.integers().between(0, Integer.MAX_VALUE),
-                Arbitraries.integers().between(1, 64),
-                Arbitraries.bytes()).as(Op::new);
-        return op.list().ofMinSize(1).ofMaxSize(8);
+    public static List<Op> ops(Random r) {
+        Kind[] kinds = Kind.values();
+        int n = 1 + r.nextInt(8);
+        List<Op> ops = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            ops.add(new Op(kinds[r.nextInt(kinds.length)], r.nextInt(Integer.MAX_VALUE), 1 + r.nextInt(64),
+                    (byte) r.nextInt(256)));
+        }
+        return ops;
     }
 
-    /** Random bytes, up to {@code max} of them, for inputs that were never valid. */
-    public static Arbitrary<byte[]> randomBytes(int max) {
-        return Arbitraries.bytes().array(byte[].class).ofMaxSize(max);
+    /** {@code original} damaged by one to eight edits. */
+    public static Damaged damage(Random r, byte[] original) {
+        List<Op> edits = ops(r);
+        return new Damaged(edits, apply(original, edits));
+    }
+
+    /**
+     * Random bytes, up to {@code max} of them, for inputs that were never valid. One in four is at most 16 bytes
+     * long (empty included), so short inputs are tried as often as long ones.
+     */
+    public static byte[] randomBytes(Random r, int max) {
+        int n = r.nextInt(4) == 0 ? r.nextInt(Math.min(max, 16) + 1) : r.nextInt(max + 1);
+        byte[] b = new byte[n];
+        r.nextBytes(b);
+        return b;
     }
 
     public static byte[] apply(byte[] original, List<Op> ops) {

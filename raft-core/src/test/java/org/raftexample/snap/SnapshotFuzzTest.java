@@ -8,15 +8,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.raftexample.fuzz.Fuzz;
 import org.raftexample.fuzz.Mutations;
 import org.raftexample.raftpb.ConfState;
 import org.raftexample.raftpb.Snapshot;
@@ -25,15 +22,19 @@ import org.raftexample.raftpb.SnapshotMetadata;
 /**
  * Corrupt {@code .snap} files, fuzzed: loading one gives the snapshot that was saved or a {@link SnapException},
  * never another exception or a hang; and the snapshotter falls back past broken files to an intact older one.
+ *
+ * <p>Seeded: {@code -Dfuzz.seed=N} replays a run, {@code -Dfuzz.tries=N} sets the tries per property (default
+ * 400); see {@link Fuzz}.
  */
 class SnapshotFuzzTest {
+    private static final int TRIES = 400;
     private static final AtomicLong TRIED = new AtomicLong();
     private static Path dir;
     private static byte[] newest;
     private static Snapshot saved;
     private static Snapshot older;
 
-    @BeforeContainer
+    @BeforeAll
     static void saveSnapshots() throws IOException {
         dir = Files.createTempDirectory("snap-fuzz");
         Snapshotter s = new Snapshotter(dir.resolve("pristine"));
@@ -44,7 +45,7 @@ class SnapshotFuzzTest {
         newest = Files.readAllBytes(dir.resolve("pristine").resolve(Snapshotter.fileName(2, 9)));
     }
 
-    @AfterContainer
+    @AfterAll
     static void cleanUp() throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -61,40 +62,37 @@ class SnapshotFuzzTest {
                 .build();
     }
 
-    @Provide
-    Arbitrary<List<Mutations.Op>> edits() {
-        return Mutations.ops();
+    @Test
+    void aDamagedSnapshotFileLoadsAsSavedOrIsRefused() {
+        Fuzz.forAll(0x5aa9_0001L, TRIES, r -> Mutations.damage(r, newest), Mutations.Damaged::toString, damaged -> {
+            TRIED.incrementAndGet();
+            Snapshot read = readOrNull(damaged.bytes());
+            if (read != null) {
+                assertEquals(saved, read);
+            }
+        });
     }
 
-    @Provide
-    Arbitrary<byte[]> garbage() {
-        return Mutations.randomBytes(2048);
+    @Test
+    void randomBytesAreRefused() {
+        Fuzz.forAll(0x5aa9_0002L, TRIES, r -> Mutations.randomBytes(r, 2048), Fuzz::hex, bytes -> {
+            TRIED.incrementAndGet();
+            Snapshot read = readOrNull(bytes);
+            // A random file passing the checksum of a protobuf snapshot would be a 1 in 2^32 accident.
+            assertEquals(null, read);
+        });
     }
 
-    @Property
-    void aDamagedSnapshotFileLoadsAsSavedOrIsRefused(@ForAll("edits") List<Mutations.Op> edits) throws Exception {
-        TRIED.incrementAndGet();
-        Snapshot read = readOrNull(Mutations.apply(newest, edits));
-        if (read != null) {
-            assertEquals(saved, read);
-        }
+    @Test
+    void loadingFallsBackFromADamagedNewestFileToTheIntactOlderOne() {
+        Fuzz.forAll(0x5aa9_0003L, TRIES, r -> Mutations.damage(r, newest),
+                Mutations.Damaged::toString, d -> loadWithDamagedNewest(d.bytes()));
     }
 
-    @Property
-    void randomBytesAreRefused(@ForAll("garbage") byte[] bytes) throws Exception {
-        TRIED.incrementAndGet();
-        Snapshot read = readOrNull(bytes);
-        // A random file passing the checksum of a protobuf snapshot would be a 1 in 2^32 accident.
-        assertEquals(null, read);
-    }
-
-    @Property
-    void loadingFallsBackFromADamagedNewestFileToTheIntactOlderOne(@ForAll("edits") List<Mutations.Op> edits)
-            throws Exception {
+    private static void loadWithDamagedNewest(byte[] damaged) throws Exception {
         TRIED.incrementAndGet();
         Path d = Files.createTempDirectory(dir, "try");
         Files.copy(dir.resolve("pristine").resolve(Snapshotter.fileName(1, 5)), d.resolve(Snapshotter.fileName(1, 5)));
-        byte[] damaged = Mutations.apply(newest, edits);
         Files.write(d.resolve(Snapshotter.fileName(2, 9)), damaged);
         Snapshot loaded = assertTimeoutPreemptively(Duration.ofSeconds(10),
                 () -> new Snapshotter(d).load().orElseThrow());

@@ -13,11 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.raftexample.fuzz.Fuzz;
 import org.raftexample.fuzz.Mutations;
 import org.raftexample.raftpb.Entry;
 import org.raftexample.raftpb.Message;
@@ -27,9 +25,13 @@ import org.raftexample.raftpb.MessageType;
  * The stream and pipeline frame decoders, fuzzed with damaged and random bytes: every input decodes to messages
  * that carry a type, or stops with a {@link Frames.FrameException} (or a clean end of stream); never another
  * exception, a hang, or an allocation larger than the message limit.
+ *
+ * <p>Seeded: {@code -Dfuzz.seed=N} replays a run, {@code -Dfuzz.tries=N} sets the tries per property (default
+ * 1000); see {@link Fuzz}.
  */
 class FrameFuzzTest {
     private static final int LIMIT = 64 << 10;
+    private static final int TRIES = 1000;
     private static final AtomicLong TRIED = new AtomicLong();
     private static final byte[] MESSAGE_STREAM;
     private static final byte[] MSGAPP_STREAM;
@@ -76,52 +78,48 @@ class FrameFuzzTest {
         return out;
     }
 
-    @AfterContainer
+    @AfterAll
     static void report() {
         System.out.println("fuzz: stream and pipeline frame decoders, " + TRIED.get() + " inputs decoded");
     }
 
-    @Provide
-    Arbitrary<List<Mutations.Op>> edits() {
-        return Mutations.ops();
+    @Test
+    void damagedMessageStreamsDecodeOrFailCleanly() {
+        Fuzz.forAll(0xf4a3_0001L, TRIES, r -> Mutations.damage(r, MESSAGE_STREAM), Mutations.Damaged::toString,
+                d -> drain(d.bytes(), in -> new Frames.Reader(in, LIMIT)));
     }
 
-    @Provide
-    Arbitrary<byte[]> garbage() {
-        return Mutations.randomBytes(4096);
+    @Test
+    void damagedMsgAppStreamsDecodeOrFailCleanly() {
+        Fuzz.forAll(0xf4a3_0002L, TRIES, r -> Mutations.damage(r, MSGAPP_STREAM), Mutations.Damaged::toString,
+                d -> drain(d.bytes(), in -> new MsgAppFrames.Reader(in, LIMIT, 1, 2)));
     }
 
-    @Property
-    void damagedMessageStreamsDecodeOrFailCleanly(@ForAll("edits") List<Mutations.Op> edits) {
-        drain(Mutations.apply(MESSAGE_STREAM, edits), in -> new Frames.Reader(in, LIMIT));
+    @Test
+    void randomBytesOnEitherStreamFailCleanly() {
+        Fuzz.forAll(0xf4a3_0003L, TRIES, r -> Mutations.randomBytes(r, 4096), Fuzz::hex, bytes -> {
+            drain(bytes, in -> new Frames.Reader(in, LIMIT));
+            drain(bytes, in -> new MsgAppFrames.Reader(in, LIMIT, 1, 2));
+        });
     }
 
-    @Property
-    void damagedMsgAppStreamsDecodeOrFailCleanly(@ForAll("edits") List<Mutations.Op> edits) {
-        drain(Mutations.apply(MSGAPP_STREAM, edits), in -> new MsgAppFrames.Reader(in, LIMIT, 1, 2));
-    }
-
-    @Property
-    void randomBytesOnEitherStreamFailCleanly(@ForAll("garbage") byte[] bytes) {
-        drain(bytes, in -> new Frames.Reader(in, LIMIT));
-        drain(bytes, in -> new MsgAppFrames.Reader(in, LIMIT, 1, 2));
-    }
-
-    @Property
-    void randomPipelineBodiesDecodeToATypedMessageOrAreRefused(@ForAll("garbage") byte[] bytes) {
-        TRIED.incrementAndGet();
-        try {
-            assertTrue(Frames.decode(bytes).hasType());
-        } catch (Frames.FrameException refused) {
-            // the pipeline answers 400
-        }
+    @Test
+    void randomPipelineBodiesDecodeToATypedMessageOrAreRefused() {
+        Fuzz.forAll(0xf4a3_0004L, TRIES, r -> Mutations.randomBytes(r, 4096), Fuzz::hex, bytes -> {
+            TRIED.incrementAndGet();
+            try {
+                assertTrue(Frames.decode(bytes).hasType());
+            } catch (Frames.FrameException refused) {
+                // the pipeline answers 400
+            }
+        });
     }
 
     /**
      * Length fields of continuation frames are varints of up to 64 bits: one with the top bit set is a negative
      * {@code long}, which must be refused like any other length beyond the limit (not reach an allocation).
      */
-    @net.jqwik.api.Example
+    @Test
     void aContinuationWithANegativeEntryLengthIsRefused() throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         MsgAppFrames.Writer w = new MsgAppFrames.Writer(b, 1, 2);

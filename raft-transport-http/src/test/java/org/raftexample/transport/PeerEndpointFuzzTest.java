@@ -8,18 +8,16 @@ import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import java.util.Random;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.raftexample.fuzz.Fuzz;
 import org.raftexample.fuzz.Mutations;
 import org.raftexample.raftpb.Message;
 
@@ -27,10 +25,14 @@ import org.raftexample.raftpb.Message;
  * The peer port's endpoints, fuzzed through a real Jetty server: random methods, paths and header damage, with
  * damaged or random pipeline and snapshot bodies. Every request gets an answer other than 500 within the
  * client's timeout, and the node goes on accepting a member's well-formed message after each one.
+ *
+ * <p>Seeded: {@code -Dfuzz.seed=N} replays a run, {@code -Dfuzz.tries=N} sets the tries (default 1000); see
+ * {@link Fuzz}.
  */
 class PeerEndpointFuzzTest {
     private static final long LOCAL = 2;
     private static final long MEMBER = 1;
+    private static final int TRIES = 1000;
     private static final AtomicLong TRIED = new AtomicLong();
     private static RecordingRaft raft;
     private static Transport transport;
@@ -41,9 +43,15 @@ class PeerEndpointFuzzTest {
     /** One request: where, how, with which headers broken, and its body. */
     record Shot(String method, String path, int headerDamage, boolean snapshotBase, List<Mutations.Op> edits,
             byte[] garbage, boolean useGarbage) {
+        @Override
+        public String toString() {
+            return method + " " + path + ", header damage " + headerDamage + ", "
+                    + (useGarbage ? "random body " + Fuzz.hex(garbage)
+                            : (snapshotBase ? "snapshot" : "pipeline") + " body with edits " + edits);
+        }
     }
 
-    @BeforeContainer
+    @BeforeAll
     static void startNode() throws Exception {
         raft = new RecordingRaft();
         transport = TestSupport.start(TransportConfig.of(LOCAL, TestSupport.CLUSTER, TestSupport.ANY_PORT, raft)
@@ -62,28 +70,29 @@ class PeerEndpointFuzzTest {
         snapshotBody = snap.toByteArray();
     }
 
-    @AfterContainer
+    @AfterAll
     static void stopNode() throws Exception {
         client.stop();
         transport.stop();
         System.out.println("fuzz: peer port endpoints, " + TRIED.get() + " requests");
     }
 
-    @Provide
-    Arbitrary<Shot> shots() {
-        Arbitrary<String> method = Arbitraries.of("POST", "POST", "POST", "PUT", "DELETE", "PATCH", "OPTIONS",
-                "HEAD", "GET");
-        Arbitrary<String> path = Arbitraries.oneOf(
-                Arbitraries.of("/raft", "/raft/snapshot", "/raft/stream/message/1", "/raft/stream/msgappv2/1",
-                        "/raft/stream/bogus/1", "/raft/stream/message/zz", "/raft/", "/", "/raft/probing"),
-                Arbitraries.strings().withChars("abz/.-_0123456789").ofMaxLength(30).map(s -> "/" + s));
-        return Combinators.combine(method, path, Arbitraries.integers().between(0, 6), Arbitraries.of(true, false),
-                Mutations.ops(), Mutations.randomBytes(2048), Arbitraries.of(true, false)).as(Shot::new);
+    static Shot shot(Random r) {
+        String method = Fuzz.oneOf(r, "POST", "POST", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "GET");
+        String path = r.nextBoolean()
+                ? Fuzz.oneOf(r, "/raft", "/raft/snapshot", "/raft/stream/message/1", "/raft/stream/msgappv2/1",
+                        "/raft/stream/bogus/1", "/raft/stream/message/zz", "/raft/", "/", "/raft/probing")
+                : "/" + Fuzz.string(r, "abz/.-_0123456789", 0, 30);
+        return new Shot(method, path, r.nextInt(7), r.nextBoolean(), Mutations.ops(r), Mutations.randomBytes(r, 2048),
+                r.nextBoolean());
     }
 
-    @Property
-    void everyRequestIsAnsweredWithoutAServerErrorAndTheNodeKeepsServing(@ForAll("shots") Shot shot)
-            throws Exception {
+    @Test
+    void everyRequestIsAnsweredWithoutAServerErrorAndTheNodeKeepsServing() {
+        Fuzz.forAll(0x9ee7_0001L, TRIES, PeerEndpointFuzzTest::shot, Shot::toString, PeerEndpointFuzzTest::send);
+    }
+
+    private static void send(Shot shot) throws Exception {
         TRIED.incrementAndGet();
         String method = shot.method();
         if (method.equals("GET") && shot.path().startsWith(Protocol.STREAM_PREFIX) && shot.headerDamage() == 0) {
@@ -94,7 +103,13 @@ class PeerEndpointFuzzTest {
                 : Mutations.apply(shot.snapshotBase() ? snapshotBody : pipelineBody, shot.edits());
         ContentResponse r = client.newRequest(transport.listenUri() + shot.path())
                 .method(method)
-                .headers(h -> damage(h, shot.headerDamage()))
+                .headers(h -> {
+                    damage(h, shot.headerDamage());
+                    // Its own connection: Jetty refuses a path such as "/.." with a 400 that does not say
+                    // "Connection: close" and then closes the connection, so a pooled one would fail the
+                    // member's next message with an EOF although the node serves it on a new connection.
+                    h.put(HttpHeader.CONNECTION, "close");
+                })
                 .body(new BytesRequestContent(body))
                 .timeout(10, TimeUnit.SECONDS)
                 .send();
