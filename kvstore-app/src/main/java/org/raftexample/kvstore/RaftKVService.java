@@ -23,12 +23,12 @@ final class RaftKVService implements KVService {
     }
 
     @Override
-    public Optional<String> lookup(String key) {
-        return store.lookup(key);
+    public Optional<byte[]> lookup(String key) {
+        return store.get(key);
     }
 
     @Override
-    public CompletableFuture<Void> put(String key, String value) {
+    public CompletableFuture<Void> put(String key, byte[] value) {
         long id = requests.nextId();
         CompletableFuture<Void> done = requests.register(id);
         raft.linkProposal(id, raft.propose(KVStore.encode(key, value, nodeId, id)), done);

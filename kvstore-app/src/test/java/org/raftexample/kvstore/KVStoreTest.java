@@ -1,13 +1,18 @@
 package org.raftexample.kvstore;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.protobuf.ByteString;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.raftexample.kvstore.proto.KV;
 
@@ -17,6 +22,14 @@ class KVStoreTest {
 
     private void record(long requestId) {
         appliedIds.add(requestId);
+    }
+
+    static byte[] allByteValues() {
+        byte[] all = new byte[256];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = (byte) i;
+        }
+        return all;
     }
 
     @Test
@@ -38,10 +51,46 @@ class KVStoreTest {
     }
 
     @Test
-    void snapshotIsAJsonObjectOfStrings() {
+    void anyBytesAreAValueThroughApplyAndSnapshot() {
+        byte[] big = new byte[1 << 20];
+        new java.util.Random(7).nextBytes(big);
+        KVStore s = new KVStore(1, this::record);
+        s.apply(1, ByteString.copyFrom(KVStore.encode("/all", allByteValues(), 0, 0)));
+        s.apply(2, ByteString.copyFrom(KVStore.encode("/empty", new byte[0], 0, 0)));
+        s.apply(3, ByteString.copyFrom(KVStore.encode("/big", big, 0, 0)));
+        assertArrayEquals(allByteValues(), s.get("/all").orElseThrow());
+
+        KVStore t = new KVStore(2, this::record);
+        t.restore(s.snapshot());
+        assertArrayEquals(allByteValues(), t.get("/all").orElseThrow());
+        assertArrayEquals(new byte[0], t.get("/empty").orElseThrow());
+        assertArrayEquals(big, t.get("/big").orElseThrow());
+        assertEquals(3, t.size());
+    }
+
+    @Test
+    void snapshotIsFormatVersion2WithLengthPrefixedPairsCountAndCrc() {
         KVStore s = new KVStore(1, this::record);
         s.apply(1, kv("foo", "bar", 0, 0));
-        assertEquals("{\"foo\":\"bar\"}", new String(s.snapshot(), StandardCharsets.UTF_8));
+        byte[] snap = s.snapshot();
+        ByteBuffer want = ByteBuffer.allocate(8 + 4 + 4 + 3 + 4 + 3 + 4 + 8 + 4);
+        want.put("RXKVSNAP".getBytes(StandardCharsets.US_ASCII)).putInt(2)
+                .putInt(3).put("foo".getBytes(StandardCharsets.US_ASCII))
+                .putInt(3).put("bar".getBytes(StandardCharsets.US_ASCII))
+                .putInt(-1).putLong(1);
+        CRC32C crc = new CRC32C();
+        crc.update(want.array(), 0, want.position());
+        want.putInt((int) crc.getValue());
+        assertArrayEquals(want.array(), snap);
+    }
+
+    @Test
+    void aJsonSnapshotOfTheFirstFormatIsStillRead() {
+        KVStore s = new KVStore(1, this::record);
+        s.restore("{\"foo\":\"bar\",\"/é\":\"✓\"}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(Optional.of("bar"), s.lookup("foo"));
+        assertArrayEquals("✓".getBytes(StandardCharsets.UTF_8), s.get("/é").orElseThrow());
+        assertEquals(2, s.size());
     }
 
     @Test
@@ -62,7 +111,77 @@ class KVStoreTest {
         for (String bad : List.of("[1]", "{\"a\":1}", "{\"a\":\"b\"", "{} x")) {
             assertThrows(IllegalStateException.class, () -> s.restore(bad.getBytes(StandardCharsets.UTF_8)), bad);
         }
+        KVStore other = new KVStore(2, this::record);
+        other.apply(1, kv("x", "y", 0, 0));
+        other.apply(2, kv("z", "w", 0, 0));
+        byte[] good = other.snapshot();
+        List<byte[]> broken = new ArrayList<>();
+        broken.add(Arrays.copyOf(good, good.length - 1)); // truncated checksum
+        broken.add(Arrays.copyOf(good, 20)); // truncated in a pair
+        broken.add(Arrays.copyOf(good, good.length + 1)); // trailing byte
+        byte[] flipped = good.clone();
+        flipped[14] ^= 1; // a key byte: checksum mismatch
+        broken.add(flipped);
+        byte[] version = good.clone();
+        version[11] = 3;
+        broken.add(version);
+        byte[] count = good.clone();
+        count[good.length - 5] = 9; // count 9 (checksum then fails first or with it)
+        broken.add(count);
+        for (byte[] b : broken) {
+            assertThrows(IllegalStateException.class, () -> s.restore(b));
+        }
         assertEquals(Optional.of("b"), s.lookup("a"));
+        assertEquals(1, s.size());
+    }
+
+    @Test
+    void aViewIsThePointInTimeItWasTakenAtWhileWritesGoOn() {
+        KVStore s = new KVStore(1, this::record);
+        for (int i = 0; i < 1000; i++) {
+            s.apply(i + 1, kv("k" + i, "v" + i, 0, 0));
+        }
+        StateMachine.View v = s.view();
+        // After the view: overwrite some, add new ones.
+        for (int i = 0; i < 1000; i += 3) {
+            s.apply(2000 + i, kv("k" + i, "changed", 0, 0));
+        }
+        for (int i = 0; i < 500; i++) {
+            s.apply(5000 + i, kv("new" + i, "x", 0, 0));
+        }
+        assertThrows(IllegalStateException.class, s::view, "one view at a time");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(1000, assertDoesNotThrowIo(() -> v.writeTo(out)));
+        v.close();
+
+        KVStore t = new KVStore(2, this::record);
+        t.restore(out.toByteArray());
+        assertEquals(1000, t.size());
+        for (int i = 0; i < 1000; i++) {
+            assertEquals(Optional.of("v" + i), t.lookup("k" + i));
+        }
+        assertEquals(Optional.of("changed"), s.lookup("k0"));
+        assertEquals(1500, s.size());
+        s.view().close(); // the next view may be taken once the first is closed
+    }
+
+    @Test
+    void aViewOutlivesARestoreOfItsStore() throws Exception {
+        KVStore s = new KVStore(1, this::record);
+        s.apply(1, kv("old", "1", 0, 0));
+        StateMachine.View v = s.view();
+        KVStore other = new KVStore(2, this::record);
+        other.apply(1, kv("new", "2", 0, 0));
+        s.restore(other.snapshot());
+        s.apply(2, kv("newer", "3", 0, 0));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        v.writeTo(out);
+        v.close();
+        KVStore t = new KVStore(3, this::record);
+        t.restore(out.toByteArray());
+        assertEquals(Optional.of("1"), t.lookup("old"));
+        assertEquals(1, t.size());
+        assertEquals(2, s.size());
     }
 
     @Test
@@ -83,8 +202,20 @@ class KVStoreTest {
         assertThrows(IllegalStateException.class, () -> s.apply(5, ByteString.copyFrom(new byte[] {(byte) 0xff})));
     }
 
+    interface IoCall<T> {
+        T call() throws java.io.IOException;
+    }
+
+    static <T> T assertDoesNotThrowIo(IoCall<T> c) {
+        try {
+            return c.call();
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     static ByteString kv(String k, String v, long proposer, long requestId) {
-        KV.Builder b = KV.newBuilder().setKey(k).setValue(v);
+        KV.Builder b = KV.newBuilder().setKey(k).setValue(ByteString.copyFromUtf8(v));
         if (proposer != 0) {
             b.setProposer(proposer).setRequestId(requestId);
         }

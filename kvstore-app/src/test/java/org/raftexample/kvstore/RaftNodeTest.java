@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -93,7 +96,7 @@ class RaftNodeTest {
     }
 
     private static byte[] kv(String key, String value) {
-        return KV.newBuilder().setKey(key).setValue(value).build().toByteArray();
+        return KV.newBuilder().setKey(key).setValue(ByteString.copyFromUtf8(value)).build().toByteArray();
     }
 
     /** Proposes until raft accepts (while no leader is elected, proposals may be dropped). */
@@ -130,12 +133,13 @@ class RaftNodeTest {
                 }
 
                 @Override
-                public byte[] snapshot() {
-                    return new byte[0];
+                public View view() {
+                    return new KVStore(id, rid -> { }).view();
                 }
 
                 @Override
-                public void restore(byte[] snapshot) {
+                public void restore(InputStream snapshot) throws IOException {
+                    snapshot.transferTo(OutputStream.nullOutputStream());
                 }
             };
         });
@@ -317,22 +321,38 @@ class RaftNodeTest {
                 }
 
                 @Override
-                public byte[] snapshot() {
-                    byte[] data = inner.snapshot();
-                    KVStore check = new KVStore(99, rid -> { });
-                    check.restore(data);
-                    // Every key written at or below the applied index must be in the snapshot.
-                    indexOfKey.forEach((k, idx) -> {
-                        if (idx <= lastApplied && check.lookup(k).isEmpty()) {
-                            problems.add("snapshot misses " + k + " applied at " + idx);
+                public View view() {
+                    // Taken on the apply thread; written later, while applying goes on.
+                    long at = lastApplied;
+                    Map<String, Long> expected = new java.util.HashMap<>(indexOfKey);
+                    View v = inner.view();
+                    return new View() {
+                        @Override
+                        public long writeTo(OutputStream out) throws IOException {
+                            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+                            long n = v.writeTo(buf);
+                            KVStore check = new KVStore(99, rid -> { });
+                            check.restore(buf.toByteArray());
+                            // Every key written at or below the view's applied index must be in it.
+                            expected.forEach((k, idx) -> {
+                                if (idx <= at && check.lookup(k).isEmpty()) {
+                                    problems.add("snapshot misses " + k + " applied at " + idx);
+                                }
+                            });
+                            snapshots.incrementAndGet();
+                            buf.writeTo(out);
+                            return n;
                         }
-                    });
-                    snapshots.incrementAndGet();
-                    return data;
+
+                        @Override
+                        public void close() {
+                            v.close();
+                        }
+                    };
                 }
 
                 @Override
-                public void restore(byte[] snapshot) {
+                public void restore(InputStream snapshot) throws IOException {
                     inner.restore(snapshot);
                 }
             };
