@@ -18,6 +18,7 @@ import org.raftexample.raft.tracker.Progress;
 import org.raftexample.raftpb.ConfChange;
 import org.raftexample.raftpb.ConfChangeType;
 import org.raftexample.raftpb.Message;
+import org.raftexample.transport.MessageDroppedException;
 import org.raftexample.transport.Raft;
 import org.raftexample.transport.Transport;
 import org.raftexample.transport.TransportConfig;
@@ -92,14 +93,15 @@ final class RaftNode implements Raft, AutoCloseable {
         membership = new Membership(opts, replayed.confState());
         membership.load();
 
-        Config c = new Config();
-        c.id = opts.id();
-        c.electionTick = opts.electionTicks();
-        c.heartbeatTick = opts.heartbeatTicks();
-        c.storage = replayed.raftLog();
-        c.maxSizePerMsg = 1024 * 1024;
-        c.maxInflightMsgs = 256;
-        c.maxUncommittedEntriesSize = 1L << 30;
+        Config c = Config.builder()
+                .id(opts.id())
+                .electionTick(opts.electionTicks())
+                .heartbeatTick(opts.heartbeatTicks())
+                .storage(replayed.raftLog())
+                .maxSizePerMsg(1024 * 1024)
+                .maxInflightMsgs(256)
+                .maxUncommittedEntriesSize(1L << 30)
+                .build();
 
         try {
             if (replayed.hadWal() || opts.join()) {
@@ -247,8 +249,10 @@ final class RaftNode implements Raft, AutoCloseable {
     // ---- the transport's callbacks -------------------------------------------------------------
 
     @Override
-    public void process(Message m) {
-        node.step(m);
+    public void process(Message m) throws MessageDroppedException {
+        if (!node.step(m)) {
+            throw new MessageDroppedException(m.getType(), m.getFrom()); // the sender must not count it delivered
+        }
     }
 
     @Override
