@@ -26,8 +26,13 @@ import org.slf4j.LoggerFactory;
  * <p>The key is the raw request path, leading {@code /} included, as the original takes it; the query
  * string is not part of the key. Every answer that needs raft is asynchronous: the handler returns
  * at once and the response is written when the future completes or times out.
+ *
+ * <p>The handler never blocks (bodies are read on demand, raft is only handed requests), so it is
+ * declared non-blocking: Jetty runs it on the thread that parsed the request instead of dispatching
+ * every request to another thread. Responses to requests that waited for raft are written on the
+ * request registry's completer threads.
  */
-final class HttpKVApi extends Handler.Abstract {
+final class HttpKVApi extends Handler.Abstract.NonBlocking {
 
     static final String ALLOW = "PUT, GET, POST, DELETE";
     // A peer URL longer than this is not a URL anyone means; reading stops there.
