@@ -55,6 +55,8 @@ final class ApplyLoop {
     private volatile long appliedIndex;
     private volatile long snapshotIndex; // also advanced by the snapshot writer, under this lock
     private volatile long maxViewNanos;
+    // Set when a durable store was ahead of the snapshot at start (see applySnapshot).
+    private boolean storeAhead;
     private final SnapshotWriter snapshots;
 
     ApplyLoop(Options opts, StateMachine stateMachine, Membership membership, MemoryStorage raftLog,
@@ -66,14 +68,16 @@ final class ApplyLoop {
         this.storage = storage;
         this.requests = requests;
         this.snapshotIndex = snapshotIndex;
-        this.appliedIndex = snapshotIndex;
+        // A store on disk may hold more than the snapshot: entries up to its own index are not applied again.
+        this.appliedIndex = Math.max(snapshotIndex, stateMachine.durableAppliedIndex());
+        this.storeAhead = appliedIndex > snapshotIndex;
         this.onEnd = onEnd;
         this.snapshots = new SnapshotWriter(opts, raftLog, storage, this::snapshotSaved, index -> {
             if (!stopping) {
                 onEnd.accept(RaftNode.FATAL);
             }
         });
-        requests.appliedTo(snapshotIndex);
+        requests.appliedTo(appliedIndex);
     }
 
     void start(Node n) {
@@ -144,7 +148,11 @@ final class ApplyLoop {
 
     private void applySnapshot(Snapshot snap) {
         long index = snap.getMetadata().getIndex();
-        if (index <= appliedIndex) {
+        if (index <= appliedIndex && storeAhead) {
+            // The store applied entries past the commit index its WAL holds (the leader applies while
+            // it persists): raft may send an older snapshot; restoring it and re-applying is correct.
+            LOG.info("restoring snapshot {} below the store's applied index {}", index, appliedIndex);
+        } else if (index <= appliedIndex) {
             throw new IllegalStateException("snapshot index [" + Long.toUnsignedString(index)
                     + "] should > progress.appliedIndex [" + Long.toUnsignedString(appliedIndex) + "]");
         }

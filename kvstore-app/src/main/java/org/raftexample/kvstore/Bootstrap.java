@@ -62,8 +62,14 @@ final class Bootstrap {
                 LOG.info("loading snapshot at term {} and index {}",
                         Long.toUnsignedString(snapshot.getMetadata().getTerm()),
                         Long.toUnsignedString(snapshot.getMetadata().getIndex()));
-                try (InputStream in = snapFile.openData()) {
-                    stateMachine.restore(in);
+                if (stateMachine.durableAppliedIndex() >= snapshot.getMetadata().getIndex()) {
+                    // A store on disk already holds this state and more: only the WAL after it is applied.
+                    LOG.info("the store holds entries up to {}: not restoring the snapshot",
+                            stateMachine.durableAppliedIndex());
+                } else {
+                    try (InputStream in = snapFile.openData()) {
+                        stateMachine.restore(in);
+                    }
                 }
                 confState = snapshot.getMetadata().getConfState();
                 snapIndex = snapshot.getMetadata().getIndex();

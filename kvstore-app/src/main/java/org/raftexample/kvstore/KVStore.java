@@ -31,7 +31,7 @@ import org.raftexample.kvstore.proto.KV;
  * the view walks the live map and prefers that recorded pre-image. Memory beyond the map is therefore
  * proportional to the keys written while a snapshot is being written, never to the map.
  */
-final class KVStore implements StateMachine {
+final class KVStore implements KeyValueStore {
 
     /** Pre-image of a key that did not exist when the view was taken. */
     private static final byte[] ABSENT = new byte[0];
@@ -75,17 +75,13 @@ final class KVStore implements StateMachine {
         return encode(key, value.getBytes(StandardCharsets.UTF_8), proposer, requestId);
     }
 
-    /** The committed value of a key, as applied on this node; the array must not be changed. */
-    Optional<byte[]> get(String key) {
+    @Override
+    public Optional<byte[]> get(String key) {
         return Optional.ofNullable(gen.map.get(ByteKey.of(key)));
     }
 
-    /** The committed value of a key read as UTF-8 text (tests and tools; the API serves bytes). */
-    Optional<String> lookup(String key) {
-        return get(key).map(v -> new String(v, StandardCharsets.UTF_8));
-    }
-
-    int size() {
+    @Override
+    public long size() {
         return gen.map.size();
     }
 

@@ -20,6 +20,7 @@ import java.util.List;
  * @param heartbeatTicks         raft's HeartbeatTick
  * @param maxValueBytes          largest accepted PUT body, in bytes
  * @param requestTimeout         how long a client request may wait for raft before a 503
+ * @param store                  where the map lives: {@code memory} or {@code rocksdb}
  */
 record Options(
         long id,
@@ -33,10 +34,27 @@ record Options(
         int electionTicks,
         int heartbeatTicks,
         int maxValueBytes,
-        Duration requestTimeout) {
+        Duration requestTimeout,
+        String store) {
+
+    static final String STORE_MEMORY = "memory";
+    static final String STORE_ROCKSDB = "rocksdb";
 
     Options {
         cluster = List.copyOf(cluster);
+    }
+
+    /** Options with the default (memory) store. */
+    Options(long id, List<URI> cluster, int port, boolean join, Path dataDir, long snapshotCount,
+            long snapshotCatchupEntries, Duration tickInterval, int electionTicks, int heartbeatTicks,
+            int maxValueBytes, Duration requestTimeout) {
+        this(id, cluster, port, join, dataDir, snapshotCount, snapshotCatchupEntries, tickInterval, electionTicks,
+                heartbeatTicks, maxValueBytes, requestTimeout, STORE_MEMORY);
+    }
+
+    /** Directory of the RocksDB store ({@code --store rocksdb}). */
+    Path rocksDir() {
+        return dataDir.resolve("raftexample-" + id + "-rocksdb");
     }
 
     /** The URL this node's peer server listens on. */

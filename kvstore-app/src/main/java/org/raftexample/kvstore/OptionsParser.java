@@ -40,7 +40,9 @@ final class OptionsParser {
             new Flag("heartbeat-ticks", "N", "1", "ticks between two leader heartbeats"),
             new Flag("max-value-bytes", "N", String.valueOf(1 << 20), "largest value a PUT may carry (413 above)"),
             new Flag("request-timeout-ms", "MS", "5000",
-                    "how long a request waits for raft before answering 503"));
+                    "how long a request waits for raft before answering 503"),
+            new Flag("store", "memory|rocksdb", "memory",
+                    "where the map lives: in memory, or in RocksDB under raftexample-<id>-rocksdb"));
 
     private OptionsParser() {
     }
@@ -141,7 +143,15 @@ final class OptionsParser {
                 electionTicks,
                 heartbeatTicks,
                 (int) parseLong(v, "max-value-bytes", 1, 64L << 20),
-                Duration.ofMillis(parseLong(v, "request-timeout-ms", 1, 3_600_000)));
+                Duration.ofMillis(parseLong(v, "request-timeout-ms", 1, 3_600_000)),
+                parseStore(v.get("store")));
+    }
+
+    private static String parseStore(String raw) throws UsageException {
+        if (!raw.equals(Options.STORE_MEMORY) && !raw.equals(Options.STORE_ROCKSDB)) {
+            throw new UsageException("invalid value '" + raw + "' for --store: must be memory or rocksdb");
+        }
+        return raw;
     }
 
     private static long parseLong(Map<String, String> v, String name, long min, long max) throws UsageException {

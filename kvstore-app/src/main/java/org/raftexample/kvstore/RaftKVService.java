@@ -11,11 +11,11 @@ import java.util.concurrent.CompletableFuture;
 final class RaftKVService implements KVService {
 
     private final long nodeId;
-    private final KVStore store;
+    private final KeyValueStore store;
     private final RaftNode raft;
     private final RequestRegistry requests;
 
-    RaftKVService(long nodeId, KVStore store, RaftNode raft, RequestRegistry requests) {
+    RaftKVService(long nodeId, KeyValueStore store, RaftNode raft, RequestRegistry requests) {
         this.nodeId = nodeId;
         this.store = store;
         this.raft = raft;

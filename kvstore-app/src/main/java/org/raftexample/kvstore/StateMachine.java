@@ -24,6 +24,15 @@ interface StateMachine {
      */
     View view();
 
+    /**
+     * The last index whose entry the state holds durably by itself (a store on disk writes it with
+     * the data), or 0 when the state lives in memory only. At restart the node then skips restoring a
+     * snapshot at or below it and applies only the entries after it.
+     */
+    default long durableAppliedIndex() {
+        return 0;
+    }
+
     /** Replaces the whole state with a snapshot read from a stream (either format version). */
     void restore(InputStream snapshot) throws IOException;
 

@@ -90,7 +90,7 @@ class RaftNodeTest {
             return store.lookup(key);
         }
 
-        int size() {
+        long size() {
             return store.size();
         }
     }
