@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.raftexample.transport.TlsFiles;
 
 /**
  * The validated command line of one raftexample process.
@@ -20,6 +21,12 @@ import java.util.List;
  * @param heartbeatTicks         raft's HeartbeatTick
  * @param maxValueBytes          largest accepted PUT body, in bytes
  * @param requestTimeout         how long a client request may wait for raft before a 503
+ * @param peerTls                peer certificate, key and trusted CA ({@code --peer-*} flags), or null for plain
+ *                               http between peers
+ * @param clientTls              the key-value port's certificate, key and trusted CA, or null for plain http
+ * @param maxPendingProposals    PUT, POST and DELETE requests in flight at once; more are answered 429
+ * @param maxPendingProposalBytes bytes of request bodies those may hold at once; more are answered 429
+ * @param maxPendingReads        linearizable GETs waiting for a read index at once; more are answered 429
  * @param store                  where the map lives: {@code memory} or {@code rocksdb}
  */
 record Options(
@@ -35,8 +42,16 @@ record Options(
         int heartbeatTicks,
         int maxValueBytes,
         Duration requestTimeout,
+        TlsFiles peerTls,
+        TlsFiles clientTls,
+        int maxPendingProposals,
+        long maxPendingProposalBytes,
+        int maxPendingReads,
         String store) {
 
+    static final int DEFAULT_MAX_PENDING_PROPOSALS = 4096;
+    static final long DEFAULT_MAX_PENDING_PROPOSAL_BYTES = 64L << 20;
+    static final int DEFAULT_MAX_PENDING_READS = 4096;
     static final String STORE_MEMORY = "memory";
     static final String STORE_ROCKSDB = "rocksdb";
 
@@ -47,9 +62,25 @@ record Options(
     /** Options with the default (memory) store. */
     Options(long id, List<URI> cluster, int port, boolean join, Path dataDir, long snapshotCount,
             long snapshotCatchupEntries, Duration tickInterval, int electionTicks, int heartbeatTicks,
+            int maxValueBytes, Duration requestTimeout, TlsFiles peerTls, TlsFiles clientTls,
+            int maxPendingProposals, long maxPendingProposalBytes, int maxPendingReads) {
+        this(id, cluster, port, join, dataDir, snapshotCount, snapshotCatchupEntries, tickInterval, electionTicks,
+                heartbeatTicks, maxValueBytes, requestTimeout, peerTls, clientTls, maxPendingProposals,
+                maxPendingProposalBytes, maxPendingReads, STORE_MEMORY);
+    }
+
+    /** Plain http everywhere and the default request limits. */
+    Options(long id, List<URI> cluster, int port, boolean join, Path dataDir, long snapshotCount,
+            long snapshotCatchupEntries, Duration tickInterval, int electionTicks, int heartbeatTicks,
             int maxValueBytes, Duration requestTimeout) {
         this(id, cluster, port, join, dataDir, snapshotCount, snapshotCatchupEntries, tickInterval, electionTicks,
-                heartbeatTicks, maxValueBytes, requestTimeout, STORE_MEMORY);
+                heartbeatTicks, maxValueBytes, requestTimeout, null, null, DEFAULT_MAX_PENDING_PROPOSALS,
+                DEFAULT_MAX_PENDING_PROPOSAL_BYTES, DEFAULT_MAX_PENDING_READS, STORE_MEMORY);
+    }
+
+    /** The scheme of every peer URL: https with peer TLS, http without. */
+    String peerScheme() {
+        return peerTls == null ? "http" : "https";
     }
 
     /** Directory of the RocksDB store ({@code --store rocksdb}). */

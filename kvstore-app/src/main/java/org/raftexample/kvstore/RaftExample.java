@@ -34,8 +34,8 @@ final class RaftExample implements AutoCloseable {
     void start() throws Exception {
         try {
             raft.start();
-            http = new KVHttpServer(new HttpKVApi(new RaftKVService(opts.id(), store, raft, requests),
-                    opts.maxValueBytes(), opts.requestTimeout()), opts.port());
+            http = new KVHttpServer(HttpKVApi.of(new RaftKVService(opts.id(), store, raft, requests), opts),
+                    opts.port(), opts.clientTls());
             http.start();
         } catch (Exception e) {
             close();
