@@ -21,11 +21,11 @@ import org.raftexample.snap.Snapshotter;
 import org.raftexample.wal.WAL;
 
 /**
- * Snapshot write and restore of the memory store with N keys (default 1M, 14-byte keys, 100-byte
+ * Snapshot write and restore of either store ({@code --store memory|rocksdb}) with N keys (default 1M, 14-byte keys, 100-byte
  * values), on the real {@link SnapshotWriter} with a real WAL and snapshot directory: the heap each
  * key takes, how long the apply thread spends taking the view, the longest gap a 1 ms "raft loop"
  * thread and a thread applying about 20k writes/s see while the snapshot is written in the
- * background, and the write and restore throughput. Run with {@code scripts/bench-snapshot [keys]};
+ * background, and the write and restore throughput. Run with {@code scripts/bench-snapshot [keys] [--store rocksdb]};
  * it is not a test.
  */
 public final class SnapshotBench {
@@ -34,10 +34,18 @@ public final class SnapshotBench {
     }
 
     public static void main(String[] args) throws Exception {
-        int keys = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        int keys = 1_000_000;
+        String store = Options.STORE_MEMORY;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--store")) {
+                store = args[++i];
+            } else {
+                keys = Integer.parseInt(args[i]);
+            }
+        }
         Path dir = Files.createTempDirectory("raftexample-snapbench");
         try {
-            run(keys, dir);
+            run(keys, dir, store);
         } finally {
             try (var files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -56,17 +64,25 @@ public final class SnapshotBench {
         return ByteString.copyFrom(KVStore.encode(String.format("/key-%09d", i), value, 0, 0));
     }
 
-    private static void run(int keys, Path dir) throws Exception {
+    private static KeyValueStore open(String kind, Path dir, long id) throws java.io.IOException {
+        return kind.equals(Options.STORE_ROCKSDB)
+                ? new RocksKVStore(dir.resolve("rocks-" + id), id, rid -> { })
+                : new KVStore(id, rid -> { });
+    }
+
+    private static void run(int keys, Path dir, String kind) throws Exception {
         byte[] value = new byte[100];
         java.util.Arrays.fill(value, (byte) 'v');
         long before = usedHeap();
-        KVStore store = new KVStore(1, id -> { });
+        KeyValueStore store = open(kind, dir, 1);
+        long a0 = System.nanoTime();
         for (long i = 1; i <= keys; i++) {
             store.apply(i, entry(i, value));
         }
+        long applyNanos = System.nanoTime() - a0;
         long after = usedHeap();
-        System.out.printf(Locale.ROOT, "memory store, %d keys: %.1f bytes of heap per key (14-byte key, 100-byte value)%n",
-                keys, (after - before) / (double) keys);
+        System.out.printf(Locale.ROOT, "%s store, %d keys applied in %.0f ms: %.1f bytes of heap per key "
+                + "(14-byte key, 100-byte value)%n", kind, keys, applyNanos / 1e6, (after - before) / (double) keys);
 
         Options opts = new Options(1, List.of(URI.create("http://127.0.0.1:1")), 0, false, dir, 10_000, 10_000,
                 Duration.ofMillis(100), 10, 1, 1 << 20, Duration.ofSeconds(5));
@@ -134,7 +150,7 @@ public final class SnapshotBench {
             System.out.printf(Locale.ROOT, "longest gap meanwhile: raft-loop thread (1 ms ticks) %.1f ms, "
                     + "apply thread between two writes %.1f ms%n", loopMaxGap.get() / 1e6, applyMaxGap.get() / 1e6);
 
-            KVStore restored = new KVStore(2, id -> { });
+            KeyValueStore restored = open(kind, dir, 2);
             long r0 = System.nanoTime();
             SnapshotFile checked = SnapshotFile.check(f.path());
             long checkNanos = System.nanoTime() - r0;
@@ -142,12 +158,15 @@ public final class SnapshotBench {
                 restored.restore(in);
             }
             long restoreNanos = System.nanoTime() - r0;
-            if (restored.size() != keys) {
-                throw new IllegalStateException("restored " + restored.size() + " keys, want " + keys);
+            long n = SnapshotFormat.read(checked.openData(), (k, v) -> { });
+            if (n != keys || restored.get(String.format("/key-%09d", keys)).isEmpty()) {
+                throw new IllegalStateException("restored " + n + " keys, want " + keys);
             }
             System.out.printf(Locale.ROOT, "restore from the file: %.0f ms (checksum pass %.0f ms), %.0f keys/s, "
                     + "%.0f MB/s%n", restoreNanos / 1e6, checkNanos / 1e6, keys / (restoreNanos / 1e9),
                     f.dataLength() / 1e6 / (restoreNanos / 1e9));
+            restored.close();
+            store.close();
         }
     }
 }
