@@ -53,6 +53,7 @@ final class ApplyLoop {
 
     // Apply thread only (published for status through volatile reads).
     private volatile long appliedIndex;
+    private volatile GlueTracer tracer;
     private volatile long snapshotIndex; // also advanced by the snapshot writer, under this lock
     private volatile long maxViewNanos;
     // Set when a durable store was ahead of the snapshot at start (see applySnapshot).
@@ -89,6 +90,10 @@ final class ApplyLoop {
     /** Hands a Ready's committed entries and snapshot over (raft loop); blocks only if far behind. */
     void submit(ToApply ap) throws InterruptedException {
         queue.put(ap);
+    }
+
+    void setTracer(GlueTracer t) {
+        this.tracer = t;
     }
 
     long appliedIndex() {
@@ -210,6 +215,10 @@ final class ApplyLoop {
             }
         }
         appliedIndex = applied;
+        GlueTracer t = tracer;
+        if (t != null) {
+            t.at(GlueTracer.Stage.APPLIED, applied, System.nanoTime());
+        }
         return removedSelf;
     }
 
