@@ -1,7 +1,6 @@
 package org.raftexample.kvstore;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,8 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.raftexample.kvstore.proto.KV;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The replicated map (the original's kvstore.go without its channels): a pure state machine that
@@ -33,12 +35,15 @@ import org.raftexample.kvstore.proto.KV;
  */
 final class KVStore implements KeyValueStore {
 
+    private static final Logger LOG = LoggerFactory.getLogger(KVStore.class);
     /** Pre-image of a key that did not exist when the view was taken. */
     private static final byte[] ABSENT = new byte[0];
 
     private final long nodeId;
     private final LongConsumer appliedRequest;
     private volatile Generation gen = new Generation();
+    // Committed normal entries that held no key-value record (written by the applying thread only).
+    private final AtomicLong skipped = new AtomicLong();
 
     /** One map between two restores, with the pre-images of its open view, if any. */
     private static final class Generation {
@@ -86,13 +91,25 @@ final class KVStore implements KeyValueStore {
     }
 
     @Override
+    public long skippedEntries() {
+        return skipped.get();
+    }
+
+    /**
+     * Applies a committed entry. An entry that holds no key-value record is skipped as a no-op: it is in
+     * every replica's log, so failing here would stop every member on every restart, while skipping it is
+     * the same decision on every node and keeps the replicas identical.
+     */
+    @Override
     public void apply(long index, ByteString data) {
-        KV kv;
-        try {
-            kv = KV.parseFrom(data);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("cannot decode the entry at index " + index + " as a key-value pair", e);
+        Optional<KV> decoded = KVRecords.decode(data);
+        if (decoded.isEmpty()) {
+            skipped.incrementAndGet();
+            LOG.error("skipped the committed entry at index {}: it holds no key-value record ({} bytes: {})",
+                    Long.toUnsignedString(index), data.size(), KVRecords.hexPrefix(data));
+            return;
         }
+        KV kv = decoded.get();
         put(new ByteKey(kv.getKeyBytes().toByteArray()), kv.getValue().toByteArray());
         if (kv.getProposer() == nodeId && kv.getRequestId() != 0) {
             appliedRequest.accept(kv.getRequestId());

@@ -21,6 +21,9 @@ interface KeyValueStore extends StateMachine, AutoCloseable {
         return get(key).map(v -> new String(v, StandardCharsets.UTF_8));
     }
 
+    /** How many committed entries {@link #apply} skipped because they held no key-value record. */
+    long skippedEntries();
+
     /** Number of keys (an estimate for RocksDB). */
     long size();
 

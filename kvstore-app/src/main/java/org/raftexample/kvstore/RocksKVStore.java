@@ -1,7 +1,6 @@
 package org.raftexample.kvstore;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.raftexample.kvstore.proto.KV;
 import org.rocksdb.ReadOptions;
@@ -19,6 +19,8 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The replicated map in an embedded RocksDB (an LSM tree on disk, as etcd keeps its state in bbolt):
@@ -43,6 +45,7 @@ final class RocksKVStore implements KeyValueStore {
         RocksDB.loadLibrary();
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(RocksKVStore.class);
     private static final byte DATA = 'd';
     private static final byte[] DATA_END = {DATA + 1};
     private static final byte[] APPLIED = "m/applied".getBytes(StandardCharsets.US_ASCII);
@@ -56,6 +59,7 @@ final class RocksKVStore implements KeyValueStore {
     private final WriteOptions writeOptions = new WriteOptions();
     private final long durableApplied;
     private boolean viewOpen;
+    private final AtomicLong skipped = new AtomicLong();
 
     /** Opens (or creates) the store in {@code dir}. */
     RocksKVStore(Path dir, long nodeId, LongConsumer appliedRequest) throws IOException {
@@ -101,6 +105,11 @@ final class RocksKVStore implements KeyValueStore {
     }
 
     @Override
+    public long skippedEntries() {
+        return skipped.get();
+    }
+
+    @Override
     public long size() {
         try {
             return db.getLongProperty("rocksdb.estimate-num-keys");
@@ -111,19 +120,25 @@ final class RocksKVStore implements KeyValueStore {
 
     @Override
     public void apply(long index, ByteString data) {
-        KV kv;
-        try {
-            kv = KV.parseFrom(data);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("cannot decode the entry at index " + index + " as a key-value pair", e);
-        }
+        Optional<KV> decoded = KVRecords.decode(data);
         try (WriteBatch b = new WriteBatch()) {
+            if (decoded.isEmpty()) {
+                // Skipped as the memory store skips it (the same on every replica); the index still moves.
+                skipped.incrementAndGet();
+                LOG.error("skipped the committed entry at index {}: it holds no key-value record ({} bytes: {})",
+                        Long.toUnsignedString(index), data.size(), KVRecords.hexPrefix(data));
+                b.put(APPLIED, index(index));
+                db.write(writeOptions, b);
+                return;
+            }
+            KV kv = decoded.get();
             b.put(dataKey(kv.getKeyBytes().toByteArray()), kv.getValue().toByteArray());
             b.put(APPLIED, index(index));
             db.write(writeOptions, b);
         } catch (RocksDBException e) {
             throw new IllegalStateException("RocksDB write failed at index " + index + ": " + e.getMessage(), e);
         }
+        KV kv = decoded.get();
         if (kv.getProposer() == nodeId && kv.getRequestId() != 0) {
             appliedRequest.accept(kv.getRequestId());
         }
