@@ -427,8 +427,21 @@ class RaftNodeTest {
         for (int i = 1; i < 23; i++) {
             s.propose("k" + i, "v" + i).get(20, TimeUnit.SECONDS);
         }
+        // Snapshots are written in the background, one at a time: a trigger while one is being written
+        // waits for later entries. Rewrite the last key (same value) until two snapshot files exist.
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (snapFiles(m.opts().snapDir()) < 2 && System.nanoTime() < deadline) {
+            s.propose("k22", "v22").get(20, TimeUnit.SECONDS);
+            Thread.sleep(20);
+        }
         m.node().close();
         return c;
+    }
+
+    private static long snapFiles(java.nio.file.Path dir) throws IOException {
+        try (Stream<java.nio.file.Path> files = Files.list(dir)) {
+            return files.filter(p -> p.toString().endsWith(".snap")).count();
+        }
     }
 
     private void assertAllKeysBackAfterRestart(InProcessCluster c) throws Exception {
