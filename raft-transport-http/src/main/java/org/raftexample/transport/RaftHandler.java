@@ -35,13 +35,16 @@ final class RaftHandler extends Handler.Abstract {
     private final Raft raft;
     private final TransportLimits limits;
     private final LongFunction<Peer> peers;
+    private final PeerTrafficListener traffic;
 
-    RaftHandler(long localId, long clusterId, Raft raft, TransportLimits limits, LongFunction<Peer> peers) {
+    RaftHandler(long localId, long clusterId, Raft raft, TransportLimits limits, LongFunction<Peer> peers,
+            PeerTrafficListener traffic) {
         this.localId = localId;
         this.clusterId = clusterId;
         this.raft = raft;
         this.limits = limits;
         this.peers = peers;
+        this.traffic = traffic;
     }
 
     /** A request that must be refused with this status and text. */
@@ -62,6 +65,9 @@ final class RaftHandler extends Handler.Abstract {
                 handlePipeline(request, response, callback);
             } else if (path.equals(Protocol.SNAPSHOT_PATH)) {
                 handleSnapshot(request, response, callback);
+            } else if (path.equals(Protocol.PROBING_PATH)) {
+                requireMethod(request, HttpMethod.GET);
+                reply(response, callback, HttpStatus.OK_200, "OK");
             } else if (path.startsWith(Protocol.STREAM_PREFIX)) {
                 handleStream(request, response, callback, path.substring(Protocol.STREAM_PREFIX.length()));
             } else if (path.startsWith(Protocol.RAFT_PATH + "/")) {
@@ -99,6 +105,7 @@ final class RaftHandler extends Handler.Abstract {
             throw new Refusal(HttpStatus.BAD_REQUEST_400, "error unmarshalling raft message");
         }
         checkTarget(m);
+        traffic.received(m.getFrom(), body.length);
         process(() -> raft.process(m));
         noContent(response, callback);
     }
@@ -144,6 +151,7 @@ final class RaftHandler extends Handler.Abstract {
             BoundedInputStream data = new BoundedInputStream(in, dataSize);
             process(() -> raft.processSnapshot(header, data, dataSize));
             data.skipRest();
+            traffic.received(header.getFrom(), 12L + headerSize + dataSize);
         } catch (EOFException e) {
             throw new Refusal(HttpStatus.BAD_REQUEST_400, "snapshot body truncated");
         } catch (IOException e) {

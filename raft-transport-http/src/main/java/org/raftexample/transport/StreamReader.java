@@ -151,6 +151,7 @@ final class StreamReader {
             if (m == null) {
                 continue; // link heartbeat: only proves the stream is alive
             }
+            peer.context().traffic().received(peer.id(), m.getSerializedSize());
             try {
                 raft.process(m);
             } catch (InterruptedException e) {

@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param raft      where received messages and delivery reports go
  * @param limits    buffer and size limits
  * @param timeouts  connection timings
+ * @param traffic   hears about every message sent, received or lost, and each probe's round trip
  */
 public record TransportConfig(
         long id,
@@ -21,9 +22,11 @@ public record TransportConfig(
         URI listenUrl,
         Raft raft,
         TransportLimits limits,
-        TransportTimeouts timeouts) {
+        TransportTimeouts timeouts,
+        PeerTrafficListener traffic) {
 
     public TransportConfig {
+        Objects.requireNonNull(traffic, "traffic");
         if (id == 0) {
             throw new IllegalArgumentException("transport id must be nonzero");
         }
@@ -35,6 +38,12 @@ public record TransportConfig(
         }
     }
 
+    /** A config that nobody listens to the traffic of. */
+    public TransportConfig(long id, long clusterId, URI listenUrl, Raft raft, TransportLimits limits,
+            TransportTimeouts timeouts) {
+        this(id, clusterId, listenUrl, raft, limits, timeouts, PeerTrafficListener.NONE);
+    }
+
     /** A config with default limits and timeouts. */
     public static TransportConfig of(long id, long clusterId, URI listenUrl, Raft raft) {
         return new TransportConfig(id, clusterId, listenUrl, raft, TransportLimits.defaults(),
@@ -42,10 +51,14 @@ public record TransportConfig(
     }
 
     public TransportConfig withLimits(TransportLimits newLimits) {
-        return new TransportConfig(id, clusterId, listenUrl, raft, newLimits, timeouts);
+        return new TransportConfig(id, clusterId, listenUrl, raft, newLimits, timeouts, traffic);
     }
 
     public TransportConfig withTimeouts(TransportTimeouts newTimeouts) {
-        return new TransportConfig(id, clusterId, listenUrl, raft, limits, newTimeouts);
+        return new TransportConfig(id, clusterId, listenUrl, raft, limits, newTimeouts, traffic);
+    }
+
+    public TransportConfig withTraffic(PeerTrafficListener newTraffic) {
+        return new TransportConfig(id, clusterId, listenUrl, raft, limits, timeouts, newTraffic);
     }
 }
