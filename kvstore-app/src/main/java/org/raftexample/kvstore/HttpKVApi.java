@@ -172,9 +172,15 @@ final class HttpKVApi extends Handler.Abstract {
 
     private void sendUnavailable(Response response, Callback callback, String what, Throwable e) {
         Throwable cause = unwrap(e);
+        if (cause instanceof RequestRefused refused) {
+            // Wrong as asked (e.g. removing a node that is not a member): a retry would not help.
+            send(response, callback, refused.status(), "Failed on " + what + ": " + refused.getMessage());
+            return;
+        }
         String reason;
         if (cause instanceof TimeoutException) {
-            reason = "no leader or no quorum within " + timeout.toMillis() + " ms";
+            reason = service.unavailableReason().map(r -> r + ", after " + timeout.toMillis() + " ms")
+                    .orElse("no leader or no quorum within " + timeout.toMillis() + " ms");
         } else {
             reason = String.valueOf(cause.getMessage());
         }

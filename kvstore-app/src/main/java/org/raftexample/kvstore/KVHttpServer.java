@@ -1,6 +1,7 @@
 package org.raftexample.kvstore;
 
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -13,7 +14,7 @@ final class KVHttpServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
 
-    KVHttpServer(HttpKVApi api, int port) {
+    KVHttpServer(Handler handler, int port) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("kv-http");
         server = new Server(threads);
@@ -25,7 +26,7 @@ final class KVHttpServer implements AutoCloseable {
         connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setPort(port);
         server.addConnector(connector);
-        server.setHandler(api);
+        server.setHandler(handler);
         server.setErrorHandler(new PlainErrorHandler());
         server.setStopTimeout(2_000);
     }

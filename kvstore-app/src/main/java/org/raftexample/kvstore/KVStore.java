@@ -103,6 +103,11 @@ final class KVStore implements StateMachine {
         }
     }
 
+    /** How many keys the store holds (any thread). */
+    long keyCount() {
+        return map.size();
+    }
+
     int pendingCount() {
         return pending.size();
     }

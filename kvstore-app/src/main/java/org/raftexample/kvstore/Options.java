@@ -20,6 +20,10 @@ import java.util.List;
  * @param heartbeatTicks         raft's HeartbeatTick
  * @param maxValueBytes          largest accepted PUT body, in bytes
  * @param requestTimeout         how long a client request may wait for raft before a 503
+ * @param preVote                raft's PreVote: a node that rejoins does not force an election
+ * @param checkQuorum            raft's CheckQuorum: a leader cut off from a quorum steps down
+ * @param maxApplyLag            the commit-applied gap above which the node reports itself unhealthy
+ * @param logLevel               the root log level (Logback's names)
  */
 record Options(
         long id,
@@ -33,10 +37,30 @@ record Options(
         int electionTicks,
         int heartbeatTicks,
         int maxValueBytes,
-        Duration requestTimeout) {
+        Duration requestTimeout,
+        boolean preVote,
+        boolean checkQuorum,
+        long maxApplyLag,
+        String logLevel) {
+
+    /** etcd's bound on the gap between commit and applied index of a healthy member. */
+    static final long DEFAULT_MAX_APPLY_LAG = 5000;
 
     Options {
         cluster = List.copyOf(cluster);
+    }
+
+    /** Options with etcd's defaults for what operators tune (PreVote and CheckQuorum on). */
+    Options(long id, List<URI> cluster, int port, boolean join, Path dataDir, long snapshotCount,
+            long snapshotCatchupEntries, Duration tickInterval, int electionTicks, int heartbeatTicks,
+            int maxValueBytes, Duration requestTimeout) {
+        this(id, cluster, port, join, dataDir, snapshotCount, snapshotCatchupEntries, tickInterval, electionTicks,
+                heartbeatTicks, maxValueBytes, requestTimeout, true, true, DEFAULT_MAX_APPLY_LAG, "INFO");
+    }
+
+    /** How long followers wait without hearing from a leader before they campaign. */
+    Duration electionTimeout() {
+        return tickInterval.multipliedBy(electionTicks);
     }
 
     /** The URL this node's peer server listens on. */

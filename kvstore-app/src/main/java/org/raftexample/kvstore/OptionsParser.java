@@ -40,7 +40,14 @@ final class OptionsParser {
             new Flag("heartbeat-ticks", "N", "1", "ticks between two leader heartbeats"),
             new Flag("max-value-bytes", "N", String.valueOf(1 << 20), "largest value a PUT may carry (413 above)"),
             new Flag("request-timeout-ms", "MS", "5000",
-                    "how long a request waits for raft before answering 503"));
+                    "how long a request waits for raft before answering 503"),
+            new Flag("pre-vote", "", "true",
+                    "raft PreVote: a rejoining node cannot force an election (on; --pre-vote=false turns it off)"),
+            new Flag("check-quorum", "", "true",
+                    "raft CheckQuorum: a leader cut off from a quorum steps down (on; --check-quorum=false turns it off)"),
+            new Flag("health-max-apply-lag", "N", String.valueOf(Options.DEFAULT_MAX_APPLY_LAG),
+                    "entries applied may lag committed ones before /_raftexample/health fails"),
+            new Flag("log-level", "LEVEL", "INFO", "log level: ERROR, WARN, INFO, DEBUG or TRACE"));
 
     private OptionsParser() {
     }
@@ -141,7 +148,27 @@ final class OptionsParser {
                 electionTicks,
                 heartbeatTicks,
                 (int) parseLong(v, "max-value-bytes", 1, 64L << 20),
-                Duration.ofMillis(parseLong(v, "request-timeout-ms", 1, 3_600_000)));
+                Duration.ofMillis(parseLong(v, "request-timeout-ms", 1, 3_600_000)),
+                parseBoolean(v, "pre-vote"),
+                parseBoolean(v, "check-quorum"),
+                parseLong(v, "health-max-apply-lag", 0, Long.MAX_VALUE),
+                parseLevel(v.get("log-level")));
+    }
+
+    private static boolean parseBoolean(Map<String, String> v, String name) throws UsageException {
+        String raw = v.get(name);
+        if (!raw.equals("true") && !raw.equals("false")) {
+            throw new UsageException("invalid value '" + raw + "' for --" + name + ": want true or false");
+        }
+        return Boolean.parseBoolean(raw);
+    }
+
+    private static String parseLevel(String raw) throws UsageException {
+        String level = raw.toUpperCase(java.util.Locale.ROOT);
+        if (!List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(level)) {
+            throw new UsageException("invalid value '" + raw + "' for --log-level: want ERROR, WARN, INFO, DEBUG or TRACE");
+        }
+        return level;
     }
 
     private static long parseLong(Map<String, String> v, String name, long min, long max) throws UsageException {

@@ -13,6 +13,7 @@ final class RaftExample implements AutoCloseable {
     private final AppliedIndex applied = new AppliedIndex();
     private final KVStore store;
     private final RaftNode raft;
+    private final Operability ops;
     private KVHttpServer http;
     private boolean closed;
 
@@ -22,6 +23,8 @@ final class RaftExample implements AutoCloseable {
         // (it runs only after start, when raft is set; a final field cannot be named in it before).
         this.store = new KVStore(opts.id(), data -> raftNode().propose(data));
         this.raft = new RaftNode(opts, store, applied);
+        this.ops = new Operability(opts, new RaftNodeView(opts, raft, store, applied));
+        raft.setEvents(ops);
     }
 
     private RaftNode raftNode() {
@@ -32,9 +35,11 @@ final class RaftExample implements AutoCloseable {
     void start() throws Exception {
         try {
             raft.start();
-            http = new KVHttpServer(new HttpKVApi(new RaftKVService(store, raft, applied), opts.maxValueBytes(),
-                    opts.requestTimeout()), opts.port());
+            KVService service = ops.guard(new RaftKVService(store, raft, applied));
+            http = new KVHttpServer(ops.handler(new HttpKVApi(service, opts.maxValueBytes(), opts.requestTimeout())),
+                    opts.port());
             http.start();
+            ops.started();
         } catch (Exception e) {
             close();
             throw e;
@@ -67,6 +72,7 @@ final class RaftExample implements AutoCloseable {
             }
         }
         raft.close();
+        ops.close();
         store.failPending(new IllegalStateException("node is shutting down"));
         LOG.info("stopped");
     }

@@ -83,11 +83,15 @@ final class RaftNode implements Raft, AutoCloseable {
 
     // Owned by the loop thread once started.
     private ConfState confState = ConfState.getDefaultInstance();
-    private long snapshotIndex;
+    private volatile long snapshotIndex; // written by the loop only; volatile for the status endpoint
     private long appliedIndex;
+    // Operability hooks (metrics, leader watch); set before start, called from the loop.
+    private NodeEvents events = NodeEvents.NONE;
 
     // Peer URLs learned from conf changes (loop thread; loaded at start), persisted as a hint.
     private final Map<Long, String> learnedPeers = new java.util.TreeMap<>(Long::compareUnsigned);
+    // What the operational endpoints read: a copy of learnedPeers, replaced whenever it changes.
+    private volatile Map<Long, String> learnedPeersView = Map.of();
     private PeerDirectory peerDirectory;
 
     private MemoryStorage storage;
@@ -133,6 +137,7 @@ final class RaftNode implements Raft, AutoCloseable {
         peerDirectory = new PeerDirectory(opts.snapDir());
         try {
             learnedPeers.putAll(peerDirectory.load());
+            learnedPeersView = Map.copyOf(learnedPeers);
         } catch (IOException e) {
             // Only a hint (membership is raft's): a damaged file must not keep the node down. It is
             // set aside for the operator; the next conf change writes a fresh one.
@@ -142,6 +147,7 @@ final class RaftNode implements Raft, AutoCloseable {
         }
         boolean oldWal = WAL.exists(opts.walDir());
         wal = replayWal(oldWal);
+        wal.setSyncObserver(events::walSynced);
 
         Config c = new Config();
         c.id = opts.id();
@@ -151,6 +157,8 @@ final class RaftNode implements Raft, AutoCloseable {
         c.maxSizePerMsg = 1024 * 1024;
         c.maxInflightMsgs = 256;
         c.maxUncommittedEntriesSize = 1L << 30;
+        c.preVote = opts.preVote();
+        c.checkQuorum = opts.checkQuorum();
 
         try {
             if (oldWal || opts.join()) {
@@ -166,7 +174,7 @@ final class RaftNode implements Raft, AutoCloseable {
             TransportLimits defaults = TransportLimits.defaults();
             int maxMessage = (int) Math.max(defaults.maxMessageBytes(), opts.maxValueBytes() + (2L << 20));
             transport = new Transport(TransportConfig.of(opts.id(), CLUSTER_ID, opts.ownPeerUrl(), this)
-                    .withLimits(defaults.withMaxMessageBytes(maxMessage)));
+                    .withLimits(defaults.withMaxMessageBytes(maxMessage)).withTraffic(events.peerTraffic()));
             transport.start();
             for (int i = 1; i <= opts.cluster().size(); i++) {
                 if (i != opts.id()) {
@@ -416,6 +424,9 @@ final class RaftNode implements Raft, AutoCloseable {
                     rd.committedEntries().size(), rd.messages().size(), rd.snapshot() != null,
                     rd.readStates().size());
         }
+        if (rd.softState() != null || rd.hardState() != null) {
+            events.stateChanged(rd.softState(), rd.hardState());
+        }
         Snapshot snap = rd.snapshot();
         // The snapshot file and its WAL marker go first: after a crash the WAL may then point to a
         // snapshot that exists, never to one that does not.
@@ -590,6 +601,7 @@ final class RaftNode implements Raft, AutoCloseable {
         if (!changed) {
             return;
         }
+        learnedPeersView = Map.copyOf(learnedPeers);
         try {
             peerDirectory.save(learnedPeers);
         } catch (IOException e) {
@@ -603,15 +615,55 @@ final class RaftNode implements Raft, AutoCloseable {
         return transport;
     }
 
+    // ---- operability (see OpsNodeView): hooks and read-only views, any thread ---------------------
+
+    /** Sets who hears about state changes, syncs, snapshots and peer traffic; call before start. */
+    void setEvents(NodeEvents events) {
+        this.events = events;
+    }
+
+    /** Raft's status (asks the node's loop; cheap, never waits for the disk). */
+    Status status() {
+        return node.status();
+    }
+
+    /** The index of the newest snapshot saved here. */
+    long snapshotIndex() {
+        return snapshotIndex;
+    }
+
+    /** The cluster id the transport checks. */
+    long clusterId() {
+        return CLUSTER_ID;
+    }
+
+    /** Peer URLs by id: the --cluster list, then the members added at run time. */
+    Map<Long, String> peerUrls() {
+        Map<Long, String> urls = new java.util.TreeMap<>(Long::compareUnsigned);
+        for (int i = 1; i <= opts.cluster().size(); i++) {
+            urls.put((long) i, opts.cluster().get(i - 1).toString());
+        }
+        urls.putAll(learnedPeersView);
+        return urls;
+    }
+
+    /** Whether the transport is in contact with member {@code id} now. */
+    boolean peerActive(long id) {
+        Transport t = transport;
+        return t != null && t.activeSince(id).isPresent();
+    }
+
     private void maybeTriggerSnapshot() {
         if (appliedIndex - snapshotIndex <= opts.snapshotCount()) {
             return;
         }
         // Entries are applied synchronously above, so the state machine is exactly at appliedIndex here.
         LOG.info("start snapshot [applied index: {} | last snapshot index: {}]", appliedIndex, snapshotIndex);
+        long started = System.nanoTime();
         byte[] data = stateMachine.snapshot();
         Snapshot snap = storage.createSnapshot(appliedIndex, confState, data);
         saveSnap(snap);
+        events.snapshotSaved(appliedIndex, System.nanoTime() - started);
         long compactIndex = 1;
         if (appliedIndex > opts.snapshotCatchupEntries()) {
             compactIndex = appliedIndex - opts.snapshotCatchupEntries();
@@ -679,16 +731,9 @@ final class RaftNode implements Raft, AutoCloseable {
             if (st.raftState() != StateType.StateLeader) {
                 return;
             }
-            long target = 0;
-            long bestMatch = -1;
-            for (Map.Entry<Long, Progress> e : st.progress().entrySet()) {
-                long id = e.getKey();
-                if (id != opts.id() && !e.getValue().isLearner() && e.getValue().match() > bestMatch) {
-                    target = id;
-                    bestMatch = e.getValue().match();
-                }
-            }
+            long target = handOverTarget(st, opts.id(), this::peerActive);
             if (target == 0) {
+                LOG.info("no follower is both reachable and replicating: stopping without a leadership transfer");
                 return;
             }
             LOG.info("transferring leadership to {} before stopping", target);
@@ -702,6 +747,30 @@ final class RaftNode implements Raft, AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("could not hand over leadership: {}", e.toString());
         }
+    }
+
+    /**
+     * The follower to hand leadership to: a voter this node is in contact with (the transport is
+     * connected, or raft heard from it within the last election timeout) whose log is being
+     * replicated, the one with the highest match index; 0 if there is none. A stopped follower must
+     * never be chosen: the cluster would then wait out an election timeout with no leader.
+     */
+    static long handOverTarget(Status st, long self, java.util.function.LongPredicate connected) {
+        long target = 0;
+        long bestMatch = -1;
+        for (Map.Entry<Long, Progress> e : st.progress().entrySet()) {
+            long id = e.getKey();
+            Progress pr = e.getValue();
+            boolean alive = connected.test(id) || pr.recentActive();
+            if (id == self || pr.isLearner() || !alive || pr.state() != org.raftexample.raft.tracker.StateType.StateReplicate) {
+                continue;
+            }
+            if (pr.match() > bestMatch) {
+                target = id;
+                bestMatch = pr.match();
+            }
+        }
+        return target;
     }
 
     private void stopQuietly() {

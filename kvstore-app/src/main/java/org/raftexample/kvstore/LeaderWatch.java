@@ -1,0 +1,138 @@
+package org.raftexample.kvstore;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.raftexample.raft.SoftState;
+import org.raftexample.raft.StateType;
+import org.raftexample.raftpb.HardState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows who leads, as the raft loop reports it, so that clients hear at once why a request cannot be
+ * served instead of waiting out the request timeout: counts leader changes, knows how long this node
+ * has been without a leader and why, and tells {@code onLeaderLost} when requests still waiting
+ * should give up (this node led and lost its quorum, or it has had no leader for an election timeout).
+ *
+ * <p>Written by the raft loop thread ({@link #stateChanged}) and by its own timer; read by HTTP
+ * threads. All state is guarded by {@code this}.
+ */
+final class LeaderWatch {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LeaderWatch.class);
+
+    static final String NO_LEADER_YET = "no leader known yet (an election is under way)";
+    static final String NO_LEADER = "no leader known: this node cannot reach a quorum of the cluster";
+    static final String LOST_QUORUM = "this node was the leader and lost its quorum (stepped down)";
+
+    private final long electionTimeoutNanos;
+    private final ScheduledExecutorService timer;
+    private final Runnable leaderChanged;
+    private final Consumer<String> onLeaderLost;
+    private final LongSupplier clock;
+
+    private long lead;
+    private StateType state = StateType.StateFollower;
+    private long term;
+    private boolean everHadLeader;
+    private long leaderlessSince;
+    private String reason = NO_LEADER_YET;
+
+    /**
+     * @param leaderChanged called (on the raft loop) each time a new leader becomes known
+     * @param onLeaderLost  called with the reason when waiting requests should fail now
+     */
+    LeaderWatch(Duration electionTimeout, ScheduledExecutorService timer, Runnable leaderChanged,
+            Consumer<String> onLeaderLost, LongSupplier clock) {
+        this.electionTimeoutNanos = electionTimeout.toNanos();
+        this.timer = timer;
+        this.leaderChanged = leaderChanged;
+        this.onLeaderLost = onLeaderLost;
+        this.clock = clock;
+        this.leaderlessSince = clock.getAsLong();
+    }
+
+    /** Called by the raft loop for every Ready that changed the soft or the hard state. */
+    void stateChanged(SoftState soft, HardState hard) {
+        String failNow = null;
+        boolean newLeader = false;
+        synchronized (this) {
+            long oldTerm = term;
+            if (hard != null && hard.getTerm() != 0) {
+                term = hard.getTerm();
+            }
+            if (soft == null) {
+                return;
+            }
+            boolean wasLeader = state == StateType.StateLeader;
+            state = soft.raftState();
+            if (soft.lead() == lead) {
+                return;
+            }
+            lead = soft.lead();
+            if (lead != 0) {
+                newLeader = true;
+                everHadLeader = true;
+                leaderlessSince = -1;
+            } else {
+                long now = clock.getAsLong();
+                leaderlessSince = now;
+                // A leader that steps down in its own term did so by CheckQuorum: nothing it has in
+                // flight can commit any more. One that saw a higher term is being replaced (a
+                // transfer, an election), and what it replicated may well commit under the next leader.
+                if (wasLeader && term == oldTerm && state == StateType.StateFollower) {
+                    reason = LOST_QUORUM;
+                    failNow = reason;
+                } else {
+                    reason = everHadLeader ? NO_LEADER : NO_LEADER_YET;
+                }
+                scheduleCheck(now);
+            }
+        }
+        if (newLeader) {
+            leaderChanged.run();
+        }
+        if (failNow != null) {
+            LOG.info("failing requests in flight: {}", failNow);
+            onLeaderLost.accept(failNow);
+        }
+    }
+
+    private void scheduleCheck(long since) {
+        timer.schedule(() -> {
+            String fail;
+            synchronized (this) {
+                fail = lead == 0 && leaderlessSince == since ? reason : null;
+            }
+            if (fail != null) {
+                onLeaderLost.accept(fail);
+            }
+        }, electionTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Why a new request should be refused at once, if it should: this node has been without a
+     * leader for at least an election timeout, so a leader is not about to appear.
+     */
+    synchronized Optional<String> refuseNow() {
+        if (lead != 0 || clock.getAsLong() - leaderlessSince < electionTimeoutNanos) {
+            return Optional.empty();
+        }
+        return Optional.of(reason);
+    }
+
+    /** Why a request that timed out did: no leader (and why), or a leader that did not commit in time. */
+    synchronized String whyTimedOut() {
+        return lead == 0 ? reason : "timed out waiting for commit (leader " + Long.toUnsignedString(lead)
+                + " did not commit the request in time; it may still take effect)";
+    }
+
+    /** The leader this node knows, 0 if none. */
+    synchronized long lead() {
+        return lead;
+    }
+}
