@@ -10,6 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.http.HttpStatus;
 import org.raftexample.raft.ProposalDroppedException;
 import org.raftexample.raft.tracker.TrackerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The key-value service as the HTTP API sees it once operability is added in front of it: requests
@@ -21,6 +23,8 @@ import org.raftexample.raft.tracker.TrackerConfig;
  * The in-flight set is concurrent; nothing else is mutable.
  */
 final class GuardedKVService implements KVService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GuardedKVService.class);
 
     private final KVService inner;
     private final NodeView node;
@@ -92,8 +96,14 @@ final class GuardedKVService implements KVService {
     /** Fails every request still waiting (this node just learned none of them can complete soon). */
     void failInFlight(String reason) {
         ServiceUnavailable e = new ServiceUnavailable(reason);
+        int failed = 0;
         for (CompletableFuture<Void> f : inFlight) {
-            f.completeExceptionally(e);
+            if (f.completeExceptionally(e)) {
+                failed++;
+            }
+        }
+        if (failed > 0) {
+            LOG.info("answered {} request(s) in flight with 503: {}", failed, reason);
         }
     }
 

@@ -9,25 +9,26 @@ import java.util.function.LongSupplier;
 import org.raftexample.raft.SoftState;
 import org.raftexample.raft.StateType;
 import org.raftexample.raftpb.HardState;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Follows who leads, as the raft loop reports it, so that clients hear at once why a request cannot be
  * served instead of waiting out the request timeout: counts leader changes, knows how long this node
  * has been without a leader and why, and tells {@code onLeaderLost} when requests still waiting
- * should give up (this node led and lost its quorum, or it has had no leader for an election timeout).
+ * should give up: the leader they went to is gone (a proposal forwarded to it, or appended by it
+ * and not yet replicated, may be lost, and nobody would ever answer for it), or this node has had
+ * no leader for an election timeout.
  *
  * <p>Written by the raft loop thread ({@link #stateChanged}) and by its own timer; read by HTTP
  * threads. All state is guarded by {@code this}.
  */
 final class LeaderWatch {
 
-    private static final Logger LOG = LoggerFactory.getLogger(LeaderWatch.class);
-
     static final String NO_LEADER_YET = "no leader known yet (an election is under way)";
-    static final String NO_LEADER = "no leader known: this node cannot reach a quorum of the cluster";
+    static final String NO_LEADER = "no leader known: no election has succeeded for an election timeout "
+            + "(this node may be cut off from a quorum)";
     static final String LOST_QUORUM = "this node was the leader and lost its quorum (stepped down)";
+    static final String LEADER_CHANGED = "the leader changed while the request was in flight; it may or may not "
+            + "have taken effect: retry";
 
     private final long electionTimeoutNanos;
     private final ScheduledExecutorService timer;
@@ -73,7 +74,11 @@ final class LeaderWatch {
             if (soft.lead() == lead) {
                 return;
             }
+            long oldLead = lead;
             lead = soft.lead();
+            if (oldLead != 0) {
+                failNow = LEADER_CHANGED;
+            }
             if (lead != 0) {
                 newLeader = true;
                 everHadLeader = true;
@@ -81,9 +86,8 @@ final class LeaderWatch {
             } else {
                 long now = clock.getAsLong();
                 leaderlessSince = now;
-                // A leader that steps down in its own term did so by CheckQuorum: nothing it has in
-                // flight can commit any more. One that saw a higher term is being replaced (a
-                // transfer, an election), and what it replicated may well commit under the next leader.
+                // A leader that steps down in its own term did so by CheckQuorum (its peers are
+                // unreachable); otherwise a higher term was seen: an election or a transfer.
                 if (wasLeader && term == oldTerm && state == StateType.StateFollower) {
                     reason = LOST_QUORUM;
                     failNow = reason;
@@ -97,7 +101,6 @@ final class LeaderWatch {
             leaderChanged.run();
         }
         if (failNow != null) {
-            LOG.info("failing requests in flight: {}", failNow);
             onLeaderLost.accept(failNow);
         }
     }
