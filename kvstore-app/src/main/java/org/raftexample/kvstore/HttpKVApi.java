@@ -8,9 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -91,30 +88,37 @@ final class HttpKVApi extends Handler.Abstract {
                 send(response, callback, HttpStatus.BAD_REQUEST_400, "Failed on PUT: the value is not valid UTF-8");
                 return;
             }
-            answerWhenDone(service.put(key, value), response, callback, HttpStatus.NO_CONTENT_204, "PUT");
+            answerWhenDone(request, service.put(key, value), response, callback, HttpStatus.NO_CONTENT_204, "PUT");
         });
     }
 
     private void get(String key, Request request, Response response, Callback callback) {
         Fields query = Request.extractQueryParameters(request);
         boolean serializable = "true".equalsIgnoreCase(query.getValue("serializable"));
-        CompletableFuture<Void> barrier = serializable
-                ? CompletableFuture.completedFuture(null)
-                : service.readBarrier();
-        withTimeout(barrier).whenComplete((v, e) -> {
+        if (serializable) {
+            answerLookup(key, response, callback);
+            return;
+        }
+        CompletableFuture<Void> barrier = service.readBarrier();
+        cancelOnFailure(request, barrier);
+        barrier.whenComplete((v, e) -> {
             if (e != null) {
                 sendUnavailable(response, callback, "GET", e);
                 return;
             }
-            Optional<String> value = service.lookup(key);
-            if (value.isEmpty()) {
-                send(response, callback, HttpStatus.NOT_FOUND_404, "Failed to GET");
-                return;
-            }
-            response.setStatus(HttpStatus.OK_200);
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
-            response.write(true, ByteBuffer.wrap(value.get().getBytes(StandardCharsets.UTF_8)), callback);
+            answerLookup(key, response, callback);
         });
+    }
+
+    private void answerLookup(String key, Response response, Callback callback) {
+        Optional<String> value = service.lookup(key);
+        if (value.isEmpty()) {
+            send(response, callback, HttpStatus.NOT_FOUND_404, "Failed to GET");
+            return;
+        }
+        response.setStatus(HttpStatus.OK_200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+        response.write(true, ByteBuffer.wrap(value.get().getBytes(StandardCharsets.UTF_8)), callback);
     }
 
     private void addNode(String key, Request request, Response response, Callback callback) {
@@ -131,7 +135,7 @@ final class HttpKVApi extends Handler.Abstract {
                         "Failed on POST: the body must be the new node's peer URL, http://host:port");
                 return;
             }
-            answerWhenDone(service.addNode(id, url), response, callback, HttpStatus.NO_CONTENT_204, "POST");
+            answerWhenDone(request, service.addNode(id, url), response, callback, HttpStatus.NO_CONTENT_204, "POST");
         });
     }
 
@@ -142,12 +146,13 @@ final class HttpKVApi extends Handler.Abstract {
                     "Failed on DELETE: want DELETE /<node id>, id > 0");
             return;
         }
-        answerWhenDone(service.removeNode(id), response, callback, HttpStatus.NO_CONTENT_204, "DELETE");
+        answerWhenDone(request, service.removeNode(id), response, callback, HttpStatus.NO_CONTENT_204, "DELETE");
     }
 
-    private void answerWhenDone(CompletableFuture<Void> op, Response response, Callback callback, int status,
-            String what) {
-        withTimeout(op).whenComplete((v, e) -> {
+    private void answerWhenDone(Request request, CompletableFuture<Void> op, Response response, Callback callback,
+            int status, String what) {
+        cancelOnFailure(request, op);
+        op.whenComplete((v, e) -> {
             if (e != null) {
                 sendUnavailable(response, callback, what, e);
             } else {
@@ -164,14 +169,23 @@ final class HttpKVApi extends Handler.Abstract {
         return BodyReader.read(request, maxValueBytes + 1);
     }
 
-    // The operation itself may still take effect after a timeout; the caller only learns it did not
-    // in time, which is why the answer is 503 and never a success.
-    private <T> CompletableFuture<T> withTimeout(CompletableFuture<T> f) {
-        return f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    /**
+     * A client that goes away (the connection fails) gives up its request: the registry forgets it and
+     * raft withdraws a proposal it has not taken yet. Deadlines come from the registry, not from here.
+     */
+    private static void cancelOnFailure(Request request, CompletableFuture<?> op) {
+        request.addFailureListener(t -> op.cancel(false));
     }
 
+    // The operation itself may still take effect after a timeout; the caller only learns it did not
+    // in time, which is why the answer is 503 and never a success.
     private void sendUnavailable(Response response, Callback callback, String what, Throwable e) {
-        Throwable cause = unwrap(e);
+        Throwable cause = Failures.unwrap(e);
+        if (cause instanceof Overloaded) {
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+            send(response, callback, HttpStatus.TOO_MANY_REQUESTS_429, "Failed on " + what + ": " + cause.getMessage());
+            return;
+        }
         if (cause instanceof RequestRefused refused) {
             // Wrong as asked (e.g. removing a node that is not a member): a retry would not help.
             send(response, callback, refused.status(), "Failed on " + what + ": " + refused.getMessage());
@@ -186,13 +200,6 @@ final class HttpKVApi extends Handler.Abstract {
         }
         LOG.debug("{} answered 503: {}", what, reason);
         send(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "Failed on " + what + ": " + reason);
-    }
-
-    private static Throwable unwrap(Throwable e) {
-        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e;
     }
 
     /** The text of a body, or null when it is not well-formed UTF-8. */

@@ -9,46 +9,49 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.security.SecureRandom;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import org.raftexample.kvstore.proto.KV;
 
 /**
- * The replicated map: every committed key-value write, as applied by this node.
+ * The replicated map (the original's kvstore.go without its channels): a pure state machine that
+ * knows nothing of raft. It applies committed key-value entries, writes the whole map as a snapshot
+ * and restores from one.
  *
- * <p>Writes go in only through {@link #apply}, called by the raft glue for each committed normal entry
- * in log order; {@link #propose} hands a write to raft and returns a future that completes when
- * this very proposal is applied here. Reads may come from any thread at any time.
+ * <p>Threads: {@link #apply}, {@link #snapshot} and {@link #restore} are called by one thread at a
+ * time in log order (the apply loop, or the starting thread during replay); {@link #lookup} and
+ * {@link #size} by any thread at any time (the map is concurrent, and replaced whole on restore so a
+ * reader never sees half a snapshot). When an entry this node proposed is applied, the request id it
+ * carries goes to the listener, on the applying thread.
  */
 final class KVStore implements StateMachine {
-
-    /**
-     * Hands an encoded entry to raft. The future fails when raft refuses the proposal (dropped,
-     * node stopping); cancelling it withdraws a proposal raft has not taken yet.
-     */
-    @FunctionalInterface
-    interface Proposer {
-        CompletableFuture<Void> propose(byte[] data);
-    }
 
     private static final JsonFactory JSON = new JsonFactory();
 
     private final long nodeId;
-    private final Proposer proposer;
-    // Swapped whole on snapshot recovery so that a reader never sees half a snapshot.
+    private final LongConsumer appliedRequest;
     private volatile Map<String, String> map = new ConcurrentHashMap<>();
-    private final Map<Long, CompletableFuture<Void>> pending = new ConcurrentHashMap<>();
-    // A random start keeps ids unique across restarts of this node: an entry proposed before a
-    // restart and applied after it must not complete a new, unrelated request.
-    private final AtomicLong nextRequestId = new AtomicLong(new SecureRandom().nextLong() & Long.MAX_VALUE | 1);
 
-    KVStore(long nodeId, Proposer proposer) {
+    /**
+     * @param nodeId         this node's id: entries it proposed carry it
+     * @param appliedRequest told the request id of each applied entry this node proposed
+     */
+    KVStore(long nodeId, LongConsumer appliedRequest) {
         this.nodeId = nodeId;
-        this.proposer = proposer;
+        this.appliedRequest = appliedRequest;
+    }
+
+    /** The entry data of a write of {@code key = value} proposed by {@code proposer} as request {@code requestId}. */
+    static byte[] encode(String key, String value, long proposer, long requestId) {
+        return KV.newBuilder()
+                .setKey(key)
+                .setValue(value)
+                .setProposer(proposer)
+                .setRequestId(requestId)
+                .build()
+                .toByteArray();
     }
 
     /** The committed value of a key, as applied on this node. */
@@ -60,56 +63,9 @@ final class KVStore implements StateMachine {
         return map.size();
     }
 
-    /**
-     * Proposes {@code key = value}; the future completes once the entry is committed and applied on
-     * this node, or fails if raft refuses it. A caller that stops waiting should complete the future
-     * itself (e.g. {@code orTimeout}), which also forgets the request.
-     */
-    CompletableFuture<Void> propose(String key, String value) {
-        long requestId = nextRequestId.getAndIncrement();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        pending.put(requestId, done);
-        done.whenComplete((v, e) -> pending.remove(requestId));
-        byte[] data = KV.newBuilder()
-                .setKey(key)
-                .setValue(value)
-                .setProposer(nodeId)
-                .setRequestId(requestId)
-                .build()
-                .toByteArray();
-        try {
-            CompletableFuture<Void> accepted = proposer.propose(data);
-            accepted.whenComplete((v, e) -> {
-                if (e != null) {
-                    done.completeExceptionally(e);
-                }
-            });
-            // A caller that stopped waiting (timeout) withdraws the proposal if raft has not taken it.
-            done.whenComplete((v, e) -> {
-                if (e != null) {
-                    accepted.cancel(false);
-                }
-            });
-        } catch (RuntimeException e) {
-            done.completeExceptionally(e);
-        }
-        return done;
-    }
-
-    /** Fails every write still waiting to be applied (the node is stopping). */
-    void failPending(Throwable cause) {
-        for (CompletableFuture<Void> f : pending.values()) {
-            f.completeExceptionally(cause);
-        }
-    }
-
-    /** How many keys the store holds (any thread). */
+    /** How many keys the store holds (any thread), for the status endpoint and the metrics. */
     long keyCount() {
         return map.size();
-    }
-
-    int pendingCount() {
-        return pending.size();
     }
 
     @Override
@@ -122,10 +78,7 @@ final class KVStore implements StateMachine {
         }
         map.put(kv.getKey(), kv.getValue());
         if (kv.getProposer() == nodeId && kv.getRequestId() != 0) {
-            CompletableFuture<Void> done = pending.get(kv.getRequestId());
-            if (done != null) {
-                done.complete(null);
-            }
+            appliedRequest.accept(kv.getRequestId());
         }
     }
 

@@ -4,13 +4,18 @@ import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One raftexample process: the store, the raft glue and the HTTP API, wired and started together. */
+/**
+ * One raftexample process: the store, the raft glue and the HTTP API, wired and started together.
+ * The dependencies run one way: the HTTP API uses the service, the service uses the store, raft and
+ * the request registry; raft applies to the store; the store tells the registry which of this node's
+ * requests it has applied.
+ */
 final class RaftExample implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RaftExample.class);
 
     private final Options opts;
-    private final AppliedIndex applied = new AppliedIndex();
+    private final RequestRegistry requests;
     private final KVStore store;
     private final RaftNode raft;
     private final Operability ops;
@@ -19,23 +24,18 @@ final class RaftExample implements AutoCloseable {
 
     RaftExample(Options opts) {
         this.opts = opts;
-        // The store proposes through raft and raft applies to the store: the lambda closes the loop
-        // (it runs only after start, when raft is set; a final field cannot be named in it before).
-        this.store = new KVStore(opts.id(), data -> raftNode().propose(data));
-        this.raft = new RaftNode(opts, store, applied);
-        this.ops = new Operability(opts, new RaftNodeView(opts, raft, store, applied));
+        this.requests = new RequestRegistry(opts.requestTimeout());
+        this.store = new KVStore(opts.id(), id -> requests.trigger(id, null));
+        this.raft = new RaftNode(opts, store, requests);
+        this.ops = new Operability(opts, new RaftNodeView(opts, raft, store));
         raft.setEvents(ops);
-    }
-
-    private RaftNode raftNode() {
-        return raft;
     }
 
     /** Replays the log, joins the cluster and starts serving; on failure nothing is left running. */
     void start() throws Exception {
         try {
             raft.start();
-            KVService service = ops.guard(new RaftKVService(store, raft, applied));
+            KVService service = ops.guard(new RaftKVService(opts.id(), store, raft, requests));
             http = new KVHttpServer(ops.handler(new HttpKVApi(service, opts.maxValueBytes(), opts.requestTimeout())),
                     opts.port());
             http.start();
@@ -73,7 +73,7 @@ final class RaftExample implements AutoCloseable {
         }
         raft.close();
         ops.close();
-        store.failPending(new IllegalStateException("node is shutting down"));
+        requests.close();
         LOG.info("stopped");
     }
 }

@@ -4,17 +4,22 @@ import java.net.URI;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
-/** The HTTP API's view of this node: the local store for reads and writes, raft for barriers and membership. */
+/**
+ * The HTTP API's view of this node: the local store for lookups, raft for writes, read barriers and
+ * membership. Every future it returns is completed on the request registry's threads.
+ */
 final class RaftKVService implements KVService {
 
+    private final long nodeId;
     private final KVStore store;
     private final RaftNode raft;
-    private final AppliedIndex applied;
+    private final RequestRegistry requests;
 
-    RaftKVService(KVStore store, RaftNode raft, AppliedIndex applied) {
+    RaftKVService(long nodeId, KVStore store, RaftNode raft, RequestRegistry requests) {
+        this.nodeId = nodeId;
         this.store = store;
         this.raft = raft;
-        this.applied = applied;
+        this.requests = requests;
     }
 
     @Override
@@ -24,12 +29,15 @@ final class RaftKVService implements KVService {
 
     @Override
     public CompletableFuture<Void> put(String key, String value) {
-        return store.propose(key, value);
+        long id = requests.nextId();
+        CompletableFuture<Void> done = requests.register(id);
+        raft.linkProposal(id, raft.propose(KVStore.encode(key, value, nodeId, id)), done);
+        return done;
     }
 
     @Override
     public CompletableFuture<Void> readBarrier() {
-        return raft.readIndex().thenCompose(applied::waitFor);
+        return raft.readBarrier();
     }
 
     @Override

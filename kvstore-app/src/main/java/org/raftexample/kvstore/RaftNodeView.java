@@ -15,13 +15,11 @@ final class RaftNodeView implements NodeView {
     private final Options opts;
     private final RaftNode raft;
     private final KVStore store;
-    private final AppliedIndex applied;
 
-    RaftNodeView(Options opts, RaftNode raft, KVStore store, AppliedIndex applied) {
+    RaftNodeView(Options opts, RaftNode raft, KVStore store) {
         this.opts = opts;
         this.raft = raft;
         this.store = store;
-        this.applied = applied;
     }
 
     @Override
@@ -41,7 +39,7 @@ final class RaftNodeView implements NodeView {
 
     @Override
     public long appliedIndex() {
-        return applied.get();
+        return raft.appliedIndex();
     }
 
     @Override

@@ -3,10 +3,12 @@ package org.raftexample.kvstore;
 import com.google.protobuf.ByteString;
 
 /**
- * What the raft glue drives: the application state built from committed entries.
+ * What the raft glue drives: the application state built from committed entries. It knows nothing of
+ * raft.
  *
- * <p>All three methods are called from the glue's single loop thread, in log order, so the state
- * never changes while {@link #snapshot} runs.
+ * <p>All three methods are called by one thread at a time, in log order: the starting thread while
+ * the node replays its snapshot, then the apply loop. The state therefore never changes while
+ * {@link #snapshot} runs.
  */
 interface StateMachine {
 

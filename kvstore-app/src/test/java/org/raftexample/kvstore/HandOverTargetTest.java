@@ -26,10 +26,8 @@ class HandOverTargetTest {
         FakeNodeView v = new FakeNodeView().leader(2);
         v.match = new LinkedHashMap<>(Map.of(1L, 10L, 2L, 9L, 3L, 10L));
         v.connected = Set.of(2L);
-        v.raftActive = Set.of(2L);
-        assertEquals(2, target(v));
+        assertEquals(2, target(v), "raft may still flag 3 as recently active: the transport knows better");
         v.connected = Set.of();
-        v.raftActive = Set.of();
         assertEquals(0, target(v), "nobody to hand over to: stop without a transfer");
     }
 

@@ -28,7 +28,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class HttpKVApiTest {
 
-    /** A KVService whose writes apply immediately unless told to hang or fail. */
+    /**
+     * A KVService whose writes apply immediately unless told to hang or fail; a hanging request fails
+     * with a timeout after 300 ms, as the request registry fails it at its deadline.
+     */
     static final class FakeService implements KVService {
         final Map<String, String> map = new ConcurrentHashMap<>();
         final List<String> calls = new CopyOnWriteArrayList<>();
@@ -43,6 +46,8 @@ class HttpKVApiTest {
             if (hang) {
                 CompletableFuture<Void> f = new CompletableFuture<>();
                 hanging.add(f);
+                CompletableFuture.delayedExecutor(300, java.util.concurrent.TimeUnit.MILLISECONDS)
+                        .execute(() -> f.completeExceptionally(new java.util.concurrent.TimeoutException()));
                 return f;
             }
             effect.run();
@@ -199,8 +204,16 @@ class HttpKVApiTest {
         assertEquals(503, send("GET", "/k", null).statusCode());
         assertEquals(503, send("POST", "/4", "http://127.0.0.1:42379").statusCode());
         assertEquals(503, send("DELETE", "/3", null).statusCode());
-        // The timeout completes the service's future, so it can forget the request.
         assertTrue(service.hanging.stream().allMatch(CompletableFuture::isCompletedExceptionally));
+    }
+
+    @Test
+    void tooFarBehindIs429WithRetryAfter() throws Exception {
+        service.failure = new Overloaded("too many requests: 6000 committed entries wait to be applied");
+        HttpResponse<String> put = send("PUT", "/k", "v");
+        assertEquals(429, put.statusCode());
+        assertEquals("1", put.headers().firstValue("Retry-After").orElse(null));
+        assertTrue(put.body().contains("too many requests"), put.body());
     }
 
     @Test

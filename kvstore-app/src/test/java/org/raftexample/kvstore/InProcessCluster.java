@@ -17,12 +17,17 @@ import java.util.function.LongFunction;
 final class InProcessCluster implements AutoCloseable {
 
     /** One member: its options, its state machine and its glue. */
-    record Member(Options opts, StateMachine sm, AppliedIndex applied, RaftNode node) {
+    record Member(Options opts, StateMachine sm, RequestRegistry requests, RaftNode node) {
+        /** The last index applied on this member. */
+        long applied() {
+            return node.appliedIndex();
+        }
     }
 
     final Path dir;
     final List<URI> peers = new ArrayList<>();
     final List<Member> members = new ArrayList<>();
+    private final java.util.Map<Long, RequestRegistry> registries = new java.util.concurrent.ConcurrentHashMap<>();
     private final long snapshotCount;
     private final long catchup;
 
@@ -40,14 +45,26 @@ final class InProcessCluster implements AutoCloseable {
                 1 << 20, Duration.ofSeconds(5));
     }
 
+    /**
+     * The request registry of member {@code id} (one per start, so that a state machine made for it can
+     * report its applied requests; a restart gets a fresh one).
+     */
+    RequestRegistry registry(long id) {
+        return registries.computeIfAbsent(id, k -> new RequestRegistry(Duration.ofSeconds(5)));
+    }
+
     /** Starts node {@code id} of {@code cluster} with a state machine made by {@code machines}. */
     Member start(long id, List<URI> cluster, boolean join, LongFunction<StateMachine> machines) throws IOException {
         Options o = options(id, cluster, join);
         StateMachine sm = machines.apply(id);
-        AppliedIndex applied = new AppliedIndex();
-        RaftNode node = new RaftNode(o, sm, applied);
-        node.start();
-        Member m = new Member(o, sm, applied, node);
+        RequestRegistry requests = registry(id);
+        RaftNode node = new RaftNode(o, sm, requests);
+        try {
+            node.start();
+        } finally {
+            registries.remove(id);
+        }
+        Member m = new Member(o, sm, requests, node);
         members.add(m);
         return m;
     }
@@ -76,6 +93,7 @@ final class InProcessCluster implements AutoCloseable {
     public void close() throws IOException {
         for (Member m : members) {
             m.node().close();
+            m.requests().close();
         }
         NodeProcesses.deleteRecursively(dir);
     }

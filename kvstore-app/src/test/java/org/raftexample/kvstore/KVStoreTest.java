@@ -1,30 +1,22 @@
 package org.raftexample.kvstore;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
 import org.raftexample.kvstore.proto.KV;
 
 class KVStoreTest {
 
-    private final List<byte[]> proposed = new ArrayList<>();
-    private final List<CompletableFuture<Void>> accepted = new ArrayList<>();
+    private final List<Long> appliedIds = new ArrayList<>();
 
-    private CompletableFuture<Void> record(byte[] data) {
-        proposed.add(data);
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        accepted.add(f);
-        return f;
+    private void record(long requestId) {
+        appliedIds.add(requestId);
     }
 
     @Test
@@ -74,46 +66,15 @@ class KVStoreTest {
     }
 
     @Test
-    void proposeCompletesOnlyWhenItsOwnEntryIsApplied() throws Exception {
-        KVStore s = new KVStore(7, this::record);
-        CompletableFuture<Void> f = s.propose("k", "v");
-        assertEquals(1, proposed.size());
-        KV sent = KV.parseFrom(proposed.get(0));
-        assertEquals("k", sent.getKey());
-        assertEquals(7, sent.getProposer());
-        assertTrue(sent.getRequestId() != 0);
-
-        // Same request id from another proposer, and another id from us: neither completes it.
-        s.apply(1, kv("k", "other", 8, sent.getRequestId()));
-        s.apply(2, kv("k", "other", 7, sent.getRequestId() + 1));
-        assertFalse(f.isDone());
-        assertEquals(Optional.of("other"), s.lookup("k"));
-
-        s.apply(3, ByteString.copyFrom(proposed.get(0)));
-        f.get();
+    void onlyEntriesThisNodeProposedReportTheirRequestId() {
+        KVStore s = new KVStore(7, appliedIds::add);
+        s.apply(1, kv("k", "other", 8, 42));
+        s.apply(2, kv("k", "plain", 0, 0));
+        assertEquals(List.of(), appliedIds);
+        assertEquals(Optional.of("plain"), s.lookup("k"));
+        s.apply(3, ByteString.copyFrom(KVStore.encode("k", "v", 7, 42)));
+        assertEquals(List.of(42L), appliedIds);
         assertEquals(Optional.of("v"), s.lookup("k"));
-        assertEquals(0, s.pendingCount());
-    }
-
-    @Test
-    void refusedOrAbandonedProposalsAreForgotten() {
-        KVStore refusing = new KVStore(1, data -> CompletableFuture.failedFuture(
-                new IllegalStateException("raft proposal dropped")));
-        CompletableFuture<Void> f = refusing.propose("k", "v");
-        ExecutionException e = assertThrows(ExecutionException.class, f::get);
-        assertEquals("raft proposal dropped", e.getCause().getMessage());
-        assertEquals(0, refusing.pendingCount());
-
-        KVStore s = new KVStore(1, this::record);
-        CompletableFuture<Void> g = s.propose("k", "v");
-        g.completeExceptionally(new RuntimeException("timed out"));
-        assertEquals(0, s.pendingCount());
-        assertTrue(accepted.get(0).isCancelled(), "abandoned proposal is withdrawn from raft");
-        CompletableFuture<Void> h = s.propose("k2", "v2");
-        accepted.get(1).complete(null); // raft took it; only its application is awaited now
-        assertFalse(h.isDone());
-        s.failPending(new IllegalStateException("stopping"));
-        assertTrue(h.isCompletedExceptionally());
     }
 
     @Test

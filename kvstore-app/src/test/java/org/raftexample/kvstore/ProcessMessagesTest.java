@@ -33,7 +33,7 @@ class ProcessMessagesTest {
     @Test
     void onlyOneSnapshotMessageGetsTheCurrentConfState() {
         ConfState stale = voters(2, 6, 8).toBuilder().setAutoLeave(true).build();
-        List<Message> out = RaftNode.processMessages(List.of(snap(stale)), voters(2, 6, 8, 10));
+        List<Message> out = RaftLoop.processMessages(List.of(snap(stale)), voters(2, 6, 8, 10));
         assertEquals(List.of(snap(voters(2, 6, 8, 10))), out);
     }
 
@@ -41,7 +41,7 @@ class ProcessMessagesTest {
     void otherMessagesPassUnchanged() {
         ConfState stale = voters(2, 6, 8).toBuilder().setAutoLeave(true).build();
         Message app = Message.newBuilder().setType(MessageType.MsgApp).setFrom(6).setTo(8).build();
-        List<Message> out = RaftNode.processMessages(List.of(snap(stale), app), voters(2, 7, 8, 12));
+        List<Message> out = RaftLoop.processMessages(List.of(snap(stale), app), voters(2, 7, 8, 12));
         assertEquals(List.of(snap(voters(2, 7, 8, 12)), app), out);
     }
 }

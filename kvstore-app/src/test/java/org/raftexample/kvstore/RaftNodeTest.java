@@ -45,20 +45,50 @@ class RaftNodeTest {
         return c;
     }
 
-    /** A KVStore wired to its own node, as RaftExample wires it. */
+    /** A KVStore wired to its own node and request registry, as RaftExample wires them. */
     private static final class Stores {
-        final Map<Long, KVStore> byId = new ConcurrentHashMap<>();
-        final Map<Long, AtomicReference<RaftNode>> nodes = new ConcurrentHashMap<>();
+        final Map<Long, KvClient> byId = new ConcurrentHashMap<>();
+        private final InProcessCluster cluster;
+
+        Stores(InProcessCluster cluster) {
+            this.cluster = cluster;
+        }
 
         StateMachine make(long id) {
-            AtomicReference<RaftNode> ref = nodes.computeIfAbsent(id, k -> new AtomicReference<>());
-            KVStore s = new KVStore(id, data -> ref.get().propose(data));
-            byId.put(id, s);
+            RequestRegistry requests = cluster.registry(id);
+            KVStore s = new KVStore(id, rid -> requests.trigger(rid, null));
+            byId.put(id, new KvClient(id, s, requests));
             return s;
         }
 
         void bind(InProcessCluster.Member m) {
-            nodes.get(m.opts().id()).set(m.node());
+            byId.get(m.opts().id()).node.set(m.node());
+        }
+    }
+
+    /** Writes and local reads on one member, as the HTTP API does them. */
+    static final class KvClient {
+        final long id;
+        final KVStore store;
+        final RequestRegistry requests;
+        final AtomicReference<RaftNode> node = new AtomicReference<>();
+
+        KvClient(long id, KVStore store, RequestRegistry requests) {
+            this.id = id;
+            this.store = store;
+            this.requests = requests;
+        }
+
+        CompletableFuture<Void> propose(String key, String value) {
+            return new RaftKVService(id, store, node.get(), requests).put(key, value);
+        }
+
+        Optional<String> lookup(String key) {
+            return store.lookup(key);
+        }
+
+        int size() {
+            return store.size();
         }
     }
 
@@ -117,9 +147,9 @@ class RaftNodeTest {
         }
         InProcessCluster.await("100 entries applied on every node", WAIT,
                 () -> appliedCount.values().stream().allMatch(n -> n.get() >= 100) && appliedCount.size() == 3);
-        long applied0 = c.member(0).applied().get();
+        long applied0 = c.member(0).applied();
         InProcessCluster.await("all nodes at the same applied index", WAIT,
-                () -> c.members.stream().allMatch(m -> m.applied().get() >= applied0));
+                () -> c.members.stream().allMatch(m -> m.applied() >= applied0));
         for (InProcessCluster.Member m : c.members) {
             assertFalse(m.node().terminated().isDone(), "node " + m.opts().id() + " ended");
         }
@@ -129,7 +159,7 @@ class RaftNodeTest {
     void closingBeforeAnythingHappensIsClean() throws Exception {
         // TestCloseProposerBeforeReplay
         InProcessCluster c = cluster(1, 10_000, 10_000);
-        Stores stores = new Stores();
+        Stores stores = new Stores(c);
         InProcessCluster.Member m = c.start(1, c.peers, false, stores::make);
         m.node().close();
         assertFalse(m.node().terminated().isDone(), "close is not a failure");
@@ -141,16 +171,15 @@ class RaftNodeTest {
     void closingWithProposalsInFlightIsClean() throws Exception {
         // TestCloseProposerInflight
         InProcessCluster c = cluster(1, 10_000, 10_000);
-        Stores stores = new Stores();
+        Stores stores = new Stores(c);
         InProcessCluster.Member m = c.start(1, c.peers, false, stores::make);
         stores.bind(m);
-        KVStore s = stores.byId.get(1L);
+        KvClient s = stores.byId.get(1L);
         CompletableFuture<Void> foo = s.propose("foo", "1");
         CompletableFuture<Void> bar = s.propose("bar", "2");
         foo.get(20, TimeUnit.SECONDS);
         assertEquals(Optional.of("1"), s.lookup("foo"));
         m.node().close();
-        s.failPending(new IllegalStateException("closed"));
         // bar either made it or was failed; nobody is left waiting.
         assertTrue(bar.isDone());
         assertFalse(m.node().terminated().isDone());
@@ -179,13 +208,13 @@ class RaftNodeTest {
     void aNewNodeJoinsAndItsProposalsCommitEverywhere() throws Exception {
         // TestAddNewNode
         InProcessCluster c = cluster(3, 10_000, 10_000);
-        Stores stores = new Stores();
+        Stores stores = new Stores(c);
         c.startAll(stores::make);
         c.members.forEach(stores::bind);
         addAndStartNodeFour(c, stores);
         stores.byId.get(4L).propose("foo", "bar").get(20, TimeUnit.SECONDS);
         for (long id = 1; id <= 4; id++) {
-            KVStore s = stores.byId.get(id);
+            KvClient s = stores.byId.get(id);
             InProcessCluster.await("foo on node " + id, WAIT, () -> s.lookup("foo").isPresent());
         }
     }
@@ -195,7 +224,7 @@ class RaftNodeTest {
         // The HTTP API refuses such URLs, but a conf change already in the log is applied by every
         // member on every restart: it must not be fatal.
         InProcessCluster c = cluster(3, 10_000, 10_000);
-        Stores stores = new Stores();
+        Stores stores = new Stores(c);
         c.startAll(stores::make);
         c.members.forEach(stores::bind);
         long deadline = System.nanoTime() + WAIT.toNanos();
@@ -209,9 +238,9 @@ class RaftNodeTest {
                 }
             }
         }
-        long index = c.member(0).applied().get();
+        long index = c.member(0).applied();
         InProcessCluster.await("the conf change applied on every node", WAIT,
-                () -> c.members.stream().allMatch(m -> m.applied().get() >= index));
+                () -> c.members.stream().allMatch(m -> m.applied() >= index));
         for (InProcessCluster.Member m : c.members) {
             assertFalse(m.node().terminated().isDone(), "node " + m.opts().id() + " ended");
         }
@@ -219,7 +248,7 @@ class RaftNodeTest {
         stores.byId.get(1L).propose("after", "x").get(20, TimeUnit.SECONDS);
 
         c.member(1).node().close();
-        Stores again = new Stores();
+        Stores again = new Stores(c);
         InProcessCluster.Member m2 = c.start(2, c.peers, false, again::make);
         again.bind(m2);
         InProcessCluster.await("restarted node 2 replays the log", WAIT,
@@ -233,7 +262,7 @@ class RaftNodeTest {
         Options o = c.options(1, c.peers, false);
         Files.createDirectories(o.snapDir());
         Files.writeString(o.snapDir().resolve(PeerDirectory.FILE_NAME), "{\"4\": \"http://127.0");
-        Stores stores = new Stores();
+        Stores stores = new Stores(c);
         InProcessCluster.Member m = c.start(1, c.peers, false, stores::make);
         stores.bind(m);
         stores.byId.get(1L).propose("k", "v").get(20, TimeUnit.SECONDS);
@@ -246,7 +275,7 @@ class RaftNodeTest {
         // Node 4's URL is known only from its ConfChange entry; after a snapshot compacts that entry
         // away, node 1 restarted with the original three URLs must still reach node 4.
         InProcessCluster c = cluster(3, 5, 1);
-        Stores stores = new Stores();
+        Stores stores = new Stores(c);
         c.startAll(stores::make);
         c.members.forEach(stores::bind);
         addAndStartNodeFour(c, stores);
@@ -256,7 +285,7 @@ class RaftNodeTest {
         InProcessCluster.await("node 1 snapshot", WAIT, () -> hasSnapFile(c.member(0).opts().snapDir()));
         c.member(0).node().close();
 
-        Stores again = new Stores();
+        Stores again = new Stores(c);
         InProcessCluster.Member m1 = c.start(1, c.peers, false, again::make);
         again.bind(m1);
         InProcessCluster.await("restarted node 1 reaches node 4", WAIT,
@@ -271,9 +300,8 @@ class RaftNodeTest {
         List<String> problems = new CopyOnWriteArrayList<>();
         AtomicInteger snapshots = new AtomicInteger();
         AtomicReference<RaftNode> ref = new AtomicReference<>();
-        AtomicReference<AppliedIndex> appliedRef = new AtomicReference<>();
         InProcessCluster.Member m = c.start(1, c.peers, false, id -> {
-            KVStore inner = new KVStore(id, data -> ref.get().propose(data));
+            KVStore inner = new KVStore(id, rid -> { });
             return new StateMachine() {
                 long lastApplied;
 
@@ -291,7 +319,7 @@ class RaftNodeTest {
                 @Override
                 public byte[] snapshot() {
                     byte[] data = inner.snapshot();
-                    KVStore check = new KVStore(99, d -> null);
+                    KVStore check = new KVStore(99, rid -> { });
                     check.restore(data);
                     // Every key written at or below the applied index must be in the snapshot.
                     indexOfKey.forEach((k, idx) -> {
@@ -330,10 +358,10 @@ class RaftNodeTest {
     @Test
     void concurrentWritesAreBatchedIntoFewReadies() throws Exception {
         InProcessCluster c = cluster(1, 10_000, 10_000);
-        Stores stores = new Stores();
+        Stores stores = new Stores(c);
         InProcessCluster.Member m = c.start(1, c.peers, false, stores::make);
         stores.bind(m);
-        KVStore s = stores.byId.get(1L);
+        KvClient s = stores.byId.get(1L);
         s.propose("warm-up", "x").get(20, TimeUnit.SECONDS);
         List<CompletableFuture<Void>> writes = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
@@ -348,20 +376,20 @@ class RaftNodeTest {
     @Test
     void aRestartedNodeReplaysSnapshotAndWal() throws Exception {
         InProcessCluster c = cluster(1, 5, 2);
-        Stores stores = new Stores();
+        Stores stores = new Stores(c);
         InProcessCluster.Member m = c.start(1, c.peers, false, stores::make);
         stores.bind(m);
-        KVStore s = stores.byId.get(1L);
+        KvClient s = stores.byId.get(1L);
         for (int i = 0; i < 23; i++) {
             proposeUntilAccepted(m.node(), kv("k" + i, "v" + i));
         }
         s.propose("last", "x").get(20, TimeUnit.SECONDS);
         m.node().close();
 
-        Stores again = new Stores();
+        Stores again = new Stores(c);
         InProcessCluster.Member m2 = c.start(1, c.peers, false, again::make);
         again.bind(m2);
-        KVStore s2 = again.byId.get(1L);
+        KvClient s2 = again.byId.get(1L);
         InProcessCluster.await("all keys back after restart", WAIT, () -> s2.size() == 24);
         for (int i = 0; i < 23; i++) {
             assertEquals(Optional.of("v" + i), s2.lookup("k" + i));
@@ -371,10 +399,10 @@ class RaftNodeTest {
     /** Starts a one-node cluster, writes k0..k22 (snapshots every 5 entries) and closes it. */
     private InProcessCluster writeAndClose() throws Exception {
         InProcessCluster c = cluster(1, 5, 2);
-        Stores stores = new Stores();
+        Stores stores = new Stores(c);
         InProcessCluster.Member m = c.start(1, c.peers, false, stores::make);
         stores.bind(m);
-        KVStore s = stores.byId.get(1L);
+        KvClient s = stores.byId.get(1L);
         s.propose("k0", "v0").get(20, TimeUnit.SECONDS);
         for (int i = 1; i < 23; i++) {
             s.propose("k" + i, "v" + i).get(20, TimeUnit.SECONDS);
@@ -384,10 +412,10 @@ class RaftNodeTest {
     }
 
     private void assertAllKeysBackAfterRestart(InProcessCluster c) throws Exception {
-        Stores again = new Stores();
+        Stores again = new Stores(c);
         InProcessCluster.Member m2 = c.start(1, c.peers, false, again::make);
         again.bind(m2);
-        KVStore s2 = again.byId.get(1L);
+        KvClient s2 = again.byId.get(1L);
         InProcessCluster.await("all keys back after restart", WAIT, () -> s2.size() == 23);
         for (int i = 0; i < 23; i++) {
             assertEquals(Optional.of("v" + i), s2.lookup("k" + i));

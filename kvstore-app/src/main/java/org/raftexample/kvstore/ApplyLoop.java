@@ -1,0 +1,237 @@
+package org.raftexample.kvstore;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.function.IntConsumer;
+import org.raftexample.raft.CompactedException;
+import org.raftexample.raft.MemoryStorage;
+import org.raftexample.raft.Node;
+import org.raftexample.raftpb.ConfChange;
+import org.raftexample.raftpb.ConfChangeV2;
+import org.raftexample.raftpb.Entry;
+import org.raftexample.raftpb.Snapshot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The apply loop (etcd's {@code applyAll}): applies what the raft loop hands over, in log order, on
+ * its own thread, while the raft loop goes on persisting and sending the next Readies.
+ *
+ * <p>For each {@link ToApply}: restore a snapshot (once it is durable), apply the committed entries
+ * to the state machine and conf changes to raft and the transport, release the reads and requests
+ * waiting for that index, then, once the Ready is durable, maybe take a snapshot and compact the
+ * in-memory log.
+ *
+ * <p>Threads: everything here but {@link #submit} and {@link #stop} runs on the apply thread, which
+ * owns the state machine's write side, the applied and snapshot indexes, and snapshot creation.
+ * {@link #submit} is called by the raft loop only; the queue between them is bounded, and fills only
+ * when applying falls far behind (admission control refuses new writes long before that, see
+ * {@link #backlog}).
+ */
+final class ApplyLoop {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ApplyLoop.class);
+    /** Readies that may wait to be applied; raft's per-Ready size limit bounds each. */
+    static final int QUEUE_CAPACITY = 1024;
+
+    private final Options opts;
+    private final StateMachine stateMachine;
+    private final Membership membership;
+    private final MemoryStorage raftLog;
+    private final RaftStorage storage;
+    private final RequestRegistry requests;
+    private final IntConsumer onEnd;
+    private final BlockingQueue<ToApply> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private Node node;
+    private Thread thread;
+    private volatile boolean stopping;
+    // Operability hooks (metrics); set before start.
+    private volatile NodeEvents events = NodeEvents.NONE;
+
+    // Apply thread only (published for status through volatile reads).
+    private volatile long appliedIndex;
+    private volatile long snapshotIndex;
+
+    ApplyLoop(Options opts, StateMachine stateMachine, Membership membership, MemoryStorage raftLog,
+            RaftStorage storage, RequestRegistry requests, long snapshotIndex, IntConsumer onEnd) {
+        this.opts = opts;
+        this.stateMachine = stateMachine;
+        this.membership = membership;
+        this.raftLog = raftLog;
+        this.storage = storage;
+        this.requests = requests;
+        this.snapshotIndex = snapshotIndex;
+        this.appliedIndex = snapshotIndex;
+        this.onEnd = onEnd;
+        requests.appliedTo(snapshotIndex);
+    }
+
+    void setEvents(NodeEvents events) {
+        this.events = events;
+    }
+
+    void start(Node n) {
+        this.node = n;
+        thread = new Thread(this::run, "raftexample-apply-" + opts.id());
+        thread.start();
+    }
+
+    /** Hands a Ready's committed entries and snapshot over (raft loop); blocks only if far behind. */
+    void submit(ToApply ap) throws InterruptedException {
+        queue.put(ap);
+    }
+
+    long appliedIndex() {
+        return appliedIndex;
+    }
+
+    long snapshotIndex() {
+        return snapshotIndex;
+    }
+
+    /** Readies handed over but not applied yet. */
+    int backlog() {
+        return queue.size();
+    }
+
+    private void run() {
+        try {
+            while (!stopping) {
+                ToApply ap = queue.take();
+                if (!applyAll(ap)) {
+                    LOG.info("I've been removed from the cluster! Shutting down.");
+                    onEnd.accept(RaftNode.REMOVED);
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            if (!stopping) {
+                LOG.error("fatal: apply loop interrupted");
+                onEnd.accept(RaftNode.FATAL);
+            }
+        } catch (Throwable t) {
+            if (!stopping) {
+                LOG.error("fatal: cannot apply", t);
+                onEnd.accept(RaftNode.FATAL);
+            }
+        }
+    }
+
+    /** Applies one Ready's worth; returns false once this node has been removed. */
+    private boolean applyAll(ToApply ap) throws InterruptedException, InvalidProtocolBufferException {
+        if (ap.snapshot != null) {
+            // The raft loop writes the snapshot file and its WAL marker first.
+            ap.persisted.await();
+            applySnapshot(ap.snapshot);
+        }
+        boolean removedSelf = applyEntries(ap);
+        requests.appliedTo(appliedIndex);
+        ap.applied.countDown();
+        if (removedSelf) {
+            return false;
+        }
+        // A snapshot must not cover entries the local log does not hold yet.
+        ap.persisted.await();
+        maybeTriggerSnapshot();
+        return true;
+    }
+
+    private void applySnapshot(Snapshot snap) {
+        long index = snap.getMetadata().getIndex();
+        if (index <= appliedIndex) {
+            throw new IllegalStateException("snapshot index [" + Long.toUnsignedString(index)
+                    + "] should > progress.appliedIndex [" + Long.toUnsignedString(appliedIndex) + "]");
+        }
+        LOG.info("applying snapshot at index {}", Long.toUnsignedString(index));
+        stateMachine.restore(snap.getData().toByteArray());
+        membership.restored(snap.getMetadata().getConfState());
+        snapshotIndex = index;
+        appliedIndex = index;
+        LOG.info("applied snapshot at index {}", Long.toUnsignedString(index));
+    }
+
+    /** Applies the entries not applied yet (a restart may hand out some a snapshot already holds). */
+    private boolean applyEntries(ToApply ap) throws InvalidProtocolBufferException {
+        List<Entry> ents = ap.entries;
+        if (ents.isEmpty()) {
+            return false;
+        }
+        long first = ents.get(0).getIndex();
+        if (first > appliedIndex + 1) {
+            throw new IllegalStateException("first index of committed entry[" + Long.toUnsignedString(first)
+                    + "] should <= progress.appliedIndex[" + Long.toUnsignedString(appliedIndex) + "]+1");
+        }
+        long applied = appliedIndex;
+        boolean removedSelf = false;
+        for (int i = (int) Math.max(0, applied - first + 1), n = ents.size(); i < n; i++) {
+            Entry e = ents.get(i);
+            switch (e.getType()) {
+                case EntryNormal -> {
+                    if (!e.getData().isEmpty()) {
+                        stateMachine.apply(e.getIndex(), e.getData());
+                    }
+                }
+                case EntryConfChange -> {
+                    ConfChange cc = ConfChange.parseFrom(e.getData());
+                    removedSelf = membership.apply(node, cc);
+                    answerConfChange(ap, cc.getId());
+                }
+                case EntryConfChangeV2 -> membership.apply(node, ConfChangeV2.parseFrom(e.getData()));
+                default -> throw new IllegalStateException("unknown entry type " + e.getType());
+            }
+            applied = e.getIndex();
+            if (removedSelf) {
+                break;
+            }
+        }
+        appliedIndex = applied;
+        return removedSelf;
+    }
+
+    /** The proposer of a conf change hears back only once raft has advanced past it (etcd #15528). */
+    private void answerConfChange(ToApply ap, long id) {
+        if (id != 0 && requests.isWaiting(id)) {
+            ap.advanced.thenRun(() -> requests.trigger(id, null));
+        }
+    }
+
+    private void maybeTriggerSnapshot() {
+        if (appliedIndex - snapshotIndex <= opts.snapshotCount()) {
+            return;
+        }
+        long index = appliedIndex;
+        LOG.info("start snapshot [applied index: {} | last snapshot index: {}]", index, snapshotIndex);
+        long started = System.nanoTime();
+        byte[] data = stateMachine.snapshot();
+        Snapshot snap = raftLog.createSnapshot(index, membership.confState(), data);
+        storage.saveSnap(snap);
+        events.snapshotSaved(index, System.nanoTime() - started);
+        storage.release(snap);
+        long compactIndex = 1;
+        if (index > opts.snapshotCatchupEntries()) {
+            compactIndex = index - opts.snapshotCatchupEntries();
+        }
+        try {
+            raftLog.compact(compactIndex);
+            LOG.info("compacted log at index {}", compactIndex);
+        } catch (CompactedException e) {
+            // Already compacted further than that: nothing to do.
+        }
+        snapshotIndex = index;
+    }
+
+    /** Stops the apply thread and waits for it (not from the apply thread itself). */
+    void stop() {
+        stopping = true;
+        if (thread != null && thread != Thread.currentThread()) {
+            thread.interrupt();
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+package org.raftexample.kvstore;
+
+/** A request refused at once because the node is too far behind to take more (HTTP 429). */
+final class Overloaded extends RuntimeException {
+    Overloaded(String message) {
+        super(message, null, false, false);
+    }
+}
