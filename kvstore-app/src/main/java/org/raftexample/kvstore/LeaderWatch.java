@@ -57,6 +57,17 @@ final class LeaderWatch {
         this.leaderlessSince = clock.getAsLong();
     }
 
+    /**
+     * Starts the clock of a node that has not seen a leader yet: requests still waiting an election
+     * timeout from now, with no leader in sight, fail then rather than at their deadline.
+     */
+    synchronized void start() {
+        if (lead == 0) {
+            leaderlessSince = clock.getAsLong();
+            scheduleCheck(leaderlessSince);
+        }
+    }
+
     /** Called by the raft loop for every Ready that changed the soft or the hard state. */
     void stateChanged(SoftState soft, HardState hard) {
         String failNow = null;

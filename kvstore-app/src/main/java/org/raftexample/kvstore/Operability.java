@@ -33,7 +33,7 @@ final class Operability implements NodeEvents, AutoCloseable {
     private final ServerMetrics metrics;
     private final LeaderWatch leader;
     private final String version = version();
-    private GuardedKVService guarded;
+    private volatile GuardedKVService guarded; // set once by guard(), read by the metrics scrape
 
     Operability(Options opts, NodeView view) {
         this.opts = opts;
@@ -78,6 +78,7 @@ final class Operability implements NodeEvents, AutoCloseable {
      * membership can be reached with the peer URLs given, and says once what to do if not.
      */
     void started() {
+        leader.start();
         checkMembershipOnce(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
     }
 
