@@ -1,6 +1,7 @@
 package org.raftexample.kvstore;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -8,6 +9,7 @@ import java.util.function.IntConsumer;
 import org.raftexample.raft.CompactedException;
 import org.raftexample.raft.MemoryStorage;
 import org.raftexample.raft.Node;
+import org.raftexample.raft.SnapOutOfDateException;
 import org.raftexample.raftpb.ConfChange;
 import org.raftexample.raftpb.ConfChangeV2;
 import org.raftexample.raftpb.Entry;
@@ -205,7 +207,15 @@ final class ApplyLoop {
         LOG.info("start snapshot [applied index: {} | last snapshot index: {}]", index, snapshotIndex);
         long started = System.nanoTime();
         byte[] data = stateMachine.snapshot();
-        Snapshot snap = raftLog.createSnapshot(index, membership.confState(), data);
+        Snapshot snap;
+        try {
+            // Wrapped, not copied: the array is ours alone from here on.
+            snap = raftLog.createSnapshot(index, membership.confState(), UnsafeByteOperations.unsafeWrap(data));
+        } catch (SnapOutOfDateException e) {
+            // The raft loop installed a newer snapshot from the leader meanwhile (etcd ignores this too).
+            LOG.info("skipped the snapshot at {}: raft already holds a newer one", index);
+            return;
+        }
         storage.saveSnap(snap);
         events.snapshotSaved(index, System.nanoTime() - started);
         storage.release(snap);
@@ -220,6 +230,11 @@ final class ApplyLoop {
             // Already compacted further than that: nothing to do.
         }
         snapshotIndex = index;
+    }
+
+    /** Marks the loop as stopping, so that what the stop does to its calls is not taken for a failure. */
+    void markStopping() {
+        stopping = true;
     }
 
     /** Stops the apply thread and waits for it (not from the apply thread itself). */

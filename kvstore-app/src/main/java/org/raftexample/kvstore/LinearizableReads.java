@@ -34,6 +34,7 @@ final class LinearizableReads {
 
     private List<CompletableFuture<Void>> waiting = new ArrayList<>();
     private Round inFlight;
+    private long rounds;
 
     /** The reads of one ReadIndex round and the request contexts it was sent under. */
     private static final class Round {
@@ -74,6 +75,7 @@ final class LinearizableReads {
     }
 
     private ByteString startRoundLocked() {
+        rounds++;
         inFlight = new Round(waiting);
         waiting = new ArrayList<>();
         return newContextLocked(inFlight);
@@ -151,6 +153,11 @@ final class LinearizableReads {
         if (resend != null) {
             sendReadIndex(resend);
         }
+    }
+
+    /** ReadIndex rounds started so far (each serves every read waiting when it started). */
+    synchronized long rounds() {
+        return rounds;
     }
 
     /** Reads waiting for a round or in the round in flight (tests, status). */

@@ -52,6 +52,10 @@ final class RaftExample implements AutoCloseable {
         return raft.terminated();
     }
 
+    RaftNode raftNodeForTest() {
+        return raft;
+    }
+
     int httpPort() {
         return http.port();
     }

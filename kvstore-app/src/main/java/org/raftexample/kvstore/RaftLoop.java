@@ -274,6 +274,11 @@ final class RaftLoop {
         onEnd.accept(RaftNode.FATAL);
     }
 
+    /** Marks the loop as stopping, so that what the stop does to its calls is not taken for a failure. */
+    void markStopping() {
+        stopping = true;
+    }
+
     /** Stops the loop (node.stop() must come first or with it, so a wait for a Ready ends) and waits. */
     void stop() {
         stopping = true;

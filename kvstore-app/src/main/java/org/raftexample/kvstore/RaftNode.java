@@ -18,6 +18,7 @@ import org.raftexample.raft.tracker.Progress;
 import org.raftexample.raftpb.ConfChange;
 import org.raftexample.raftpb.ConfChangeType;
 import org.raftexample.raftpb.Message;
+import org.raftexample.transport.MessageDroppedException;
 import org.raftexample.transport.Raft;
 import org.raftexample.transport.Transport;
 import org.raftexample.transport.TransportConfig;
@@ -95,16 +96,17 @@ final class RaftNode implements Raft, AutoCloseable {
         membership = new Membership(opts, replayed.confState());
         membership.load();
 
-        Config c = new Config();
-        c.id = opts.id();
-        c.electionTick = opts.electionTicks();
-        c.heartbeatTick = opts.heartbeatTicks();
-        c.storage = replayed.raftLog();
-        c.maxSizePerMsg = 1024 * 1024;
-        c.maxInflightMsgs = 256;
-        c.maxUncommittedEntriesSize = 1L << 30;
-        c.preVote = opts.preVote();
-        c.checkQuorum = opts.checkQuorum();
+        Config c = Config.builder()
+                .id(opts.id())
+                .electionTick(opts.electionTicks())
+                .heartbeatTick(opts.heartbeatTicks())
+                .storage(replayed.raftLog())
+                .maxSizePerMsg(1024 * 1024)
+                .maxInflightMsgs(256)
+                .maxUncommittedEntriesSize(1L << 30)
+                .preVote(opts.preVote())
+                .checkQuorum(opts.checkQuorum())
+                .build();
 
         try {
             if (replayed.hadWal() || opts.join()) {
@@ -167,6 +169,16 @@ final class RaftNode implements Raft, AutoCloseable {
 
     RequestRegistry requests() {
         return requests;
+    }
+
+    /** The batched linearizable reads (tests, status). */
+    LinearizableReads reads() {
+        return reads;
+    }
+
+    /** Whether this node is the leader, as of the last Ready. */
+    boolean isLeader() {
+        return raftLoop.isLeader();
     }
 
     // ---- requests from the HTTP side ------------------------------------------------------------
@@ -244,8 +256,10 @@ final class RaftNode implements Raft, AutoCloseable {
     // ---- the transport's callbacks -------------------------------------------------------------
 
     @Override
-    public void process(Message m) {
-        node.step(m);
+    public void process(Message m) throws MessageDroppedException {
+        if (!node.step(m)) {
+            throw new MessageDroppedException(m.getType(), m.getFrom()); // the sender must not count it delivered
+        }
     }
 
     @Override
@@ -271,6 +285,11 @@ final class RaftNode implements Raft, AutoCloseable {
     /** The durable storage, for tests that slow its writes down. */
     RaftStorage storage() {
         return storage;
+    }
+
+    /** Asks raft to hand leadership to {@code to} (tests that move leadership around). */
+    void transferLeadershipForTest(long to) {
+        node.transferLeadership(opts.id(), to);
     }
 
     /** raft's status (taken by raft's own loop). */
@@ -380,6 +399,12 @@ final class RaftNode implements Raft, AutoCloseable {
 
     private void stopQuietly() {
         closing = true;
+        if (raftLoop != null) {
+            raftLoop.markStopping();
+        }
+        if (applier != null) {
+            applier.markStopping();
+        }
         if (transport != null) {
             try {
                 transport.stop();

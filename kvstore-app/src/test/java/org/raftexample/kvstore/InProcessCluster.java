@@ -40,9 +40,12 @@ final class InProcessCluster implements AutoCloseable {
         }
     }
 
+    /** Election timeout in 10 ms ticks for members started from now on (tests that stall a loop raise it). */
+    int electionTicks = 10;
+
     Options options(long id, List<URI> cluster, boolean join) {
-        return new Options(id, cluster, 0, join, dir, snapshotCount, catchup, Duration.ofMillis(10), 10, 1,
-                1 << 20, Duration.ofSeconds(5));
+        return new Options(id, cluster, 0, join, dir, snapshotCount, catchup, Duration.ofMillis(10), electionTicks,
+                1, 1 << 20, Duration.ofSeconds(5));
     }
 
     /**

@@ -10,7 +10,7 @@ import org.raftexample.raftpb.Entry;
  * like etcd's raftpb, an entry built with the same fields set has the same size here as
  * {@code proto.Size} gives in Go, so limits behave identically.
  */
-public final class EntrySizes {
+final class EntrySizes {
     private EntrySizes() {
     }
 

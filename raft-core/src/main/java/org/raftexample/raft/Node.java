@@ -74,11 +74,16 @@ public interface Node {
     /**
      * Proposes a configuration change. Like any proposal it can be dropped, in particular while an
      * earlier configuration change is not yet applied. Completion has the same meaning as for
-     * {@link #propose(byte[])}.
+     * {@link #propose(byte[])}. Null (cast to either type) proposes leaving a joint
+     * configuration, as a nil ConfChangeI does in etcd.
      */
     CompletableFuture<Void> proposeConfChange(ConfChange cc);
 
-    /** Proposes a configuration change in the V2 (joint consensus capable) form. */
+    /**
+     * Proposes a configuration change in the V2 (joint consensus capable) form; null proposes
+     * leaving a joint configuration (an entry without data, whose size never counts against the
+     * uncommitted-size limit), as in etcd.
+     */
     CompletableFuture<Void> proposeConfChange(ConfChangeV2 cc);
 
     /**

@@ -19,7 +19,6 @@ import org.raftexample.raftpb.ConfChangeV2;
 import org.raftexample.raftpb.ConfChanges;
 import org.raftexample.raftpb.ConfState;
 import org.raftexample.raftpb.Entry;
-import org.raftexample.raftpb.EntryType;
 import org.raftexample.raftpb.Message;
 import org.raftexample.raftpb.MessageType;
 
@@ -433,18 +432,16 @@ final class NodeLoop implements Node {
 
     @Override
     public CompletableFuture<Void> proposeConfChange(ConfChange cc) {
-        return enqueueProposal(confChangeMsg(EntryType.EntryConfChange, cc.toByteString()), true);
+        return enqueueProposal(withFrom(Raft.confChangeToMsg(cc)), true);
     }
 
     @Override
     public CompletableFuture<Void> proposeConfChange(ConfChangeV2 cc) {
-        return enqueueProposal(confChangeMsg(EntryType.EntryConfChangeV2, cc.toByteString()), true);
+        return enqueueProposal(withFrom(Raft.confChangeToMsg(cc)), true);
     }
 
-    /** The proposal carrying a marshalled conf change (etcd's confChangeToMsg). */
-    private Message confChangeMsg(EntryType type, ByteString data) {
-        Entry e = Entry.newBuilder().setType(type).setData(data).build();
-        return Message.newBuilder().setType(MessageType.MsgProp).setFrom(id).addEntries(e).build();
+    private Message withFrom(Message m) {
+        return m.toBuilder().setFrom(id).build();
     }
 
     @Override

@@ -44,13 +44,10 @@ import org.raftexample.raftpb.Snapshot;
  * <p>Not thread-safe. Members are package-private so that the tests and {@link RawNode} of this
  * package can inspect them, as etcd's tests do.
  */
-public final class Raft {
-    /** The id meaning "no node" (no leader, no vote). */
-    public static final long NONE = 0;
-    /** The target of MsgStorageAppend messages with async storage writes (Go's math.MaxUint64). */
-    public static final long LOCAL_APPEND_THREAD = -1L;
-    /** The target of MsgStorageApply messages with async storage writes (Go's math.MaxUint64 - 1). */
-    public static final long LOCAL_APPLY_THREAD = -2L;
+final class Raft {
+    static final long NONE = RawNode.NONE;
+    static final long LOCAL_APPEND_THREAD = RawNode.LOCAL_APPEND_THREAD;
+    static final long LOCAL_APPLY_THREAD = RawNode.LOCAL_APPLY_THREAD;
 
     /** A role's message handler, swapped on each role transition. */
     @FunctionalInterface
@@ -134,32 +131,31 @@ public final class Raft {
      */
     List<Message> pendingReadIndexMessages = new ArrayList<>();
 
-    /** Creates the state machine from a configuration (validated here) and its storage's state. */
+    /** Creates the state machine from a (validated) configuration and its storage's state. */
     static Raft newRaft(Config c) {
         return new Raft(c);
     }
 
     Raft(Config c) {
-        c.validate();
-        this.id = c.id;
-        this.raftLog = RaftLog.newLogWithSize(c.storage, c.logger, c.maxCommittedSizePerReady);
-        Storage.InitialState initial = c.storage.initialState();
+        this.id = c.id();
+        this.raftLog = RaftLog.newLogWithSize(c.storage(), c.logger(), c.maxCommittedSizePerReady());
+        Storage.InitialState initial = c.storage().initialState();
         HardState hs = initial.hardState();
         ConfState cs = initial.confState();
 
-        this.maxMsgSize = c.maxSizePerMsg;
-        this.maxUncommittedSize = c.maxUncommittedEntriesSize;
-        this.trk = new ProgressTracker(c.maxInflightMsgs, c.maxInflightBytes);
-        this.electionTimeout = c.electionTick;
-        this.heartbeatTimeout = c.heartbeatTick;
-        this.logger = c.logger;
-        this.checkQuorum = c.checkQuorum;
-        this.preVote = c.preVote;
-        this.readOnly = new ReadOnly(c.readOnlyOption);
-        this.disableProposalForwarding = c.disableProposalForwarding;
-        this.disableConfChangeValidation = c.disableConfChangeValidation;
-        this.stepDownOnRemoval = c.stepDownOnRemoval;
-        this.random = c.random;
+        this.maxMsgSize = c.maxSizePerMsg();
+        this.maxUncommittedSize = c.maxUncommittedEntriesSize();
+        this.trk = new ProgressTracker(c.maxInflightMsgs(), c.maxInflightBytes());
+        this.electionTimeout = c.electionTick();
+        this.heartbeatTimeout = c.heartbeatTick();
+        this.logger = c.logger();
+        this.checkQuorum = c.checkQuorum();
+        this.preVote = c.preVote();
+        this.readOnly = new ReadOnly(c.readOnlyOption());
+        this.disableProposalForwarding = c.disableProposalForwarding();
+        this.disableConfChangeValidation = c.disableConfChangeValidation();
+        this.stepDownOnRemoval = c.stepDownOnRemoval();
+        this.random = c.random();
 
         EntryID lastID = raftLog.lastEntryID();
         ConfigAndProgress restored = restoreConfig(new Changer(trk, lastID.index()), cs);
@@ -168,8 +164,8 @@ public final class Raft {
         if (!Util.isEmptyHardState(hs)) {
             loadState(hs);
         }
-        if (c.applied > 0) {
-            raftLog.appliedTo(c.applied, 0);
+        if (c.applied() > 0) {
+            raftLog.appliedTo(c.applied(), 0);
         }
         becomeFollower(term, NONE);
 
@@ -271,20 +267,20 @@ public final class Raft {
         long prevTerm;
         try {
             prevTerm = raftLog.term(prevIndex);
-        } catch (StorageException e) {
+        } catch (CompactedException | UnavailableException e) {
             // The log was truncated at or after pr.next: only a snapshot can catch it up.
             return maybeSendSnapshot(to, pr);
         }
 
         List<Entry> ents = List.of();
-        StorageException err = null;
+        CompactedException err = null;
         // A throttled replicating follower still gets empty appends, so that a full window of
         // lost messages cannot stall it forever: the empty append is acked or rejected, and
         // either clears the window.
         if (pr.state() != StateReplicate || !pr.inflights().full()) {
             try {
                 ents = raftLog.entries(pr.next(), maxMsgSize);
-            } catch (StorageException e) {
+            } catch (CompactedException e) {
                 err = e;
             }
         }
@@ -673,7 +669,7 @@ public final class Raft {
      *
      * @throws ProposalDroppedException when the message is a proposal that cannot be accepted
      */
-    public void step(Message m) {
+    void step(Message m) {
         if (m == null) {
             throw new IllegalArgumentException("nil message");
         }
@@ -1481,8 +1477,14 @@ public final class Raft {
         }
     }
 
-    /** A proposal carrying a V1 configuration change. */
+    /**
+     * A proposal carrying a V1 configuration change; null, like Go's nil ConfChangeI, proposes
+     * leaving a joint configuration.
+     */
     static Message confChangeToMsg(ConfChange cc) {
+        if (cc == null) {
+            return confChangeToMsg((ConfChangeV2) null);
+        }
         Entry e = Entry.newBuilder().setType(EntryType.EntryConfChange).setData(cc.toByteString()).build();
         return Message.newBuilder().setType(MessageType.MsgProp).addEntries(e).build();
     }

@@ -374,8 +374,14 @@ final class RaftLog {
         if (i > lastIndex()) {
             throw new UnavailableException();
         }
-        // Other storage failures are not handled here: they propagate (etcd panics).
-        return storage.term(i);
+        try {
+            return storage.term(i);
+        } catch (CompactedException | UnavailableException e) {
+            throw e;
+        } catch (StorageException e) {
+            // Any other storage failure leaves raft with a log it cannot read: etcd panics here.
+            throw new RaftPanicException("storage term(" + i + ") failed: " + e.getMessage(), e);
+        }
     }
 
     /** The entries from i to the end of the log, up to maxSize bytes (at least one). */
@@ -475,9 +481,14 @@ final class RaftLog {
         List<Entry> ents;
         try {
             ents = storage.entries(lo, cut, maxSize);
+        } catch (CompactedException e) {
+            throw e;
         } catch (UnavailableException e) {
             logger.panic("entries[%d:%d) is unavailable from storage", lo, cut);
             throw e; // not reached: panic throws
+        } catch (StorageException e) {
+            // Not an expected outcome: etcd panics rather than guess what the log holds.
+            throw new RaftPanicException("storage entries[" + lo + ":" + cut + ") failed: " + e.getMessage(), e);
         }
         if (hi <= unstable.offset) {
             return ents;

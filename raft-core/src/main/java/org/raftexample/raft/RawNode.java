@@ -15,13 +15,26 @@ import org.raftexample.raftpb.Message;
 import org.raftexample.raftpb.MessageType;
 
 /**
- * The synchronous, single-threaded driver of a {@link Raft} state machine: the application
+ * The synchronous, single-threaded driver of a raft state machine: the application
  * feeds it ticks and messages, collects {@link Ready} batches and acknowledges them with
  * {@link #advance}. {@code Node} runs one of these on its own thread.
  *
  * <p>Not thread-safe.
  */
 public final class RawNode {
+    /** The id meaning "no node" (no leader, no vote): etcd's {@code raft.None}. */
+    public static final long NONE = 0;
+    /**
+     * The target of MsgStorageAppend messages with async storage writes (etcd's
+     * {@code LocalAppendThread}, Go's math.MaxUint64).
+     */
+    public static final long LOCAL_APPEND_THREAD = -1L;
+    /**
+     * The target of MsgStorageApply messages with async storage writes (etcd's
+     * {@code LocalApplyThread}, Go's math.MaxUint64 - 1).
+     */
+    public static final long LOCAL_APPLY_THREAD = -2L;
+
     /** Visits one progress of {@link #withProgress}. */
     @FunctionalInterface
     public interface ProgressVisitor {
@@ -45,7 +58,7 @@ public final class RawNode {
      */
     public RawNode(Config config) {
         this.raft = Raft.newRaft(config);
-        this.asyncStorageWrites = config.asyncStorageWrites;
+        this.asyncStorageWrites = config.asyncStorageWrites();
         this.prevSoftSt = raft.softState();
         this.prevHardSt = raft.hardState();
     }
@@ -89,12 +102,15 @@ public final class RawNode {
         propose(data == null ? null : ByteString.copyFrom(data));
     }
 
-    /** Proposes a (legacy) configuration change. */
+    /** Proposes a (legacy) configuration change; null proposes leaving a joint configuration. */
     public void proposeConfChange(ConfChange cc) {
         raft.step(Raft.confChangeToMsg(cc));
     }
 
-    /** Proposes a configuration change, possibly a joint one. */
+    /**
+     * Proposes a configuration change, possibly a joint one; null proposes leaving a joint
+     * configuration, as a nil ConfChangeI does in etcd.
+     */
     public void proposeConfChange(ConfChangeV2 cc) {
         raft.step(Raft.confChangeToMsg(cc));
     }

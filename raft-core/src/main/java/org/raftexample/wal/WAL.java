@@ -64,6 +64,8 @@ public final class WAL implements AutoCloseable {
     private long syncs;
     /** Hears how long each data sync of a segment took, in nanoseconds (metrics); never null. */
     private volatile LongConsumer syncObserver = nanos -> { };
+    /** Prepares the next segment in the background; started once the WAL can be appended to. */
+    private FilePipeline pipeline;
 
     private WAL(Path dir, WalOptions options, DirLock lock, List<SegmentName> segments, FileChannel tail) {
         this.dir = dir;
@@ -438,6 +440,10 @@ public final class WAL implements AutoCloseable {
                 if (mustSync) {
                     force();
                 }
+                if (pipeline == null && encoder.position() > options.segmentSizeBytes() / 2) {
+                    // Half full: have the next segment prepared in the background by the time it is needed.
+                    pipeline();
+                }
                 return;
             }
             cut();
@@ -495,11 +501,10 @@ public final class WAL implements AutoCloseable {
 
         SegmentName next = new SegmentName(segments.get(segments.size() - 1).seq() + 1, enti + 1);
         Path target = dir.resolve(next.fileName());
-        Path tmp = dir.resolve(next.fileName() + ".tmp");
-        FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FilePipeline.Prepared prepared = pipeline().take();
+        Path tmp = prepared.path();
+        FileChannel ch = prepared.channel();
         try {
-            DiskIo.zeroFillTo(ch, options.segmentSizeBytes());
             encoder.retarget(ch, 0);
             encoder.encode(RecordType.CRC, null);
             encoder.encode(RecordType.METADATA, metadata);
@@ -520,6 +525,13 @@ public final class WAL implements AutoCloseable {
         segments.add(next);
         old.close();
         LOG.info("wal: created a new segment {}", target);
+    }
+
+    private FilePipeline pipeline() {
+        if (pipeline == null) {
+            pipeline = new FilePipeline(dir, options.segmentSizeBytes());
+        }
+        return pipeline;
     }
 
     // ---------------------------------------------------------------- releasing and closing
@@ -589,6 +601,9 @@ public final class WAL implements AutoCloseable {
             return;
         }
         closed = true;
+        if (pipeline != null) {
+            pipeline.close();
+        }
         IOException err = null;
         try {
             if (encoder != null && failure == null) {

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.Timeout;
@@ -36,8 +35,8 @@ class InteractionDataDrivenTest {
         if (root.isEmpty()) {
             // A skipped test (rather than an aborted factory, which surefire does not count) so the
             // reason shows up in the build summary.
-            String message = "testdata not found at " + TestdataDir.configured() + ": skipping";
-            return Stream.of(DynamicTest.dynamicTest("testdata", () -> Assumptions.abort(message)));
+            Path missing = TestdataDir.configured().resolve("testdata");
+            return Stream.of(DynamicTest.dynamicTest("testdata", () -> TestdataDir.missing(missing)));
         }
         Path dir = root.get().resolve("testdata");
         List<String> only = selectedScripts();

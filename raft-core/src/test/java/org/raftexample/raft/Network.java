@@ -94,7 +94,7 @@ final class Network {
     }
 
     /** Like {@link #newNetwork}, with {@code configFunc} applied to the configs of fresh rafts. */
-    static Network newNetworkWithConfig(Consumer<Config> configFunc, Object... peers) {
+    static Network newNetworkWithConfig(Consumer<Config.Builder> configFunc, Object... peers) {
         int size = peers.length;
         long[] peerAddrs = RaftTestUtil.idsBySize(size);
         Map<Long, StateMachine> npeers = new HashMap<>();
@@ -106,11 +106,11 @@ final class Network {
             if (p == null) {
                 MemoryStorage ms = RaftTestUtil.newTestMemoryStorage(RaftTestUtil.withPeers(peerAddrs));
                 nstorage.put(id, ms);
-                Config cfg = RaftTestUtil.newTestConfig(id, 10, 1, ms);
+                Config.Builder cfg = RaftTestUtil.newTestConfig(id, 10, 1, ms);
                 if (configFunc != null) {
                     configFunc.accept(cfg);
                 }
-                npeers.put(id, new RaftPeer(Raft.newRaft(cfg)));
+                npeers.put(id, new RaftPeer(Raft.newRaft(cfg.build())));
             } else if (p instanceof Raft v) {
                 Set<Long> learners = Set.copyOf(v.trk.config().learners());
                 v.id = id;

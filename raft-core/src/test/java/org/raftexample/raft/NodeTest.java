@@ -141,7 +141,7 @@ class NodeTest {
     @Timeout(10)
     void stepRoutesProposalsAndPeerMessagesAndRejectsLocalTypes() {
         for (MessageType t : MessageType.values()) {
-            NodeLoop n = newNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))));
+            NodeLoop n = newNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
             Message m = Message.newBuilder().setType(t).build();
             if (t == MessageType.MsgProp) {
                 assertTrue(n.step(m));
@@ -163,7 +163,7 @@ class NodeTest {
     @Test
     @Timeout(10)
     void waitingProposalIsReleasedByTimeoutAndByStop() throws Exception {
-        NodeLoop n = startNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))));
+        NodeLoop n = startNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
 
         CompletableFuture<Void> timedOut = n.propose(bytes("a"));
         assertThrows(TimeoutException.class, () -> Node.await(timedOut, Duration.ofMillis(50)));
@@ -182,7 +182,7 @@ class NodeTest {
     void proposeStepsMsgPropIntoRaft() throws Exception {
         List<Message> msgs = new CopyOnWriteArrayList<>();
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        NodeLoop n = startNode(newTestConfig(1, 10, 1, s));
+        NodeLoop n = startNode(newTestConfig(1, 10, 1, s).build());
         electAndHook(n, s, (r, m) -> {
             if (m.getType() != MessageType.MsgAppResp) { // MsgAppResp is raft's own, from advance
                 msgs.add(m);
@@ -202,7 +202,7 @@ class NodeTest {
     void proposeConfChangeStepsMarshalledChangeIntoRaft() throws Exception {
         List<Message> msgs = new CopyOnWriteArrayList<>();
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        NodeLoop n = startNode(newTestConfig(1, 10, 1, s));
+        NodeLoop n = startNode(newTestConfig(1, 10, 1, s).build());
         electAndHook(n, s, (r, m) -> {
             if (m.getType() != MessageType.MsgAppResp) {
                 msgs.add(m);
@@ -225,7 +225,7 @@ class NodeTest {
         List<Message> msgs = new CopyOnWriteArrayList<>();
         ByteString dropping = ByteString.copyFromUtf8("test_dropping");
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        NodeLoop n = startNode(newTestConfig(1, 10, 1, s));
+        NodeLoop n = startNode(newTestConfig(1, 10, 1, s).build());
         electAndHook(n, s, (r, m) -> {
             if (m.getType() == MessageType.MsgProp && m.getEntries(0).getData().equals(dropping)) {
                 throw new ProposalDroppedException();
@@ -246,9 +246,9 @@ class NodeTest {
     void followerWithForwardingDisabledDoesNotForwardProposals() {
         Raft r1 = RaftTestUtil.newTestRaft(1, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
         Raft r2 = RaftTestUtil.newTestRaft(2, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
-        Config cfg3 = newTestConfig(3, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
-        cfg3.disableProposalForwarding = true;
-        Raft r3 = Raft.newRaft(cfg3);
+        Config.Builder cfg3 = newTestConfig(3, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
+        cfg3.disableProposalForwarding(true);
+        Raft r3 = Raft.newRaft(cfg3.build());
         Network nt = Network.newNetwork(r1, r2, r3);
 
         nt.send(Message.newBuilder().setFrom(1).setTo(1).setType(MessageType.MsgHup).build()); // elect r1
@@ -306,7 +306,7 @@ class NodeTest {
     @Timeout(20)
     void duplicateAddNodeDoesNotBlockLaterConfChanges() throws Exception {
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        NodeLoop n = startNode(newTestConfig(1, 10, 1, s));
+        NodeLoop n = startNode(newTestConfig(1, 10, 1, s).build());
         Node.await(n.campaign(), WAIT);
         Ready first = readyWithTimeout(n);
         s.append(first.entries());
@@ -356,7 +356,7 @@ class NodeTest {
     @Timeout(20)
     void proposalWaitsForALeader() throws Exception {
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        NodeLoop n = startNode(newTestConfig(1, 10, 1, s));
+        NodeLoop n = startNode(newTestConfig(1, 10, 1, s).build());
 
         CompletableFuture<Void> f = n.propose(bytes("somedata"));
         // A status round trip proves the loop has had turns in which it could have taken it.
@@ -376,7 +376,7 @@ class NodeTest {
     @Test
     @Timeout(10)
     void tickAdvancesElectionElapsed() {
-        NodeLoop n = newNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))));
+        NodeLoop n = newNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
         Raft r = n.rawNode().raft;
         int elapsed = r.electionElapsed;
         run(n);
@@ -390,7 +390,7 @@ class NodeTest {
     @Test
     @Timeout(10)
     void ticksBeyondTheBufferAreDropped() {
-        NodeLoop n = newNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))));
+        NodeLoop n = newNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
         for (int i = 0; i < NodeLoop.TICK_BUFFER + 10; i++) {
             n.tick();
         }
@@ -401,7 +401,7 @@ class NodeTest {
     @Test
     @Timeout(10)
     void stopWaitsForTheLoopAndLaterCallsFail() {
-        NodeLoop n = startNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))));
+        NodeLoop n = startNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
         Status status = n.status();
         assertEquals(1, status.id());
         n.stop();
@@ -430,8 +430,8 @@ class NodeTest {
                 new Ready(null, HardState.newBuilder().setTerm(2).setCommit(3).setVote(1).build(), null,
                         null, null, List.of(entry(2, 3, "foo")), null, false));
         MemoryStorage storage = new MemoryStorage();
-        Config c = newTestConfig(1, 10, 1, storage);
-        Node n = Node.start(c, List.of(new Peer(1)));
+        Config.Builder c = newTestConfig(1, 10, 1, storage);
+        Node n = Node.start(c.build(), List.of(new Peer(1)));
         started.add(n);
 
         Ready rd = readyWithTimeout(n);
@@ -466,8 +466,8 @@ class NodeTest {
     @Test
     @Timeout(10)
     void startWithoutPeersIsRejected() {
-        Config c = newTestConfig(1, 10, 1, new MemoryStorage());
-        assertThrows(IllegalArgumentException.class, () -> Node.start(c, List.of()));
+        Config.Builder c = newTestConfig(1, 10, 1, new MemoryStorage());
+        assertThrows(IllegalArgumentException.class, () -> Node.start(c.build(), List.of()));
     }
 
     /** TestNodeRestart: a restarted node re-emits its committed entries and no hard state. */
@@ -481,7 +481,7 @@ class NodeTest {
         MemoryStorage storage = new MemoryStorage();
         storage.setHardState(st);
         storage.append(entries);
-        Node n = Node.restart(newTestConfig(1, 10, 1, storage));
+        Node n = Node.restart(newTestConfig(1, 10, 1, storage).build());
         started.add(n);
         assertEquals(want, readyWithTimeout(n));
         n.advance();
@@ -503,7 +503,7 @@ class NodeTest {
         s.setHardState(st);
         s.applySnapshot(snap);
         s.append(entries);
-        Node n = Node.restart(newTestConfig(1, 10, 1, s));
+        Node n = Node.restart(newTestConfig(1, 10, 1, s).build());
         started.add(n);
         assertEquals(want, readyWithTimeout(n));
         n.advance();
@@ -515,7 +515,7 @@ class NodeTest {
     @Timeout(10)
     void advanceReleasesTheNextReady() throws Exception {
         MemoryStorage storage = newTestMemoryStorage(withPeers(1));
-        NodeLoop n = startNode(newTestConfig(1, 10, 1, storage));
+        NodeLoop n = startNode(newTestConfig(1, 10, 1, storage).build());
         Node.await(n.campaign(), WAIT);
         Ready rd = readyWithTimeout(n); // persist vote
         storage.append(rd.entries());
@@ -536,7 +536,7 @@ class NodeTest {
     @Timeout(10)
     void noSecondReadyBeforeAdvance() throws Exception {
         MemoryStorage storage = newTestMemoryStorage(withPeers(1));
-        NodeLoop n = startNode(newTestConfig(1, 10, 1, storage));
+        NodeLoop n = startNode(newTestConfig(1, 10, 1, storage).build());
         assertThrows(IllegalStateException.class, n::advance, "advance without an outstanding Ready");
         Node.await(n.campaign(), WAIT);
         Ready rd = readyWithTimeout(n); // persist the vote
@@ -556,7 +556,7 @@ class NodeTest {
     @Timeout(10)
     void readyFutureIsReusedAndSurvivesAGivenUpWait() throws Exception {
         MemoryStorage storage = newTestMemoryStorage(withPeers(1));
-        NodeLoop n = startNode(newTestConfig(1, 10, 1, storage));
+        NodeLoop n = startNode(newTestConfig(1, 10, 1, storage).build());
         CompletableFuture<Ready> f = n.ready();
         assertSame(f, n.ready(), "the pending future is shared until it completes");
         assertNull(n.ready(10, TimeUnit.MILLISECONDS));
@@ -573,7 +573,7 @@ class NodeTest {
     @Timeout(10)
     void readIndexComesBackAsReadStateWithItsContext() throws Exception {
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        NodeLoop n = startNode(newTestConfig(1, 10, 1, s));
+        NodeLoop n = startNode(newTestConfig(1, 10, 1, s).build());
         Node.await(n.campaign(), WAIT);
         long committed = 0;
         // Become leader and commit the empty entry of the new term, so reads can be served.
@@ -617,7 +617,7 @@ class NodeTest {
     @Timeout(20)
     void addLearnerChangeReturnsConfStateWithTheLearner() throws Exception {
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        NodeLoop n = startNode(newTestConfig(1, 10, 1, s));
+        NodeLoop n = startNode(newTestConfig(1, 10, 1, s).build());
         Node.await(n.campaign(), WAIT);
         LinkedBlockingQueue<ConfState> states = new LinkedBlockingQueue<>();
         AtomicBoolean stop = new AtomicBoolean();
@@ -645,7 +645,7 @@ class NodeTest {
     @Timeout(10)
     void appendMessagesArePaginated() {
         int maxSizePerMsg = 2048;
-        Network nt = Network.newNetworkWithConfig(c -> c.maxSizePerMsg = maxSizePerMsg, null, null, null);
+        Network nt = Network.newNetworkWithConfig(c -> c.maxSizePerMsg(maxSizePerMsg), null, null, null);
         boolean[] seenFullMessage = {false};
         List<String> tooLarge = new ArrayList<>();
         nt.msgHook = m -> {
@@ -684,9 +684,9 @@ class NodeTest {
     @Timeout(10)
     void committedEntriesArePaginated() throws Exception {
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        Config cfg = newTestConfig(1, 10, 1, s);
-        cfg.maxCommittedSizePerReady = 2048;
-        NodeLoop n = startNode(cfg);
+        Config.Builder cfg = newTestConfig(1, 10, 1, s);
+        cfg.maxCommittedSizePerReady(2048);
+        NodeLoop n = startNode(cfg.build());
         Node.await(n.campaign(), WAIT);
 
         Ready rd = readyWithTimeout(n); // persist vote
@@ -725,10 +725,10 @@ class NodeTest {
     @Timeout(10)
     void committedEntriesArePaginatedWithAsyncStorageWrites() throws Exception {
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        Config cfg = newTestConfig(1, 10, 1, s);
-        cfg.maxCommittedSizePerReady = 2048;
-        cfg.asyncStorageWrites = true;
-        NodeLoop n = startNode(cfg);
+        Config.Builder cfg = newTestConfig(1, 10, 1, s);
+        cfg.maxCommittedSizePerReady(2048);
+        cfg.asyncStorageWrites(true);
+        NodeLoop n = startNode(cfg.build());
         Node.await(n.campaign(), WAIT);
 
         // Persist vote.
@@ -819,11 +819,11 @@ class NodeTest {
         ms.append(ents);
         Storage s = new IgnoreSizeHintMemStorage(ms);
 
-        Config cfg = newTestConfig(1, 10, 1, s);
+        Config.Builder cfg = newTestConfig(1, 10, 1, s);
         // Suggests to raft that the last committed entry should not be in the first Ready; the
         // storage ignores the limit and returns it anyway.
-        cfg.maxSizePerMsg = size - ents.get(ents.size() - 1).getSerializedSize() - 1;
-        NodeLoop n = startNode(cfg);
+        cfg.maxSizePerMsg(size - ents.get(ents.size() - 1).getSerializedSize() - 1);
+        NodeLoop n = startNode(cfg.build());
 
         Ready rd = readyWithTimeout(n);
         assertFalse(!Util.isEmptyHardState(rd.hardState()) && rd.hardState().getCommit() < persisted.getCommit(),
@@ -835,7 +835,7 @@ class NodeTest {
     @Timeout(10)
     void raftPanicStopsTheNodeAndReachesCallers() throws Exception {
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        NodeLoop n = startNode(newTestConfig(1, 10, 1, s));
+        NodeLoop n = startNode(newTestConfig(1, 10, 1, s).build());
         electAndHook(n, s, (r, m) -> {
             if (m.getType() == MessageType.MsgProp) {
                 throw new RaftPanicException("boom");
@@ -855,7 +855,7 @@ class NodeTest {
     @Test
     @Timeout(10)
     void stepRefusesPeerMessagesWhenTheQueueIsFull() {
-        NodeLoop n = newNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))));
+        NodeLoop n = newNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
         Message m = Message.newBuilder().setType(MessageType.MsgApp).setFrom(2).setTo(1).build();
         int accepted = 0;
         while (n.step(m)) {

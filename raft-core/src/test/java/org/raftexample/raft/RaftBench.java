@@ -54,15 +54,15 @@ public final class RaftBench {
     }
 
     private static Config config(long id, MemoryStorage storage) {
-        Config c = new Config();
-        c.id = id;
-        c.electionTick = 10;
-        c.heartbeatTick = 1;
-        c.storage = storage;
-        c.maxSizePerMsg = 1024 * 1024;
-        c.maxInflightMsgs = 256;
-        c.maxUncommittedEntriesSize = 1L << 30;
-        return c;
+        Config.Builder c = Config.builder();
+        c.id(id);
+        c.electionTick(10);
+        c.heartbeatTick(1);
+        c.storage(storage);
+        c.maxSizePerMsg(1024 * 1024);
+        c.maxInflightMsgs(256);
+        c.maxUncommittedEntriesSize(1L << 30);
+        return c.build();
     }
 
     /** Persists a Ready the way an application must before sending its messages. */

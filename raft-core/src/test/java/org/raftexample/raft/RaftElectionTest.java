@@ -63,7 +63,7 @@ class RaftElectionTest {
     }
 
     private void leaderElection(boolean preVote) {
-        Consumer<Config> cfg = null;
+        Consumer<Config.Builder> cfg = null;
         StateType candState = StateType.StateCandidate;
         long candTerm = 1;
         if (preVote) {
@@ -205,7 +205,7 @@ class RaftElectionTest {
     }
 
     private void leaderElectionOverwriteNewerLogs(boolean preVote) {
-        Consumer<Config> cfg = preVote ? RaftTestUtil::preVoteConfig : null;
+        Consumer<Config.Builder> cfg = preVote ? RaftTestUtil::preVoteConfig : null;
         // Node 1 won term 1 and replicated an entry to node 2 only; node 3 won term 2 and
         // wrote an entry no one else got; nodes 4 and 5 voted for 3 but got no log.
         Network n = newNetworkWithConfig(cfg,
@@ -329,15 +329,15 @@ class RaftElectionTest {
     /** Ports TestDuelingPreCandidates. */
     @Test
     void duelingPreCandidatesDoNotDisruptLeader() {
-        Config cfgA = newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
-        Config cfgB = newTestConfig(2, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
-        Config cfgC = newTestConfig(3, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
-        cfgA.preVote = true;
-        cfgB.preVote = true;
-        cfgC.preVote = true;
-        Raft a = Raft.newRaft(cfgA);
-        Raft b = Raft.newRaft(cfgB);
-        Raft c = Raft.newRaft(cfgC);
+        Config.Builder cfgA = newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
+        Config.Builder cfgB = newTestConfig(2, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
+        Config.Builder cfgC = newTestConfig(3, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
+        cfgA.preVote(true);
+        cfgB.preVote(true);
+        cfgC.preVote(true);
+        Raft a = Raft.newRaft(cfgA.build());
+        Raft b = Raft.newRaft(cfgB.build());
+        Raft c = Raft.newRaft(cfgC.build());
 
         Network nt = newNetwork(a, b, c);
         nt.cut(1, 3);
@@ -763,9 +763,9 @@ class RaftElectionTest {
     }
 
     private void campaignWhileLeader(boolean preVote) {
-        Config cfg = newTestConfig(1, 5, 1, newTestMemoryStorage(withPeers(1)));
-        cfg.preVote = preVote;
-        Raft r = Raft.newRaft(cfg);
+        Config.Builder cfg = newTestConfig(1, 5, 1, newTestMemoryStorage(withPeers(1)));
+        cfg.preVote(preVote);
+        Raft r = Raft.newRaft(cfg.build());
         assertEquals(StateType.StateFollower, r.state);
         // Through step rather than campaign(): the leader check comes before it.
         r.step(hup(1));

@@ -108,11 +108,11 @@ class RaftProgressTest {
     /** Ports TestProgressFlowControl: in-flight message and byte limits shape the appends. */
     @Test
     void inflightLimitsBoundAppends() {
-        Config cfg = newTestConfig(1, 5, 1, newTestMemoryStorage(withPeers(1, 2)));
-        cfg.maxInflightMsgs = 3;
-        cfg.maxSizePerMsg = 2048;
-        cfg.maxInflightBytes = 9000; // a little over maxInflightMsgs * maxSizePerMsg
-        Raft r = Raft.newRaft(cfg);
+        Config.Builder cfg = newTestConfig(1, 5, 1, newTestMemoryStorage(withPeers(1, 2)));
+        cfg.maxInflightMsgs(3);
+        cfg.maxSizePerMsg(2048);
+        cfg.maxInflightBytes(9000); // a little over maxInflightMsgs * maxSizePerMsg
+        Raft r = Raft.newRaft(cfg.build());
         r.becomeCandidate();
         r.becomeLeader();
 
@@ -174,10 +174,10 @@ class RaftProgressTest {
 
         assertEquals(0, EntrySizes.payloadSize(Entry.getDefaultInstance()));
 
-        Config cfg = newTestConfig(1, 5, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
-        cfg.maxUncommittedEntriesSize = maxEntrySize;
-        cfg.maxInflightMsgs = 2 * 1024; // avoid interference
-        Raft r = Raft.newRaft(cfg);
+        Config.Builder cfg = newTestConfig(1, 5, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
+        cfg.maxUncommittedEntriesSize(maxEntrySize);
+        cfg.maxInflightMsgs(2 * 1024); // avoid interference
+        Raft r = Raft.newRaft(cfg.build());
         r.becomeCandidate();
         r.becomeLeader();
         assertEquals(0, r.uncommittedSize);

@@ -219,9 +219,9 @@ class RaftReadOnlyTest {
             if (c.compactIndex() != 0) {
                 storage.compact(c.compactIndex());
             }
-            Config cfg = newTestConfig(c.id(), 10, 1, storage);
-            cfg.applied = c.applied();
-            peers.add(Raft.newRaft(cfg));
+            Config.Builder cfg = newTestConfig(c.id(), 10, 1, storage);
+            cfg.applied(c.applied());
+            peers.add(Raft.newRaft(cfg.build()));
         }
         Network nt = newNetwork(peers.toArray());
 

@@ -131,7 +131,7 @@ class RaftReplicationTest {
     @Test
     void singleNodeCommitsItsProposals() {
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        Raft r = Raft.newRaft(newTestConfig(1, 10, 1, s));
+        Raft r = Raft.newRaft(newTestConfig(1, 10, 1, s).build());
         Network tt = newNetwork(r);
         tt.send(hup(1));
         tt.send(prop(1, "some data"));

@@ -23,14 +23,14 @@ final class RaftTestUtil {
     }
 
     /** etcd's newTestConfig: no message size limit, 256 in-flight messages. */
-    static Config newTestConfig(long id, int election, int heartbeat, Storage storage) {
-        Config c = new Config();
-        c.id = id;
-        c.electionTick = election;
-        c.heartbeatTick = heartbeat;
-        c.storage = storage;
-        c.maxSizePerMsg = NO_LIMIT;
-        c.maxInflightMsgs = 256;
+    static Config.Builder newTestConfig(long id, int election, int heartbeat, Storage storage) {
+        Config.Builder c = Config.builder();
+        c.id(id);
+        c.electionTick(election);
+        c.heartbeatTick(heartbeat);
+        c.storage(storage);
+        c.maxSizePerMsg(NO_LIMIT);
+        c.maxInflightMsgs(256);
         return c;
     }
 
@@ -75,20 +75,20 @@ final class RaftTestUtil {
     }
 
     static Raft newTestRaft(long id, int election, int heartbeat, Storage storage) {
-        return Raft.newRaft(newTestConfig(id, election, heartbeat, storage));
+        return Raft.newRaft(newTestConfig(id, election, heartbeat, storage).build());
     }
 
     static Raft newTestLearnerRaft(long id, int election, int heartbeat, Storage storage) {
-        return Raft.newRaft(newTestConfig(id, election, heartbeat, storage));
+        return Raft.newRaft(newTestConfig(id, election, heartbeat, storage).build());
     }
 
     /** A RawNode over the storage; its configuration is whatever the storage holds. */
     static RawNode newTestRawNode(long id, int election, int heartbeat, Storage storage) {
-        return new RawNode(newTestConfig(id, election, heartbeat, storage));
+        return new RawNode(newTestConfig(id, election, heartbeat, storage).build());
     }
 
-    static void preVoteConfig(Config c) {
-        c.preVote = true;
+    static void preVoteConfig(Config.Builder c) {
+        c.preVote(true);
     }
 
     /** Ids 1..size. */
@@ -190,16 +190,16 @@ final class RaftTestUtil {
     }
 
     /** A raft (ids 1..) whose log holds one entry per term given, at that term; for networks. */
-    static Raft entsWithConfig(Consumer<Config> configFunc, long... terms) {
+    static Raft entsWithConfig(Consumer<Config.Builder> configFunc, long... terms) {
         MemoryStorage storage = new MemoryStorage();
         for (int i = 0; i < terms.length; i++) {
             storage.append(List.of(entry(terms[i], i + 1)));
         }
-        Config cfg = newTestConfig(1, 5, 1, storage);
+        Config.Builder cfg = newTestConfig(1, 5, 1, storage);
         if (configFunc != null) {
             configFunc.accept(cfg);
         }
-        Raft sm = Raft.newRaft(cfg);
+        Raft sm = Raft.newRaft(cfg.build());
         sm.reset(terms.length == 0 ? 0 : terms[terms.length - 1]);
         return sm;
     }
@@ -208,14 +208,14 @@ final class RaftTestUtil {
      * A raft that voted for {@code vote} in {@code term} and has an empty log, as a node that
      * voted in an election but did not hear of its outcome.
      */
-    static Raft votedWithConfig(Consumer<Config> configFunc, long vote, long term) {
+    static Raft votedWithConfig(Consumer<Config.Builder> configFunc, long vote, long term) {
         MemoryStorage storage = new MemoryStorage();
         storage.setHardState(org.raftexample.raftpb.HardState.newBuilder().setVote(vote).setTerm(term).build());
-        Config cfg = newTestConfig(1, 5, 1, storage);
+        Config.Builder cfg = newTestConfig(1, 5, 1, storage);
         if (configFunc != null) {
             configFunc.accept(cfg);
         }
-        Raft sm = Raft.newRaft(cfg);
+        Raft sm = Raft.newRaft(cfg.build());
         sm.reset(term);
         return sm;
     }

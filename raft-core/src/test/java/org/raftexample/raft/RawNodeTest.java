@@ -72,7 +72,7 @@ class RawNodeTest {
                 .setTerm(1)).build());
         // The log holds an entry so that non-local messages (vote requests, say) are handled
         // without tripping any assertion.
-        RawNode rawNode = new RawNode(newTestConfig(1, 10, 1, s));
+        RawNode rawNode = new RawNode(newTestConfig(1, 10, 1, s).build());
         Message m = Message.newBuilder().setType(msgt).build();
         if (Util.isLocalMsg(msgt)) {
             assertThrows(StepLocalMsgException.class, () -> rawNode.step(m));
@@ -165,7 +165,7 @@ class RawNodeTest {
         ConfState exp = ConfChanges.ensureConfState(tc.exp());
         ConfState exp2 = tc.exp2() == null ? null : ConfChanges.ensureConfState(tc.exp2());
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        RawNode rawNode = new RawNode(newTestConfig(1, 10, 1, s));
+        RawNode rawNode = new RawNode(newTestConfig(1, 10, 1, s).build());
 
         rawNode.campaign();
         boolean proposed = false;
@@ -263,7 +263,7 @@ class RawNodeTest {
         ConfState exp2Cs = confState(ids(1), ids(), ids(2), ids(), false);
 
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        RawNode rawNode = new RawNode(newTestConfig(1, 10, 1, s));
+        RawNode rawNode = new RawNode(newTestConfig(1, 10, 1, s).build());
 
         rawNode.campaign();
         boolean proposed = false;
@@ -334,7 +334,7 @@ class RawNodeTest {
     @Test
     void duplicateAddNodeDoesNotBlockALaterAddition() {
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        RawNode rawNode = new RawNode(newTestConfig(1, 10, 1, s));
+        RawNode rawNode = new RawNode(newTestConfig(1, 10, 1, s).build());
 
         Ready rd = rawNode.ready();
         s.append(rd.entries());
@@ -402,7 +402,7 @@ class RawNodeTest {
         List<ReadState> wrs = List.of(new ReadState(1, SOMEDATA));
 
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        RawNode rawNode = new RawNode(newTestConfig(1, 10, 1, s));
+        RawNode rawNode = new RawNode(newTestConfig(1, 10, 1, s).build());
 
         rawNode.raft.readStates = new ArrayList<>(wrs);
         // The read states can be read out.
@@ -468,7 +468,7 @@ class RawNodeTest {
         // begins at index 10).
         bootstrap(storage, ConfState.newBuilder().addVoters(1).build());
 
-        RawNode rawNode = new RawNode(newTestConfig(1, 10, 1, storage));
+        RawNode rawNode = new RawNode(newTestConfig(1, 10, 1, storage).build());
         assertFalse(rawNode.hasReady());
 
         rawNode.campaign();
@@ -531,7 +531,7 @@ class RawNodeTest {
         MemoryStorage storage = newTestMemoryStorage(withPeers(1));
         storage.setHardState(st);
         storage.append(entries);
-        RawNode rawNode = new RawNode(newTestConfig(1, 10, 1, storage));
+        RawNode rawNode = new RawNode(newTestConfig(1, 10, 1, storage).build());
         Ready rd = rawNode.ready();
         assertEquals(want, rd);
         rawNode.advance(rd);
@@ -558,7 +558,7 @@ class RawNodeTest {
         s.setHardState(st);
         s.applySnapshot(snap);
         s.append(entries);
-        RawNode rawNode = new RawNode(newTestConfig(1, 10, 1, s));
+        RawNode rawNode = new RawNode(newTestConfig(1, 10, 1, s).build());
         Ready rd = rawNode.ready();
         assertEquals(want, rd);
         rawNode.advance(rd);
@@ -575,7 +575,7 @@ class RawNodeTest {
     @Test
     void statusCarriesProgressOnlyOnTheLeaderAndTheConfig() {
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        RawNode rn = new RawNode(newTestConfig(1, 10, 1, s));
+        RawNode rn = new RawNode(newTestConfig(1, 10, 1, s).build());
         // Go's nil map: the Java status has an empty one.
         assertTrue(rn.status().progress().isEmpty(), rn.status().progress().toString());
         rn.campaign();
@@ -651,17 +651,17 @@ class RawNodeTest {
         }
         ms.setEnts(ents);
 
-        Config cfg = newTestConfig(1, 10, 1, s);
+        Config.Builder cfg = newTestConfig(1, 10, 1, s);
         // A MaxSizePerMsg that tells raft to leave the last committed entry out of the first
         // committed entries; the storage ignores it and returns that entry anyway (which is how
         // the commit index came to be 10).
-        cfg.maxSizePerMsg = size - ents.get(ents.size() - 1).getSerializedSize() - 1;
+        cfg.maxSizePerMsg(size - ents.get(ents.size() - 1).getSerializedSize() - 1);
 
         ents.add(Entry.newBuilder().setTerm(1).setIndex(11).setType(EntryType.EntryNormal)
                 .setData(ByteString.copyFromUtf8("boom")).build());
         ms.setEnts(ents);
 
-        RawNode rawNode = new RawNode(cfg);
+        RawNode rawNode = new RawNode(cfg.build());
 
         for (long highestApplied = 0; highestApplied != 11; ) {
             Ready rd = rawNode.ready();
@@ -696,9 +696,9 @@ class RawNodeTest {
         long maxEntrySize = maxEntries * EntrySizes.payloadSize(testEntry);
 
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        Config cfg = newTestConfig(1, 10, 1, s);
-        cfg.maxUncommittedEntriesSize = maxEntrySize;
-        RawNode rawNode = new RawNode(cfg);
+        Config.Builder cfg = newTestConfig(1, 10, 1, s);
+        cfg.maxUncommittedEntriesSize(maxEntrySize);
+        RawNode rawNode = new RawNode(cfg.build());
 
         // Become leader and apply the empty entry.
         rawNode.campaign();
@@ -781,7 +781,7 @@ class RawNodeTest {
     @Test
     void bootstrapAddsOneCommittedConfChangePerPeer() {
         MemoryStorage s = new MemoryStorage();
-        RawNode rn = new RawNode(newTestConfig(1, 10, 1, s));
+        RawNode rn = new RawNode(newTestConfig(1, 10, 1, s).build());
         assertThrows(IllegalArgumentException.class, () -> rn.bootstrap(List.of()));
         rn.bootstrap(List.of(new Peer(1), new Peer(2, ByteString.copyFromUtf8("ctx"))));
 
@@ -794,7 +794,7 @@ class RawNodeTest {
         assertEquals(List.of(1L, 2L), rn.status().config().voters().incoming().slice());
 
         s.append(rd.entries());
-        RawNode again = new RawNode(newTestConfig(1, 10, 1, s));
+        RawNode again = new RawNode(newTestConfig(1, 10, 1, s).build());
         assertThrows(IllegalStateException.class, () -> again.bootstrap(List.of(new Peer(1))));
         assertEquals(Raft.NONE, rn.basicStatus().lead());
     }

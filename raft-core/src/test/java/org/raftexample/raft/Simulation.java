@@ -720,22 +720,22 @@ final class Simulation {
             confState = snap.getMetadata().getConfState();
             applied = snap.getMetadata().getIndex();
             stateHash = snap.getData().isEmpty() ? 0 : decodeState(snap.getData())[1];
-            Config c = new Config();
-            c.id = id;
-            c.electionTick = ELECTION_TICK;
-            c.heartbeatTick = HEARTBEAT_TICK;
-            c.storage = disk;
-            c.applied = applied;
-            c.maxSizePerMsg = 1024;
-            c.maxInflightMsgs = 16;
-            c.maxUncommittedEntriesSize = 1 << 20;
-            c.preVote = params.preVoteCheckQuorum();
-            c.checkQuorum = params.preVoteCheckQuorum();
-            c.asyncStorageWrites = params.asyncStorageWrites();
-            c.stepDownOnRemoval = true;
-            c.random = new Random(rnd.nextLong());
-            c.logger = TRACE ? new TraceLogger(id) : RaftTestUtil.DISCARD_LOGGER;
-            rn = new RawNode(c);
+            Config.Builder c = Config.builder();
+            c.id(id);
+            c.electionTick(ELECTION_TICK);
+            c.heartbeatTick(HEARTBEAT_TICK);
+            c.storage(disk);
+            c.applied(applied);
+            c.maxSizePerMsg(1024);
+            c.maxInflightMsgs(16);
+            c.maxUncommittedEntriesSize(1 << 20);
+            c.preVote(params.preVoteCheckQuorum());
+            c.checkQuorum(params.preVoteCheckQuorum());
+            c.asyncStorageWrites(params.asyncStorageWrites());
+            c.stepDownOnRemoval(true);
+            c.random(new Random(rnd.nextLong()));
+            c.logger(TRACE ? new TraceLogger(id) : RaftTestUtil.DISCARD_LOGGER);
+            rn = new RawNode(c.build());
         }
 
         /** Loses everything not durable: the RawNode, queued storage work and the state machine. */

@@ -144,35 +144,33 @@ class UtilTest {
 
     @Test
     void configValidationRejectsBadValuesWithEtcdText() {
-        assertEquals("cannot use none as id", invalid(c -> c.id = 0));
-        assertEquals("cannot use local target as id", invalid(c -> c.id = Raft.LOCAL_APPLY_THREAD));
-        assertEquals("heartbeat tick must be greater than 0", invalid(c -> c.heartbeatTick = 0));
-        assertEquals("election tick must be greater than heartbeat tick", invalid(c -> c.electionTick = 1));
-        assertEquals("storage cannot be nil", invalid(c -> c.storage = null));
-        assertEquals("max inflight messages must be greater than 0", invalid(c -> c.maxInflightMsgs = 0));
+        assertEquals("cannot use none as id", invalid(c -> c.id(0)));
+        assertEquals("cannot use local target as id", invalid(c -> c.id(Raft.LOCAL_APPLY_THREAD)));
+        assertEquals("heartbeat tick must be greater than 0", invalid(c -> c.heartbeatTick(0)));
+        assertEquals("election tick must be greater than heartbeat tick", invalid(c -> c.electionTick(1)));
+        assertEquals("storage cannot be nil", invalid(c -> c.storage(null)));
+        assertEquals("max inflight messages must be greater than 0", invalid(c -> c.maxInflightMsgs(0)));
         assertEquals("max inflight bytes must be >= max message size", invalid(c -> {
-            c.maxSizePerMsg = 100;
-            c.maxInflightBytes = 99;
+            c.maxSizePerMsg(100);
+            c.maxInflightBytes(99);
         }));
         assertEquals("CheckQuorum must be enabled when ReadOnlyOption is ReadOnlyLeaseBased",
-                invalid(c -> c.readOnlyOption = ReadOnlyOption.ReadOnlyLeaseBased));
+                invalid(c -> c.readOnlyOption(ReadOnlyOption.ReadOnlyLeaseBased)));
     }
 
     @Test
     void configValidationFillsDefaults() {
-        Config c = RaftTestUtil.newTestConfig(1, 10, 1, new MemoryStorage());
-        c.maxSizePerMsg = 1024;
-        c.validate();
-        assertEquals(Long.MAX_VALUE, c.maxUncommittedEntriesSize);
-        assertEquals(1024, c.maxCommittedSizePerReady);
-        assertEquals(Long.MAX_VALUE, c.maxInflightBytes);
-        assertTrue(c.logger != null);
+        Config c = RaftTestUtil.newTestConfig(1, 10, 1, new MemoryStorage()).maxSizePerMsg(1024).build();
+        assertEquals(Long.MAX_VALUE, c.maxUncommittedEntriesSize());
+        assertEquals(1024, c.maxCommittedSizePerReady());
+        assertEquals(Long.MAX_VALUE, c.maxInflightBytes());
+        assertTrue(c.logger() != null);
     }
 
-    private static String invalid(java.util.function.Consumer<Config> edit) {
-        Config c = RaftTestUtil.newTestConfig(1, 10, 1, new MemoryStorage());
+    private static String invalid(java.util.function.Consumer<Config.Builder> edit) {
+        Config.Builder c = RaftTestUtil.newTestConfig(1, 10, 1, new MemoryStorage());
         edit.accept(c);
-        return assertThrows(IllegalArgumentException.class, c::validate).getMessage();
+        return assertThrows(IllegalArgumentException.class, c::build).getMessage();
     }
 
     @Test

@@ -18,7 +18,10 @@ public interface Raft {
 
     /**
      * Hands a message received from a peer to the raft node (raftexample: {@code node.step}).
-     * An exception is logged; on a pipeline or snapshot request it is answered with 500.
+     * When the node does not take the message ({@code Node.step} returned false), throw
+     * {@link MessageDroppedException}: a pipeline or snapshot request is then answered with 503
+     * and its sender reports the message undelivered (a MsgSnap as a failed snapshot). Any other
+     * exception is logged; on a pipeline or snapshot request it is answered with 500.
      */
     void process(Message message) throws Exception;
 

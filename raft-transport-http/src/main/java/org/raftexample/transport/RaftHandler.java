@@ -276,6 +276,11 @@ final class RaftHandler extends Handler.Abstract {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Refusal(HttpStatus.INTERNAL_SERVER_ERROR_500, "interrupted while processing raft message");
+        } catch (MessageDroppedException e) {
+            // Not a failure of this node: the sender must learn the message was not taken (a
+            // dropped MsgSnap answered 204 would be reported to the leader as delivered).
+            LOG.debug("{}", e.getMessage());
+            throw new Refusal(HttpStatus.SERVICE_UNAVAILABLE_503, "raft dropped the message: node busy");
         } catch (Exception e) {
             LOG.warn("raft failed to process a received message: {}", e.toString());
             throw new Refusal(HttpStatus.INTERNAL_SERVER_ERROR_500, "error processing raft message");

@@ -157,6 +157,9 @@ final class StreamReader {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } catch (MessageDroppedException e) {
+                // Expected under overload; raft's retries recover a message lost on a stream.
+                LOG.debug("{} <- {}: {}", id(peer.context().localId()), id(peer.id()), e.getMessage());
             } catch (Exception e) {
                 LOG.warn("{} <- {}: raft failed to process {}: {}", id(peer.context().localId()), id(peer.id()),
                         m.getType(), e.toString());

@@ -20,11 +20,16 @@ final class RecordingRaft implements Raft {
     final BlockingQueue<SnapshotReport> snapshotReports = new LinkedBlockingQueue<>();
     final Set<Long> removed = ConcurrentHashMap.newKeySet();
     final AtomicInteger failNextProcess = new AtomicInteger();
+    /** How many of the next messages to drop as a Node with a full inbound queue does. */
+    final AtomicInteger dropNextProcess = new AtomicInteger();
 
     @Override
-    public void process(Message message) {
+    public void process(Message message) throws MessageDroppedException {
         if (failNextProcess.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             throw new IllegalStateException("raft refuses this message");
+        }
+        if (dropNextProcess.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new MessageDroppedException(message.getType(), message.getFrom());
         }
         received.add(message);
     }

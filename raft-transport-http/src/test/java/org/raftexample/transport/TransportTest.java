@@ -182,6 +182,47 @@ class TransportTest {
     }
 
     @Test
+    void snapshotDroppedByTheReceivingNodeIsReportedFailedThenRetried() throws Exception {
+        RecordingRaft ra = new RecordingRaft();
+        RecordingRaft rb = new RecordingRaft();
+        Transport a = node(1, ra);
+        Transport b = node(2, rb);
+        TestSupport.connectAll(List.of(a, b), List.of(1L, 2L));
+        rb.dropNextProcess.set(1);
+
+        a.send(List.of(snapshotMessage(1, 2, new byte[4096])));
+
+        assertEquals(new RecordingRaft.SnapshotReport(2, SnapshotStatus.FAILURE),
+                ra.snapshotReports.poll(WAIT.toSeconds(), TimeUnit.SECONDS));
+        assertNull(rb.received.poll(200, TimeUnit.MILLISECONDS), "the dropped snapshot was not delivered");
+        // What raft does after a failed report: it sends the snapshot again, and this time it is taken.
+        a.send(List.of(snapshotMessage(1, 2, new byte[4096])));
+        assertEquals(MessageType.MsgSnap, rb.received.poll(WAIT.toSeconds(), TimeUnit.SECONDS).getType());
+        assertEquals(new RecordingRaft.SnapshotReport(2, SnapshotStatus.FINISH),
+                ra.snapshotReports.poll(WAIT.toSeconds(), TimeUnit.SECONDS));
+    }
+
+    @Test
+    void pipelineMessageDroppedByTheReceivingNodeReportsThePeerUnreachable() throws Exception {
+        RecordingRaft ra = new RecordingRaft();
+        RecordingRaft rb = new RecordingRaft();
+        Transport a = node(1, ra);
+        Transport b = node(2, rb);
+        // b does not know a, so a's messages go through the pipeline, answered one by one.
+        a.addPeer(2, List.of(b.listenUri().toString()));
+        rb.dropNextProcess.set(1);
+
+        a.send(List.of(TestSupport.heartbeat(1, 2, 1)));
+
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!ra.unreachable.contains(2L) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(ra.unreachable.contains(2L), "the sender heard the message was not taken");
+        assertTrue(rb.received.isEmpty());
+    }
+
+    @Test
     void snapshotToUnreachablePeerReportsFailure() throws Exception {
         RecordingRaft ra = new RecordingRaft();
         Transport a = node(1, ra);

@@ -227,20 +227,42 @@ class DataDrivenTest {
 
     @Test
     void missingTestdataFolderAbortsInsteadOfFailing() {
-        String old = System.getProperty(TestdataDir.PROPERTY);
-        try {
-            System.setProperty(TestdataDir.PROPERTY, tmp.resolve("nowhere").toString());
+        withProperties(tmp.resolve("nowhere").toString(), "false", () -> {
             assertTrue(TestdataDir.root().isEmpty());
             TestAbortedException e = assertThrows(TestAbortedException.class, () -> TestdataDir.require("quorum/testdata"));
             assertTrue(e.getMessage().contains("etcd raft testdata not found at"), e.getMessage());
-            System.setProperty(TestdataDir.PROPERTY, tmp.toString());
-            assertEquals(tmp.toAbsolutePath().normalize(), TestdataDir.root().orElseThrow());
+        });
+        withProperties(tmp.toString(), "false",
+                () -> assertEquals(tmp.toAbsolutePath().normalize(), TestdataDir.root().orElseThrow()));
+    }
+
+    @Test
+    void missingTestdataFolderFailsWhenRequired() {
+        withProperties(tmp.resolve("nowhere").toString(), "true", () -> {
+            AssertionError e = assertThrows(AssertionError.class, () -> TestdataDir.require("quorum/testdata"));
+            assertTrue(e.getMessage().contains("raft.testdata.required=true"), e.getMessage());
+        });
+    }
+
+    /** Runs body with the two testdata properties set, restoring them afterwards. */
+    private static void withProperties(String dir, String required, Runnable body) {
+        String oldDir = System.getProperty(TestdataDir.PROPERTY);
+        String oldRequired = System.getProperty(TestdataDir.REQUIRED_PROPERTY);
+        try {
+            System.setProperty(TestdataDir.PROPERTY, dir);
+            System.setProperty(TestdataDir.REQUIRED_PROPERTY, required);
+            body.run();
         } finally {
-            if (old == null) {
-                System.clearProperty(TestdataDir.PROPERTY);
-            } else {
-                System.setProperty(TestdataDir.PROPERTY, old);
-            }
+            restore(TestdataDir.PROPERTY, oldDir);
+            restore(TestdataDir.REQUIRED_PROPERTY, oldRequired);
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
         }
     }
 

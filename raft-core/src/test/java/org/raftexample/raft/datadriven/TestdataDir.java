@@ -15,11 +15,15 @@ import org.junit.jupiter.api.DynamicTest;
  *
  * <p>The folder comes from the {@code raft.testdata} system property (the build passes
  * {@code ${project.basedir}/../../shared/etcd-raft-testdata}; override it with
- * {@code -Draft.testdata=/path}). Without it the data-driven tests are skipped, not failed, so a
- * clone without the scripts still builds.
+ * {@code -Draft.testdata=/path}), which may also be a checkout of etcd-io/raft: the layout
+ * ({@code testdata/}, {@code confchange/testdata/}, {@code quorum/testdata/}) is the same. Without
+ * it the data-driven tests are skipped, not failed, so a clone without the scripts still builds,
+ * unless {@code -Draft.testdata.required=true} (which {@code .ci/run} sets): then they fail, so
+ * that the proof cannot silently disappear from CI.
  */
 public final class TestdataDir {
     public static final String PROPERTY = "raft.testdata";
+    public static final String REQUIRED_PROPERTY = "raft.testdata.required";
     static final String DEFAULT = "../../shared/etcd-raft-testdata";
 
     private TestdataDir() {
@@ -44,9 +48,18 @@ public final class TestdataDir {
     public static Path require(String subdir) {
         Path dir = configured().resolve(subdir);
         if (!Files.isDirectory(dir)) {
-            Assumptions.abort(notFound(dir));
+            missing(dir);
         }
         return dir;
+    }
+
+    /** Fails when the scripts are required, else aborts (skips) the calling test. */
+    public static void missing(Path dir) {
+        if (Boolean.getBoolean(REQUIRED_PROPERTY)) {
+            throw new AssertionError("etcd raft testdata not found at " + dir + ", and -D" + REQUIRED_PROPERTY
+                    + "=true: the data-driven proof must run (set -D" + PROPERTY + "=<dir>)");
+        }
+        Assumptions.abort(notFound(dir));
     }
 
     private static String notFound(Path dir) {
@@ -61,7 +74,7 @@ public final class TestdataDir {
     public static Stream<DynamicTest> scripts(String subdir, Supplier<Function<TestData, String>> handlerPerFile) {
         Path dir = configured().resolve(subdir);
         if (!Files.isDirectory(dir)) {
-            return Stream.of(DynamicTest.dynamicTest(subdir, () -> Assumptions.abort(notFound(dir))));
+            return Stream.of(DynamicTest.dynamicTest(subdir, () -> missing(dir)));
         }
         return DataDriven.dynamicTests(dir, handlerPerFile);
     }

@@ -69,15 +69,15 @@ final class ClusterNode {
     }
 
     private Config config() {
-        Config c = new Config();
-        c.id = id;
-        c.electionTick = ELECTION_TICK;
-        c.heartbeatTick = 1;
-        c.storage = storage;
-        c.maxSizePerMsg = 1024 * 1024;
-        c.maxInflightMsgs = 256;
-        c.maxUncommittedEntriesSize = 1L << 30;
-        return c;
+        Config.Builder c = Config.builder();
+        c.id(id);
+        c.electionTick(ELECTION_TICK);
+        c.heartbeatTick(1);
+        c.storage(storage);
+        c.maxSizePerMsg(1024 * 1024);
+        c.maxInflightMsgs(256);
+        c.maxUncommittedEntriesSize(1L << 30);
+        return c.build();
     }
 
     Node node() {

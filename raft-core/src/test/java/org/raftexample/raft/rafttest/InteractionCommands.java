@@ -107,11 +107,11 @@ public final class InteractionCommands {
             case "status" -> env.status(firstAsNodeIdx(d));
             case "tick-election" -> {
                 int idx = firstAsNodeIdx(d);
-                env.tick(idx, env.nodes.get(idx).config.electionTick);
+                env.tick(idx, env.nodes.get(idx).config.electionTick());
             }
             case "tick-heartbeat" -> {
                 int idx = firstAsNodeIdx(d);
-                env.tick(idx, env.nodes.get(idx).config.heartbeatTick);
+                env.tick(idx, env.nodes.get(idx).config.heartbeatTick());
             }
             case "transfer-leadership" -> transferLeadership(d);
             case "forget-leader" -> env.forgetLeader(firstAsNodeIdx(d));
@@ -166,7 +166,7 @@ public final class InteractionCommands {
         long index = 0;
         boolean indexSet = false;
         String content = null;
-        List<Consumer<Config>> settings = new ArrayList<>();
+        List<Consumer<Config.Builder>> settings = new ArrayList<>();
         for (CmdArg arg : d.cmdArgs.subList(1, d.cmdArgs.size())) {
             for (String val : arg.vals()) {
                 switch (arg.key()) {
@@ -174,34 +174,34 @@ public final class InteractionCommands {
                     case "learners" -> learners.add(parseUnsigned(val));
                     case "inflight" -> {
                         int v = parseInt(val);
-                        settings.add(c -> c.maxInflightMsgs = v);
+                        settings.add(c -> c.maxInflightMsgs(v));
                     }
                     case "index" -> {
                         long v = parseUnsigned(val);
                         index = v;
                         indexSet = true;
-                        settings.add(c -> c.applied = v);
+                        settings.add(c -> c.applied(v));
                     }
                     case "content" -> content = val;
                     case "async-storage-writes" -> {
                         boolean v = parseBool(val);
-                        settings.add(c -> c.asyncStorageWrites = v);
+                        settings.add(c -> c.asyncStorageWrites(v));
                     }
                     case "prevote" -> {
                         boolean v = parseBool(val);
-                        settings.add(c -> c.preVote = v);
+                        settings.add(c -> c.preVote(v));
                     }
                     case "checkquorum" -> {
                         boolean v = parseBool(val);
-                        settings.add(c -> c.checkQuorum = v);
+                        settings.add(c -> c.checkQuorum(v));
                     }
                     case "max-committed-size-per-ready" -> {
                         long v = parseUnsigned(val);
-                        settings.add(c -> c.maxCommittedSizePerReady = v);
+                        settings.add(c -> c.maxCommittedSizePerReady(v));
                     }
                     case "disable-conf-change-validation" -> {
                         boolean v = parseBool(val);
-                        settings.add(c -> c.disableConfChangeValidation = v);
+                        settings.add(c -> c.disableConfChangeValidation(v));
                     }
                     case "read-only" -> {
                         ReadOnlyOption v = switch (val) {
@@ -210,11 +210,11 @@ public final class InteractionCommands {
                             default -> throw new InteractionException(
                                     "invalid read-only option " + GoFormat.quote(val));
                         };
-                        settings.add(c -> c.readOnlyOption = v);
+                        settings.add(c -> c.readOnlyOption(v));
                     }
                     case "step-down-on-removal" -> {
                         boolean v = parseBool(val);
-                        settings.add(c -> c.stepDownOnRemoval = v);
+                        settings.add(c -> c.stepDownOnRemoval(v));
                     }
                     default -> {
                         // Unknown keys are ignored, as etcd's harness ignores them.

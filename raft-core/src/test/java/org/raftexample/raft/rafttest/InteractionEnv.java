@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.raftexample.raft.BasicStatus;
 import org.raftexample.raft.Config;
+import org.raftexample.raft.DefaultLogger;
 import org.raftexample.raft.EntryFormatter;
 import org.raftexample.raft.GoFormat;
 import org.raftexample.raft.MemoryStorage;
@@ -82,12 +83,12 @@ public final class InteractionEnv {
     }
 
     /** The template config of every node: small timeouts and no flow-control limits. */
-    static Config raftConfigStub() {
-        Config cfg = new Config();
-        cfg.electionTick = 3;
-        cfg.heartbeatTick = 1;
-        cfg.maxSizePerMsg = Long.MAX_VALUE;
-        cfg.maxInflightMsgs = Integer.MAX_VALUE;
+    static Config.Builder raftConfigStub() {
+        Config.Builder cfg = Config.builder();
+        cfg.electionTick(3);
+        cfg.heartbeatTick(1);
+        cfg.maxSizePerMsg(Long.MAX_VALUE);
+        cfg.maxInflightMsgs(Integer.MAX_VALUE);
         return cfg;
     }
 
@@ -121,7 +122,7 @@ public final class InteractionEnv {
      * {@code configure} fills in (on top of {@link #raftConfigStub()}), and bootstrapped from
      * {@code snap} unless it is empty.
      */
-    public void addNodes(int n, Consumer<Config> configure, Snapshot snap) {
+    public void addNodes(int n, Consumer<Config.Builder> configure, Snapshot snap) {
         snap = ensureSnapshot(snap == null ? Snapshot.getDefaultInstance() : snap);
         boolean bootstrap = !snap.equals(emptySnapshot());
         for (int i = 0; i < n; i++) {
@@ -146,22 +147,23 @@ public final class InteractionEnv {
                             "failed to establish first index %d; got %d", expected, fi));
                 }
             }
-            Config cfg = raftConfigStub();
+            Config.Builder cfg = raftConfigStub();
             configure.accept(cfg);
-            cfg.id = id;
-            cfg.storage = storage;
+            cfg.id(id);
+            cfg.storage(storage);
             if (options.onConfig() != null) {
                 options.onConfig().accept(cfg);
-                if (cfg.id != id) {
+                Config edited = cfg.build();
+                if (edited.id() != id) {
                     throw new InteractionException("OnConfig must not change the ID");
                 }
+                if (edited.logger() != DefaultLogger.get()) {
+                    throw new InteractionException("OnConfig must not set Logger");
+                }
             }
-            if (cfg.logger != null) {
-                throw new InteractionException("OnConfig must not set Logger");
-            }
-            cfg.logger = output;
-            RawNode rn = new RawNode(cfg);
-            nodes.add(new Node(rn, storage, cfg, snap));
+            Config config = cfg.logger(output).build();
+            RawNode rn = new RawNode(config);
+            nodes.add(new Node(rn, storage, config, snap));
         }
     }
 
@@ -199,7 +201,7 @@ public final class InteractionEnv {
 
     public void reportUnreachable(int idx, int unreachableIdx) {
         Node n = nodes.get(idx);
-        n.rawNode.reportUnreachable(nodes.get(unreachableIdx).config.id);
+        n.rawNode.reportUnreachable(nodes.get(unreachableIdx).config.id());
     }
 
     /** Truncates the log of a node so that {@code newFirstIndex} becomes its first index, then prints it. */
@@ -365,7 +367,7 @@ public final class InteractionEnv {
         Node n = nodes.get(idx);
         Ready rd = n.rawNode.ready();
         output.write(Util.describeReady(rd, DEFAULT_ENTRY_FORMATTER));
-        boolean async = n.config.asyncStorageWrites;
+        boolean async = n.config.asyncStorageWrites();
         if (!async) {
             processAppend(n, rd.hardState(), rd.entries(), rd.snapshot());
             processApply(n, rd.committedEntries());
@@ -511,14 +513,14 @@ public final class InteractionEnv {
             boolean done = true;
             for (Node n : group) {
                 if (n.rawNode.hasReady()) {
-                    int idx = (int) (n.config.id - 1);
+                    int idx = (int) (n.config.id() - 1);
                     output.write(String.format("> %d handling Ready\n", idx + 1));
                     withIndent(() -> processReady(idx));
                     done = false;
                 }
             }
             for (Node n : group) {
-                long id = n.config.id;
+                long id = n.config.id();
                 if (hasMsgsFor(id)) {
                     output.write(String.format("> %d receiving messages\n", id));
                     withIndent(() -> deliverMsgs(null, List.of(new Recipient(id, false))));
@@ -526,7 +528,7 @@ public final class InteractionEnv {
                 }
             }
             for (Node n : group) {
-                int idx = (int) (n.config.id - 1);
+                int idx = (int) (n.config.id() - 1);
                 if (!n.appendWork.isEmpty()) {
                     output.write(String.format("> %d processing append thread\n", idx + 1));
                     while (!n.appendWork.isEmpty()) {
@@ -536,7 +538,7 @@ public final class InteractionEnv {
                 }
             }
             for (Node n : group) {
-                int idx = (int) (n.config.id - 1);
+                int idx = (int) (n.config.id() - 1);
                 if (!n.applyWork.isEmpty()) {
                     output.write(String.format("> %d processing apply thread\n", idx + 1));
                     while (!n.applyWork.isEmpty()) {
