@@ -26,8 +26,13 @@ import org.slf4j.LoggerFactory;
  * <p>The key is the raw request path, leading {@code /} included, as the original takes it; the query
  * string is not part of the key. Every answer that needs raft is asynchronous: the handler returns
  * at once and the response is written when the future completes or times out.
+ *
+ * <p>The handler never blocks (bodies are read on demand, raft is only handed requests), so it is
+ * declared non-blocking: Jetty runs it on the thread that parsed the request instead of dispatching
+ * every request to another thread. Responses to requests that waited for raft are written on the
+ * request registry's completer threads.
  */
-final class HttpKVApi extends Handler.Abstract {
+final class HttpKVApi extends Handler.Abstract.NonBlocking {
 
     static final String ALLOW = "PUT, GET, POST, DELETE";
     // A peer URL longer than this is not a URL anyone means; reading stops there.
@@ -39,11 +44,38 @@ final class HttpKVApi extends Handler.Abstract {
     private final KVService service;
     private final int maxValueBytes;
     private final Duration timeout;
+    private final String peerScheme;
+    private final AdmissionGate proposals;
+    private final AdmissionGate reads;
 
+    /** An API for a plain-http cluster with the default request limits. */
     HttpKVApi(KVService service, int maxValueBytes, Duration timeout) {
+        this(service, maxValueBytes, timeout, "http",
+                new AdmissionGate("proposals", Options.DEFAULT_MAX_PENDING_PROPOSALS,
+                        Options.DEFAULT_MAX_PENDING_PROPOSAL_BYTES),
+                AdmissionGate.ofRequests("reads", Options.DEFAULT_MAX_PENDING_READS));
+    }
+
+    /**
+     * @param peerScheme the scheme a POSTed peer URL must have (the cluster's: https with peer TLS)
+     * @param proposals  bounds PUT, POST and DELETE requests in flight and the body bytes they hold
+     * @param reads      bounds linearizable GETs waiting for their read index
+     */
+    HttpKVApi(KVService service, int maxValueBytes, Duration timeout, String peerScheme, AdmissionGate proposals,
+            AdmissionGate reads) {
         this.service = service;
         this.maxValueBytes = maxValueBytes;
         this.timeout = timeout;
+        this.peerScheme = peerScheme;
+        this.proposals = proposals;
+        this.reads = reads;
+    }
+
+    /** The API of one node, with the limits and peer scheme of its options. */
+    static HttpKVApi of(KVService service, Options opts) {
+        return new HttpKVApi(service, opts.maxValueBytes(), opts.requestTimeout(), opts.peerScheme(),
+                new AdmissionGate("proposals", opts.maxPendingProposals(), opts.maxPendingProposalBytes()),
+                AdmissionGate.ofRequests("reads", opts.maxPendingReads()));
     }
 
     @Override
@@ -72,23 +104,31 @@ final class HttpKVApi extends Handler.Abstract {
             sendWithoutReading(request, response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, tooLarge());
             return;
         }
+        // Without a Content-Length the body may be as large as the limit: reserve that much until it is read.
+        AdmissionGate.Ticket ticket = proposals.tryEnter(declared >= 0 ? declared : maxValueBytes);
+        if (ticket == null) {
+            tooMany(request, response, callback, "PUT", proposals);
+            return;
+        }
+        Callback done = releasing(callback, ticket);
         readValue(request).whenComplete((body, readError) -> {
             if (readError != null) {
-                send(response, callback, HttpStatus.BAD_REQUEST_400, "Failed on PUT: cannot read the body");
+                send(response, done, HttpStatus.BAD_REQUEST_400, "Failed on PUT: cannot read the body");
                 return;
             }
             if (body.length > maxValueBytes) {
                 // Reading stopped at the limit: the rest of the body is still on the connection.
-                sendWithoutReading(request, response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, tooLarge());
+                sendWithoutReading(request, response, done, HttpStatus.PAYLOAD_TOO_LARGE_413, tooLarge());
                 return;
             }
+            ticket.shrinkTo(body.length);
             String value = utf8(body);
             if (value == null) {
                 // Decoding would replace the bad bytes, and the 204 would promise a value never stored.
-                send(response, callback, HttpStatus.BAD_REQUEST_400, "Failed on PUT: the value is not valid UTF-8");
+                send(response, done, HttpStatus.BAD_REQUEST_400, "Failed on PUT: the value is not valid UTF-8");
                 return;
             }
-            answerWhenDone(request, service.put(key, value), response, callback, HttpStatus.NO_CONTENT_204, "PUT");
+            answerWhenDone(request, service.put(key, value), response, done, HttpStatus.NO_CONTENT_204, "PUT");
         });
     }
 
@@ -99,14 +139,20 @@ final class HttpKVApi extends Handler.Abstract {
             answerLookup(key, response, callback);
             return;
         }
+        AdmissionGate.Ticket ticket = reads.tryEnter(0);
+        if (ticket == null) {
+            tooMany(request, response, callback, "GET", reads);
+            return;
+        }
+        Callback done = releasing(callback, ticket);
         CompletableFuture<Void> barrier = service.readBarrier();
         cancelOnFailure(request, barrier);
         barrier.whenComplete((v, e) -> {
             if (e != null) {
-                sendUnavailable(response, callback, "GET", e);
+                sendUnavailable(response, done, "GET", e);
                 return;
             }
-            answerLookup(key, response, callback);
+            answerLookup(key, response, done);
         });
     }
 
@@ -128,14 +174,20 @@ final class HttpKVApi extends Handler.Abstract {
                     "Failed on POST: want POST /<node id>, id > 0");
             return;
         }
+        AdmissionGate.Ticket ticket = proposals.tryEnter(MAX_URL_BYTES);
+        if (ticket == null) {
+            tooMany(request, response, callback, "POST", proposals);
+            return;
+        }
+        Callback done = releasing(callback, ticket);
         BodyReader.read(request, MAX_URL_BYTES).whenComplete((body, readError) -> {
             URI url = readError == null ? parseUrl(new String(body, StandardCharsets.UTF_8).trim()) : null;
             if (url == null) {
-                send(response, callback, HttpStatus.BAD_REQUEST_400,
-                        "Failed on POST: the body must be the new node's peer URL, http://host:port");
+                send(response, done, HttpStatus.BAD_REQUEST_400,
+                        "Failed on POST: the body must be the new node's peer URL, " + peerScheme + "://host:port");
                 return;
             }
-            answerWhenDone(request, service.addNode(id, url), response, callback, HttpStatus.NO_CONTENT_204, "POST");
+            answerWhenDone(request, service.addNode(id, url), response, done, HttpStatus.NO_CONTENT_204, "POST");
         });
     }
 
@@ -146,7 +198,43 @@ final class HttpKVApi extends Handler.Abstract {
                     "Failed on DELETE: want DELETE /<node id>, id > 0");
             return;
         }
-        answerWhenDone(request, service.removeNode(id), response, callback, HttpStatus.NO_CONTENT_204, "DELETE");
+        AdmissionGate.Ticket ticket = proposals.tryEnter(0);
+        if (ticket == null) {
+            tooMany(request, response, callback, "DELETE", proposals);
+            return;
+        }
+        answerWhenDone(request, service.removeNode(id), response, releasing(callback, ticket),
+                HttpStatus.NO_CONTENT_204, "DELETE");
+    }
+
+    /** 429 at once, without reading the body, with a hint to come back in a second. */
+    private static void tooMany(Request request, Response response, Callback callback, String what,
+            AdmissionGate gate) {
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+        sendWithoutReading(request, response, callback, HttpStatus.TOO_MANY_REQUESTS_429,
+                "Failed on " + what + ": " + gate.refusal());
+    }
+
+    /** The request's callback, giving its place in the gate back once the answer is written (or failed). */
+    private static Callback releasing(Callback callback, AdmissionGate.Ticket ticket) {
+        return new Callback() {
+            @Override
+            public void succeeded() {
+                ticket.release();
+                callback.succeeded();
+            }
+
+            @Override
+            public void failed(Throwable x) {
+                ticket.release();
+                callback.failed(x);
+            }
+
+            @Override
+            public InvocationType getInvocationType() {
+                return callback.getInvocationType();
+            }
+        };
     }
 
     private void answerWhenDone(Request request, CompletableFuture<Void> op, Response response, Callback callback,
@@ -232,9 +320,9 @@ final class HttpKVApi extends Handler.Abstract {
         }
     }
 
-    private static URI parseUrl(String s) {
+    private URI parseUrl(String s) {
         try {
-            return OptionsParser.parsePeerUrl(s, "the request body");
+            return OptionsParser.parsePeerUrl(s, "the request body", peerScheme);
         } catch (UsageException e) {
             return null;
         }

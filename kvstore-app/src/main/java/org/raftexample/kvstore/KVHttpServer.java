@@ -4,18 +4,39 @@ import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.raftexample.transport.TlsFiles;
 
-/** The Jetty server that carries the key-value API on {@code --port} (all interfaces, like the original). */
+/**
+ * The Jetty server that carries the key-value API on {@code --port} (all interfaces, like the original), over
+ * https when {@code --cert-file} is given.
+ *
+ * <p>Abuse is bounded here and in {@link HttpKVApi}: a fixed thread pool (the API never blocks a thread on raft
+ * or on a slow body, so threads are not held by slow clients), headers of at most {@value #MAX_HEADER_BYTES} bytes
+ * (431 above), a connection idle for {@value #IDLE_TIMEOUT_MS} ms is closed, and past {@value #MAX_CONNECTIONS}
+ * open connections the server stops accepting until some close, rather than running out of file descriptors.
+ */
 final class KVHttpServer implements AutoCloseable {
+    static final int MAX_HEADER_BYTES = 8 << 10;
+    static final int IDLE_TIMEOUT_MS = 30_000;
+    static final int MAX_CONNECTIONS = 10_000;
+    private static final int MAX_THREADS = 64;
+    private static final int ACCEPT_QUEUE = 1024;
 
     private final Server server;
     private final ServerConnector connector;
 
     KVHttpServer(Handler handler, int port) {
-        QueuedThreadPool threads = new QueuedThreadPool();
+        this(handler, port, null);
+    }
+
+    /** @param tls the port's certificate and key (and trusted CA for client certificates), or null for http */
+    KVHttpServer(Handler handler, int port, TlsFiles tls) {
+        QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 4);
         threads.setName("kv-http");
         server = new Server(threads);
         // The raw path is the key, never resolved against a file system, so the URI checks that
@@ -23,9 +44,16 @@ final class KVHttpServer implements AutoCloseable {
         HttpConfiguration http = new HttpConfiguration();
         http.setUriCompliance(UriCompliance.UNSAFE);
         http.setSendServerVersion(false);
-        connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        http.setRequestHeaderSize(MAX_HEADER_BYTES);
+        HttpConnectionFactory h1 = new HttpConnectionFactory(http);
+        connector = tls == null
+                ? new ServerConnector(server, h1)
+                : new ServerConnector(server, new SslConnectionFactory(tls.newServerFactory(), h1.getProtocol()), h1);
         connector.setPort(port);
+        connector.setIdleTimeout(IDLE_TIMEOUT_MS);
+        connector.setAcceptQueueSize(ACCEPT_QUEUE);
         server.addConnector(connector);
+        server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, server));
         server.setHandler(handler);
         server.setErrorHandler(new PlainErrorHandler());
         server.setStopTimeout(2_000);

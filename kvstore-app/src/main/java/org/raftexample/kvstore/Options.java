@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.raftexample.transport.TlsFiles;
 
 /**
  * The validated command line of one raftexample process.
@@ -20,6 +21,12 @@ import java.util.List;
  * @param heartbeatTicks         raft's HeartbeatTick
  * @param maxValueBytes          largest accepted PUT body, in bytes
  * @param requestTimeout         how long a client request may wait for raft before a 503
+ * @param peerTls                peer certificate, key and trusted CA ({@code --peer-*} flags), or null for plain
+ *                               http between peers
+ * @param clientTls              the key-value port's certificate, key and trusted CA, or null for plain http
+ * @param maxPendingProposals    PUT, POST and DELETE requests in flight at once; more are answered 429
+ * @param maxPendingProposalBytes bytes of request bodies those may hold at once; more are answered 429
+ * @param maxPendingReads        linearizable GETs waiting for a read index at once; more are answered 429
  * @param preVote                raft's PreVote: a node that rejoins does not force an election
  * @param checkQuorum            raft's CheckQuorum: a leader cut off from a quorum steps down
  * @param maxApplyLag            the commit-applied gap above which the node reports itself unhealthy
@@ -38,11 +45,19 @@ record Options(
         int heartbeatTicks,
         int maxValueBytes,
         Duration requestTimeout,
+        TlsFiles peerTls,
+        TlsFiles clientTls,
+        int maxPendingProposals,
+        long maxPendingProposalBytes,
+        int maxPendingReads,
         boolean preVote,
         boolean checkQuorum,
         long maxApplyLag,
         String logLevel) {
 
+    static final int DEFAULT_MAX_PENDING_PROPOSALS = 4096;
+    static final long DEFAULT_MAX_PENDING_PROPOSAL_BYTES = 64L << 20;
+    static final int DEFAULT_MAX_PENDING_READS = 4096;
     /** etcd's bound on the gap between commit and applied index of a healthy member. */
     static final long DEFAULT_MAX_APPLY_LAG = 5000;
 
@@ -51,22 +66,30 @@ record Options(
     }
 
     /**
-     * Options for the in-process tests (InProcessCluster): PreVote on, CheckQuorum off. Those run
-     * with 10 ms ticks, an election timeout of 100 ms, and some make an apply loop deliberately slow;
-     * a follower whose raft loop waits for its apply loop (a conf change) then answers nothing for
-     * longer than that, and CheckQuorum would make the leader step down in the middle of the test.
-     * The command line ({@link OptionsParser}) turns both on, as etcd's server does.
+     * Options for the in-process tests (InProcessCluster): plain http everywhere, the default request
+     * limits, PreVote on, CheckQuorum off. Those tests run with 10 ms ticks, an election timeout of
+     * 100 ms, and some make an apply loop deliberately slow; a follower whose raft loop waits for its
+     * apply loop (a conf change) then answers nothing for longer than that, and CheckQuorum would make
+     * the leader step down in the middle of the test. The command line ({@link OptionsParser}) turns
+     * both on, as etcd's server does.
      */
     Options(long id, List<URI> cluster, int port, boolean join, Path dataDir, long snapshotCount,
             long snapshotCatchupEntries, Duration tickInterval, int electionTicks, int heartbeatTicks,
             int maxValueBytes, Duration requestTimeout) {
         this(id, cluster, port, join, dataDir, snapshotCount, snapshotCatchupEntries, tickInterval, electionTicks,
-                heartbeatTicks, maxValueBytes, requestTimeout, true, false, DEFAULT_MAX_APPLY_LAG, "INFO");
+                heartbeatTicks, maxValueBytes, requestTimeout, null, null, DEFAULT_MAX_PENDING_PROPOSALS,
+                DEFAULT_MAX_PENDING_PROPOSAL_BYTES, DEFAULT_MAX_PENDING_READS, true, false, DEFAULT_MAX_APPLY_LAG,
+                "INFO");
     }
 
     /** How long followers wait without hearing from a leader before they campaign. */
     Duration electionTimeout() {
         return tickInterval.multipliedBy(electionTicks);
+    }
+
+    /** The scheme of every peer URL: https with peer TLS, http without. */
+    String peerScheme() {
+        return peerTls == null ? "http" : "https";
     }
 
     /** The URL this node's peer server listens on. */

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.raftexample.transport.TlsFiles;
 
 /**
  * Turns raftexample's command line into {@link Options}, accepting what Go's flag package accepts
@@ -41,6 +42,23 @@ final class OptionsParser {
             new Flag("max-value-bytes", "N", String.valueOf(1 << 20), "largest value a PUT may carry (413 above)"),
             new Flag("request-timeout-ms", "MS", "5000",
                     "how long a request waits for raft before answering 503"),
+            new Flag("max-pending-proposals", "N", String.valueOf(Options.DEFAULT_MAX_PENDING_PROPOSALS),
+                    "PUT/POST/DELETE requests in flight at once (429 above)"),
+            new Flag("max-pending-proposal-bytes", "N", String.valueOf(Options.DEFAULT_MAX_PENDING_PROPOSAL_BYTES),
+                    "bytes of bodies those may hold at once (429 above)"),
+            new Flag("max-pending-reads", "N", String.valueOf(Options.DEFAULT_MAX_PENDING_READS),
+                    "linearizable GETs waiting for a read index at once (429 above)"),
+            // TLS, with etcd's flag names and meaning.
+            new Flag("cert-file", "FILE", "", "key-value port TLS certificate (PEM); serves https"),
+            new Flag("key-file", "FILE", "", "key-value port TLS private key (PEM)"),
+            new Flag("trusted-ca-file", "FILE", "",
+                    "CA (PEM) that client certificates must chain to; turns on --client-cert-auth"),
+            new Flag("client-cert-auth", "", "false", "refuse key-value clients without a trusted certificate"),
+            new Flag("peer-cert-file", "FILE", "", "peer TLS certificate (PEM), also shown when dialing peers"),
+            new Flag("peer-key-file", "FILE", "", "peer TLS private key (PEM)"),
+            new Flag("peer-trusted-ca-file", "FILE", "",
+                    "CA (PEM) that peer certificates must chain to; turns on --peer-client-cert-auth"),
+            new Flag("peer-client-cert-auth", "", "false", "refuse peers without a trusted certificate"),
             new Flag("pre-vote", "", "true",
                     "raft PreVote: a rejoining node cannot force an election (on; --pre-vote=false turns it off)"),
             new Flag("check-quorum", "", "true",
@@ -60,7 +78,7 @@ final class OptionsParser {
         for (Flag f : FLAGS) {
             String left = "  --" + f.name() + (f.isBoolean() ? "" : " " + f.arg());
             sb.append(String.format("%-36s %s", left, f.help()));
-            if (!f.isBoolean()) {
+            if (!f.isBoolean() && !f.defaultValue().isEmpty()) {
                 sb.append(" (default ").append(f.defaultValue()).append(')');
             }
             sb.append('\n');
@@ -120,7 +138,9 @@ final class OptionsParser {
     }
 
     private static Options build(Map<String, String> v) throws UsageException {
-        List<URI> cluster = parseCluster(v.get("cluster"));
+        TlsFiles peerTls = tls(v, "peer-cert-file", "peer-key-file", "peer-trusted-ca-file", "peer-client-cert-auth");
+        TlsFiles clientTls = tls(v, "cert-file", "key-file", "trusted-ca-file", "client-cert-auth");
+        List<URI> cluster = parseCluster(v.get("cluster"), peerTls == null ? "http" : "https");
         long id = parseLong(v, "id", 1, Long.MAX_VALUE);
         if (id > cluster.size()) {
             throw new UsageException("--id " + id + " is outside the cluster: --cluster lists "
@@ -131,6 +151,10 @@ final class OptionsParser {
         if (electionTicks <= heartbeatTicks) {
             throw new UsageException("--election-ticks (" + electionTicks
                     + ") must be greater than --heartbeat-ticks (" + heartbeatTicks + ")");
+        }
+        if (parseLong(v, "max-pending-proposal-bytes", 1, Long.MAX_VALUE) < parseLong(v, "max-value-bytes", 1,
+                64L << 20)) {
+            throw new UsageException("--max-pending-proposal-bytes must be at least --max-value-bytes");
         }
         String dataDir = v.get("data-dir");
         if (dataDir.isEmpty()) {
@@ -149,10 +173,40 @@ final class OptionsParser {
                 heartbeatTicks,
                 (int) parseLong(v, "max-value-bytes", 1, 64L << 20),
                 Duration.ofMillis(parseLong(v, "request-timeout-ms", 1, 3_600_000)),
+                peerTls,
+                clientTls,
+                (int) parseLong(v, "max-pending-proposals", 1, 1 << 20),
+                parseLong(v, "max-pending-proposal-bytes", 1, Long.MAX_VALUE),
+                (int) parseLong(v, "max-pending-reads", 1, 1 << 20),
                 parseBoolean(v, "pre-vote"),
                 parseBoolean(v, "check-quorum"),
                 parseLong(v, "health-max-apply-lag", 0, Long.MAX_VALUE),
                 parseLevel(v.get("log-level")));
+    }
+
+    /**
+     * One side's TLS flags: none given is plain http; a certificate needs its key and the reverse; a trusted CA
+     * or client certificate authentication needs the server's own certificate and key. The files themselves are
+     * read when the node starts.
+     */
+    private static TlsFiles tls(Map<String, String> v, String cert, String key, String ca, String auth)
+            throws UsageException {
+        String certFile = v.get(cert);
+        String keyFile = v.get(key);
+        String caFile = v.get(ca);
+        boolean clientCertAuth = Boolean.parseBoolean(v.get(auth));
+        if (certFile.isEmpty() && keyFile.isEmpty()) {
+            if (!caFile.isEmpty() || clientCertAuth) {
+                throw new UsageException("--" + (caFile.isEmpty() ? auth : ca) + " needs --" + cert + " and --"
+                        + key);
+            }
+            return null;
+        }
+        if (certFile.isEmpty() || keyFile.isEmpty()) {
+            throw new UsageException("--" + cert + " and --" + key + " go together");
+        }
+        return new TlsFiles(Path.of(certFile), Path.of(keyFile), caFile.isEmpty() ? null : Path.of(caFile),
+                clientCertAuth);
     }
 
     private static boolean parseBoolean(Map<String, String> v, String name) throws UsageException {
@@ -186,29 +240,43 @@ final class OptionsParser {
         return n;
     }
 
-    private static List<URI> parseCluster(String raw) throws UsageException {
+    private static List<URI> parseCluster(String raw, String scheme) throws UsageException {
         List<URI> urls = new ArrayList<>();
         for (String s : raw.split(",", -1)) {
-            urls.add(parsePeerUrl(s.trim(), "--cluster"));
+            urls.add(parsePeerUrl(s.trim(), "--cluster", scheme));
         }
         return urls;
     }
 
-    /**
-     * Parses a peer URL: plain {@code http://host:port}, the only kind the peer transport can dial.
-     * A POSTed URL the transport would refuse must be turned away here, before it is committed:
-     * once in the log, every member would apply it.
-     */
+    /** {@link #parsePeerUrl(String, String, String)} for a cluster without peer TLS. */
     static URI parsePeerUrl(String s, String what) throws UsageException {
+        return parsePeerUrl(s, what, "http");
+    }
+
+    /**
+     * Parses a peer URL: {@code scheme://host:port}, where the scheme is the cluster's one: https with peer TLS,
+     * http without (the transport dials nothing else, and a plain link in a TLS cluster would reopen it). A
+     * POSTed URL the transport would refuse must be turned away here, before it is committed: once in the log,
+     * every member would apply it.
+     */
+    static URI parsePeerUrl(String s, String what, String scheme) throws UsageException {
         URI u;
         try {
             u = new URI(s);
         } catch (URISyntaxException e) {
             throw new UsageException("invalid URL '" + s + "' in " + what);
         }
-        if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 1 || u.getPort() > 65535) {
+        if ("https".equals(u.getScheme()) && !"https".equals(scheme)) {
             throw new UsageException("invalid URL '" + s + "' in " + what
-                    + ": want http://host:port (the peer transport speaks plain http)");
+                    + ": TLS key/cert (--peer-cert-file, --peer-key-file) must be provided for a peer URL with "
+                    + "the https scheme");
+        }
+        if ("http".equals(u.getScheme()) && "https".equals(scheme)) {
+            throw new UsageException("invalid URL '" + s + "' in " + what
+                    + ": peer TLS is on (--peer-cert-file), so peer URLs must be https://host:port");
+        }
+        if (!scheme.equals(u.getScheme()) || u.getHost() == null || u.getPort() < 1 || u.getPort() > 65535) {
+            throw new UsageException("invalid URL '" + s + "' in " + what + ": want " + scheme + "://host:port");
         }
         return u;
     }

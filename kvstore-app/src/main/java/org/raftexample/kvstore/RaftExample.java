@@ -36,8 +36,7 @@ final class RaftExample implements AutoCloseable {
         try {
             raft.start();
             KVService service = ops.guard(new RaftKVService(opts.id(), store, raft, requests));
-            http = new KVHttpServer(ops.handler(new HttpKVApi(service, opts.maxValueBytes(), opts.requestTimeout())),
-                    opts.port());
+            http = new KVHttpServer(ops.handler(HttpKVApi.of(service, opts)), opts.port(), opts.clientTls());
             http.start();
             ops.started();
         } catch (Exception e) {

@@ -121,7 +121,7 @@ final class RaftNode implements Raft, AutoCloseable {
             // A MsgApp holds up to maxSizePerMsg of entries, or one larger entry: room for the largest value.
             TransportLimits defaults = TransportLimits.defaults();
             int maxMessage = (int) Math.max(defaults.maxMessageBytes(), opts.maxValueBytes() + (2L << 20));
-            transport = new Transport(TransportConfig.of(opts.id(), CLUSTER_ID, opts.ownPeerUrl(), this)
+            transport = new Transport(TransportConfig.of(opts.id(), CLUSTER_ID, opts.ownPeerUrl(), this, opts.peerTls())
                     .withLimits(defaults.withMaxMessageBytes(maxMessage)).withTraffic(events.peerTraffic()));
             transport.start();
             membership.connect(transport);

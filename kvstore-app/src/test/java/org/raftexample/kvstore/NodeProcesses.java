@@ -29,15 +29,27 @@ import java.util.stream.Stream;
  */
 final class NodeProcesses implements AutoCloseable {
 
-    /** One node's fixed identity: its id and its two ports. */
-    record NodeAddr(long id, int peerPort, int httpPort) {
+    /** One node's fixed identity: its id, its two ports and their schemes (https with TLS). */
+    record NodeAddr(long id, int peerPort, int httpPort, String peerScheme, String httpScheme) {
+        NodeAddr(long id, int peerPort, int httpPort) {
+            this(id, peerPort, httpPort, "http", "http");
+        }
+
         String peerUrl() {
-            return "http://127.0.0.1:" + peerPort;
+            return peerScheme + "://127.0.0.1:" + peerPort;
         }
 
         String httpUrl() {
-            return "http://127.0.0.1:" + httpPort;
+            return httpScheme + "://127.0.0.1:" + httpPort;
         }
+    }
+
+    /**
+     * TLS for a test cluster: which ports speak https, and the SSL context this harness's client uses on the
+     * key-value port (the nodes' own TLS flags go in the extra flags).
+     */
+    record Tls(boolean peers, boolean clients, javax.net.ssl.SSLContext clientContext) {
+        static final Tls NONE = new Tls(false, false, null);
     }
 
     private final Path dir;
@@ -47,10 +59,21 @@ final class NodeProcesses implements AutoCloseable {
     private final Map<Long, Process> running = new LinkedHashMap<>();
     private final List<Process> everStarted = new ArrayList<>();
     private String name;
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
+    private final Tls tls;
+    final HttpClient http;
 
     NodeProcesses(int n, String... extraFlags) throws IOException {
+        this(Tls.NONE, n, extraFlags);
+    }
+
+    NodeProcesses(Tls tls, int n, String... extraFlags) throws IOException {
+        this.tls = tls;
+        HttpClient.Builder client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2));
+        if (tls.clientContext() != null) {
+            client.sslContext(tls.clientContext());
+        }
+        this.http = client.build();
         this.dir = Files.createTempDirectory("raftexample-it");
         this.jar = Path.of(System.getProperty("raftexample.jar", "target/raftexample.jar")).toAbsolutePath();
         if (!Files.isRegularFile(jar)) {
@@ -65,7 +88,8 @@ final class NodeProcesses implements AutoCloseable {
     /** Reserves ports for one more node (id = count + 1) and returns its address. */
     NodeAddr addAddr() {
         long id = nodes.size() + 1;
-        NodeAddr a = new NodeAddr(id, freePort(), freePort());
+        NodeAddr a = new NodeAddr(id, freePort(), freePort(), tls.peers() ? "https" : "http",
+                tls.clients() ? "https" : "http");
         nodes.put(id, a);
         return a;
     }

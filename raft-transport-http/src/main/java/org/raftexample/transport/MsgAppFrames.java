@@ -192,7 +192,8 @@ final class MsgAppFrames {
             }
             long count = readVarint(in);
             // Each entry costs at least one byte (its length), which bounds the count by the message limit.
-            if (count > maxMessageBytes) {
+            // Compared unsigned: a varint with the top bit set is a negative long, not a small count.
+            if (Long.compareUnsigned(count, maxMessageBytes) > 0) {
                 throw new Frames.FrameException("bad entry count " + Long.toUnsignedString(count));
             }
             List<Entry> entries = new ArrayList<>((int) Math.min(count, 1024));
@@ -200,7 +201,7 @@ final class MsgAppFrames {
             for (long i = 0; i < count; i++) {
                 long size = readVarint(in);
                 total += 1 + size;
-                if (size > maxMessageBytes || total > maxMessageBytes) {
+                if (Long.compareUnsigned(size, maxMessageBytes) > 0 || total > maxMessageBytes) {
                     throw new Frames.FrameException("msgappv2 frame exceeds the limit of " + maxMessageBytes);
                 }
                 byte[] body = new byte[(int) size];

@@ -96,7 +96,8 @@ final class RaftHandler extends Handler.Abstract {
 
     private void handlePipeline(Request request, Response response, Callback callback) throws Refusal {
         requireMethod(request, HttpMethod.POST);
-        checkHeaders(request);
+        long from = checkHeaders(request);
+        checkMember(from);
         byte[] body = readLimited(request, limits.maxMessageBytes());
         Message m;
         try {
@@ -105,6 +106,7 @@ final class RaftHandler extends Handler.Abstract {
             throw new Refusal(HttpStatus.BAD_REQUEST_400, "error unmarshalling raft message");
         }
         checkTarget(m);
+        checkMember(m.getFrom());
         traffic.received(m.getFrom(), body.length);
         process(() -> raft.process(m));
         noContent(response, callback);
@@ -112,7 +114,8 @@ final class RaftHandler extends Handler.Abstract {
 
     private void handleSnapshot(Request request, Response response, Callback callback) throws Refusal {
         requireMethod(request, HttpMethod.POST);
-        checkHeaders(request);
+        long from = checkHeaders(request);
+        checkMember(from);
         long declared = request.getLength();
         if (declared > 12L + limits.maxMessageBytes() + limits.maxSnapshotBytes()) {
             throw new Refusal(HttpStatus.PAYLOAD_TOO_LARGE_413, "snapshot too large");
@@ -138,6 +141,7 @@ final class RaftHandler extends Handler.Abstract {
                 throw new Refusal(HttpStatus.BAD_REQUEST_400, "wrong raft message type");
             }
             checkTarget(header);
+            checkMember(header.getFrom());
             long dataSize = in.readLong();
             if (dataSize < 0) {
                 throw new Refusal(HttpStatus.BAD_REQUEST_400, "bad snapshot data length");
@@ -226,6 +230,18 @@ final class RaftHandler extends Handler.Abstract {
     private void checkTarget(Message m) throws Refusal {
         if (m.getTo() != localId) {
             throw new Refusal(HttpStatus.PRECONDITION_FAILED_412, "message addressed to another member");
+        }
+    }
+
+    /**
+     * Refuses a message whose sender is not a member: a node that is not in this node's peer set (which follows
+     * the cluster's configuration) could otherwise step a forged leader's MsgApp, term and commit index into raft.
+     * Both the header's sender (checked before the body is read) and the message's own {@code From} must be
+     * members.
+     */
+    private void checkMember(long from) throws Refusal {
+        if (peers.apply(from) == null) {
+            throw new Refusal(HttpStatus.NOT_FOUND_404, "error sender not found");
         }
     }
 

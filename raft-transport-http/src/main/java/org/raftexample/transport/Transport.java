@@ -12,8 +12,12 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -35,6 +39,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Transport implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
+    private static final int MAX_HEADER_BYTES = 8 << 10;
+    private static final int ACCEPT_QUEUE = 128;
+    private static final int MAX_CONNECTIONS = 4096;
 
     /** The version of the peer wire protocol this transport speaks (sent in every request's headers). */
     public static final String PROTOCOL_VERSION = Protocol.VERSION;
@@ -96,7 +103,7 @@ public final class Transport implements AutoCloseable {
             throw new IllegalStateException("transport has no listener (not started, or handler-only mode)");
         }
         URI u = config.listenUrl();
-        return URI.create("http://" + u.getHost() + ":" + connector.getLocalPort());
+        return URI.create(config.scheme() + "://" + u.getHost() + ":" + connector.getLocalPort());
     }
 
     /** Sends messages to their peers; messages to unknown peers or to 0 are dropped. Never blocks. */
@@ -230,6 +237,9 @@ public final class Transport implements AutoCloseable {
         pool.setDaemon(true);
         pool.setReservedThreads(0);
         ClientConnector clientConnector = new ClientConnector();
+        if (config.tls() != null) {
+            clientConnector.setSslContextFactory(config.tls().newClientFactory());
+        }
         clientConnector.setSelectors(1);
         clientConnector.setTCPNoDelay(true);
         clientConnector.setConnectTimeout(config.timeouts().dial());
@@ -249,13 +259,26 @@ public final class Transport implements AutoCloseable {
         pool.setDaemon(true);
         pool.setReservedThreads(0);
         server = new Server(pool, new ScheduledExecutorScheduler(threadPrefix + "server-scheduler", true), null);
-        connector = new ServerConnector(server, 1, 1);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(false);
+        http.setRequestHeaderSize(MAX_HEADER_BYTES);
+        HttpConnectionFactory h1 = new HttpConnectionFactory(http);
+        connector = config.tls() == null
+                ? new ServerConnector(server, 1, 1, h1)
+                : new ServerConnector(server, 1, 1,
+                        new SslConnectionFactory(config.tls().newServerFactory(), h1.getProtocol()), h1);
         connector.setHost(config.listenUrl().getHost());
         connector.setPort(Math.max(config.listenUrl().getPort(), 0));
         connector.setAcceptedTcpNoDelay(true);
+        connector.setAcceptQueueSize(ACCEPT_QUEUE);
         // Streams write a heartbeat every linkHeartbeat, so only stuck or abandoned requests reach this; it
         // bounds how long a peer that sends a partial body can hold a server thread.
         connector.setIdleTimeout(config.timeouts().request().toMillis());
+        // Idle or half-open connections cost a file descriptor and a little memory each, no thread; past
+        // this many the connector stops accepting until some close, instead of running out of descriptors.
+        server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, server));
+        server.setErrorHandler(new PlainTextErrorHandler());
         server.addConnector(connector);
         server.setHandler(handler);
         server.addEventListener(new LifeCycle.Listener() {
@@ -269,15 +292,16 @@ public final class Transport implements AutoCloseable {
         server.start();
     }
 
-    private static List<URI> parseUrls(List<String> urls) {
+    private List<URI> parseUrls(List<String> urls) {
         if (urls.isEmpty()) {
             throw new IllegalArgumentException("a peer needs at least one URL");
         }
         List<URI> parsed = new ArrayList<>();
         for (String s : urls) {
             URI u = URI.create(s);
-            if (!"http".equals(u.getScheme()) || u.getHost() == null) {
-                throw new IllegalArgumentException("peer URL must be http://host:port, got " + s);
+            if (!config.scheme().equals(u.getScheme()) || u.getHost() == null) {
+                throw new IllegalArgumentException("peer URL must be " + config.scheme() + "://host:port"
+                        + (config.tls() == null ? " (no peer TLS configured)" : " (peer TLS is on)") + ", got " + s);
             }
             parsed.add(u);
         }

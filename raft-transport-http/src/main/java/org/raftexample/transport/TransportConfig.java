@@ -8,12 +8,15 @@ import java.util.Objects;
  *
  * @param id        this node's raft id (nonzero)
  * @param clusterId the cluster's id; requests carrying another one are refused with 412
- * @param listenUrl where the transport's own peer HTTP server listens ({@code http://host:port}, port 0 picks a
- *                  free one), or {@code null} for handler-only mode: the application mounts {@link
- *                  Transport#handler()} in a server it runs itself
+ * @param listenUrl where the transport's own peer HTTP server listens ({@code http://host:port}, or {@code
+ *                  https://host:port} with TLS; port 0 picks a free one), or {@code null} for handler-only mode:
+ *                  the application mounts {@link Transport#handler()} in a server it runs itself
  * @param raft      where received messages and delivery reports go
  * @param limits    buffer and size limits
  * @param timeouts  connection timings
+ * @param tls       the peer certificate, key and trusted CA, or {@code null} for plain HTTP; with it, the listener
+ *                  and every peer URL are {@code https}, and the listener refuses peers without a trusted
+ *                  certificate when {@link TlsFiles#requiresClientCertificate()}
  * @param traffic   hears about every message sent, received or lost, and each probe's round trip
  */
 public record TransportConfig(
@@ -23,6 +26,7 @@ public record TransportConfig(
         Raft raft,
         TransportLimits limits,
         TransportTimeouts timeouts,
+        TlsFiles tls,
         PeerTrafficListener traffic) {
 
     public TransportConfig {
@@ -33,32 +37,47 @@ public record TransportConfig(
         Objects.requireNonNull(raft, "raft");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(timeouts, "timeouts");
-        if (listenUrl != null && (!"http".equals(listenUrl.getScheme()) || listenUrl.getHost() == null)) {
-            throw new IllegalArgumentException("listen URL must be http://host:port, got " + listenUrl);
+        if (listenUrl != null && (!scheme(tls).equals(listenUrl.getScheme()) || listenUrl.getHost() == null)) {
+            throw new IllegalArgumentException("listen URL must be " + scheme(tls) + "://host:port, got "
+                    + listenUrl);
         }
     }
 
     /** A config that nobody listens to the traffic of. */
     public TransportConfig(long id, long clusterId, URI listenUrl, Raft raft, TransportLimits limits,
-            TransportTimeouts timeouts) {
-        this(id, clusterId, listenUrl, raft, limits, timeouts, PeerTrafficListener.NONE);
+            TransportTimeouts timeouts, TlsFiles tls) {
+        this(id, clusterId, listenUrl, raft, limits, timeouts, tls, PeerTrafficListener.NONE);
+    }
+
+    /** The one scheme of every URL this transport listens on or dials: https with TLS, http without. */
+    public String scheme() {
+        return scheme(tls);
+    }
+
+    private static String scheme(TlsFiles tls) {
+        return tls == null ? "http" : "https";
     }
 
     /** A config with default limits and timeouts. */
     public static TransportConfig of(long id, long clusterId, URI listenUrl, Raft raft) {
+        return of(id, clusterId, listenUrl, raft, null);
+    }
+
+    /** A config with default limits and timeouts, over TLS when {@code tls} is not null. */
+    public static TransportConfig of(long id, long clusterId, URI listenUrl, Raft raft, TlsFiles tls) {
         return new TransportConfig(id, clusterId, listenUrl, raft, TransportLimits.defaults(),
-                TransportTimeouts.defaults());
+                TransportTimeouts.defaults(), tls);
     }
 
     public TransportConfig withLimits(TransportLimits newLimits) {
-        return new TransportConfig(id, clusterId, listenUrl, raft, newLimits, timeouts, traffic);
+        return new TransportConfig(id, clusterId, listenUrl, raft, newLimits, timeouts, tls, traffic);
     }
 
     public TransportConfig withTimeouts(TransportTimeouts newTimeouts) {
-        return new TransportConfig(id, clusterId, listenUrl, raft, limits, newTimeouts, traffic);
+        return new TransportConfig(id, clusterId, listenUrl, raft, limits, newTimeouts, tls, traffic);
     }
 
     public TransportConfig withTraffic(PeerTrafficListener newTraffic) {
-        return new TransportConfig(id, clusterId, listenUrl, raft, limits, timeouts, newTraffic);
+        return new TransportConfig(id, clusterId, listenUrl, raft, limits, timeouts, tls, newTraffic);
     }
 }

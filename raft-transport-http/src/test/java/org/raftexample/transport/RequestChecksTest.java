@@ -46,6 +46,8 @@ class RequestChecksTest {
                 .withLimits(TransportLimits.defaults().withMaxMessageBytes(MAX_MESSAGE)
                         .withMaxSnapshotBytes(1 << 20)));
         base = transport.listenUri();
+        // The sender must be a member; nothing listens on its URL, which only the outgoing side would use.
+        transport.addPeer(REMOTE, List.of("http://127.0.0.1:1"));
         client = new HttpClient();
         client.start();
     }
@@ -174,8 +176,8 @@ class RequestChecksTest {
         assertEquals(404, client.newRequest(base.resolve("/raft/stream/message/zz")).headers(valid()).send()
                 .getStatus());
         // A well-formed stream request from a member this node has not added.
-        assertEquals(404, client.newRequest(base.resolve("/raft/stream/message/1")).headers(valid()).send()
-                .getStatus());
+        assertEquals(404, client.newRequest(base.resolve("/raft/stream/message/3"))
+                .headers(h -> Protocol.addRequestHeaders(h, TestSupport.CLUSTER, 3, LOCAL)).send().getStatus());
         assertStillServing();
     }
 

@@ -52,7 +52,9 @@ class TransportTest {
         RecordingRaft rb = new RecordingRaft();
         Transport a = node(1, ra);
         Transport b = node(2, rb);
-        // b does not know a, so it never dials a's streams: a can only use the pipeline.
+        // b knows a (a receiver refuses messages from non-members) but at a URL where nothing listens, so it
+        // never reaches a to open a's streams: a can only use the pipeline.
+        b.addPeer(1, List.of("http://127.0.0.1:1"));
         a.addPeer(2, List.of(b.listenUri().toString()));
         List<Message> sent = new ArrayList<>();
         for (int i = 0; i < 50; i++) {

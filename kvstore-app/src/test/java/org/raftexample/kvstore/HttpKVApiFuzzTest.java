@@ -1,0 +1,122 @@
+package org.raftexample.kvstore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+import org.raftexample.fuzz.Mutations;
+
+/**
+ * The key-value HTTP API, fuzzed over raw sockets through a real Jetty server: random methods, raw paths, header
+ * damage and bodies. Every request is answered with a status other than 500 (or the connection is closed)
+ * within a bound, a 204 for a PUT means the value was stored, and a well-formed request is served after each.
+ */
+class HttpKVApiFuzzTest {
+    private static final AtomicLong TRIED = new AtomicLong();
+    private static HttpKVApiTest.FakeService service;
+    private static KVHttpServer server;
+
+    /** One raw request. */
+    record Shot(String method, String target, int headerDamage, byte[] body) {
+    }
+
+    @BeforeContainer
+    static void start() throws Exception {
+        service = new HttpKVApiTest.FakeService();
+        server = new KVHttpServer(new HttpKVApi(service, 64, Duration.ofMillis(300)), 0);
+        server.start();
+    }
+
+    @AfterContainer
+    static void stop() throws Exception {
+        server.close();
+        System.out.println("fuzz: key-value HTTP API, " + TRIED.get() + " requests");
+    }
+
+    @Provide
+    Arbitrary<Shot> shots() {
+        Arbitrary<String> method = Arbitraries.oneOf(
+                Arbitraries.of("PUT", "PUT", "GET", "GET", "POST", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH"),
+                Arbitraries.strings().withChars("ABCGPTXZ-_!").ofMinLength(1).ofMaxLength(8));
+        Arbitrary<String> target = Arbitraries.oneOf(
+                Arbitraries.of("/k", "/1", "/4", "/0", "/18446744073709551615", "/18446744073709551616", "/",
+                        "//x", "/a%2Fb", "/%zz", "/k?serializable=true", "/k?serializable=maybe", "*"),
+                Arbitraries.strings().withChars("abk/%.-_?=&#0123456789").ofMaxLength(40).map(s -> "/" + s));
+        Arbitrary<byte[]> body = Arbitraries.oneOf(
+                Arbitraries.of("v", "http://127.0.0.1:42379", "https://127.0.0.1:1", "x".repeat(64), "x".repeat(65))
+                        .map(s -> s.getBytes(StandardCharsets.UTF_8)),
+                Mutations.randomBytes(200),
+                Combinators.combine(Arbitraries.of("value", "http://127.0.0.1:42379"), Mutations.ops())
+                        .as((s, ops) -> Mutations.apply(s.getBytes(StandardCharsets.UTF_8), ops)));
+        return Combinators.combine(method, target, Arbitraries.integers().between(0, 5), body).as(Shot::new);
+    }
+
+    @Property
+    void everyRequestIsAnsweredCleanlyAndTheServerKeepsServing(@ForAll("shots") Shot shot) throws Exception {
+        TRIED.incrementAndGet();
+        ByteArrayOutputStream req = new ByteArrayOutputStream();
+        req.writeBytes((shot.method() + " " + shot.target() + " HTTP/1.1\r\nHost: x\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        String length = switch (shot.headerDamage()) {
+            case 1 -> "Content-Length: " + (shot.body().length + 5) + "\r\n"; // promises more than comes
+            case 2 -> "Content-Length: -3\r\n";
+            case 3 -> "Transfer-Encoding: chunked\r\n"; // and a body that is not chunked
+            case 4 -> "Content-Length: 99999999999999999999\r\n";
+            default -> "Content-Length: " + shot.body().length + "\r\n";
+        };
+        req.writeBytes(length.getBytes(StandardCharsets.ISO_8859_1));
+        if (shot.headerDamage() == 5) {
+            req.writeBytes("X-Long: ".getBytes(StandardCharsets.ISO_8859_1));
+            req.writeBytes("y".repeat(10_000).getBytes(StandardCharsets.ISO_8859_1));
+            req.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        }
+        req.writeBytes("Connection: close\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        req.writeBytes(shot.body());
+        String answer = exchange(req.toByteArray());
+        if (!answer.isEmpty()) {
+            assertTrue(answer.startsWith("HTTP/1.1 "), answer);
+            int status = Integer.parseInt(answer.substring(9, 12));
+            assertNotEquals(500, status, answer);
+            assertTrue(!answer.contains("<html") && !answer.contains("<HTML"), answer);
+            if (status == 204 && shot.method().equals("PUT") && shot.headerDamage() == 0) {
+                String value = new String(shot.body(), StandardCharsets.UTF_8);
+                assertTrue(service.map.containsValue(value), "204 for a PUT that stored nothing: " + shot);
+            }
+        }
+        String ok = exchange(("GET /k?serializable=true HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        assertTrue(ok.startsWith("HTTP/1.1 200 ") || ok.startsWith("HTTP/1.1 404 "), ok);
+    }
+
+    /** Sends a request, closes the sending side, and returns whatever came back (empty: closed unanswered). */
+    private static String exchange(byte[] request) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(10_000);
+            try {
+                s.getOutputStream().write(request);
+                s.shutdownOutput();
+            } catch (IOException closedEarly) {
+                // the server answered and closed before taking the whole request: read what it said
+            }
+            try {
+                return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            } catch (java.net.SocketException reset) {
+                return "";
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package org.raftexample.transport;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Answers what the peer port does not serve (paths outside {@code /raft}) and the requests Jetty refuses itself
+ * (a malformed request line, headers over the limit) with one line of plain text, as {@link RaftHandler} answers
+ * its own refusals, instead of Jetty's HTML page.
+ */
+final class PlainTextErrorHandler extends ErrorHandler {
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        int status = request.getAttribute(ERROR_STATUS) instanceof Integer s ? s : response.getStatus();
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+        Content.Sink.write(response, true, text(status, request.getAttribute(ERROR_MESSAGE)) + "\n", callback);
+        return true;
+    }
+
+    @Override
+    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+        fields.put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+        return ByteBuffer.wrap((text(status, reason) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String text(int status, Object reason) {
+        String name = HttpStatus.getMessage(status);
+        String why = reason == null ? "" : reason.toString().replace('\n', ' ').strip();
+        return why.isEmpty() || why.equals(name) ? name : name + ": " + why;
+    }
+}

@@ -1,0 +1,141 @@
+package org.raftexample.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpMethod;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.raftexample.raftpb.Entry;
+import org.raftexample.raftpb.Message;
+import org.raftexample.raftpb.MessageType;
+
+/**
+ * What the plain-HTTP peer port does with a sender that is not a member, and how it answers what it does not
+ * serve: one line of plain text, never Jetty's HTML page.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PeerPortSecurityTest {
+    private static final long LOCAL = 2;
+    private static final long MEMBER = 1;
+    private static final long STRANGER = 99;
+
+    private RecordingRaft raft;
+    private Transport transport;
+    private HttpClient client;
+    private URI base;
+
+    @BeforeEach
+    void startNode() throws Exception {
+        raft = new RecordingRaft();
+        transport = TestSupport.start(LOCAL, raft);
+        transport.addPeer(MEMBER, List.of("http://127.0.0.1:1"));
+        base = transport.listenUri();
+        client = new HttpClient();
+        client.start();
+    }
+
+    @AfterEach
+    void stopNode() throws Exception {
+        client.stop();
+        transport.stop();
+    }
+
+    /** A forged leader's append: a term far ahead, an entry, and a commit index that would apply it. */
+    private static Message forgedAppend(long from) {
+        return Message.newBuilder().setType(MessageType.MsgApp).setFrom(from).setTo(LOCAL).setTerm(1_000_000)
+                .setLogTerm(0).setIndex(0).setCommit(1)
+                .addEntries(Entry.newBuilder().setTerm(1_000_000).setIndex(1)
+                        .setData(com.google.protobuf.ByteString.copyFromUtf8("forged")))
+                .build();
+    }
+
+    private ContentResponse post(String path, long headerFrom, byte[] body) throws Exception {
+        return client.newRequest(base.resolve(path)).method(HttpMethod.POST)
+                .headers(h -> Protocol.addRequestHeaders(h, TestSupport.CLUSTER, headerFrom, LOCAL))
+                .body(new BytesRequestContent(body))
+                .timeout(10, TimeUnit.SECONDS)
+                .send();
+    }
+
+    @Test
+    void pipelineMessageFromANonMemberWithAFarAheadTermIsRefusedAndNeverReachesRaft() throws Exception {
+        ContentResponse r = post(Protocol.RAFT_PATH, STRANGER, forgedAppend(STRANGER).toByteArray());
+        assertEquals(404, r.getStatus());
+        assertEquals("error sender not found\n", r.getContentAsString());
+        assertNull(raft.received.poll(200, TimeUnit.MILLISECONDS));
+        // A member is still heard.
+        assertEquals(204, post(Protocol.RAFT_PATH, MEMBER, TestSupport.heartbeat(MEMBER, LOCAL, 4).toByteArray())
+                .getStatus());
+        assertEquals(4, raft.received.poll(5, TimeUnit.SECONDS).getCommit());
+    }
+
+    @Test
+    void memberHeaderDoesNotCarryAMessageWhoseSenderIsNotAMember() throws Exception {
+        assertEquals(404, post(Protocol.RAFT_PATH, MEMBER, forgedAppend(STRANGER).toByteArray()).getStatus());
+        assertNull(raft.received.poll(200, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    void snapshotFromANonMemberIsRefusedBeforeItsDataIsRead() throws Exception {
+        Message snap = TransportTest.snapshotMessage(STRANGER, LOCAL, new byte[4096]);
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (java.nio.ByteBuffer part : SnapshotSender.encode(snap)) {
+            byte[] bytes = new byte[part.remaining()];
+            part.get(bytes);
+            body.write(bytes);
+        }
+        assertEquals(404, post(Protocol.SNAPSHOT_PATH, STRANGER, body.toByteArray()).getStatus());
+        assertNull(raft.received.poll(200, TimeUnit.MILLISECONDS));
+        assertTrue(raft.snapshotReports.isEmpty());
+    }
+
+    @Test
+    void strayPathsAndWrongMethodsGetOneLineOfPlainText() throws Exception {
+        for (String path : List.of("/", "/favicon.ico", "/v2/keys/x", "/raft/nope")) {
+            ContentResponse r = client.newRequest(base.resolve(path)).timeout(10, TimeUnit.SECONDS).send();
+            assertEquals(404, r.getStatus(), path);
+            assertPlainOneLine(r);
+        }
+        ContentResponse get = client.newRequest(base.resolve(Protocol.RAFT_PATH)).timeout(10, TimeUnit.SECONDS)
+                .send();
+        assertEquals(405, get.getStatus());
+        assertPlainOneLine(get);
+        ContentResponse put = client.newRequest(base.resolve("/anything")).method(HttpMethod.PUT)
+                .body(new BytesRequestContent(new byte[10])).timeout(10, TimeUnit.SECONDS).send();
+        assertEquals(404, put.getStatus());
+        assertPlainOneLine(put);
+    }
+
+    @Test
+    void oversizedHeadersGetAPlainTextRefusal() throws Exception {
+        try (java.net.Socket s = new java.net.Socket(base.getHost(), base.getPort())) {
+            s.setSoTimeout(10_000);
+            String request = "POST /raft HTTP/1.1\r\nHost: x\r\nX-Padding: " + "x".repeat(16 << 10)
+                    + "\r\nContent-Length: 0\r\n\r\n";
+            s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 431 "), answer);
+            assertTrue(answer.contains("Content-Type: text/plain"), answer);
+            assertFalse(answer.contains("<"), answer);
+        }
+    }
+
+    private static void assertPlainOneLine(ContentResponse r) {
+        assertTrue(r.getMediaType() != null && r.getMediaType().equals("text/plain"), r.getHeaders().toString());
+        String text = r.getContentAsString();
+        assertTrue(text.endsWith("\n") && text.indexOf('\n') == text.length() - 1, text);
+        assertFalse(text.contains("<"), text);
+    }
+}
