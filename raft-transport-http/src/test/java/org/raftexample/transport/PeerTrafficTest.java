@@ -76,7 +76,9 @@ class PeerTrafficTest {
         RecordingRaft rb = new RecordingRaft();
         Transport a = node(1, new RecordingRaft(), ta);
         Transport b = node(2, rb, tb);
-        // Pipeline only: b does not know a yet, so no stream from a to b exists.
+        // Pipeline only: b knows a (receivers refuse non-members) at a URL where nothing listens, so it
+        // cannot open a's streams yet.
+        b.addPeer(1, List.of("http://127.0.0.1:1"));
         a.addPeer(2, List.of(b.listenUri().toString()));
         Message first = TestSupport.app(1, 2, 1, 3, 100);
         a.send(List.of(first));
@@ -84,7 +86,7 @@ class PeerTrafficTest {
         TestSupport.await(() -> Counting.get(ta.sent, 2) == first.getSerializedSize(), WAIT, "pipeline bytes counted");
         assertEquals(first.getSerializedSize(), Counting.get(tb.received, 1));
 
-        b.addPeer(1, List.of(a.listenUri().toString()));
+        b.updatePeer(1, List.of(a.listenUri().toString()));
         TestSupport.awaitStreams(a, 2);
         Message second = TestSupport.app(1, 2, 4, 5, 200);
         a.send(List.of(second));
