@@ -16,7 +16,7 @@ import org.raftexample.raftpb.HardState;
  * has been without a leader and why, and tells {@code onLeaderLost} when requests still waiting
  * should give up: the leader they went to is gone (a proposal forwarded to it, or appended by it
  * and not yet replicated, may be lost, and nobody would ever answer for it), or this node has had
- * no leader for an election timeout.
+ * no leader for two election timeouts.
  *
  * <p>Written by the raft loop thread ({@link #stateChanged}) and by its own timer; read by HTTP
  * threads. All state is guarded by {@code this}.
@@ -24,13 +24,13 @@ import org.raftexample.raftpb.HardState;
 final class LeaderWatch {
 
     static final String NO_LEADER_YET = "no leader known yet (an election is under way)";
-    static final String NO_LEADER = "no leader known: no election has succeeded for an election timeout "
+    static final String NO_LEADER = "no leader known: no election has succeeded for two election timeouts "
             + "(this node may be cut off from a quorum)";
     static final String LOST_QUORUM = "this node was the leader and lost its quorum (stepped down)";
     static final String LEADER_CHANGED = "the leader changed while the request was in flight; it may or may not "
             + "have taken effect: retry";
 
-    private final long electionTimeoutNanos;
+    private final long patienceNanos;
     private final ScheduledExecutorService timer;
     private final Runnable leaderChanged;
     private final Consumer<String> onLeaderLost;
@@ -49,23 +49,14 @@ final class LeaderWatch {
      */
     LeaderWatch(Duration electionTimeout, ScheduledExecutorService timer, Runnable leaderChanged,
             Consumer<String> onLeaderLost, LongSupplier clock) {
-        this.electionTimeoutNanos = electionTimeout.toNanos();
+        // Raft's randomized election timeout lies in [ET, 2 ET): without a leader for 2 ET, at least
+        // one election round has failed, so a leader is not about to appear.
+        this.patienceNanos = 2 * electionTimeout.toNanos();
         this.timer = timer;
         this.leaderChanged = leaderChanged;
         this.onLeaderLost = onLeaderLost;
         this.clock = clock;
         this.leaderlessSince = clock.getAsLong();
-    }
-
-    /**
-     * Starts the clock of a node that has not seen a leader yet: requests still waiting an election
-     * timeout from now, with no leader in sight, fail then rather than at their deadline.
-     */
-    synchronized void start() {
-        if (lead == 0) {
-            leaderlessSince = clock.getAsLong();
-            scheduleCheck(leaderlessSince);
-        }
     }
 
     /** Called by the raft loop for every Ready that changed the soft or the hard state. */
@@ -125,15 +116,16 @@ final class LeaderWatch {
             if (fail != null) {
                 onLeaderLost.accept(fail);
             }
-        }, electionTimeoutNanos, TimeUnit.NANOSECONDS);
+        }, patienceNanos, TimeUnit.NANOSECONDS);
     }
 
     /**
-     * Why a new request should be refused at once, if it should: this node has been without a
-     * leader for at least an election timeout, so a leader is not about to appear.
+     * Why a new request should be refused at once, if it should: this node lost its leader two
+     * election timeouts ago or more, so a leader is not about to appear. A node that has not seen a
+     * leader since it started lets requests wait (up to their deadline) for the first one.
      */
     synchronized Optional<String> refuseNow() {
-        if (lead != 0 || clock.getAsLong() - leaderlessSince < electionTimeoutNanos) {
+        if (lead != 0 || !everHadLeader || clock.getAsLong() - leaderlessSince < patienceNanos) {
             return Optional.empty();
         }
         return Optional.of(reason);

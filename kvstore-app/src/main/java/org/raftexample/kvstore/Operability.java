@@ -78,7 +78,6 @@ final class Operability implements NodeEvents, AutoCloseable {
      * membership can be reached with the peer URLs given, and says once what to do if not.
      */
     void started() {
-        leader.start();
         checkMembershipOnce(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
     }
 

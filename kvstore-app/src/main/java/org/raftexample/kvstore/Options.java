@@ -67,18 +67,18 @@ record Options(
 
     /**
      * Options for the in-process tests (InProcessCluster): plain http everywhere, the default request
-     * limits, PreVote on, CheckQuorum off. Those tests run with 10 ms ticks, an election timeout of
-     * 100 ms, and some make an apply loop deliberately slow; a follower whose raft loop waits for its
-     * apply loop (a conf change) then answers nothing for longer than that, and CheckQuorum would make
-     * the leader step down in the middle of the test. The command line ({@link OptionsParser}) turns
-     * both on, as etcd's server does.
+     * limits, and raft as the original raftexample runs it (PreVote and CheckQuorum off). Those tests
+     * run with 10 ms ticks, an election timeout of 100 ms, and some make an apply loop deliberately
+     * slow; a follower whose raft loop waits for its apply loop (a conf change) then answers nothing
+     * for longer than that, and CheckQuorum would make the leader step down in the middle of the test.
+     * The command line ({@link OptionsParser}) turns both on, as etcd's server does.
      */
     Options(long id, List<URI> cluster, int port, boolean join, Path dataDir, long snapshotCount,
             long snapshotCatchupEntries, Duration tickInterval, int electionTicks, int heartbeatTicks,
             int maxValueBytes, Duration requestTimeout) {
         this(id, cluster, port, join, dataDir, snapshotCount, snapshotCatchupEntries, tickInterval, electionTicks,
                 heartbeatTicks, maxValueBytes, requestTimeout, null, null, DEFAULT_MAX_PENDING_PROPOSALS,
-                DEFAULT_MAX_PENDING_PROPOSAL_BYTES, DEFAULT_MAX_PENDING_READS, true, false, DEFAULT_MAX_APPLY_LAG,
+                DEFAULT_MAX_PENDING_PROPOSAL_BYTES, DEFAULT_MAX_PENDING_READS, false, false, DEFAULT_MAX_APPLY_LAG,
                 "INFO");
     }
 

@@ -62,7 +62,7 @@ class GuardedKVServiceTest {
     void aNodeLongWithoutALeaderRefusesAtOnceAndSaysWhy() {
         watch.stateChanged(new SoftState(2, StateType.StateFollower), HardState.newBuilder().setTerm(1).build());
         watch.stateChanged(new SoftState(0, StateType.StatePreCandidate), null);
-        now.addAndGet(Duration.ofSeconds(1).toNanos());
+        now.addAndGet(Duration.ofSeconds(2).toNanos());
         ServiceUnavailable e = assertInstanceOf(ServiceUnavailable.class, failure(service.put("/k", "v")));
         assertEquals(LeaderWatch.NO_LEADER, e.getMessage());
         assertInstanceOf(ServiceUnavailable.class, failure(service.readBarrier()));

@@ -51,11 +51,13 @@ class LeaderWatchTest {
     }
 
     @Test
-    void newRequestsAreRefusedOnlyOnceLeaderlessForAnElectionTimeout() {
+    void newRequestsAreRefusedOnlyOnceLeaderlessForTwoElectionTimeouts() {
         watch.stateChanged(new SoftState(2, StateType.StateFollower), term(1));
         assertEquals(Optional.empty(), watch.refuseNow());
         watch.stateChanged(new SoftState(0, StateType.StatePreCandidate), null);
         assertEquals(Optional.empty(), watch.refuseNow(), "an election may be about to end");
+        now.addAndGet(ELECTION.toNanos());
+        assertEquals(Optional.empty(), watch.refuseNow(), "raft's randomized timeout may still be running");
         now.addAndGet(ELECTION.toNanos());
         assertEquals(Optional.of(LeaderWatch.NO_LEADER), watch.refuseNow());
         assertTrue(watch.whyTimedOut().startsWith("no leader known"));
@@ -77,8 +79,15 @@ class LeaderWatchTest {
         watch.stateChanged(new SoftState(0, StateType.StateFollower), term(5));
         assertEquals(List.of(LeaderWatch.LEADER_CHANGED), failed);
         watch.stateChanged(new SoftState(2, StateType.StateFollower), null);
-        Thread.sleep(ELECTION.toMillis() * 2);
+        Thread.sleep(ELECTION.toMillis() * 3);
         assertEquals(List.of(LeaderWatch.LEADER_CHANGED), failed, "a leader appeared before the deadline");
+    }
+
+    @Test
+    void aNodeThatNeverSawALeaderLetsRequestsWaitForTheFirst() {
+        now.addAndGet(ELECTION.toNanos() * 10);
+        assertEquals(Optional.empty(), watch.refuseNow());
+        assertEquals(LeaderWatch.NO_LEADER_YET, watch.whyTimedOut());
     }
 
     @Test
@@ -88,7 +97,7 @@ class LeaderWatchTest {
     }
 
     @Test
-    void requestsInFlightFailOnceLeaderlessForAnElectionTimeout() throws Exception {
+    void requestsInFlightFailOnceLeaderlessForTwoElectionTimeouts() throws Exception {
         watch.stateChanged(new SoftState(2, StateType.StateFollower), term(1));
         watch.stateChanged(new SoftState(0, StateType.StateCandidate), term(2));
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();

@@ -180,7 +180,8 @@ class OpsIT {
                 HttpResponse<String> put = c.request(leader, "PUT", "/during-cut", "x");
                 long putMillis = (System.nanoTime() - t0) / 1_000_000;
                 assertEquals(503, put.statusCode(), put.body());
-                assertTrue(putMillis < 2000, "503 at once, not after the 5 s request timeout: " + putMillis + " ms");
+                // At most two election timeouts (2 s) after the step-down, well before the 5 s request timeout.
+                assertTrue(putMillis < 3000, "503 early, not after the 5 s request timeout: " + putMillis + " ms");
                 assertTrue(put.body().contains("leader"), put.body());
                 System.out.println("OpsIT: PUT on the cut-off node answered in " + putMillis + " ms: " + put.body().strip());
             } finally {
