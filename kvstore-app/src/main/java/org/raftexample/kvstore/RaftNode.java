@@ -257,6 +257,9 @@ final class RaftNode implements Raft, AutoCloseable {
 
     @Override
     public void process(Message m) throws MessageDroppedException {
+        if (!ProposalFilter.admit(m)) {
+            return; // a proposal no member could apply must never reach the log (issue 13)
+        }
         if (!node.step(m)) {
             throw new MessageDroppedException(m.getType(), m.getFrom()); // the sender must not count it delivered
         }
@@ -285,6 +288,12 @@ final class RaftNode implements Raft, AutoCloseable {
     /** The durable storage, for tests that slow its writes down. */
     RaftStorage storage() {
         return storage;
+    }
+
+    /** Records the stages of every entry (scripts/bench-glue --stages); null stops it. */
+    void setTracer(GlueTracer t) {
+        raftLoop.setTracer(t);
+        applier.setTracer(t);
     }
 
     /** Asks raft to hand leadership to {@code to} (tests that move leadership around). */
