@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>Each writer behaves like a client configured with every node's address: it sends each write to
  * the next node in turn and, when one fails (a refused connection, a 503), retries at once on the
- * next. An outage of a writer is the time from the start of its first failed attempt to the answer
- * of its next acknowledged one.
+ * next. An outage of a writer is the time from the start of its first failed attempt to the start of
+ * its next acknowledged one: how long requests kept failing (the latency of the write that then
+ * succeeds is the machine's, not an outage; on a loaded 2-core machine it alone can reach 0.7 s).
  */
 class RollingRestartIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -88,7 +89,7 @@ class RollingRestartIT {
                     if (a.ok()) {
                         acknowledged++;
                         if (firstFailure != null) {
-                            long outage = (a.endNanos() - firstFailure.startNanos()) / 1_000_000;
+                            long outage = (a.startNanos() - firstFailure.startNanos()) / 1_000_000;
                             worstOutage = Math.max(worstOutage, outage);
                             outages.add(String.format("%6d", outage) + " ms, writer " + w + ": from a failure on node "
                                     + firstFailure.node() + " (" + firstFailure.status() + " "
