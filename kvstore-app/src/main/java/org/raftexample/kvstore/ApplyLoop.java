@@ -202,11 +202,18 @@ final class ApplyLoop {
                     }
                 }
                 case EntryConfChange -> {
-                    ConfChange cc = ConfChange.parseFrom(e.getData());
+                    ConfChange cc = decodeConfChange(e);
                     removedSelf = membership.apply(node, cc);
                     answerConfChange(ap, cc.getId());
                 }
-                case EntryConfChangeV2 -> membership.apply(node, ConfChangeV2.parseFrom(e.getData()));
+                case EntryConfChangeV2 -> {
+                    ConfChangeV2 cc = decodeConfChangeV2(e);
+                    if (cc == null) {
+                        membership.apply(node, IGNORED_CONF_CHANGE);
+                    } else {
+                        membership.apply(node, cc);
+                    }
+                }
                 default -> throw new IllegalStateException("unknown entry type " + e.getType());
             }
             applied = e.getIndex();
@@ -220,6 +227,36 @@ final class ApplyLoop {
             t.at(GlueTracer.Stage.APPLIED, applied, System.nanoTime());
         }
         return removedSelf;
+    }
+
+    /**
+     * A conf change that raft must apply but that does not decode (forged, or a bit flip no CRC
+     * caught) is applied as the change of node 0, which raft ignores - what etcd's server applies
+     * for a change it rejects - on every member alike, so the replicas stay identical.
+     */
+    private static final ConfChange IGNORED_CONF_CHANGE = ConfChange.newBuilder().setNodeId(0).build();
+
+    private static ConfChange decodeConfChange(Entry e) {
+        try {
+            return ConfChange.parseFrom(e.getData());
+        } catch (InvalidProtocolBufferException ex) {
+            logUndecodable(e);
+            return IGNORED_CONF_CHANGE;
+        }
+    }
+
+    private static ConfChangeV2 decodeConfChangeV2(Entry e) {
+        try {
+            return ConfChangeV2.parseFrom(e.getData());
+        } catch (InvalidProtocolBufferException ex) {
+            logUndecodable(e);
+            return null;
+        }
+    }
+
+    private static void logUndecodable(Entry e) {
+        LOG.error("skipping the committed {} at index {}: it does not decode ({} bytes)", e.getType(),
+                Long.toUnsignedString(e.getIndex()), e.getData().size());
     }
 
     /** The proposer of a conf change hears back only once raft has advanced past it (etcd #15528). */
