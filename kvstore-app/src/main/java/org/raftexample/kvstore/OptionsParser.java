@@ -65,7 +65,9 @@ final class OptionsParser {
                     "raft CheckQuorum: a leader cut off from a quorum steps down (on; --check-quorum=false turns it off)"),
             new Flag("health-max-apply-lag", "N", String.valueOf(Options.DEFAULT_MAX_APPLY_LAG),
                     "entries applied may lag committed ones before /_raftexample/health fails"),
-            new Flag("log-level", "LEVEL", "INFO", "log level: ERROR, WARN, INFO, DEBUG or TRACE"));
+            new Flag("log-level", "LEVEL", "INFO", "log level: ERROR, WARN, INFO, DEBUG or TRACE"),
+            new Flag("store", "memory|rocksdb", "memory",
+                    "where the map lives: in memory, or in RocksDB under raftexample-<id>-rocksdb"));
 
     private OptionsParser() {
     }
@@ -178,6 +180,7 @@ final class OptionsParser {
                 (int) parseLong(v, "max-pending-proposals", 1, 1 << 20),
                 parseLong(v, "max-pending-proposal-bytes", 1, Long.MAX_VALUE),
                 (int) parseLong(v, "max-pending-reads", 1, 1 << 20),
+                parseStore(v.get("store")),
                 parseBoolean(v, "pre-vote"),
                 parseBoolean(v, "check-quorum"),
                 parseLong(v, "health-max-apply-lag", 0, Long.MAX_VALUE),
@@ -223,6 +226,13 @@ final class OptionsParser {
             throw new UsageException("invalid value '" + raw + "' for --log-level: want ERROR, WARN, INFO, DEBUG or TRACE");
         }
         return level;
+    }
+
+    private static String parseStore(String raw) throws UsageException {
+        if (!raw.equals(Options.STORE_MEMORY) && !raw.equals(Options.STORE_ROCKSDB)) {
+            throw new UsageException("invalid value '" + raw + "' for --store: must be memory or rocksdb");
+        }
+        return raw;
     }
 
     private static long parseLong(Map<String, String> v, String name, long min, long max) throws UsageException {

@@ -14,9 +14,9 @@ final class RaftNodeView implements NodeView {
 
     private final Options opts;
     private final RaftNode raft;
-    private final KVStore store;
+    private final KeyValueStore store;
 
-    RaftNodeView(Options opts, RaftNode raft, KVStore store) {
+    RaftNodeView(Options opts, RaftNode raft, KeyValueStore store) {
         this.opts = opts;
         this.raft = raft;
         this.store = store;
@@ -54,7 +54,7 @@ final class RaftNodeView implements NodeView {
 
     @Override
     public long keyCount() {
-        return store.keyCount();
+        return store.size();
     }
 
     @Override
