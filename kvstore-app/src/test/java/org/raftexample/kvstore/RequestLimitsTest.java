@@ -170,6 +170,32 @@ class RequestLimitsTest {
     }
 
     @Test
+    void clientsDribblingLargeBodiesDoNotUseUpTheByteBoundForOthers() throws Exception {
+        start(100, 100, 100, Duration.ofSeconds(30));
+        List<java.net.Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                java.net.Socket s = new java.net.Socket("127.0.0.1", server.port());
+                s.getOutputStream().write(("PUT /slow" + i + " HTTP/1.1\r\nHost: x\r\nContent-Length: 90\r\n\r\nab")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                slow.add(s);
+            }
+            awaitInFlight(proposals, 5);
+            // Each holds what it sent (2 bytes), not the 90 it announced: there is room for a real write.
+            assertEquals(204, send("PUT", "/fast", "z".repeat(80)).statusCode());
+            assertEquals("z".repeat(80), service.map.get("/fast"));
+            assertEquals(10, proposals.bytesHeld());
+        } finally {
+            for (java.net.Socket s : slow) {
+                s.close();
+            }
+        }
+        awaitInFlight(proposals, 0);
+        assertEquals(0, proposals.bytesHeld());
+    }
+
+    @Test
     void waitingReadsPastTheBoundGet429ButSerializableReadsAreServed() throws Exception {
         start(100, 1 << 20, 2, Duration.ofSeconds(30));
         service.map.put("/k", "v");
