@@ -60,7 +60,7 @@ public final class Transport implements AutoCloseable {
         this.config = config;
         this.threadPrefix = "raft-transport-" + Protocol.formatId(config.id()) + "-";
         this.handler = new RaftHandler(config.id(), config.clusterId(), config.raft(), config.limits(),
-                peers::get);
+                peers::get, config.timeouts().request());
     }
 
     /** Starts the HTTP client and, unless in handler-only mode, the peer listener. */
