@@ -52,6 +52,7 @@ final class ApplyLoop {
 
     // Apply thread only (published for status through volatile reads).
     private volatile long appliedIndex;
+    private volatile GlueTracer tracer;
     private volatile long snapshotIndex;
 
     ApplyLoop(Options opts, StateMachine stateMachine, Membership membership, MemoryStorage raftLog,
@@ -77,6 +78,10 @@ final class ApplyLoop {
     /** Hands a Ready's committed entries and snapshot over (raft loop); blocks only if far behind. */
     void submit(ToApply ap) throws InterruptedException {
         queue.put(ap);
+    }
+
+    void setTracer(GlueTracer t) {
+        this.tracer = t;
     }
 
     long appliedIndex() {
@@ -183,6 +188,10 @@ final class ApplyLoop {
             }
         }
         appliedIndex = applied;
+        GlueTracer t = tracer;
+        if (t != null) {
+            t.at(GlueTracer.Stage.APPLIED, applied, System.nanoTime());
+        }
         return removedSelf;
     }
 

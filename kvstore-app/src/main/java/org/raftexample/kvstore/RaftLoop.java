@@ -58,6 +58,7 @@ final class RaftLoop {
     private volatile boolean isLeader;
     private volatile long committedIndex;
     private long maxEntriesPerReady;
+    private volatile GlueTracer tracer;
 
     RaftLoop(Options opts, Node node, RaftStorage storage, MemoryStorage raftLog, Transport transport,
             ApplyLoop applier, LinearizableReads reads, Membership membership, long committedIndex,
@@ -94,6 +95,17 @@ final class RaftLoop {
 
     synchronized long maxEntriesPerReady() {
         return maxEntriesPerReady;
+    }
+
+    void setTracer(GlueTracer t) {
+        this.tracer = t;
+    }
+
+    private static void trace(GlueTracer t, GlueTracer.Stage stage, List<org.raftexample.raftpb.Entry> ents) {
+        long now = System.nanoTime();
+        for (int i = 0, n = ents.size(); i < n; i++) {
+            t.at(stage, ents.get(i).getIndex(), now);
+        }
     }
 
     boolean isAlive() {
@@ -158,6 +170,11 @@ final class RaftLoop {
     }
 
     private void handleReady(Ready rd) throws InterruptedException {
+        GlueTracer t = tracer;
+        if (t != null) {
+            trace(t, GlueTracer.Stage.READY, rd.entries());
+            trace(t, GlueTracer.Stage.COMMITTED, rd.committedEntries());
+        }
         SoftState ss = rd.softState();
         if (ss != null) {
             boolean newLeader = ss.lead() != 0 && ss.lead() != lead;
@@ -180,6 +197,9 @@ final class RaftLoop {
         boolean leader = isLeader;
         if (leader) {
             transport.send(processMessages(rd.messages(), membership.confState()));
+            if (t != null) {
+                trace(t, GlueTracer.Stage.SENT, rd.entries());
+            }
         }
         // The snapshot file and its WAL marker go first: after a crash the WAL may then point to a
         // snapshot that exists, never to one that does not.
@@ -187,6 +207,9 @@ final class RaftLoop {
             storage.saveSnap(snap);
         }
         storage.save(rd.hardState(), rd.entries());
+        if (t != null) {
+            trace(t, GlueTracer.Stage.PERSISTED, rd.entries());
+        }
         if (rd.hardState() != null) {
             committedIndex = Math.max(committedIndex, rd.hardState().getCommit());
             raftLog.setHardState(rd.hardState());

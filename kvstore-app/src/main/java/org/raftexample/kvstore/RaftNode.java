@@ -280,6 +280,12 @@ final class RaftNode implements Raft, AutoCloseable {
         return storage;
     }
 
+    /** Records the stages of every entry (scripts/bench-glue --stages); null stops it. */
+    void setTracer(GlueTracer t) {
+        raftLoop.setTracer(t);
+        applier.setTracer(t);
+    }
+
     /** Asks raft to hand leadership to {@code to} (tests that move leadership around). */
     void transferLeadershipForTest(long to) {
         node.transferLeadership(opts.id(), to);

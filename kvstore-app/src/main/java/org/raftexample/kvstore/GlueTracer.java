@@ -1,0 +1,26 @@
+package org.raftexample.kvstore;
+
+/**
+ * Timestamps of an entry's stages through the glue, for {@code scripts/bench-glue --stages}, which
+ * prints where a write's time goes. Unset (null) in production: the loops then only read one
+ * volatile field per Ready. Called on the raft loop and the apply loop; an implementation must be
+ * thread-safe and fast.
+ */
+interface GlueTracer {
+
+    /** The stages, in the order a write on the leader passes them. */
+    enum Stage {
+        /** The raft loop received the Ready holding the new entry. */
+        READY,
+        /** The leader handed the Ready's messages to the transport. */
+        SENT,
+        /** The leader's WAL write of the entry returned (fsync done). */
+        PERSISTED,
+        /** The raft loop received the Ready that commits the entry. */
+        COMMITTED,
+        /** The apply loop applied the entry. */
+        APPLIED
+    }
+
+    void at(Stage stage, long index, long nanoTime);
+}

@@ -1,0 +1,160 @@
+package org.raftexample.kvstore.faults;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Disk faults under a client load, on real filesystems the test makes (root only: mount, losetup):
+ * node 1's data directory fills up, or its disk starts failing writes so that fsync reports an
+ * error. In both cases node 1 must stop with exit code 1 and the cause in its log, must not
+ * acknowledge what it did not persist, and the history stays linearizable with no acknowledged
+ * write lost. (Corrupt WAL records, a torn WAL tail and a corrupt newest snapshot are covered by
+ * BadInputIT and RaftNodeTest.)
+ */
+class DiskFaultsIT {
+
+    private static final String[] FLAGS = {"--snapshot-count", "100", "--snapshot-catchup-entries", "20",
+        "--request-timeout-ms", "2000"};
+
+    private static void requireRoot() {
+        boolean root = Shell.isRoot();
+        if (!root) {
+            System.out.println("*** DISK FAULT TESTS NOT RUN: they mount filesystems and need root ***");
+        }
+        Assumptions.assumeTrue(root, "disk fault tests need root (mount, losetup)");
+    }
+
+    private static String log(FaultCluster c, long id) throws Exception {
+        return Files.readString(c.log(id), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    @Timeout(240)
+    void aFullDiskStopsTheNodeWithExitOneAndItRestartsWithEveryWriteItAcknowledged() throws Exception {
+        requireRoot();
+        long t0 = System.nanoTime();
+        // One 64 MiB WAL segment is preallocated at start; 8 MiB more leaves room for a few snapshots.
+        try (Network net = FaultsIT.network(3); SmallDisk disk = SmallDisk.tmpfs(72);
+                FaultCluster c = new FaultCluster(net, "disk-full", FLAGS)) {
+            c.dataDir(1, disk.mount());
+            c.startAll(3);
+            c.awaitLeader(Duration.ofSeconds(60));
+            History history = new History();
+            List<String> keys = FaultScenario.keys("disk-full");
+            Workload clients = new Workload(c, history, keys, FaultScenario.CLIENTS, 1, Duration.ofSeconds(4));
+            clients.start();
+            Thread.sleep(1500);
+            long filled = SmallDisk.fill(disk.mount(), "filler");
+            // Appends go to the preallocated segment; the next snapshot file finds no space.
+            int code = c.awaitExit(1, Duration.ofSeconds(90));
+            assertEquals(1, code, "node 1 on a full disk must exit 1 (filled " + filled + " bytes)\n" + c.tails());
+            String log1 = log(c, 1);
+            assertTrue(log1.contains("No space left on device"), "the log names the cause\n" + c.tails());
+            Thread.sleep(1000);
+            clients.stop();
+
+            // Node 1 alone, space freed: its own state must hold every write it acknowledged.
+            c.killAtOnce(List.of(2L, 3L));
+            try (Stream<Path> files = Files.list(disk.mount())) {
+                for (Path p : files.filter(p -> p.getFileName().toString().startsWith("filler")).toList()) {
+                    Files.delete(p);
+                }
+            }
+            c.restart(1);
+            c.awaitUp(1);
+            List<Op> asSeenByNode1 = new ArrayList<>();
+            for (Op op : history.ops()) {
+                boolean ackedElsewhere = op.isWrite() && op.outcome() == Op.Outcome.OK && op.node() != 1;
+                asSeenByNode1.add(ackedElsewhere ? new Op(op.client(), op.kind(), op.key(), op.value(), false,
+                        op.node(), op.incarnation(), op.invokeNanos(), op.completeNanos(), Op.Outcome.UNKNOWN) : op);
+            }
+            long ackedByNode1 = history.ops().stream()
+                    .filter(o -> o.isWrite() && o.outcome() == Op.Outcome.OK && o.node() == 1).count();
+            assertTrue(ackedByNode1 > 0, "node 1 acknowledged writes before its disk filled up");
+            // It serves HTTP before it has applied the committed entries of its log again: wait for them.
+            List<String> missing = List.of("not read yet");
+            for (long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                    !missing.isEmpty() && System.nanoTime() < end; Thread.sleep(200)) {
+                Map<String, String> alone = new HashMap<>();
+                for (String k : keys) {
+                    String r = c.get(1, k + "?serializable=true");
+                    assertTrue(r.startsWith("200 ") || r.startsWith("404 "), r);
+                    alone.put(k, r.startsWith("200 ") ? r.substring(4) : null);
+                }
+                missing = HistoryChecks.lostWrites(asSeenByNode1, alone);
+            }
+            assertEquals(List.of(), missing, "writes node 1 acknowledged (" + ackedByNode1
+                    + "), missing from its own restarted state after 30 s");
+
+            c.restart(2);
+            c.restart(3);
+            c.awaitUp(2);
+            c.awaitUp(3);
+            Workload after = new Workload(c, history, keys, FaultScenario.CLIENTS, 2, Duration.ofSeconds(4));
+            after.start();
+            Thread.sleep(2000);
+            after.stop();
+            FaultScenario.Report r = FaultScenario.check(c, "disk-full", "disk-full", history, keys,
+                    clients.unexpectedAnswers() + after.unexpectedAnswers(), 2, t0);
+            System.out.println(r.line());
+            FaultsIT.record(r);
+            assertTrue(r.passed(), String.join("\n", r.problems()));
+        }
+    }
+
+    @Test
+    @Timeout(240)
+    void aFailingFsyncStopsTheNodeInsteadOfAcknowledging() throws Exception {
+        requireRoot();
+        long t0 = System.nanoTime();
+        try (Network net = FaultsIT.network(3); SmallDisk disk = SmallDisk.failingExt4(120, 400);
+                FaultCluster c = new FaultCluster(net, "fsync-fails", FLAGS)) {
+            c.dataDir(1, disk.mount());
+            c.startAll(3);
+            c.awaitLeader(Duration.ofSeconds(60));
+            History history = new History();
+            List<String> keys = FaultScenario.keys("fsync-fails");
+            Workload clients = new Workload(c, history, keys, FaultScenario.CLIENTS, 3, Duration.ofSeconds(4));
+            clients.start();
+            Thread.sleep(1500);
+            Path segment;
+            try (Stream<Path> files = Files.list(disk.mount().resolve("raftexample-1"))) {
+                segment = files.filter(p -> p.toString().endsWith(".wal")).findFirst().orElseThrow();
+            }
+            // Frozen while the blocks are taken away, so that no write of its claims space in between.
+            c.pause(1);
+            disk.failWrites(segment);
+            long armed = System.nanoTime();
+            c.resume(1);
+            int code = c.awaitExit(1, Duration.ofSeconds(60));
+            assertEquals(1, code, "node 1 whose fsync fails must exit 1\n" + c.tails());
+            String log1 = log(c, 1);
+            assertTrue(log1.contains("fatal"), "the log names the failure\n" + c.tails());
+            c.removeMember(1);
+            Thread.sleep(2000);
+            clients.stop();
+
+            List<Op> ackedAfterFailure = history.ops().stream().filter(o -> o.isWrite() && o.node() == 1
+                    && o.outcome() == Op.Outcome.OK && o.invokeNanos() > armed).toList();
+            assertEquals(List.of(), ackedAfterFailure, "node 1 acknowledged writes after its disk began failing");
+            FaultScenario.Report r = FaultScenario.check(c, "fsync-fails", "fsync-fails", history, keys,
+                    clients.unexpectedAnswers(), 1, t0);
+            System.out.println(r.line());
+            FaultsIT.record(r);
+            assertTrue(r.passed(), String.join("\n", r.problems()));
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package org.raftexample.kvstore.faults;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The fallback when network namespaces are not available (not root): every node on 127.0.0.1 with
+ * its own ports, and for every ordered pair (a, b) a {@link TcpProxy} that a uses to reach b. Node
+ * a's {@code --cluster} lists its own URL and, for every other node, the port of its proxy to that
+ * node, so each direction of each link can be cut on its own. Clients reach the nodes directly:
+ * {@link #linkDown} cuts a node's peer links only. A node added at run time is announced with its
+ * direct URL (a conf change carries one URL for everybody), so links towards it cannot be cut;
+ * the membership scenario does not cut any. Used by the scenario thread only.
+ */
+final class ProxyNetwork implements Network {
+
+    private final int maxNodes;
+    private final String why;
+    private final int[] peerPort;
+    private final int[] httpPort;
+    private final Map<List<Long>, TcpProxy> proxies = new HashMap<>();
+
+    /** {@code why}: the reason namespaces are not used, for {@link #describe()}. */
+    ProxyNetwork(int maxNodes, String why) throws IOException {
+        this.maxNodes = maxNodes;
+        this.why = why;
+        peerPort = new int[maxNodes + 1];
+        httpPort = new int[maxNodes + 1];
+        for (int id = 1; id <= maxNodes; id++) {
+            peerPort[id] = freePort();
+            httpPort[id] = freePort();
+        }
+        for (long a = 1; a <= maxNodes; a++) {
+            for (long b = 1; b <= maxNodes; b++) {
+                if (a != b) {
+                    proxies.put(List.of(a, b), new TcpProxy(peerPort[(int) b]));
+                }
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "loopback 127.0.0.1 with one userspace proxy per direction of each link (network namespaces"
+                + " not used: " + why + ")";
+    }
+
+    @Override
+    public int maxNodes() {
+        return maxNodes;
+    }
+
+    @Override
+    public String peerUrl(long id) {
+        return "http://127.0.0.1:" + peerPort[(int) id];
+    }
+
+    @Override
+    public String clusterFlag(long id, int size) {
+        List<String> urls = new ArrayList<>();
+        for (long i = 1; i <= size; i++) {
+            urls.add(i == id ? peerUrl(i) : "http://127.0.0.1:" + proxies.get(List.of(id, i)).port());
+        }
+        return String.join(",", urls);
+    }
+
+    @Override
+    public String httpUrl(long id) {
+        return "http://127.0.0.1:" + httpPort[(int) id];
+    }
+
+    @Override
+    public List<String> wrap(long id, List<String> command) {
+        return command;
+    }
+
+    @Override
+    public void cut(long a, long b) {
+        proxies.get(List.of(a, b)).setOpen(false);
+        proxies.get(List.of(b, a)).setOpen(false);
+    }
+
+    @Override
+    public void heal(long a, long b) {
+        proxies.get(List.of(a, b)).setOpen(true);
+        proxies.get(List.of(b, a)).setOpen(true);
+    }
+
+    @Override
+    public void linkDown(long id) {
+        isolate(id);
+    }
+
+    @Override
+    public void linkUp(long id) {
+        for (long other = 1; other <= maxNodes; other++) {
+            if (other != id) {
+                heal(id, other);
+            }
+        }
+    }
+
+    @Override
+    public void healAll() {
+        for (TcpProxy p : proxies.values()) {
+            p.setOpen(true);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (TcpProxy p : proxies.values()) {
+            p.close();
+        }
+    }
+}
