@@ -5,15 +5,17 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.raftexample.kvstore.proto.KV;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The replicated map (the original's kvstore.go without its channels): a pure state machine that
@@ -28,11 +30,14 @@ import org.raftexample.kvstore.proto.KV;
  */
 final class KVStore implements StateMachine {
 
+    private static final Logger LOG = LoggerFactory.getLogger(KVStore.class);
     private static final JsonFactory JSON = new JsonFactory();
 
     private final long nodeId;
     private final LongConsumer appliedRequest;
     private volatile Map<String, String> map = new ConcurrentHashMap<>();
+    // Committed normal entries that held no key-value record (written by the applying thread only).
+    private final AtomicLong skipped = new AtomicLong();
 
     /**
      * @param nodeId         this node's id: entries it proposed carry it
@@ -63,14 +68,26 @@ final class KVStore implements StateMachine {
         return map.size();
     }
 
+    /** How many committed entries {@link #apply} skipped because they held no key-value record. */
+    long skippedEntries() {
+        return skipped.get();
+    }
+
+    /**
+     * Applies a committed entry. An entry that holds no key-value record is skipped as a no-op: it is in
+     * every replica's log, so failing here would stop every member on every restart, while skipping it is
+     * the same decision on every node and keeps the replicas identical.
+     */
     @Override
     public void apply(long index, ByteString data) {
-        KV kv;
-        try {
-            kv = KV.parseFrom(data);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("cannot decode the entry at index " + index + " as a key-value pair", e);
+        Optional<KV> decoded = KVRecords.decode(data);
+        if (decoded.isEmpty()) {
+            skipped.incrementAndGet();
+            LOG.error("skipped the committed entry at index {}: it holds no key-value record ({} bytes: {})",
+                    Long.toUnsignedString(index), data.size(), KVRecords.hexPrefix(data));
+            return;
         }
+        KV kv = decoded.get();
         map.put(kv.getKey(), kv.getValue());
         if (kv.getProposer() == nodeId && kv.getRequestId() != 0) {
             appliedRequest.accept(kv.getRequestId());

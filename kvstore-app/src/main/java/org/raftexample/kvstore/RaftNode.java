@@ -250,6 +250,9 @@ final class RaftNode implements Raft, AutoCloseable {
 
     @Override
     public void process(Message m) throws MessageDroppedException {
+        if (!ProposalFilter.admit(m)) {
+            return; // a proposal no member could apply must never reach the log (issue 13)
+        }
         if (!node.step(m)) {
             throw new MessageDroppedException(m.getType(), m.getFrom()); // the sender must not count it delivered
         }

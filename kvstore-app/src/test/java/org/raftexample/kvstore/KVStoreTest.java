@@ -78,9 +78,42 @@ class KVStoreTest {
     }
 
     @Test
-    void undecodableEntryIsAnError() {
+    void entriesWithoutAKeyValueRecordAreSkippedAndCounted() {
         KVStore s = new KVStore(1, this::record);
-        assertThrows(IllegalStateException.class, () -> s.apply(5, ByteString.copyFrom(new byte[] {(byte) 0xff})));
+        s.apply(1, kv("a", "1", 0, 0));
+        s.apply(2, ByteString.copyFrom(new byte[] {(byte) 0xff}));              // not protobuf
+        s.apply(3, ByteString.copyFromUtf8("poison: not a key-value record")); // foreign bytes
+        s.apply(4, KV.newBuilder().setKey("no value").build().toByteString());  // parses, but no value
+        s.apply(5, KV.newBuilder().setValue("no key").build().toByteString());  // parses, but no key
+        s.apply(6, kv("b", "2", 0, 0));
+        assertEquals(4, s.skippedEntries());
+        assertEquals(Optional.of("1"), s.lookup("a"));
+        assertEquals(Optional.of("2"), s.lookup("b"));
+        assertEquals(2, s.size());
+        assertEquals("{\"a\":\"1\",\"b\":\"2\"}".length(), s.snapshot().length, "skips leave no trace in the map");
+    }
+
+    @Test
+    void skippedEntriesAreTheSameOnEveryReplica() {
+        List<ByteString> log = List.of(kv("k", "v1", 0, 0), ByteString.copyFrom(new byte[] {0x0a, (byte) 0x80}),
+                ByteString.copyFromUtf8("hello"), kv("k", "v2", 2, 7));
+        KVStore one = new KVStore(1, this::record);
+        KVStore two = new KVStore(2, this::record);
+        for (int i = 0; i < log.size(); i++) {
+            one.apply(i + 1, log.get(i));
+            two.apply(i + 1, log.get(i));
+        }
+        assertEquals(one.skippedEntries(), two.skippedEntries());
+        assertEquals(new String(one.snapshot(), StandardCharsets.UTF_8), new String(two.snapshot(), StandardCharsets.UTF_8));
+        assertEquals(Optional.of("v2"), two.lookup("k"));
+    }
+
+    @Test
+    void hexPrefixShowsAtMost32Bytes() {
+        assertEquals("", KVRecords.hexPrefix(ByteString.EMPTY));
+        assertEquals("00ff10", KVRecords.hexPrefix(ByteString.copyFrom(new byte[] {0, (byte) 0xff, 0x10})));
+        String prefix = KVRecords.hexPrefix(ByteString.copyFrom(new byte[40]));
+        assertEquals("00".repeat(32) + "...", prefix);
     }
 
     static ByteString kv(String k, String v, long proposer, long requestId) {

@@ -22,8 +22,25 @@ public interface Logger {
     /** Logs at FATAL level (as etcd's test logger does for panics) and throws {@link RaftPanicException}. */
     void panic(String format, Object... args);
 
-    /** Formats a message the way every implementation does; null args are printed as "null". */
+    /**
+     * Formats a message the way every implementation does; null args are printed as "null". The
+     * {@code long} arguments of raft's log lines are Go's uint64 (terms, indexes, ids), so one
+     * holding 2^63 or more, negative as a Java long, prints unsigned under {@code %d} and
+     * {@code %s}, as etcd prints it ({@code %x} already shows the same digits either way).
+     */
     static String format(String format, Object... args) {
-        return args.length == 0 ? format : String.format(format, args);
+        if (args.length == 0) {
+            return format;
+        }
+        Object[] shown = args;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i] instanceof Long v && v < 0) {
+                if (shown == args) {
+                    shown = args.clone();
+                }
+                shown[i] = new java.math.BigInteger(Long.toUnsignedString(v));
+            }
+        }
+        return String.format(format, shown);
     }
 }

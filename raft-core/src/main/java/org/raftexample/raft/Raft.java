@@ -975,6 +975,15 @@ final class Raft {
     }
 
     private void leaderHandleAppResp(Message m, Progress pr) {
+        if (!m.getReject() && Long.compareUnsigned(m.getIndex(), raftLog.lastIndex()) > 0) {
+            // Deviation from etcd (docs/raft.md): no member acknowledges an entry the leader does
+            // not have (followers only ever ack what a leader of this term sent them), so this one
+            // is forged or corrupt. Taking it would set a match past the log, make the next append
+            // reach for a snapshot of entries that do not exist, and panic.
+            logger.warning("%x ignored MsgAppResp from %x for index %d beyond its last index %d",
+                    id, m.getFrom(), m.getIndex(), raftLog.lastIndex());
+            return;
+        }
         // This also runs for the leader's own acknowledgements, delivered after its appends
         // became durable.
         pr.setRecentActive(true);
@@ -1157,7 +1166,9 @@ final class Raft {
                     r.logger.info("%x no leader at term %d; dropping leader transfer msg", r.id, r.term);
                     return;
                 }
-                r.send(m.toBuilder().setTo(r.lead));
+                // Deviation from etcd (docs/raft.md): one that came over the network carries its
+                // sender's term, and send() panics on a message with a term; send() sets ours.
+                r.send(m.toBuilder().setTo(r.lead).setTerm(0));
             }
             case MsgForgetLeader -> {
                 if (r.readOnly.option == ReadOnlyOption.ReadOnlyLeaseBased) {

@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 final class RaftHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(RaftHandler.class);
+    /** Refused messages: one WARN per second at most, however many a peer sends. */
+    private static final RateLimitedLog REFUSED = new RateLimitedLog(LOG, 1_000_000_000L);
 
     private final long localId;
     private final long clusterId;
@@ -112,6 +114,7 @@ final class RaftHandler extends Handler.Abstract {
         }
         checkTarget(m);
         checkMember(m.getFrom());
+        checkSanity(m, from, MessageSanity.Channel.MESSAGE);
         process(() -> raft.process(m));
         noContent(response, callback);
     }
@@ -146,6 +149,7 @@ final class RaftHandler extends Handler.Abstract {
             }
             checkTarget(header);
             checkMember(header.getFrom());
+            checkSanity(header, from, MessageSanity.Channel.SNAPSHOT);
             long dataSize = in.readLong();
             if (dataSize < 0) {
                 throw new Refusal(HttpStatus.BAD_REQUEST_400, "bad snapshot data length");
@@ -233,6 +237,15 @@ final class RaftHandler extends Handler.Abstract {
     private void checkTarget(Message m) throws Refusal {
         if (m.getTo() != localId) {
             throw new Refusal(HttpStatus.PRECONDITION_FAILED_412, "message addressed to another member");
+        }
+    }
+
+    /** Refuses with 400 a message no member of a real cluster would send (see {@link MessageSanity}). */
+    private static void checkSanity(Message m, long from, MessageSanity.Channel channel) throws Refusal {
+        var why = MessageSanity.check(m, channel);
+        if (why.isPresent()) {
+            REFUSED.warn("refused a {} from {}: {}", m.getType(), Protocol.formatId(from), why.get());
+            throw new Refusal(HttpStatus.BAD_REQUEST_400, "malformed raft message: " + why.get());
         }
     }
 

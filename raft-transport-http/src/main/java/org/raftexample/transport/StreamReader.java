@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 final class StreamReader {
     private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
+    /** Refused messages: one WARN per second at most, however many a peer streams. */
+    private static final RateLimitedLog REFUSED = new RateLimitedLog(LOG, 1_000_000_000L);
 
     private final Peer peer;
     private final StreamType type;
@@ -150,6 +152,13 @@ final class StreamReader {
             }
             if (m == null) {
                 continue; // link heartbeat: only proves the stream is alive
+            }
+            var why = MessageSanity.check(m, MessageSanity.Channel.MESSAGE);
+            if (why.isPresent()) {
+                // Dropped, as raft expects of a lossy network; the stream itself stays up.
+                REFUSED.warn("{} <- {}: refused a {} on the {} stream: {}", id(peer.context().localId()),
+                        id(peer.id()), m.getType(), type.path, why.get());
+                continue;
             }
             try {
                 raft.process(m);

@@ -107,6 +107,26 @@ class StreamRobustnessTest {
     }
 
     @Test
+    void messagesNoMemberSendsAreDroppedAndTheStreamStaysUp() throws Exception {
+        // A term of 2^63, a local message type and an append with a gap, between two good heartbeats, on one
+        // live stream: the bad ones never reach raft, the good ones do, and the stream is not redialed.
+        Message huge = TestSupport.heartbeat(2, 1, 5).toBuilder().setTerm(1L << 63).build();
+        Message local = TestSupport.heartbeat(2, 1, 6).toBuilder()
+                .setType(org.raftexample.raftpb.MessageType.MsgSnapStatus).build();
+        Message gap = TestSupport.app(2, 1, 10, 1, 8).toBuilder()
+                .setEntries(0, TestSupport.app(2, 1, 10, 1, 8).getEntries(0).toBuilder().setIndex(13)).build();
+        ScriptedStream script = new ScriptedStream(List.of(frames(TestSupport.heartbeat(2, 1, 1), huge, local,
+                gap, TestSupport.heartbeat(2, 1, 2))), false);
+        startFakePeer(script);
+
+        List<Message> got = TestSupport.drain(recorded, 2, WAIT);
+        assertEquals(List.of(1L, 2L), got.stream().map(Message::getCommit).toList());
+        Thread.sleep(300);
+        assertTrue(recorded.received.isEmpty(), "nothing else was delivered: " + recorded.received);
+        assertEquals(1, script.dials.get(), "the stream was not reset");
+    }
+
+    @Test
     void silentStreamIsDeclaredDeadAndRedialed() throws Exception {
         // Every dial gets headers and one heartbeat, then silence: the read timeout must end each stream.
         ScriptedStream script = new ScriptedStream(List.of(new byte[] {0, 0, 0, 0}), true);
