@@ -1,15 +1,15 @@
 package org.raftexample.kvstore;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.UnsafeByteOperations;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.function.IntConsumer;
-import org.raftexample.raft.CompactedException;
 import org.raftexample.raft.MemoryStorage;
 import org.raftexample.raft.Node;
-import org.raftexample.raft.SnapOutOfDateException;
 import org.raftexample.raftpb.ConfChange;
 import org.raftexample.raftpb.ConfChangeV2;
 import org.raftexample.raftpb.Entry;
@@ -23,11 +23,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>For each {@link ToApply}: restore a snapshot (once it is durable), apply the committed entries
  * to the state machine and conf changes to raft and the transport, release the reads and requests
- * waiting for that index, then, once the Ready is durable, maybe take a snapshot and compact the
- * in-memory log.
+ * waiting for that index, then, once the Ready is durable, maybe take a point-in-time view of the
+ * state for a snapshot, which the {@link SnapshotWriter} writes on its own thread.
  *
  * <p>Threads: everything here but {@link #submit} and {@link #stop} runs on the apply thread, which
- * owns the state machine's write side, the applied and snapshot indexes, and snapshot creation.
+ * owns the state machine's write side, the applied index and the decision to take a snapshot; the
+ * snapshot index is also advanced by the snapshot writer's thread, under this object's lock.
  * {@link #submit} is called by the raft loop only; the queue between them is bounded, and fills only
  * when applying falls far behind (admission control refuses new writes long before that, see
  * {@link #backlog}).
@@ -53,7 +54,11 @@ final class ApplyLoop {
     // Apply thread only (published for status through volatile reads).
     private volatile long appliedIndex;
     private volatile GlueTracer tracer;
-    private volatile long snapshotIndex;
+    private volatile long snapshotIndex; // also advanced by the snapshot writer, under this lock
+    private volatile long maxViewNanos;
+    // Set when a durable store was ahead of the snapshot at start (see applySnapshot).
+    private boolean storeAhead;
+    private final SnapshotWriter snapshots;
 
     ApplyLoop(Options opts, StateMachine stateMachine, Membership membership, MemoryStorage raftLog,
             RaftStorage storage, RequestRegistry requests, long snapshotIndex, IntConsumer onEnd) {
@@ -64,9 +69,16 @@ final class ApplyLoop {
         this.storage = storage;
         this.requests = requests;
         this.snapshotIndex = snapshotIndex;
-        this.appliedIndex = snapshotIndex;
+        // A store on disk may hold more than the snapshot: entries up to its own index are not applied again.
+        this.appliedIndex = Math.max(snapshotIndex, stateMachine.durableAppliedIndex());
+        this.storeAhead = appliedIndex > snapshotIndex;
         this.onEnd = onEnd;
-        requests.appliedTo(snapshotIndex);
+        this.snapshots = new SnapshotWriter(opts, raftLog, storage, this::snapshotSaved, index -> {
+            if (!stopping) {
+                onEnd.accept(RaftNode.FATAL);
+            }
+        });
+        requests.appliedTo(appliedIndex);
     }
 
     void start(Node n) {
@@ -141,14 +153,29 @@ final class ApplyLoop {
 
     private void applySnapshot(Snapshot snap) {
         long index = snap.getMetadata().getIndex();
-        if (index <= appliedIndex) {
+        if (index <= appliedIndex && storeAhead) {
+            // The store applied entries past the commit index its WAL holds (the leader applies while
+            // it persists): raft may send an older snapshot; restoring it and re-applying is correct.
+            LOG.info("restoring snapshot {} below the store's applied index {}", index, appliedIndex);
+        } else if (index <= appliedIndex) {
             throw new IllegalStateException("snapshot index [" + Long.toUnsignedString(index)
                     + "] should > progress.appliedIndex [" + Long.toUnsignedString(appliedIndex) + "]");
         }
         LOG.info("applying snapshot at index {}", Long.toUnsignedString(index));
-        stateMachine.restore(snap.getData().toByteArray());
+        // A snapshot from the leader arrives without data: its data was written to its file as it came.
+        try (InputStream in = snap.getData().isEmpty()
+                ? storage.snapshotter().file(snap.getMetadata().getTerm(), index)
+                        .orElseThrow(() -> new IllegalStateException("no file for the snapshot at index " + index))
+                        .openData()
+                : snap.getData().newInput()) {
+            stateMachine.restore(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restore the snapshot at index " + index, e);
+        }
         membership.restored(snap.getMetadata().getConfState());
-        snapshotIndex = index;
+        synchronized (this) {
+            snapshotIndex = index;
+        }
         appliedIndex = index;
         LOG.info("applied snapshot at index {}", Long.toUnsignedString(index));
     }
@@ -175,11 +202,18 @@ final class ApplyLoop {
                     }
                 }
                 case EntryConfChange -> {
-                    ConfChange cc = ConfChange.parseFrom(e.getData());
+                    ConfChange cc = decodeConfChange(e);
                     removedSelf = membership.apply(node, cc);
                     answerConfChange(ap, cc.getId());
                 }
-                case EntryConfChangeV2 -> membership.apply(node, ConfChangeV2.parseFrom(e.getData()));
+                case EntryConfChangeV2 -> {
+                    ConfChangeV2 cc = decodeConfChangeV2(e);
+                    if (cc == null) {
+                        membership.apply(node, IGNORED_CONF_CHANGE);
+                    } else {
+                        membership.apply(node, cc);
+                    }
+                }
                 default -> throw new IllegalStateException("unknown entry type " + e.getType());
             }
             applied = e.getIndex();
@@ -195,6 +229,36 @@ final class ApplyLoop {
         return removedSelf;
     }
 
+    /**
+     * A conf change that raft must apply but that does not decode (forged, or a bit flip no CRC
+     * caught) is applied as the change of node 0, which raft ignores - what etcd's server applies
+     * for a change it rejects - on every member alike, so the replicas stay identical.
+     */
+    private static final ConfChange IGNORED_CONF_CHANGE = ConfChange.newBuilder().setNodeId(0).build();
+
+    private static ConfChange decodeConfChange(Entry e) {
+        try {
+            return ConfChange.parseFrom(e.getData());
+        } catch (InvalidProtocolBufferException ex) {
+            logUndecodable(e);
+            return IGNORED_CONF_CHANGE;
+        }
+    }
+
+    private static ConfChangeV2 decodeConfChangeV2(Entry e) {
+        try {
+            return ConfChangeV2.parseFrom(e.getData());
+        } catch (InvalidProtocolBufferException ex) {
+            logUndecodable(e);
+            return null;
+        }
+    }
+
+    private static void logUndecodable(Entry e) {
+        LOG.error("skipping the committed {} at index {}: it does not decode ({} bytes)", e.getType(),
+                Long.toUnsignedString(e.getIndex()), e.getData().size());
+    }
+
     /** The proposer of a conf change hears back only once raft has advanced past it (etcd #15528). */
     private void answerConfChange(ToApply ap, long id) {
         if (id != 0 && requests.isWaiting(id)) {
@@ -202,35 +266,40 @@ final class ApplyLoop {
         }
     }
 
+    /**
+     * Every {@code --snapshot-count} entries: takes a point-in-time view of the state (cheap, here on
+     * the apply thread, so it holds exactly the entries up to the applied index) and hands it to the
+     * snapshot writer, which writes, records and compacts on its own thread.
+     */
     private void maybeTriggerSnapshot() {
-        if (appliedIndex - snapshotIndex <= opts.snapshotCount()) {
+        if (appliedIndex - snapshotIndex <= opts.snapshotCount() || snapshots.busy()) {
             return;
         }
         long index = appliedIndex;
         LOG.info("start snapshot [applied index: {} | last snapshot index: {}]", index, snapshotIndex);
-        byte[] data = stateMachine.snapshot();
-        Snapshot snap;
-        try {
-            // Wrapped, not copied: the array is ours alone from here on.
-            snap = raftLog.createSnapshot(index, membership.confState(), UnsafeByteOperations.unsafeWrap(data));
-        } catch (SnapOutOfDateException e) {
-            // The raft loop installed a newer snapshot from the leader meanwhile (etcd ignores this too).
-            LOG.info("skipped the snapshot at {}: raft already holds a newer one", index);
-            return;
+        long t0 = System.nanoTime();
+        StateMachine.View view = stateMachine.view();
+        maxViewNanos = Math.max(maxViewNanos, System.nanoTime() - t0);
+        snapshots.trySubmit(index, membership.confState(), view);
+    }
+
+    /** The snapshot writer tells: the snapshot at {@code index} is durable and the log compacted. */
+    private void snapshotSaved(long index) {
+        // Never backwards: a snapshot installed from the leader meanwhile may be newer.
+        synchronized (this) {
+            if (index > snapshotIndex) {
+                snapshotIndex = index;
+            }
         }
-        storage.saveSnap(snap);
-        storage.release(snap);
-        long compactIndex = 1;
-        if (index > opts.snapshotCatchupEntries()) {
-            compactIndex = index - opts.snapshotCatchupEntries();
-        }
-        try {
-            raftLog.compact(compactIndex);
-            LOG.info("compacted log at index {}", compactIndex);
-        } catch (CompactedException e) {
-            // Already compacted further than that: nothing to do.
-        }
-        snapshotIndex = index;
+    }
+
+    /** The longest the apply thread spent taking a snapshot's view (the benchmark reports it). */
+    long maxViewNanos() {
+        return maxViewNanos;
+    }
+
+    SnapshotWriter snapshots() {
+        return snapshots;
     }
 
     /** Marks the loop as stopping, so that what the stop does to its calls is not taken for a failure. */
@@ -249,5 +318,6 @@ final class ApplyLoop {
                 Thread.currentThread().interrupt();
             }
         }
+        snapshots.stop();
     }
 }

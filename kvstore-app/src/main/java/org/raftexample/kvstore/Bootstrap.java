@@ -1,10 +1,12 @@
 package org.raftexample.kvstore;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import org.raftexample.raft.MemoryStorage;
 import org.raftexample.raftpb.ConfState;
 import org.raftexample.raftpb.Snapshot;
+import org.raftexample.snap.SnapshotFile;
 import org.raftexample.snap.Snapshotter;
 import org.raftexample.wal.WAL;
 import org.raftexample.wal.WalContents;
@@ -34,9 +36,12 @@ final class Bootstrap {
         Snapshotter snapshotter = new Snapshotter(opts.snapDir());
         boolean oldWal = WAL.exists(opts.walDir());
         LOG.info("replaying WAL of member {}", opts.id());
-        Snapshot snapshot = oldWal
-                ? snapshotter.loadNewestAvailable(WAL.validSnapshotEntries(opts.walDir())).orElse(null)
+        SnapshotWriter.removeLeftovers(opts.snapDir());
+        // Checked as a stream and restored from the file: the snapshot is never held in memory whole.
+        SnapshotFile snapFile = oldWal
+                ? snapshotter.loadNewestAvailableFile(WAL.validSnapshotEntries(opts.walDir())).orElse(null)
                 : null;
+        Snapshot snapshot = snapFile == null ? null : Snapshot.newBuilder().setMetadata(snapFile.metadata()).build();
         if (!oldWal) {
             WAL.create(opts.walDir(), null).close();
         }
@@ -57,7 +62,15 @@ final class Bootstrap {
                 LOG.info("loading snapshot at term {} and index {}",
                         Long.toUnsignedString(snapshot.getMetadata().getTerm()),
                         Long.toUnsignedString(snapshot.getMetadata().getIndex()));
-                stateMachine.restore(snapshot.getData().toByteArray());
+                if (stateMachine.durableAppliedIndex() >= snapshot.getMetadata().getIndex()) {
+                    // A store on disk already holds this state and more: only the WAL after it is applied.
+                    LOG.info("the store holds entries up to {}: not restoring the snapshot",
+                            stateMachine.durableAppliedIndex());
+                } else {
+                    try (InputStream in = snapFile.openData()) {
+                        stateMachine.restore(in);
+                    }
+                }
                 confState = snapshot.getMetadata().getConfState();
                 snapIndex = snapshot.getMetadata().getIndex();
                 snapTerm = snapshot.getMetadata().getTerm();
@@ -66,7 +79,7 @@ final class Bootstrap {
             // Appended so that raft starts at the right place in the log.
             raftLog.append(all.entries());
             return new Replayed(oldWal, new RaftStorage(w, snapshotter), raftLog, confState, snapIndex, snapTerm);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | IOException e) {
             w.close();
             throw e;
         }

@@ -126,13 +126,7 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
                 sendWithoutReading(request, response, done, HttpStatus.PAYLOAD_TOO_LARGE_413, tooLarge());
                 return;
             }
-            String value = utf8(body);
-            if (value == null) {
-                // Decoding would replace the bad bytes, and the 204 would promise a value never stored.
-                send(response, done, HttpStatus.BAD_REQUEST_400, "Failed on PUT: the value is not valid UTF-8");
-                return;
-            }
-            answerWhenDone(request, service.put(key, value), response, done, HttpStatus.NO_CONTENT_204, "PUT");
+            answerWhenDone(request, service.put(key, body), response, done, HttpStatus.NO_CONTENT_204, "PUT");
         });
     }
 
@@ -161,14 +155,17 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
     }
 
     private void answerLookup(String key, Response response, Callback callback) {
-        Optional<String> value = service.lookup(key);
+        Optional<byte[]> value = service.lookup(key);
         if (value.isEmpty()) {
             send(response, callback, HttpStatus.NOT_FOUND_404, "Failed to GET");
             return;
         }
+        byte[] v = value.get();
         response.setStatus(HttpStatus.OK_200);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
-        response.write(true, ByteBuffer.wrap(value.get().getBytes(StandardCharsets.UTF_8)), callback);
+        // The bytes as stored; the type only tells a client whether they read as text (as Go sniffs).
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, isUtf8(v) ? "text/plain; charset=utf-8"
+                : "application/octet-stream");
+        response.write(true, ByteBuffer.wrap(v).asReadOnlyBuffer(), callback);
     }
 
     private void addNode(String key, Request request, Response response, Callback callback) {
@@ -284,16 +281,16 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
         send(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "Failed on " + what + ": " + reason);
     }
 
-    /** The text of a body, or null when it is not well-formed UTF-8. */
-    private static String utf8(byte[] body) {
+    /** Whether a value is well-formed UTF-8. */
+    static boolean isUtf8(byte[] value) {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(body))
-                    .toString();
+                    .decode(ByteBuffer.wrap(value));
+            return true;
         } catch (CharacterCodingException e) {
-            return null;
+            return false;
         }
     }
 

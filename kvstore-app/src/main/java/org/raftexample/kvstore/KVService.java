@@ -10,11 +10,16 @@ import java.util.concurrent.CompletableFuture;
  */
 interface KVService {
 
-    /** The value of a key as applied on this node, without any round trip. */
-    Optional<String> lookup(String key);
+    /** The value of a key as applied on this node, without any round trip; the array must not be changed. */
+    Optional<byte[]> lookup(String key);
 
-    /** Proposes a write; completes once it is committed and applied on this node. */
-    CompletableFuture<Void> put(String key, String value);
+    /** Proposes a write of any bytes; completes once it is committed and applied on this node. */
+    CompletableFuture<Void> put(String key, byte[] value);
+
+    /** {@link #put(String, byte[])} of the UTF-8 of {@code value}. */
+    default CompletableFuture<Void> put(String key, String value) {
+        return put(key, value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
 
     /**
      * Completes once this node has applied every entry that was committed when the call was made

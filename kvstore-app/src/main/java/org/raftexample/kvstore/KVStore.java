@@ -1,13 +1,11 @@
 package org.raftexample.kvstore;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.google.protobuf.ByteString;
-import java.io.ByteArrayOutputStream;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,25 +17,40 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The replicated map (the original's kvstore.go without its channels): a pure state machine that
- * knows nothing of raft. It applies committed key-value entries, writes the whole map as a snapshot
- * and restores from one.
+ * knows nothing of raft. Keys and values are held as byte arrays (a value is any bytes, as a Go
+ * string is). It applies committed key-value entries, writes point-in-time views of the map as
+ * snapshots ({@link SnapshotFormat}) and restores from one.
  *
- * <p>Threads: {@link #apply}, {@link #snapshot} and {@link #restore} are called by one thread at a
- * time in log order (the apply loop, or the starting thread during replay); {@link #lookup} and
+ * <p>Threads: {@link #apply}, {@link #view} and {@link #restore} are called by one thread at a time in
+ * log order (the apply loop, or the starting thread during replay); {@link #get}, {@link #lookup} and
  * {@link #size} by any thread at any time (the map is concurrent, and replaced whole on restore so a
- * reader never sees half a snapshot). When an entry this node proposed is applied, the request id it
- * carries goes to the listener, on the applying thread.
+ * reader never sees half a snapshot); a {@link View} is written by any one thread while writes go on.
+ * When an entry this node proposed is applied, the request id it carries goes to the listener, on the
+ * applying thread.
+ *
+ * <p>How a view stays fixed while the map changes: while a view is open, the writer records the value
+ * a key had when the view was taken (or that it was absent) before changing it, at most once per key;
+ * the view walks the live map and prefers that recorded pre-image. Memory beyond the map is therefore
+ * proportional to the keys written while a snapshot is being written, never to the map.
  */
-final class KVStore implements StateMachine {
+final class KVStore implements KeyValueStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(KVStore.class);
-    private static final JsonFactory JSON = new JsonFactory();
+    /** Pre-image of a key that did not exist when the view was taken. */
+    private static final byte[] ABSENT = new byte[0];
 
     private final long nodeId;
     private final LongConsumer appliedRequest;
-    private volatile Map<String, String> map = new ConcurrentHashMap<>();
+    private volatile Generation gen = new Generation();
     // Committed normal entries that held no key-value record (written by the applying thread only).
     private final AtomicLong skipped = new AtomicLong();
+
+    /** One map between two restores, with the pre-images of its open view, if any. */
+    private static final class Generation {
+        final ConcurrentHashMap<ByteKey, byte[]> map = new ConcurrentHashMap<>();
+        // Written by the applying thread (open) and the view's thread (close).
+        volatile ConcurrentHashMap<ByteKey, byte[]> preImages;
+    }
 
     /**
      * @param nodeId         this node's id: entries it proposed carry it
@@ -48,28 +61,37 @@ final class KVStore implements StateMachine {
         this.appliedRequest = appliedRequest;
     }
 
-    /** The entry data of a write of {@code key = value} proposed by {@code proposer} as request {@code requestId}. */
-    static byte[] encode(String key, String value, long proposer, long requestId) {
+    /**
+     * The entry data of a write of {@code key = value} proposed by {@code proposer} as request
+     * {@code requestId}. {@code value} is read, not copied: it must not change until this returns.
+     */
+    static byte[] encode(String key, byte[] value, long proposer, long requestId) {
         return KV.newBuilder()
                 .setKey(key)
-                .setValue(value)
+                .setValue(UnsafeByteOperations.unsafeWrap(value))
                 .setProposer(proposer)
                 .setRequestId(requestId)
                 .build()
                 .toByteArray();
     }
 
-    /** The committed value of a key, as applied on this node. */
-    Optional<String> lookup(String key) {
-        return Optional.ofNullable(map.get(key));
+    /** {@link #encode(String, byte[], long, long)} of the UTF-8 of {@code value}. */
+    static byte[] encode(String key, String value, long proposer, long requestId) {
+        return encode(key, value.getBytes(StandardCharsets.UTF_8), proposer, requestId);
     }
 
-    int size() {
-        return map.size();
+    @Override
+    public Optional<byte[]> get(String key) {
+        return Optional.ofNullable(gen.map.get(ByteKey.of(key)));
     }
 
-    /** How many committed entries {@link #apply} skipped because they held no key-value record. */
-    long skippedEntries() {
+    @Override
+    public long size() {
+        return gen.map.size();
+    }
+
+    @Override
+    public long skippedEntries() {
         return skipped.get();
     }
 
@@ -88,53 +110,74 @@ final class KVStore implements StateMachine {
             return;
         }
         KV kv = decoded.get();
-        map.put(kv.getKey(), kv.getValue());
+        put(new ByteKey(kv.getKeyBytes().toByteArray()), kv.getValue().toByteArray());
         if (kv.getProposer() == nodeId && kv.getRequestId() != 0) {
             appliedRequest.accept(kv.getRequestId());
         }
     }
 
-    /** The whole map as one JSON object, written as a stream of fields. */
-    @Override
-    public byte[] snapshot() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            for (Map.Entry<String, String> e : map.entrySet()) {
-                g.writeStringField(e.getKey(), e.getValue());
-            }
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    private void put(ByteKey key, byte[] value) {
+        Generation g = gen;
+        ConcurrentHashMap<ByteKey, byte[]> pre = g.preImages;
+        if (pre != null && !pre.containsKey(key)) {
+            // Recorded before the change: a view that sees the new value also sees the pre-image.
+            byte[] old = g.map.get(key);
+            pre.put(key, old == null ? ABSENT : old);
         }
-        return out.toByteArray();
+        g.map.put(key, value);
     }
 
-    /** Replaces the map with a snapshot written by {@link #snapshot} (empty or {@code null} = empty map). */
+    /**
+     * A point-in-time view of the map, taken in O(1): what {@link View#writeTo} writes is the map as
+     * it is now, however it changes meanwhile. One view may be open at a time; close it when done.
+     */
     @Override
-    public void restore(byte[] snapshot) {
-        Map<String, String> restored = new ConcurrentHashMap<>();
-        if (snapshot != null && snapshot.length > 0) {
-            try (JsonParser p = JSON.createParser(snapshot)) {
-                JsonToken t = p.nextToken();
-                if (t == JsonToken.START_OBJECT) {
-                    while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                        String key = p.currentName();
-                        if (p.nextToken() != JsonToken.VALUE_STRING) {
-                            throw new IllegalStateException("snapshot: value of " + key + " is not a string");
-                        }
-                        restored.put(key, p.getText());
-                    }
-                    if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
-                        throw new IllegalStateException("snapshot: trailing data after the JSON object");
-                    }
-                } else if (t != JsonToken.VALUE_NULL) {
-                    throw new IllegalStateException("snapshot: not a JSON object");
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException("snapshot: malformed JSON", e);
-            }
+    public View view() {
+        Generation g = gen;
+        if (g.preImages != null) {
+            throw new IllegalStateException("a snapshot view is already open");
         }
-        map = restored;
+        ConcurrentHashMap<ByteKey, byte[]> pre = new ConcurrentHashMap<>();
+        g.preImages = pre;
+        return new View() {
+            private boolean closed;
+
+            @Override
+            public long writeTo(OutputStream out) throws IOException {
+                if (closed) {
+                    throw new IllegalStateException("view closed");
+                }
+                SnapshotFormat.Writer w = new SnapshotFormat.Writer(out);
+                // The map's iterator sees every key present when it started that is not removed (and
+                // none is), each once; keys added since carry an ABSENT pre-image.
+                for (Map.Entry<ByteKey, byte[]> e : g.map.entrySet()) {
+                    byte[] before = pre.get(e.getKey());
+                    if (before == ABSENT) {
+                        continue;
+                    }
+                    w.write(e.getKey().bytes(), before != null ? before : e.getValue());
+                }
+                return w.finish();
+            }
+
+            @Override
+            public void close() {
+                if (!closed) {
+                    closed = true;
+                    g.preImages = null;
+                }
+            }
+        };
+    }
+
+    /**
+     * Replaces the map with a snapshot of either format version (empty = empty map). The new map is
+     * built aside: a malformed snapshot throws {@link IllegalStateException} and leaves the map as it was.
+     */
+    @Override
+    public void restore(InputStream in) throws IOException {
+        Generation next = new Generation();
+        SnapshotFormat.read(in, (k, v) -> next.map.put(new ByteKey(k), v));
+        gen = next;
     }
 }

@@ -30,7 +30,14 @@ public final class Main {
         System.setProperty("raftexample.id", Long.toString(opts.id()));
         Logger log = LoggerFactory.getLogger(Main.class);
 
-        RaftExample app = new RaftExample(opts);
+        RaftExample app;
+        try {
+            app = new RaftExample(opts);
+        } catch (java.io.IOException e) {
+            log.error("cannot open the store: {}", e.toString(), e);
+            System.exit(1);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(app::close, "raftexample-shutdown"));
         try {
             app.start();

@@ -27,6 +27,7 @@ import org.raftexample.transport.TlsFiles;
  * @param maxPendingProposals    PUT, POST and DELETE requests in flight at once; more are answered 429
  * @param maxPendingProposalBytes bytes of request bodies those may hold at once; more are answered 429
  * @param maxPendingReads        linearizable GETs waiting for a read index at once; more are answered 429
+ * @param store                  where the map lives: {@code memory} or {@code rocksdb}
  */
 record Options(
         long id,
@@ -45,14 +46,27 @@ record Options(
         TlsFiles clientTls,
         int maxPendingProposals,
         long maxPendingProposalBytes,
-        int maxPendingReads) {
+        int maxPendingReads,
+        String store) {
 
     static final int DEFAULT_MAX_PENDING_PROPOSALS = 4096;
     static final long DEFAULT_MAX_PENDING_PROPOSAL_BYTES = 64L << 20;
     static final int DEFAULT_MAX_PENDING_READS = 4096;
+    static final String STORE_MEMORY = "memory";
+    static final String STORE_ROCKSDB = "rocksdb";
 
     Options {
         cluster = List.copyOf(cluster);
+    }
+
+    /** Options with the default (memory) store. */
+    Options(long id, List<URI> cluster, int port, boolean join, Path dataDir, long snapshotCount,
+            long snapshotCatchupEntries, Duration tickInterval, int electionTicks, int heartbeatTicks,
+            int maxValueBytes, Duration requestTimeout, TlsFiles peerTls, TlsFiles clientTls,
+            int maxPendingProposals, long maxPendingProposalBytes, int maxPendingReads) {
+        this(id, cluster, port, join, dataDir, snapshotCount, snapshotCatchupEntries, tickInterval, electionTicks,
+                heartbeatTicks, maxValueBytes, requestTimeout, peerTls, clientTls, maxPendingProposals,
+                maxPendingProposalBytes, maxPendingReads, STORE_MEMORY);
     }
 
     /** Plain http everywhere and the default request limits. */
@@ -61,12 +75,17 @@ record Options(
             int maxValueBytes, Duration requestTimeout) {
         this(id, cluster, port, join, dataDir, snapshotCount, snapshotCatchupEntries, tickInterval, electionTicks,
                 heartbeatTicks, maxValueBytes, requestTimeout, null, null, DEFAULT_MAX_PENDING_PROPOSALS,
-                DEFAULT_MAX_PENDING_PROPOSAL_BYTES, DEFAULT_MAX_PENDING_READS);
+                DEFAULT_MAX_PENDING_PROPOSAL_BYTES, DEFAULT_MAX_PENDING_READS, STORE_MEMORY);
     }
 
     /** The scheme of every peer URL: https with peer TLS, http without. */
     String peerScheme() {
         return peerTls == null ? "http" : "https";
+    }
+
+    /** Directory of the RocksDB store ({@code --store rocksdb}). */
+    Path rocksDir() {
+        return dataDir.resolve("raftexample-" + id + "-rocksdb");
     }
 
     /** The URL this node's peer server listens on. */

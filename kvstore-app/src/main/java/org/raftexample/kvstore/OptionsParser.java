@@ -58,7 +58,10 @@ final class OptionsParser {
             new Flag("peer-key-file", "FILE", "", "peer TLS private key (PEM)"),
             new Flag("peer-trusted-ca-file", "FILE", "",
                     "CA (PEM) that peer certificates must chain to; turns on --peer-client-cert-auth"),
-            new Flag("peer-client-cert-auth", "", "false", "refuse peers without a trusted certificate"));
+            new Flag("peer-client-cert-auth", "", "false", "refuse peers without a trusted certificate"),
+
+            new Flag("store", "memory|rocksdb", "memory",
+                    "where the map lives: in memory, or in RocksDB under raftexample-<id>-rocksdb"));
 
     private OptionsParser() {
     }
@@ -170,7 +173,8 @@ final class OptionsParser {
                 clientTls,
                 (int) parseLong(v, "max-pending-proposals", 1, 1 << 20),
                 parseLong(v, "max-pending-proposal-bytes", 1, Long.MAX_VALUE),
-                (int) parseLong(v, "max-pending-reads", 1, 1 << 20));
+                (int) parseLong(v, "max-pending-reads", 1, 1 << 20),
+                parseStore(v.get("store")));
     }
 
     /**
@@ -196,6 +200,13 @@ final class OptionsParser {
         }
         return new TlsFiles(Path.of(certFile), Path.of(keyFile), caFile.isEmpty() ? null : Path.of(caFile),
                 clientCertAuth);
+    }
+
+    private static String parseStore(String raw) throws UsageException {
+        if (!raw.equals(Options.STORE_MEMORY) && !raw.equals(Options.STORE_ROCKSDB)) {
+            throw new UsageException("invalid value '" + raw + "' for --store: must be memory or rocksdb");
+        }
+        return raw;
     }
 
     private static long parseLong(Map<String, String> v, String name, long min, long max) throws UsageException {

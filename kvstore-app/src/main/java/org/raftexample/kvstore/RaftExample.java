@@ -16,15 +16,17 @@ final class RaftExample implements AutoCloseable {
 
     private final Options opts;
     private final RequestRegistry requests;
-    private final KVStore store;
+    private final KeyValueStore store;
     private final RaftNode raft;
     private KVHttpServer http;
     private boolean closed;
 
-    RaftExample(Options opts) {
+    RaftExample(Options opts) throws java.io.IOException {
         this.opts = opts;
         this.requests = new RequestRegistry(opts.requestTimeout());
-        this.store = new KVStore(opts.id(), id -> requests.trigger(id, null));
+        this.store = Options.STORE_ROCKSDB.equals(opts.store())
+                ? new RocksKVStore(opts.rocksDir(), opts.id(), id -> requests.trigger(id, null))
+                : new KVStore(opts.id(), id -> requests.trigger(id, null));
         this.raft = new RaftNode(opts, store, requests);
     }
 
@@ -71,6 +73,7 @@ final class RaftExample implements AutoCloseable {
             }
         }
         raft.close();
+        store.close();
         requests.close();
         LOG.info("stopped");
     }

@@ -11,11 +11,11 @@ import java.util.concurrent.CompletableFuture;
 final class RaftKVService implements KVService {
 
     private final long nodeId;
-    private final KVStore store;
+    private final KeyValueStore store;
     private final RaftNode raft;
     private final RequestRegistry requests;
 
-    RaftKVService(long nodeId, KVStore store, RaftNode raft, RequestRegistry requests) {
+    RaftKVService(long nodeId, KeyValueStore store, RaftNode raft, RequestRegistry requests) {
         this.nodeId = nodeId;
         this.store = store;
         this.raft = raft;
@@ -23,12 +23,12 @@ final class RaftKVService implements KVService {
     }
 
     @Override
-    public Optional<String> lookup(String key) {
-        return store.lookup(key);
+    public Optional<byte[]> lookup(String key) {
+        return store.get(key);
     }
 
     @Override
-    public CompletableFuture<Void> put(String key, String value) {
+    public CompletableFuture<Void> put(String key, byte[] value) {
         long id = requests.nextId();
         CompletableFuture<Void> done = requests.register(id);
         raft.linkProposal(id, raft.propose(KVStore.encode(key, value, nodeId, id)), done);

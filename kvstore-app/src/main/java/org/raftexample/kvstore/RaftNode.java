@@ -273,6 +273,17 @@ final class RaftNode implements Raft, AutoCloseable {
         node.reportSnapshot(id, status);
     }
 
+    // Snapshots are streamed to and from their files, never held whole in memory (SnapshotTransfer).
+    @Override
+    public void processSnapshot(Message header, java.io.InputStream data, long size) throws Exception {
+        node.step(new SnapshotTransfer(storage.snapshotter()).receive(header, data, size));
+    }
+
+    @Override
+    public SnapshotBody openSnapshot(Message m) throws IOException {
+        return new SnapshotTransfer(storage.snapshotter()).open(m);
+    }
+
     /** The transport, for tests that check which peers it reaches. */
     Transport transport() {
         return transport;

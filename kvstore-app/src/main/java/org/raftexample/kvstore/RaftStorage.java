@@ -1,9 +1,12 @@
 package org.raftexample.kvstore;
 
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.util.List;
 import org.raftexample.raftpb.Entry;
 import org.raftexample.raftpb.HardState;
 import org.raftexample.raftpb.Snapshot;
+import org.raftexample.raftpb.SnapshotMetadata;
 import org.raftexample.snap.Snapshotter;
 import org.raftexample.wal.WAL;
 import org.slf4j.Logger;
@@ -12,8 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The node's durable raft state: the WAL and the snapshot files (etcd's {@code etcdserver/storage.go}).
  *
- * <p>Threads: the raft loop saves every Ready through it; the apply loop saves the snapshots it
- * takes. Both may call at once: the WAL serialises its own methods, and a snapshot file is written
+ * <p>Threads: the raft loop saves every Ready through it; the snapshot writer saves the snapshots
+ * the apply loop takes; a transport thread writes the file of a snapshot as it arrives. They may
+ * call at once: the WAL serialises its own methods, and a snapshot file is written
  * whole before its WAL marker, so the WAL never names a snapshot that is not on disk.
  */
 final class RaftStorage implements AutoCloseable {
@@ -39,10 +43,26 @@ final class RaftStorage implements AutoCloseable {
         wal.save(hs, entries);
     }
 
-    /** Writes the snapshot file, then its WAL marker (synced). */
+    /**
+     * Writes the snapshot file, then its WAL marker (synced). A snapshot without data (raft's copy of
+     * one received from the leader, whose data went straight to its file as it arrived) must already
+     * have its file: only the marker is written then.
+     */
     void saveSnap(Snapshot snap) {
-        snapshotter.save(snap);
-        wal.saveSnapshot(WAL.marker(snap.getMetadata()));
+        SnapshotMetadata md = snap.getMetadata();
+        if (!snap.getData().isEmpty()) {
+            snapshotter.save(snap);
+        } else if (!Files.isRegularFile(snapshotter.dir().resolve(Snapshotter.fileName(md.getTerm(), md.getIndex())))) {
+            throw new IllegalStateException("the snapshot at term " + md.getTerm() + " index " + md.getIndex()
+                    + " has no data and no file");
+        }
+        wal.saveSnapshot(WAL.marker(md));
+    }
+
+    /** Streams {@code length} bytes of snapshot data into its file (synced), then writes its WAL marker. */
+    void saveSnap(SnapshotMetadata md, long length, InputStream data) {
+        snapshotter.save(md, length, data);
+        wal.saveSnapshot(WAL.marker(md));
     }
 
     /** Forces everything written to the WAL to disk. */

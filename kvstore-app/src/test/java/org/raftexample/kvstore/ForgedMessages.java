@@ -202,7 +202,7 @@ final class ForgedMessages {
     private Entry kvEntry() {
         String key = FORGED_KEY_PREFIX + count + "-" + random.nextInt(1000);
         forgedKeys.add(key);
-        return Entry.newBuilder().setData(KV.newBuilder().setKey(key).setValue("forged").build().toByteString())
+        return Entry.newBuilder().setData(KV.newBuilder().setKey(key).setValue(com.google.protobuf.ByteString.copyFromUtf8("forged")).build().toByteString())
                 .build();
     }
 

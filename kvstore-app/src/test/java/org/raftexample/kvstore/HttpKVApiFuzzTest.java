@@ -93,8 +93,8 @@ class HttpKVApiFuzzTest {
             assertNotEquals(500, status, answer);
             assertTrue(!answer.contains("<html") && !answer.contains("<HTML"), answer);
             if (status == 204 && shot.method().equals("PUT") && shot.headerDamage() == 0) {
-                String value = new String(shot.body(), StandardCharsets.UTF_8);
-                assertTrue(service.map.containsValue(value), "204 for a PUT that stored nothing: " + shot);
+                assertTrue(service.map.values().stream().anyMatch(v -> java.util.Arrays.equals(v, shot.body())),
+                        "204 for a PUT that stored nothing: " + shot);
             }
         }
         String ok = exchange(("GET /k?serializable=true HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

@@ -1,5 +1,6 @@
 package org.raftexample.kvstore;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,7 +34,13 @@ class HttpKVApiTest {
      * with a timeout after 300 ms, as the request registry fails it at its deadline.
      */
     static final class FakeService implements KVService {
-        final Map<String, String> map = new ConcurrentHashMap<>();
+        final Map<String, byte[]> map = new ConcurrentHashMap<>();
+
+        /** The stored value of a key as UTF-8 text, or null. */
+        String text(String key) {
+            byte[] v = map.get(key);
+            return v == null ? null : new String(v, StandardCharsets.UTF_8);
+        }
         final List<String> calls = new CopyOnWriteArrayList<>();
         volatile boolean hang;
         volatile RuntimeException failure;
@@ -55,12 +62,12 @@ class HttpKVApiTest {
         }
 
         @Override
-        public Optional<String> lookup(String key) {
+        public Optional<byte[]> lookup(String key) {
             return Optional.ofNullable(map.get(key));
         }
 
         @Override
-        public CompletableFuture<Void> put(String key, String value) {
+        public CompletableFuture<Void> put(String key, byte[] value) {
             calls.add("put " + key);
             return outcome(() -> map.put(key, value));
         }
@@ -114,7 +121,7 @@ class HttpKVApiTest {
     @Test
     void putThenGetUsesTheWholePathAsKey() throws Exception {
         assertEquals(204, send("PUT", "/my-key", "hello").statusCode());
-        assertEquals("hello", service.map.get("/my-key"));
+        assertEquals("hello", service.text("/my-key"));
         HttpResponse<String> get = send("GET", "/my-key", null);
         assertEquals(200, get.statusCode());
         assertEquals("hello", get.body());
@@ -145,7 +152,7 @@ class HttpKVApiTest {
         for (String key : keys) {
             String path = key.endsWith("?") ? key.substring(0, key.length() - 1) : key;
             assertEquals("204 ", raw("PUT", key, "v" + key), key);
-            assertEquals("v" + key, service.map.get(path), key + " stored as " + service.map.keySet());
+            assertEquals("v" + key, service.text(path), key + " stored as " + service.map.keySet());
             assertEquals("200 v" + key, raw("GET", key + (key.endsWith("?") ? "" : "?") + "serializable=true", ""),
                     key);
         }
@@ -153,15 +160,31 @@ class HttpKVApiTest {
     }
 
     @Test
-    void aValueThatIsNotUtf8Is400NotSilentlyAltered() throws Exception {
+    void anyBytesAreAValueAndComeBackExactlyAsOctetStream() throws Exception {
+        byte[] all = new byte[256];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = (byte) i;
+        }
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/bin"))
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[] {'a', (byte) 0xff, 'b'}))
                 .timeout(Duration.ofSeconds(10)).build();
-        HttpResponse<String> r = client.send(req, HttpResponse.BodyHandlers.ofString());
-        assertEquals(400, r.statusCode(), r.body());
-        assertFalse(service.map.containsKey("/bin"));
+        assertEquals(204, client.send(req, HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertArrayEquals(new byte[] {'a', (byte) 0xff, 'b'}, service.map.get("/bin"));
+        HttpResponse<byte[]> get = client.send(HttpRequest.newBuilder(URI.create(base + "/bin?serializable=true"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, get.statusCode());
+        assertArrayEquals(new byte[] {'a', (byte) 0xff, 'b'}, get.body());
+        assertEquals("application/octet-stream", get.headers().firstValue("Content-Type").orElse(null));
+
         assertEquals(204, send("PUT", "/text", "é✓").statusCode());
-        assertEquals("é✓", service.map.get("/text"));
+        assertEquals("é✓", service.text("/text"));
+        HttpResponse<String> text = send("GET", "/text", null);
+        assertEquals("é✓", text.body());
+        assertTrue(text.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+
+        assertEquals(204, send("PUT", "/empty", "").statusCode());
+        assertArrayEquals(new byte[0], service.map.get("/empty"));
+        assertEquals(200, send("GET", "/empty", null).statusCode());
     }
 
     @Test
@@ -187,7 +210,7 @@ class HttpKVApiTest {
 
     @Test
     void serializableGetSkipsTheReadBarrier() throws Exception {
-        service.map.put("/k", "v");
+        service.map.put("/k", "v".getBytes(StandardCharsets.UTF_8));
         service.hang = true;
         HttpResponse<String> r = send("GET", "/k?serializable=true", null);
         assertEquals(200, r.statusCode());
@@ -230,7 +253,7 @@ class HttpKVApiTest {
         assertEquals(204, send("PUT", "/k", "x".repeat(16)).statusCode());
         assertEquals(413, send("PUT", "/k", "x".repeat(17)).statusCode());
         assertEquals(413, send("PUT", "/k", "x".repeat(100_000)).statusCode());
-        assertEquals("x".repeat(16), service.map.get("/k"));
+        assertEquals("x".repeat(16), service.text("/k"));
     }
 
     @Test
@@ -243,7 +266,7 @@ class HttpKVApiTest {
             assertEquals(400, send("POST", "/zero", "http://127.0.0.1:1").statusCode());
             assertEquals(204, send("PUT", "/k", "v" + i).statusCode());
         }
-        assertEquals("v19", service.map.get("/k"));
+        assertEquals("v19", service.text("/k"));
     }
 
     @Test

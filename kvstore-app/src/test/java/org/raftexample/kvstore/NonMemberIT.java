@@ -30,7 +30,7 @@ class NonMemberIT {
         try (NodeProcesses c = new NodeProcesses(1).named("non-member")) {
             c.startAll();
             c.putUntilAcknowledged(1, "/k", "v", WAIT);
-            ByteString forged = KV.newBuilder().setKey("/forged").setValue("by-a-stranger").build().toByteString();
+            ByteString forged = KV.newBuilder().setKey("/forged").setValue(ByteString.copyFromUtf8("by-a-stranger")).build().toByteString();
             URI raft = URI.create(c.addr(1).peerUrl() + "/raft");
             for (long index = 1; index <= 8; index++) {
                 for (long logTerm = 1; logTerm <= 3; logTerm++) {

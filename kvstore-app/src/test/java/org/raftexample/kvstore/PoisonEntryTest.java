@@ -121,4 +121,36 @@ class PoisonEntryTest {
             }
         }
     }
+
+    @Test
+    void aCommittedConfChangeThatDoesNotDecodeIsIgnoredInsteadOfStoppingTheMember() throws Exception {
+        try (InProcessCluster c = new InProcessCluster(3, 10_000, 10_000)) {
+            Stores stores = new Stores(c);
+            c.startAll(stores::make);
+            stores.bind(c, 0);
+            stores.write("/before", "1");
+            InProcessCluster.await("every member applies /before", WAIT, () -> stores.allHave("/before", "1"));
+            InProcessCluster.Member leader = c.members.stream().filter(m -> m.node().isLeader()).findFirst()
+                    .orElseThrow();
+            InProcessCluster.Member follower = c.members.stream().filter(m -> m != leader).findFirst().orElseThrow();
+            long applied = leader.applied();
+            InProcessCluster.await("the follower is caught up", WAIT, () -> follower.applied() == applied);
+            long term = follower.node().status().hardState().getTerm();
+            // What only a forged (or corrupted) append from the leader can carry: a conf change entry
+            // that does not decode, committed at once.
+            org.raftexample.raftpb.Message forged = org.raftexample.raftpb.Message.newBuilder()
+                    .setType(org.raftexample.raftpb.MessageType.MsgApp)
+                    .setFrom(leader.opts().id()).setTo(follower.opts().id())
+                    .setTerm(term).setLogTerm(term).setIndex(applied).setCommit(applied + 1)
+                    .addEntries(org.raftexample.raftpb.Entry.newBuilder()
+                            .setType(org.raftexample.raftpb.EntryType.EntryConfChange)
+                            .setTerm(term).setIndex(applied + 1)
+                            .setData(com.google.protobuf.ByteString.copyFrom(POISON)))
+                    .build();
+            follower.node().process(forged);
+            InProcessCluster.await("the follower applies past the entry", WAIT, () -> follower.applied() > applied);
+            assertFalse(follower.node().terminated().isDone(), "the member is still running");
+            assertEquals(3, follower.node().status().config().voters().ids().size(), "membership unchanged");
+        }
+    }
 }

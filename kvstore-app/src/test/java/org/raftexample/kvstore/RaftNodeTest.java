@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -87,13 +90,13 @@ class RaftNodeTest {
             return store.lookup(key);
         }
 
-        int size() {
+        long size() {
             return store.size();
         }
     }
 
     private static byte[] kv(String key, String value) {
-        return KV.newBuilder().setKey(key).setValue(value).build().toByteArray();
+        return KV.newBuilder().setKey(key).setValue(ByteString.copyFromUtf8(value)).build().toByteArray();
     }
 
     /** Proposes until raft accepts (while no leader is elected, proposals may be dropped). */
@@ -130,12 +133,13 @@ class RaftNodeTest {
                 }
 
                 @Override
-                public byte[] snapshot() {
-                    return new byte[0];
+                public View view() {
+                    return new KVStore(id, rid -> { }).view();
                 }
 
                 @Override
-                public void restore(byte[] snapshot) {
+                public void restore(InputStream snapshot) throws IOException {
+                    snapshot.transferTo(OutputStream.nullOutputStream());
                 }
             };
         });
@@ -317,22 +321,38 @@ class RaftNodeTest {
                 }
 
                 @Override
-                public byte[] snapshot() {
-                    byte[] data = inner.snapshot();
-                    KVStore check = new KVStore(99, rid -> { });
-                    check.restore(data);
-                    // Every key written at or below the applied index must be in the snapshot.
-                    indexOfKey.forEach((k, idx) -> {
-                        if (idx <= lastApplied && check.lookup(k).isEmpty()) {
-                            problems.add("snapshot misses " + k + " applied at " + idx);
+                public View view() {
+                    // Taken on the apply thread; written later, while applying goes on.
+                    long at = lastApplied;
+                    Map<String, Long> expected = new java.util.HashMap<>(indexOfKey);
+                    View v = inner.view();
+                    return new View() {
+                        @Override
+                        public long writeTo(OutputStream out) throws IOException {
+                            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+                            long n = v.writeTo(buf);
+                            KVStore check = new KVStore(99, rid -> { });
+                            check.restore(buf.toByteArray());
+                            // Every key written at or below the view's applied index must be in it.
+                            expected.forEach((k, idx) -> {
+                                if (idx <= at && check.lookup(k).isEmpty()) {
+                                    problems.add("snapshot misses " + k + " applied at " + idx);
+                                }
+                            });
+                            snapshots.incrementAndGet();
+                            buf.writeTo(out);
+                            return n;
                         }
-                    });
-                    snapshots.incrementAndGet();
-                    return data;
+
+                        @Override
+                        public void close() {
+                            v.close();
+                        }
+                    };
                 }
 
                 @Override
-                public void restore(byte[] snapshot) {
+                public void restore(InputStream snapshot) throws IOException {
                     inner.restore(snapshot);
                 }
             };
@@ -407,8 +427,21 @@ class RaftNodeTest {
         for (int i = 1; i < 23; i++) {
             s.propose("k" + i, "v" + i).get(20, TimeUnit.SECONDS);
         }
+        // Snapshots are written in the background, one at a time: a trigger while one is being written
+        // waits for later entries. Rewrite the last key (same value) until two snapshot files exist.
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (snapFiles(m.opts().snapDir()) < 2 && System.nanoTime() < deadline) {
+            s.propose("k22", "v22").get(20, TimeUnit.SECONDS);
+            Thread.sleep(20);
+        }
         m.node().close();
         return c;
+    }
+
+    private static long snapFiles(java.nio.file.Path dir) throws IOException {
+        try (Stream<java.nio.file.Path> files = Files.list(dir)) {
+            return files.filter(p -> p.toString().endsWith(".snap")).count();
+        }
     }
 
     private void assertAllKeysBackAfterRestart(InProcessCluster c) throws Exception {

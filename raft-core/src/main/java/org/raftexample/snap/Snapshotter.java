@@ -249,6 +249,48 @@ public final class Snapshotter {
         return Optional.empty();
     }
 
+    /**
+     * Like {@link #loadNewestAvailable}, but the data stays on disk: the newest snapshot file that
+     * passes its checksum (checked as a stream) and matches a WAL marker, to be streamed with
+     * {@link SnapshotFile#openData()}. Files that fail are renamed {@code .broken} as by the loads.
+     */
+    public Optional<SnapshotFile> loadNewestAvailableFile(List<org.raftexample.wal.pb.Snapshot> walSnaps) {
+        List<String> names;
+        try {
+            names = snapNames();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new SnapException("snap: cannot list " + dir + ": " + e, e);
+        }
+        for (String name : names) {
+            Path p = dir.resolve(name);
+            SnapshotFile f;
+            try {
+                f = SnapshotFile.check(p);
+            } catch (SnapException e) {
+                markBroken(p, e);
+                continue;
+            }
+            SnapshotMetadata m = f.metadata();
+            for (int i = walSnaps.size() - 1; i >= 0; i--) {
+                if (walSnaps.get(i).getTerm() == m.getTerm() && walSnaps.get(i).getIndex() == m.getIndex()) {
+                    return Optional.of(f);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The checked file of the snapshot at {@code term}/{@code index}, or empty if there is none. */
+    public Optional<SnapshotFile> file(long term, long index) {
+        Path p = dir.resolve(fileName(term, index));
+        if (!Files.isRegularFile(p)) {
+            return Optional.empty();
+        }
+        return Optional.of(SnapshotFile.check(p));
+    }
+
     private static void markBroken(Path p, SnapException why) {
         Path broken = p.resolveSibling(p.getFileName() + ".broken");
         LOG.warn("snap: {} is unusable ({}); renaming it to {}", p, why.getMessage(), broken);

@@ -2,6 +2,7 @@ package org.raftexample.transport;
 
 import com.google.protobuf.ByteString;
 import java.io.EOFException;
+import java.io.IOException;
 import java.io.InputStream;
 import org.raftexample.raft.SnapshotStatus;
 import org.raftexample.raftpb.Message;
@@ -52,5 +53,19 @@ public interface Raft {
             throw new EOFException("snapshot data truncated: " + bytes.size() + " of " + size + " bytes");
         }
         process(header.toBuilder().setSnapshot(header.getSnapshot().toBuilder().setData(bytes)).build());
+    }
+
+    /**
+     * The data of an outgoing MsgSnap whose {@code snapshot.data} is empty, streamed from where the
+     * application keeps it (a snapshot file), so that a large snapshot is never held in memory to
+     * be sent. Called on the snapshot sender's thread; the sender closes the stream. The default,
+     * null, sends the message's own (empty) data.
+     */
+    default SnapshotBody openSnapshot(Message snapshotMessage) throws IOException {
+        return null;
+    }
+
+    /** Exactly {@code length} bytes of snapshot data, as a stream its reader closes. */
+    record SnapshotBody(long length, InputStream data) {
     }
 }

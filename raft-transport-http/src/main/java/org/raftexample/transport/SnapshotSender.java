@@ -1,6 +1,8 @@
 package org.raftexample.transport;
 
 import com.google.protobuf.ByteString;
+import java.io.ByteArrayInputStream;
+import java.io.SequenceInputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -11,6 +13,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.ByteBufferRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.InputStreamRequestContent;
+import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.http.HttpMethod;
 import org.raftexample.raftpb.Message;
 
@@ -19,7 +23,8 @@ import org.raftexample.raftpb.Message;
  * straight from the message's own buffers (no second copy in memory). Reports FINISH or FAILURE to raft.
  *
  * <p>Body layout: 4-byte length, the MsgSnap encoded with {@code snapshot.data} cleared, 8-byte length of the
- * data, the data. One snapshot is sent at a time with one more allowed to wait; raft sends a follower at most
+ * data, the data (from the message's buffers, or streamed from the application's file when the
+ * message carries none, see {@link Raft#openSnapshot}). One snapshot is sent at a time with one more allowed to wait; raft sends a follower at most
  * one snapshot at a time anyway.
  */
 final class SnapshotSender {
@@ -69,14 +74,32 @@ final class SnapshotSender {
         return buffers;
     }
 
+    /** The body prefix of a snapshot whose data is streamed from elsewhere: header and data length. */
+    static byte[] prefix(Message m, long dataLength) {
+        Message header = m.toBuilder().setSnapshot(m.getSnapshot().toBuilder().clearData()).build();
+        byte[] headerBytes = header.toByteArray();
+        ByteBuffer prefix = ByteBuffer.allocate(4 + headerBytes.length + 8);
+        prefix.putInt(headerBytes.length).put(headerBytes).putLong(dataLength);
+        return prefix.array();
+    }
+
     private void send(Message m) {
         PeerContext ctx = peer.context();
         URI base = peer.urls().pick();
+        Raft.SnapshotBody stored = null;
         try {
+            Request.Content content;
+            if (m.getSnapshot().getData().isEmpty() && (stored = ctx.raft().openSnapshot(m)) != null) {
+                // Streamed from the application's file: memory stays at the copy buffer's size.
+                content = new InputStreamRequestContent(Protocol.CONTENT_TYPE_STREAM, new SequenceInputStream(
+                        new ByteArrayInputStream(prefix(m, stored.length())), stored.data()), 64 * 1024);
+            } else {
+                content = new ByteBufferRequestContent(Protocol.CONTENT_TYPE_STREAM, encode(m));
+            }
             ContentResponse response = ctx.client().newRequest(base.resolve(Protocol.SNAPSHOT_PATH))
                     .method(HttpMethod.POST)
                     .headers(h -> Protocol.addRequestHeaders(h, ctx.clusterId(), ctx.localId(), peer.id()))
-                    .body(new ByteBufferRequestContent(Protocol.CONTENT_TYPE_STREAM, encode(m)))
+                    .body(content)
                     .idleTimeout(ctx.timeouts().request().toMillis(), TimeUnit.MILLISECONDS)
                     .send();
             peer.answered(m, base, response);
@@ -85,6 +108,14 @@ final class SnapshotSender {
             peer.deliveryFailed(m, base, 0, "interrupted");
         } catch (Exception e) {
             peer.deliveryFailed(m, base, 0, String.valueOf(e));
+        } finally {
+            if (stored != null) {
+                try {
+                    stored.data().close();
+                } catch (java.io.IOException e) {
+                    // nothing left to do with it
+                }
+            }
         }
     }
 }

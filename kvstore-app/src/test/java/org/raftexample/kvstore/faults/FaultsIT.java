@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Timeout;
  * <p>{@code -Dfaults.seconds=N} sets how long each scenario injects faults (default 6, at least one
  * round); {@code -Dfaults.soak=true} makes it {@code faults.soak.seconds} (default 120) each;
  * {@code -Dfaults.network=proxy} forces the loopback fallback; {@code -Dfaults.seed=N} fixes the
- * random choices.
+ * random choices; {@code -Dfaults.snapshot.count} and {@code -Dfaults.snapshot.catchup} set the
+ * nodes' snapshot flags (default 200 and 50).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -62,7 +63,9 @@ class FaultsIT {
         net = network(4);
         System.out.println("fault suite: seed " + seed + ", " + duration.toSeconds() + " s per scenario, on "
                 + net.describe());
-        cluster = new FaultCluster(net, "faults", "--snapshot-count", "200", "--snapshot-catchup-entries", "50",
+        cluster = new FaultCluster(net, "faults",
+                "--snapshot-count", System.getProperty("faults.snapshot.count", "200"),
+                "--snapshot-catchup-entries", System.getProperty("faults.snapshot.catchup", "50"),
                 "--request-timeout-ms", "2000");
         cluster.startAll(3);
         cluster.awaitLeader(Duration.ofSeconds(60));

@@ -1,0 +1,33 @@
+package org.raftexample.kvstore;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * The replicated map as the HTTP API reads it and raft drives it, whichever store holds it
+ * ({@code --store memory}: {@link KVStore}; {@code --store rocksdb}: {@link RocksKVStore}). Both read
+ * and write the same snapshot format ({@link SnapshotFormat}), so members with different stores
+ * catch each other up.
+ *
+ * <p>Threads: the {@link StateMachine} side as that interface says; {@link #get} from any thread.
+ */
+interface KeyValueStore extends StateMachine, AutoCloseable {
+
+    /** The committed value of a key, as applied on this node; the array must not be changed. */
+    Optional<byte[]> get(String key);
+
+    /** The committed value of a key read as UTF-8 text (tests and tools; the API serves bytes). */
+    default Optional<String> lookup(String key) {
+        return get(key).map(v -> new String(v, StandardCharsets.UTF_8));
+    }
+
+    /** How many committed entries {@link #apply} skipped because they held no key-value record. */
+    long skippedEntries();
+
+    /** Number of keys (an estimate for RocksDB). */
+    long size();
+
+    @Override
+    default void close() {
+    }
+}
