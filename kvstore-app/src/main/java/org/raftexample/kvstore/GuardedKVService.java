@@ -41,12 +41,12 @@ final class GuardedKVService implements KVService {
     }
 
     @Override
-    public Optional<String> lookup(String key) {
+    public Optional<byte[]> lookup(String key) {
         return inner.lookup(key);
     }
 
     @Override
-    public CompletableFuture<Void> put(String key, String value) {
+    public CompletableFuture<Void> put(String key, byte[] value) {
         CompletableFuture<Void> f = guard(() -> inner.put(key, value));
         writesInFlight.add(f);
         f.whenComplete((v, e) -> {

@@ -63,7 +63,7 @@ class GuardedKVServiceTest {
         watch.stateChanged(new SoftState(2, StateType.StateFollower), HardState.newBuilder().setTerm(1).build());
         watch.stateChanged(new SoftState(0, StateType.StatePreCandidate), null);
         now.addAndGet(Duration.ofSeconds(2).toNanos());
-        ServiceUnavailable e = assertInstanceOf(ServiceUnavailable.class, failure(service.put("/k", "v")));
+        ServiceUnavailable e = assertInstanceOf(ServiceUnavailable.class, failure(service.put("/k", "v".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
         assertEquals(LeaderWatch.NO_LEADER, e.getMessage());
         assertInstanceOf(ServiceUnavailable.class, failure(service.readBarrier()));
         assertEquals(List.of(), inner.calls);
@@ -72,7 +72,7 @@ class GuardedKVServiceTest {
     @Test
     void requestsInFlightFailWhenTheNodeLearnsTheyCannotCommitAndCountAsFailedProposals() {
         inner.hang = true;
-        CompletableFuture<Void> put = service.put("/k", "v");
+        CompletableFuture<Void> put = service.put("/k", "v".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         CompletableFuture<Void> read = service.readBarrier();
         assertEquals(1, service.pendingWrites());
         service.failInFlight(LeaderWatch.LOST_QUORUM);
@@ -86,7 +86,7 @@ class GuardedKVServiceTest {
     void aProposalDroppedByRaftIsExplained() {
         watch.stateChanged(new SoftState(2, StateType.StateFollower), HardState.newBuilder().setTerm(1).build());
         inner.failure = new ProposalDroppedException();
-        ServiceUnavailable e = assertInstanceOf(ServiceUnavailable.class, failure(service.put("/k", "v")));
+        ServiceUnavailable e = assertInstanceOf(ServiceUnavailable.class, failure(service.put("/k", "v".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
         assertTrue(e.getMessage().contains("dropped"), e.getMessage());
     }
 }

@@ -4,6 +4,9 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongFunction;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -13,6 +16,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.raftexample.raftpb.Message;
 import org.raftexample.raftpb.MessageType;
 import org.slf4j.Logger;
@@ -38,14 +42,20 @@ final class RaftHandler extends Handler.Abstract {
     private final TransportLimits limits;
     private final LongFunction<Peer> peers;
     private final PeerTrafficListener traffic;
+    private final Duration bodyDeadline;
 
+    /**
+     * @param bodyDeadline how long a pipeline body may take to arrive in full: a sender dribbling it a byte at a
+     *                     time (which resets the connection's idle timeout) holds a server thread no longer
+     */
     RaftHandler(long localId, long clusterId, Raft raft, TransportLimits limits, LongFunction<Peer> peers,
-            PeerTrafficListener traffic) {
+            Duration bodyDeadline, PeerTrafficListener traffic) {
         this.localId = localId;
         this.clusterId = clusterId;
         this.raft = raft;
         this.limits = limits;
         this.peers = peers;
+        this.bodyDeadline = bodyDeadline;
         this.traffic = traffic;
     }
 
@@ -100,7 +110,7 @@ final class RaftHandler extends Handler.Abstract {
         requireMethod(request, HttpMethod.POST);
         long from = checkHeaders(request);
         checkMember(from);
-        byte[] body = readLimited(request, limits.maxMessageBytes());
+        byte[] body = readWithDeadline(request, limits.maxMessageBytes());
         Message m;
         try {
             m = Frames.decode(body);
@@ -263,6 +273,18 @@ final class RaftHandler extends Handler.Abstract {
             return value == null ? null : Protocol.parseId(value.trim());
         } catch (NumberFormatException e) {
             return null;
+        }
+    }
+
+    /** {@link #readLimited}, failing the body (so the blocked read ends with 400) if it is not in by the deadline. */
+    private byte[] readWithDeadline(Request request, int max) throws Refusal {
+        Scheduler.Task deadline = request.getComponents().getScheduler().schedule(
+                () -> request.fail(new TimeoutException("body not received within " + bodyDeadline.toMillis() + " ms")),
+                bodyDeadline.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            return readLimited(request, max);
+        } finally {
+            deadline.cancel();
         }
     }
 

@@ -63,7 +63,7 @@ public final class Transport implements AutoCloseable {
         this.config = config;
         this.threadPrefix = "raft-transport-" + Protocol.formatId(config.id()) + "-";
         this.handler = new RaftHandler(config.id(), config.clusterId(), config.raft(), config.limits(),
-                peers::get, config.traffic());
+                peers::get, config.timeouts().request(), config.traffic());
     }
 
     /** Starts the HTTP client and, unless in handler-only mode, the peer listener. */
