@@ -31,16 +31,9 @@ final class AdmissionGate {
         return new AdmissionGate(what, maxRequests, Long.MAX_VALUE);
     }
 
-    /** A place in the gate for one request reserving {@code reserve} bytes, or null when either bound is full. */
-    Ticket tryEnter(long reserve) {
-        if (!add(requests, 1, maxRequests)) {
-            return null;
-        }
-        if (!add(bytes, reserve, maxBytes)) {
-            requests.decrementAndGet();
-            return null;
-        }
-        return new Ticket(reserve);
+    /** A place in the gate for one request (holding no bytes yet), or null when the request bound is full. */
+    Ticket tryEnter() {
+        return add(requests, 1, maxRequests) ? new Ticket() : null;
     }
 
     /** Why a request was turned away, for its 429 answer. */
@@ -72,18 +65,21 @@ final class AdmissionGate {
     /** One admitted request; releasing it twice releases it once. */
     final class Ticket {
         private final AtomicBoolean released = new AtomicBoolean();
-        private final AtomicLong reserved;
+        private final AtomicLong reserved = new AtomicLong();
 
-        private Ticket(long reserve) {
-            this.reserved = new AtomicLong(reserve);
+        private Ticket() {
         }
 
-        /** Gives back what the request reserved beyond what it turned out to hold. */
-        void shrinkTo(long actual) {
-            long before = reserved.get();
-            if (actual < before && reserved.compareAndSet(before, actual) && !released.get()) {
-                bytes.addAndGet(actual - before);
+        /**
+         * Adds {@code n} bytes to what this request holds, if the gate's byte bound allows; called by the
+         * request's own flow only (chunk by chunk as its body arrives), never after {@link #release()}.
+         */
+        boolean charge(long n) {
+            if (released.get() || !add(bytes, n, maxBytes)) {
+                return false;
             }
+            reserved.addAndGet(n);
+            return true;
         }
 
         void release() {

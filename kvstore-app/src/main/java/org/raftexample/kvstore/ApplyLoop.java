@@ -56,6 +56,9 @@ final class ApplyLoop {
     private volatile GlueTracer tracer;
     private volatile long snapshotIndex; // also advanced by the snapshot writer, under this lock
     private volatile long maxViewNanos;
+    // Operability hooks (metrics); set before start. snapshotStarted: when the snapshot in the writer began.
+    private volatile NodeEvents events = NodeEvents.NONE;
+    private volatile long snapshotStarted;
     // Set when a durable store was ahead of the snapshot at start (see applySnapshot).
     private boolean storeAhead;
     private final SnapshotWriter snapshots;
@@ -79,6 +82,10 @@ final class ApplyLoop {
             }
         });
         requests.appliedTo(appliedIndex);
+    }
+
+    void setEvents(NodeEvents events) {
+        this.events = events;
     }
 
     void start(Node n) {
@@ -278,6 +285,7 @@ final class ApplyLoop {
         long index = appliedIndex;
         LOG.info("start snapshot [applied index: {} | last snapshot index: {}]", index, snapshotIndex);
         long t0 = System.nanoTime();
+        snapshotStarted = t0;
         StateMachine.View view = stateMachine.view();
         maxViewNanos = Math.max(maxViewNanos, System.nanoTime() - t0);
         snapshots.trySubmit(index, membership.confState(), view);
@@ -285,6 +293,7 @@ final class ApplyLoop {
 
     /** The snapshot writer tells: the snapshot at {@code index} is durable and the log compacted. */
     private void snapshotSaved(long index) {
+        events.snapshotSaved(index, System.nanoTime() - snapshotStarted);
         // Never backwards: a snapshot installed from the leader meanwhile may be newer.
         synchronized (this) {
             if (index > snapshotIndex) {

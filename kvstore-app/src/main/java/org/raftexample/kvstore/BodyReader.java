@@ -3,6 +3,7 @@ package org.raftexample.kvstore;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongPredicate;
 import org.eclipse.jetty.io.Content;
 
 /**
@@ -14,18 +15,30 @@ final class BodyReader implements Runnable {
     private final Content.Source source;
     private final long limit;
     private final boolean keep;
+    /** Asked for every chunk kept, before it is copied; false fails the read with {@link Overloaded}. */
+    private final LongPredicate charge;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private long seen;
     private final CompletableFuture<byte[]> result = new CompletableFuture<>();
 
-    private BodyReader(Content.Source source, long limit, boolean keep) {
+    private BodyReader(Content.Source source, long limit, boolean keep, LongPredicate charge) {
         this.source = source;
         this.limit = limit;
         this.keep = keep;
+        this.charge = charge;
     }
 
     static CompletableFuture<byte[]> read(Content.Source source, int limit) {
-        BodyReader reader = new BodyReader(source, limit, true);
+        return read(source, limit, n -> true);
+    }
+
+    /**
+     * Reads like {@link #read(Content.Source, int)}, charging each chunk to {@code charge} as it arrives, so that
+     * memory is accounted for by what a client has actually sent (a client dribbling its body holds almost
+     * nothing); when the charge is refused the read fails with {@link Overloaded}.
+     */
+    static CompletableFuture<byte[]> read(Content.Source source, int limit, LongPredicate charge) {
+        BodyReader reader = new BodyReader(source, limit, true, charge);
         reader.run();
         return reader.result;
     }
@@ -35,7 +48,7 @@ final class BodyReader implements Runnable {
      * the whole body was consumed (the connection can carry another request), false when it was longer.
      */
     static CompletableFuture<Boolean> discard(Content.Source source, long limit) {
-        BodyReader reader = new BodyReader(source, limit, false);
+        BodyReader reader = new BodyReader(source, limit, false, n -> true);
         reader.run();
         return reader.result.thenApply(b -> reader.seen <= reader.limit && reader.complete);
     }
@@ -57,6 +70,10 @@ final class BodyReader implements Runnable {
             try {
                 ByteBuffer buf = chunk.getByteBuffer();
                 int n = (int) Math.min(buf.remaining(), limit - seen);
+                if (keep && !charge.test(n)) {
+                    result.completeExceptionally(new Overloaded("too many request body bytes in flight"));
+                    return;
+                }
                 if (keep) {
                     byte[] bytes = new byte[n];
                     buf.get(bytes);

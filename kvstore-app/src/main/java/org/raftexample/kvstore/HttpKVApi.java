@@ -104,14 +104,19 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
             sendWithoutReading(request, response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, tooLarge());
             return;
         }
-        // Without a Content-Length the body may be as large as the limit: reserve that much until it is read.
-        AdmissionGate.Ticket ticket = proposals.tryEnter(declared >= 0 ? declared : maxValueBytes);
+        // Body bytes are charged as they arrive, so a client dribbling a large body holds almost nothing;
+        // one byte more than the value limit is read, so an oversized chunked body is still recognised.
+        AdmissionGate.Ticket ticket = proposals.tryEnter();
         if (ticket == null) {
             tooMany(request, response, callback, "PUT", proposals);
             return;
         }
         Callback done = releasing(callback, ticket);
-        readValue(request).whenComplete((body, readError) -> {
+        BodyReader.read(request, maxValueBytes + 1, ticket::charge).whenComplete((body, readError) -> {
+            if (Failures.unwrap(readError) instanceof Overloaded) {
+                tooMany(request, response, done, "PUT", proposals);
+                return;
+            }
             if (readError != null) {
                 send(response, done, HttpStatus.BAD_REQUEST_400, "Failed on PUT: cannot read the body");
                 return;
@@ -121,7 +126,6 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
                 sendWithoutReading(request, response, done, HttpStatus.PAYLOAD_TOO_LARGE_413, tooLarge());
                 return;
             }
-            ticket.shrinkTo(body.length);
             answerWhenDone(request, service.put(key, body), response, done, HttpStatus.NO_CONTENT_204, "PUT");
         });
     }
@@ -133,7 +137,7 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
             answerLookup(key, response, callback);
             return;
         }
-        AdmissionGate.Ticket ticket = reads.tryEnter(0);
+        AdmissionGate.Ticket ticket = reads.tryEnter();
         if (ticket == null) {
             tooMany(request, response, callback, "GET", reads);
             return;
@@ -171,13 +175,17 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
                     "Failed on POST: want POST /<node id>, id > 0");
             return;
         }
-        AdmissionGate.Ticket ticket = proposals.tryEnter(MAX_URL_BYTES);
+        AdmissionGate.Ticket ticket = proposals.tryEnter();
         if (ticket == null) {
             tooMany(request, response, callback, "POST", proposals);
             return;
         }
         Callback done = releasing(callback, ticket);
-        BodyReader.read(request, MAX_URL_BYTES).whenComplete((body, readError) -> {
+        BodyReader.read(request, MAX_URL_BYTES, ticket::charge).whenComplete((body, readError) -> {
+            if (Failures.unwrap(readError) instanceof Overloaded) {
+                tooMany(request, response, done, "POST", proposals);
+                return;
+            }
             URI url = readError == null ? parseUrl(new String(body, StandardCharsets.UTF_8).trim()) : null;
             if (url == null) {
                 send(response, done, HttpStatus.BAD_REQUEST_400,
@@ -195,7 +203,7 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
                     "Failed on DELETE: want DELETE /<node id>, id > 0");
             return;
         }
-        AdmissionGate.Ticket ticket = proposals.tryEnter(0);
+        AdmissionGate.Ticket ticket = proposals.tryEnter();
         if (ticket == null) {
             tooMany(request, response, callback, "DELETE", proposals);
             return;
@@ -247,14 +255,6 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
     }
 
     /**
-     * Reads at most one byte more than the value limit, so that an oversized body without a
-     * Content-Length is still recognised (and never held whole in memory).
-     */
-    private CompletableFuture<byte[]> readValue(Request request) {
-        return BodyReader.read(request, maxValueBytes + 1);
-    }
-
-    /**
      * A client that goes away (the connection fails) gives up its request: the registry forgets it and
      * raft withdraws a proposal it has not taken yet. Deadlines come from the registry, not from here.
      */
@@ -271,9 +271,15 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
             send(response, callback, HttpStatus.TOO_MANY_REQUESTS_429, "Failed on " + what + ": " + cause.getMessage());
             return;
         }
+        if (cause instanceof RequestRefused refused) {
+            // Wrong as asked (e.g. removing a node that is not a member): a retry would not help.
+            send(response, callback, refused.status(), "Failed on " + what + ": " + refused.getMessage());
+            return;
+        }
         String reason;
         if (cause instanceof TimeoutException) {
-            reason = "no leader or no quorum within " + timeout.toMillis() + " ms";
+            reason = service.unavailableReason().map(r -> r + ", after " + timeout.toMillis() + " ms")
+                    .orElse("no leader or no quorum within " + timeout.toMillis() + " ms");
         } else {
             reason = String.valueOf(cause.getMessage());
         }

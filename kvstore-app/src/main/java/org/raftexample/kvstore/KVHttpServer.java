@@ -1,6 +1,7 @@
 package org.raftexample.kvstore;
 
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -29,12 +30,12 @@ final class KVHttpServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
 
-    KVHttpServer(HttpKVApi api, int port) {
-        this(api, port, null);
+    KVHttpServer(Handler handler, int port) {
+        this(handler, port, null);
     }
 
     /** @param tls the port's certificate and key (and trusted CA for client certificates), or null for http */
-    KVHttpServer(HttpKVApi api, int port, TlsFiles tls) {
+    KVHttpServer(Handler handler, int port, TlsFiles tls) {
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 4);
         threads.setName("kv-http");
         server = new Server(threads);
@@ -53,7 +54,7 @@ final class KVHttpServer implements AutoCloseable {
         connector.setAcceptQueueSize(ACCEPT_QUEUE);
         server.addConnector(connector);
         server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, server));
-        server.setHandler(api);
+        server.setHandler(handler);
         server.setErrorHandler(new PlainErrorHandler());
         server.setStopTimeout(2_000);
     }

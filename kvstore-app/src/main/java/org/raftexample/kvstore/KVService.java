@@ -32,4 +32,12 @@ interface KVService {
 
     /** Proposes removing node {@code id}; completes once applied here. */
     CompletableFuture<Void> removeNode(long id);
+
+    /**
+     * Why a request that timed out did, as this node sees it now (no leader, lost quorum, slow
+     * commit), for the 503 answer; empty when the service cannot tell.
+     */
+    default Optional<String> unavailableReason() {
+        return Optional.empty();
+    }
 }

@@ -28,6 +28,7 @@ public final class Main {
         }
         // Read by logback.xml; must be set before the first logger exists.
         System.setProperty("raftexample.id", Long.toString(opts.id()));
+        System.setProperty("raftexample.loglevel", opts.logLevel());
         Logger log = LoggerFactory.getLogger(Main.class);
 
         RaftExample app;

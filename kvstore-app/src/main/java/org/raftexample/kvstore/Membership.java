@@ -31,6 +31,8 @@ final class Membership {
     private final Options opts;
     private final PeerDirectory peerDirectory;
     private final Map<Long, String> learnedPeers = new TreeMap<>(Long::compareUnsigned);
+    // What the operational endpoints read: a copy of learnedPeers, replaced whenever it changes.
+    private volatile Map<Long, String> learnedPeersView = Map.of();
     private final Set<Long> removedIds = ConcurrentHashMap.newKeySet();
     private volatile ConfState confState;
     private Transport transport;
@@ -45,6 +47,7 @@ final class Membership {
     void load() {
         try {
             learnedPeers.putAll(peerDirectory.load());
+            learnedPeersView = Map.copyOf(learnedPeers);
         } catch (IOException e) {
             LOG.warn("ignoring unreadable {} (moved to {}.broken): {}", PeerDirectory.FILE_NAME,
                     PeerDirectory.FILE_NAME, e.toString());
@@ -70,6 +73,11 @@ final class Membership {
     }
 
     /** The configuration as last applied here. */
+    /** The peer URLs learned from conf changes (and peers.json), by id; any thread. */
+    Map<Long, String> learnedPeers() {
+        return learnedPeersView;
+    }
+
     ConfState confState() {
         return confState;
     }
@@ -139,6 +147,7 @@ final class Membership {
         if (!changed) {
             return;
         }
+        learnedPeersView = Map.copyOf(learnedPeers);
         try {
             peerDirectory.save(learnedPeers);
         } catch (IOException e) {

@@ -28,6 +28,10 @@ import org.raftexample.transport.TlsFiles;
  * @param maxPendingProposalBytes bytes of request bodies those may hold at once; more are answered 429
  * @param maxPendingReads        linearizable GETs waiting for a read index at once; more are answered 429
  * @param store                  where the map lives: {@code memory} or {@code rocksdb}
+ * @param preVote                raft's PreVote: a node that rejoins does not force an election
+ * @param checkQuorum            raft's CheckQuorum: a leader cut off from a quorum steps down
+ * @param maxApplyLag            the commit-applied gap above which the node reports itself unhealthy
+ * @param logLevel               the root log level (Logback's names)
  */
 record Options(
         long id,
@@ -47,26 +51,39 @@ record Options(
         int maxPendingProposals,
         long maxPendingProposalBytes,
         int maxPendingReads,
-        String store) {
+        String store,
+        boolean preVote,
+        boolean checkQuorum,
+        long maxApplyLag,
+        String logLevel) {
 
     static final int DEFAULT_MAX_PENDING_PROPOSALS = 4096;
     static final long DEFAULT_MAX_PENDING_PROPOSAL_BYTES = 64L << 20;
     static final int DEFAULT_MAX_PENDING_READS = 4096;
     static final String STORE_MEMORY = "memory";
     static final String STORE_ROCKSDB = "rocksdb";
+    /** etcd's bound on the gap between commit and applied index of a healthy member. */
+    static final long DEFAULT_MAX_APPLY_LAG = 5000;
 
     Options {
         cluster = List.copyOf(cluster);
     }
 
-    /** Options with the default (memory) store. */
+    /**
+     * Options with the default (memory) store, for the in-process tests: raft as the original
+     * raftexample runs it (PreVote and CheckQuorum off). Those tests run with 10 ms ticks, an election
+     * timeout of 100 ms, and some make an apply loop deliberately slow; a follower whose raft loop waits
+     * for its apply loop (a conf change) then answers nothing for longer than that, and CheckQuorum
+     * would make the leader step down in the middle of the test. The command line
+     * ({@link OptionsParser}) turns both on, as etcd's server does.
+     */
     Options(long id, List<URI> cluster, int port, boolean join, Path dataDir, long snapshotCount,
             long snapshotCatchupEntries, Duration tickInterval, int electionTicks, int heartbeatTicks,
             int maxValueBytes, Duration requestTimeout, TlsFiles peerTls, TlsFiles clientTls,
             int maxPendingProposals, long maxPendingProposalBytes, int maxPendingReads) {
         this(id, cluster, port, join, dataDir, snapshotCount, snapshotCatchupEntries, tickInterval, electionTicks,
                 heartbeatTicks, maxValueBytes, requestTimeout, peerTls, clientTls, maxPendingProposals,
-                maxPendingProposalBytes, maxPendingReads, STORE_MEMORY);
+                maxPendingProposalBytes, maxPendingReads, STORE_MEMORY, false, false, DEFAULT_MAX_APPLY_LAG, "INFO");
     }
 
     /** Plain http everywhere and the default request limits. */
@@ -75,7 +92,13 @@ record Options(
             int maxValueBytes, Duration requestTimeout) {
         this(id, cluster, port, join, dataDir, snapshotCount, snapshotCatchupEntries, tickInterval, electionTicks,
                 heartbeatTicks, maxValueBytes, requestTimeout, null, null, DEFAULT_MAX_PENDING_PROPOSALS,
-                DEFAULT_MAX_PENDING_PROPOSAL_BYTES, DEFAULT_MAX_PENDING_READS, STORE_MEMORY);
+                DEFAULT_MAX_PENDING_PROPOSAL_BYTES, DEFAULT_MAX_PENDING_READS, STORE_MEMORY, false, false,
+                DEFAULT_MAX_APPLY_LAG, "INFO");
+    }
+
+    /** How long followers wait without hearing from a leader before they campaign. */
+    Duration electionTimeout() {
+        return tickInterval.multipliedBy(electionTicks);
     }
 
     /** The scheme of every peer URL: https with peer TLS, http without. */

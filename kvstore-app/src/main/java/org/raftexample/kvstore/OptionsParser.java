@@ -59,7 +59,13 @@ final class OptionsParser {
             new Flag("peer-trusted-ca-file", "FILE", "",
                     "CA (PEM) that peer certificates must chain to; turns on --peer-client-cert-auth"),
             new Flag("peer-client-cert-auth", "", "false", "refuse peers without a trusted certificate"),
-
+            new Flag("pre-vote", "", "true",
+                    "raft PreVote: a rejoining node cannot force an election (on; --pre-vote=false turns it off)"),
+            new Flag("check-quorum", "", "true",
+                    "raft CheckQuorum: a leader cut off from a quorum steps down (on; --check-quorum=false turns it off)"),
+            new Flag("health-max-apply-lag", "N", String.valueOf(Options.DEFAULT_MAX_APPLY_LAG),
+                    "entries applied may lag committed ones before /_raftexample/health fails"),
+            new Flag("log-level", "LEVEL", "INFO", "log level: ERROR, WARN, INFO, DEBUG or TRACE"),
             new Flag("store", "memory|rocksdb", "memory",
                     "where the map lives: in memory, or in RocksDB under raftexample-<id>-rocksdb"));
 
@@ -174,7 +180,11 @@ final class OptionsParser {
                 (int) parseLong(v, "max-pending-proposals", 1, 1 << 20),
                 parseLong(v, "max-pending-proposal-bytes", 1, Long.MAX_VALUE),
                 (int) parseLong(v, "max-pending-reads", 1, 1 << 20),
-                parseStore(v.get("store")));
+                parseStore(v.get("store")),
+                parseBoolean(v, "pre-vote"),
+                parseBoolean(v, "check-quorum"),
+                parseLong(v, "health-max-apply-lag", 0, Long.MAX_VALUE),
+                parseLevel(v.get("log-level")));
     }
 
     /**
@@ -200,6 +210,22 @@ final class OptionsParser {
         }
         return new TlsFiles(Path.of(certFile), Path.of(keyFile), caFile.isEmpty() ? null : Path.of(caFile),
                 clientCertAuth);
+    }
+
+    private static boolean parseBoolean(Map<String, String> v, String name) throws UsageException {
+        String raw = v.get(name);
+        if (!raw.equals("true") && !raw.equals("false")) {
+            throw new UsageException("invalid value '" + raw + "' for --" + name + ": want true or false");
+        }
+        return Boolean.parseBoolean(raw);
+    }
+
+    private static String parseLevel(String raw) throws UsageException {
+        String level = raw.toUpperCase(java.util.Locale.ROOT);
+        if (!List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(level)) {
+            throw new UsageException("invalid value '" + raw + "' for --log-level: want ERROR, WARN, INFO, DEBUG or TRACE");
+        }
+        return level;
     }
 
     private static String parseStore(String raw) throws UsageException {

@@ -18,6 +18,7 @@ final class RaftExample implements AutoCloseable {
     private final RequestRegistry requests;
     private final KeyValueStore store;
     private final RaftNode raft;
+    private final Operability ops;
     private KVHttpServer http;
     private boolean closed;
 
@@ -28,15 +29,18 @@ final class RaftExample implements AutoCloseable {
                 ? new RocksKVStore(opts.rocksDir(), opts.id(), id -> requests.trigger(id, null))
                 : new KVStore(opts.id(), id -> requests.trigger(id, null));
         this.raft = new RaftNode(opts, store, requests);
+        this.ops = new Operability(opts, new RaftNodeView(opts, raft, store));
+        raft.setEvents(ops);
     }
 
     /** Replays the log, joins the cluster and starts serving; on failure nothing is left running. */
     void start() throws Exception {
         try {
             raft.start();
-            http = new KVHttpServer(HttpKVApi.of(new RaftKVService(opts.id(), store, raft, requests), opts),
-                    opts.port(), opts.clientTls());
+            KVService service = ops.guard(new RaftKVService(opts.id(), store, raft, requests));
+            http = new KVHttpServer(ops.handler(HttpKVApi.of(service, opts)), opts.port(), opts.clientTls());
             http.start();
+            ops.started();
         } catch (Exception e) {
             close();
             throw e;
@@ -73,6 +77,7 @@ final class RaftExample implements AutoCloseable {
             }
         }
         raft.close();
+        ops.close();
         store.close();
         requests.close();
         LOG.info("stopped");

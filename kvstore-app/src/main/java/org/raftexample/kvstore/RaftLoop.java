@@ -52,6 +52,8 @@ final class RaftLoop {
     private final IntConsumer onEnd;
     private Thread thread;
     private volatile boolean stopping;
+    // Operability hooks (metrics, leader watch); set before start.
+    private volatile NodeEvents events = NodeEvents.NONE;
 
     // Loop thread only, published for status and admission control.
     private volatile long lead;
@@ -73,6 +75,10 @@ final class RaftLoop {
         this.membership = membership;
         this.committedIndex = committedIndex;
         this.onEnd = onEnd;
+    }
+
+    void setEvents(NodeEvents events) {
+        this.events = events;
     }
 
     void start() {
@@ -170,6 +176,9 @@ final class RaftLoop {
     }
 
     private void handleReady(Ready rd) throws InterruptedException {
+        if (rd.softState() != null || rd.hardState() != null) {
+            events.stateChanged(rd.softState(), rd.hardState());
+        }
         GlueTracer t = tracer;
         if (t != null) {
             trace(t, GlueTracer.Stage.READY, rd.entries());

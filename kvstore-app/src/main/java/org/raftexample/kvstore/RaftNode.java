@@ -75,6 +75,8 @@ final class RaftNode implements Raft, AutoCloseable {
     private ApplyLoop applier;
     private RaftLoop raftLoop;
     private volatile boolean closing;
+    // Operability hooks (metrics, leader watch); set before start.
+    private NodeEvents events = NodeEvents.NONE;
 
     RaftNode(Options opts, StateMachine stateMachine, RequestRegistry requests) {
         this.opts = opts;
@@ -90,6 +92,7 @@ final class RaftNode implements Raft, AutoCloseable {
     void start() throws IOException {
         Bootstrap.Replayed replayed = Bootstrap.replay(opts, stateMachine);
         storage = replayed.storage();
+        storage.wal().setSyncObserver(events::walSynced);
         membership = new Membership(opts, replayed.confState());
         membership.load();
 
@@ -101,6 +104,8 @@ final class RaftNode implements Raft, AutoCloseable {
                 .maxSizePerMsg(1024 * 1024)
                 .maxInflightMsgs(256)
                 .maxUncommittedEntriesSize(1L << 30)
+                .preVote(opts.preVote())
+                .checkQuorum(opts.checkQuorum())
                 .build();
 
         try {
@@ -117,13 +122,15 @@ final class RaftNode implements Raft, AutoCloseable {
             TransportLimits defaults = TransportLimits.defaults();
             int maxMessage = (int) Math.max(defaults.maxMessageBytes(), opts.maxValueBytes() + (2L << 20));
             transport = new Transport(TransportConfig.of(opts.id(), CLUSTER_ID, opts.ownPeerUrl(), this, opts.peerTls())
-                    .withLimits(defaults.withMaxMessageBytes(maxMessage)));
+                    .withLimits(defaults.withMaxMessageBytes(maxMessage)).withTraffic(events.peerTraffic()));
             transport.start();
             membership.connect(transport);
             applier = new ApplyLoop(opts, stateMachine, membership, replayed.raftLog(), storage, requests,
                     replayed.snapshotIndex(), this::end);
             raftLoop = new RaftLoop(opts, node, storage, replayed.raftLog(), transport, applier, reads, membership,
                     replayed.raftLog().initialState().hardState().getCommit(), this::end);
+            applier.setEvents(events);
+            raftLoop.setEvents(events);
             reads.start(node);
             applier.start(node);
             raftLoop.start();
@@ -310,6 +317,39 @@ final class RaftNode implements Raft, AutoCloseable {
         return node.status();
     }
 
+    // ---- operability (see RaftNodeView): hooks and read-only views, any thread -------------------
+
+    /** Sets who hears about state changes, syncs, snapshots and peer traffic; call before start. */
+    void setEvents(NodeEvents events) {
+        this.events = events;
+    }
+
+    /** The index of the newest snapshot saved or restored here. */
+    long snapshotIndex() {
+        return applier.snapshotIndex();
+    }
+
+    /** The cluster id the transport checks. */
+    long clusterId() {
+        return CLUSTER_ID;
+    }
+
+    /** Peer URLs by id: the --cluster list, then the members added at run time. */
+    Map<Long, String> peerUrls() {
+        Map<Long, String> urls = new java.util.TreeMap<>(Long::compareUnsigned);
+        for (int i = 1; i <= opts.cluster().size(); i++) {
+            urls.put((long) i, opts.cluster().get(i - 1).toString());
+        }
+        urls.putAll(membership.learnedPeers());
+        return urls;
+    }
+
+    /** Whether the transport is in contact with member {@code id} now. */
+    boolean peerActive(long id) {
+        Transport t = transport;
+        return t != null && t.activeSince(id).isPresent();
+    }
+
     // ---- shutdown --------------------------------------------------------------------------------
 
     /** Stops the transport, raft and the loops, then closes the WAL; waiting requests fail. Idempotent. */
@@ -335,16 +375,9 @@ final class RaftNode implements Raft, AutoCloseable {
             if (st.raftState() != StateType.StateLeader) {
                 return;
             }
-            long target = 0;
-            long bestMatch = -1;
-            for (Map.Entry<Long, Progress> e : st.progress().entrySet()) {
-                long id = e.getKey();
-                if (id != opts.id() && !e.getValue().isLearner() && e.getValue().match() > bestMatch) {
-                    target = id;
-                    bestMatch = e.getValue().match();
-                }
-            }
+            long target = handOverTarget(st, opts.id(), this::peerActive);
             if (target == 0) {
+                LOG.info("no follower is both reachable and replicating: stopping without a leadership transfer");
                 return;
             }
             LOG.info("transferring leadership to {} before stopping", target);
@@ -358,6 +391,30 @@ final class RaftNode implements Raft, AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("could not hand over leadership: {}", e.toString());
         }
+    }
+
+    /**
+     * The follower to hand leadership to: a voter the transport is in contact with now, whose log is
+     * being replicated, the one with the highest match index; 0 if there is none. A stopped follower
+     * must never be chosen (the cluster would then wait out an election timeout with no leader), and
+     * raft's own recentActive flag may still be set for one that stopped a moment ago.
+     */
+    static long handOverTarget(Status st, long self, java.util.function.LongPredicate connected) {
+        long target = 0;
+        long bestMatch = -1;
+        for (Map.Entry<Long, Progress> e : st.progress().entrySet()) {
+            long id = e.getKey();
+            Progress pr = e.getValue();
+            if (id == self || pr.isLearner() || !connected.test(id)
+                    || pr.state() != org.raftexample.raft.tracker.StateType.StateReplicate) {
+                continue;
+            }
+            if (pr.match() > bestMatch) {
+                target = id;
+                bestMatch = pr.match();
+            }
+        }
+        return target;
     }
 
     private void stopQuietly() {

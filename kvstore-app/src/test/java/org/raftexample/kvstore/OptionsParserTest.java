@@ -33,6 +33,24 @@ class OptionsParserTest {
     }
 
     @Test
+    void preVoteAndCheckQuorumAreOnByDefaultAndEachCanBeTurnedOff() throws Exception {
+        Options d = OptionsParser.parse(new String[0]);
+        assertTrue(d.preVote());
+        assertTrue(d.checkQuorum());
+        assertEquals("INFO", d.logLevel());
+        assertEquals(5000, d.maxApplyLag());
+        Options o = OptionsParser.parse(new String[] {"--pre-vote=false", "--check-quorum=false", "--log-level",
+            "debug", "--health-max-apply-lag", "10"});
+        assertFalse(o.preVote());
+        assertFalse(o.checkQuorum());
+        assertEquals("DEBUG", o.logLevel());
+        assertEquals(10, o.maxApplyLag());
+        assertTrue(OptionsParser.parse(new String[] {"--pre-vote"}).preVote());
+        assertThrows(UsageException.class, () -> OptionsParser.parse(new String[] {"--log-level", "loud"}));
+        assertThrows(UsageException.class, () -> OptionsParser.parse(new String[] {"--check-quorum=no"}));
+    }
+
+    @Test
     void parsesTheProcfileCommandLine() throws Exception {
         Options o = OptionsParser.parse(new String[] {"--id", "2", "--cluster", CLUSTER, "--port", "22380"});
         assertEquals(2, o.id());

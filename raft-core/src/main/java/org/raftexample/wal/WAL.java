@@ -14,6 +14,8 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 import org.raftexample.raftpb.Entry;
 import org.raftexample.raftpb.HardState;
@@ -60,6 +62,8 @@ public final class WAL implements AutoCloseable {
     private boolean closed;
     /** Data syncs of segment files issued so far (for tests and the benchmark). */
     private long syncs;
+    /** Hears how long each data sync of a segment took, in nanoseconds (metrics); never null. */
+    private volatile LongConsumer syncObserver = nanos -> { };
     /** Prepares the next segment in the background; started once the WAL can be appended to. */
     private FilePipeline pipeline;
 
@@ -627,8 +631,18 @@ public final class WAL implements AutoCloseable {
     // ---------------------------------------------------------------- helpers
 
     private void force() throws IOException {
+        long start = System.nanoTime();
         tail.force(false);
         syncs++;
+        syncObserver.accept(System.nanoTime() - start);
+    }
+
+    /**
+     * Sets who hears the duration of every data sync of the tail segment (called on the thread that
+     * saves, right after the sync; it must be quick and must not call back into this WAL).
+     */
+    public void setSyncObserver(LongConsumer observer) {
+        this.syncObserver = Objects.requireNonNull(observer, "observer");
     }
 
     /** How many times a segment's data was synced; cuts and closes included. */

@@ -32,6 +32,7 @@ final class Peer {
     private final StreamReader messageReader;
     private final Pipeline pipeline;
     private final SnapshotSender snapshots;
+    private final Prober prober;
 
     Peer(PeerContext ctx, long id, List<URI> urls) {
         this.ctx = ctx;
@@ -44,6 +45,7 @@ final class Peer {
         this.messageReader = new StreamReader(this, StreamType.MESSAGE);
         this.pipeline = new Pipeline(this);
         this.snapshots = new SnapshotSender(this);
+        this.prober = new Prober(this);
     }
 
     void start() {
@@ -52,6 +54,7 @@ final class Peer {
         pipeline.start();
         msgAppReader.start();
         messageReader.start();
+        prober.start();
     }
 
     /**
@@ -60,7 +63,7 @@ final class Peer {
      */
     void stop() {
         RuntimeException failure = null;
-        for (Runnable part : new Runnable[] {msgAppReader::stop, messageReader::stop, msgAppWriter::stop,
+        for (Runnable part : new Runnable[] {prober::stop, msgAppReader::stop, messageReader::stop, msgAppWriter::stop,
                 messageWriter::stop, pipeline::stop, snapshots::stop}) {
             try {
                 part.run();
@@ -127,8 +130,9 @@ final class Peer {
             route = "pipeline";
         }
         if (!queued) {
-            LOG.warn("{} -> {}: dropped {} since the {} buffer is full", Protocol.formatId(ctx.localId()),
-                    Protocol.formatId(id), m.getType(), route);
+            // A peer that is down fills its buffers at every heartbeat: said once, then every 30 s at most.
+            status.warnThrottled("dropped " + m.getType() + " since the " + route + " buffer is full");
+            ctx.traffic().sendFailed(id);
             ctx.raft().reportUnreachable(id);
             reportSnapshotIfSnap(m, false);
         }
@@ -166,12 +170,14 @@ final class Peer {
                     "peer " + Protocol.formatId(id) + " says this member was removed", null));
         }
         String why = httpStatus == 0 ? reason : httpStatus + " " + reason.strip();
-        LOG.warn("{} -> {}: failed to send {} via {}: {}", Protocol.formatId(ctx.localId()), Protocol.formatId(id),
+        LOG.debug("{} -> {}: failed to send {} via {}: {}", Protocol.formatId(ctx.localId()), Protocol.formatId(id),
                 m.getType(), base, why);
         if (httpStatus == 0) {
             urls.unreachable(base);
         }
         status.deactivate("send failed: " + why);
+        status.warnThrottled("cannot send " + m.getType() + " via " + base + ": " + why);
+        ctx.traffic().sendFailed(id);
         ctx.raft().reportUnreachable(id);
         reportSnapshotIfSnap(m, false);
     }

@@ -2,7 +2,7 @@ package org.raftexample.transport;
 
 import org.eclipse.jetty.client.HttpClient;
 
-/** What every peer of one transport shares: identities, the HTTP client, the raft callback and the limits. */
+/** What every peer of one transport shares: identities, the HTTP client, the raft callback, the limits and the traffic listener. */
 record PeerContext(
         long localId,
         long clusterId,
@@ -11,5 +11,6 @@ record PeerContext(
         TransportTimeouts timeouts,
         HttpClient client,
         ErrorQueue errors,
-        String threadPrefix) {
+        String threadPrefix,
+        PeerTrafficListener traffic) {
 }

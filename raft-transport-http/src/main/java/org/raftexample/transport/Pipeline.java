@@ -66,12 +66,16 @@ final class Pipeline {
         PeerContext ctx = peer.context();
         URI base = peer.urls().pick();
         try {
+            byte[] body = m.toByteArray();
             ContentResponse response = ctx.client().newRequest(base.resolve(Protocol.RAFT_PATH))
                     .method(HttpMethod.POST)
                     .headers(h -> Protocol.addRequestHeaders(h, ctx.clusterId(), ctx.localId(), peer.id()))
-                    .body(new BytesRequestContent(Protocol.CONTENT_TYPE_PROTOBUF, m.toByteArray()))
+                    .body(new BytesRequestContent(Protocol.CONTENT_TYPE_PROTOBUF, body))
                     .timeout(ctx.timeouts().request().toMillis(), TimeUnit.MILLISECONDS)
                     .send();
+            if (response.getStatus() == 204) {
+                ctx.traffic().sent(peer.id(), body.length);
+            }
             peer.answered(m, base, response);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

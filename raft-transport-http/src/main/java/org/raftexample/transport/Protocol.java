@@ -8,6 +8,8 @@ final class Protocol {
     static final String RAFT_PATH = "/raft";
     static final String SNAPSHOT_PATH = "/raft/snapshot";
     static final String STREAM_PREFIX = "/raft/stream/";
+    /** Answered 200 by every member, for measuring round trips (as etcd's prober does). */
+    static final String PROBING_PATH = "/raft/probing";
 
     static final String CLUSTER_ID = "X-Etcd-Cluster-ID";
     static final String SERVER_FROM = "X-Server-From";

@@ -4,6 +4,9 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongFunction;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -13,6 +16,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.raftexample.raftpb.Message;
 import org.raftexample.raftpb.MessageType;
 import org.slf4j.Logger;
@@ -37,13 +41,22 @@ final class RaftHandler extends Handler.Abstract {
     private final Raft raft;
     private final TransportLimits limits;
     private final LongFunction<Peer> peers;
+    private final PeerTrafficListener traffic;
+    private final Duration bodyDeadline;
 
-    RaftHandler(long localId, long clusterId, Raft raft, TransportLimits limits, LongFunction<Peer> peers) {
+    /**
+     * @param bodyDeadline how long a pipeline body may take to arrive in full: a sender dribbling it a byte at a
+     *                     time (which resets the connection's idle timeout) holds a server thread no longer
+     */
+    RaftHandler(long localId, long clusterId, Raft raft, TransportLimits limits, LongFunction<Peer> peers,
+            Duration bodyDeadline, PeerTrafficListener traffic) {
         this.localId = localId;
         this.clusterId = clusterId;
         this.raft = raft;
         this.limits = limits;
         this.peers = peers;
+        this.bodyDeadline = bodyDeadline;
+        this.traffic = traffic;
     }
 
     /** A request that must be refused with this status and text. */
@@ -64,6 +77,9 @@ final class RaftHandler extends Handler.Abstract {
                 handlePipeline(request, response, callback);
             } else if (path.equals(Protocol.SNAPSHOT_PATH)) {
                 handleSnapshot(request, response, callback);
+            } else if (path.equals(Protocol.PROBING_PATH)) {
+                requireMethod(request, HttpMethod.GET);
+                reply(response, callback, HttpStatus.OK_200, "OK");
             } else if (path.startsWith(Protocol.STREAM_PREFIX)) {
                 handleStream(request, response, callback, path.substring(Protocol.STREAM_PREFIX.length()));
             } else if (path.startsWith(Protocol.RAFT_PATH + "/")) {
@@ -94,7 +110,7 @@ final class RaftHandler extends Handler.Abstract {
         requireMethod(request, HttpMethod.POST);
         long from = checkHeaders(request);
         checkMember(from);
-        byte[] body = readLimited(request, limits.maxMessageBytes());
+        byte[] body = readWithDeadline(request, limits.maxMessageBytes());
         Message m;
         try {
             m = Frames.decode(body);
@@ -104,6 +120,7 @@ final class RaftHandler extends Handler.Abstract {
         checkTarget(m);
         checkMember(m.getFrom());
         checkSanity(m, from, MessageSanity.Channel.MESSAGE);
+        traffic.received(m.getFrom(), body.length);
         process(() -> raft.process(m));
         noContent(response, callback);
     }
@@ -152,6 +169,7 @@ final class RaftHandler extends Handler.Abstract {
             BoundedInputStream data = new BoundedInputStream(in, dataSize);
             process(() -> raft.processSnapshot(header, data, dataSize));
             data.skipRest();
+            traffic.received(header.getFrom(), 12L + headerSize + dataSize);
         } catch (EOFException e) {
             throw new Refusal(HttpStatus.BAD_REQUEST_400, "snapshot body truncated");
         } catch (IOException e) {
@@ -255,6 +273,18 @@ final class RaftHandler extends Handler.Abstract {
             return value == null ? null : Protocol.parseId(value.trim());
         } catch (NumberFormatException e) {
             return null;
+        }
+    }
+
+    /** {@link #readLimited}, failing the body (so the blocked read ends with 400) if it is not in by the deadline. */
+    private byte[] readWithDeadline(Request request, int max) throws Refusal {
+        Scheduler.Task deadline = request.getComponents().getScheduler().schedule(
+                () -> request.fail(new TimeoutException("body not received within " + bodyDeadline.toMillis() + " ms")),
+                bodyDeadline.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            return readLimited(request, max);
+        } finally {
+            deadline.cancel();
         }
     }
 

@@ -160,6 +160,7 @@ final class StreamReader {
                         id(peer.id()), m.getType(), type.path, why.get());
                 continue;
             }
+            peer.context().traffic().received(peer.id(), m.getSerializedSize());
             try {
                 raft.process(m);
             } catch (InterruptedException e) {

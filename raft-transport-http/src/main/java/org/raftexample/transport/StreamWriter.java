@@ -131,6 +131,7 @@ final class StreamWriter {
                     continue;
                 }
                 enc.write(m);
+                peer.context().traffic().sent(peer.id(), m.getSerializedSize());
                 batched++;
                 if (queue.isEmpty() || batched >= batchLimit) {
                     enc.flush();
@@ -179,6 +180,7 @@ final class StreamWriter {
             LOG.warn("{} -> {}: {} stream broke: {}", Protocol.formatId(peer.context().localId()),
                     Protocol.formatId(peer.id()), type.path, cause.toString());
             peer.status().deactivate(type.path + " stream write failed");
+            peer.context().traffic().sendFailed(peer.id());
             // Whatever was being written is lost; raft learns the peer is unreachable and will resend.
             peer.context().raft().reportUnreachable(peer.id());
         }

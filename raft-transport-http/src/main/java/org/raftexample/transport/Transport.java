@@ -43,6 +43,9 @@ public final class Transport implements AutoCloseable {
     private static final int ACCEPT_QUEUE = 128;
     private static final int MAX_CONNECTIONS = 4096;
 
+    /** The version of the peer wire protocol this transport speaks (sent in every request's headers). */
+    public static final String PROTOCOL_VERSION = Protocol.VERSION;
+
     private final TransportConfig config;
     private final String threadPrefix;
     private final ErrorQueue errors = new ErrorQueue();
@@ -60,7 +63,7 @@ public final class Transport implements AutoCloseable {
         this.config = config;
         this.threadPrefix = "raft-transport-" + Protocol.formatId(config.id()) + "-";
         this.handler = new RaftHandler(config.id(), config.clusterId(), config.raft(), config.limits(),
-                peers::get);
+                peers::get, config.timeouts().request(), config.traffic());
     }
 
     /** Starts the HTTP client and, unless in handler-only mode, the peer listener. */
@@ -73,7 +76,7 @@ public final class Transport implements AutoCloseable {
             client = newClient();
             client.start();
             context = new PeerContext(config.id(), config.clusterId(), config.raft(), config.limits(),
-                    config.timeouts(), client, errors, threadPrefix);
+                    config.timeouts(), client, errors, threadPrefix, config.traffic());
             if (config.listenUrl() != null) {
                 startServer();
             }

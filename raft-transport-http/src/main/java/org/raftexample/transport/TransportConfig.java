@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param tls       the peer certificate, key and trusted CA, or {@code null} for plain HTTP; with it, the listener
  *                  and every peer URL are {@code https}, and the listener refuses peers without a trusted
  *                  certificate when {@link TlsFiles#requiresClientCertificate()}
+ * @param traffic   hears about every message sent, received or lost, and each probe's round trip
  */
 public record TransportConfig(
         long id,
@@ -25,9 +26,11 @@ public record TransportConfig(
         Raft raft,
         TransportLimits limits,
         TransportTimeouts timeouts,
-        TlsFiles tls) {
+        TlsFiles tls,
+        PeerTrafficListener traffic) {
 
     public TransportConfig {
+        Objects.requireNonNull(traffic, "traffic");
         if (id == 0) {
             throw new IllegalArgumentException("transport id must be nonzero");
         }
@@ -38,6 +41,12 @@ public record TransportConfig(
             throw new IllegalArgumentException("listen URL must be " + scheme(tls) + "://host:port, got "
                     + listenUrl);
         }
+    }
+
+    /** A config that nobody listens to the traffic of. */
+    public TransportConfig(long id, long clusterId, URI listenUrl, Raft raft, TransportLimits limits,
+            TransportTimeouts timeouts, TlsFiles tls) {
+        this(id, clusterId, listenUrl, raft, limits, timeouts, tls, PeerTrafficListener.NONE);
     }
 
     /** The one scheme of every URL this transport listens on or dials: https with TLS, http without. */
@@ -61,12 +70,14 @@ public record TransportConfig(
     }
 
     public TransportConfig withLimits(TransportLimits newLimits) {
-        return new TransportConfig(id, clusterId, listenUrl, raft, newLimits, timeouts, tls);
+        return new TransportConfig(id, clusterId, listenUrl, raft, newLimits, timeouts, tls, traffic);
     }
 
     public TransportConfig withTimeouts(TransportTimeouts newTimeouts) {
-        return new TransportConfig(id, clusterId, listenUrl, raft, limits, newTimeouts, tls);
+        return new TransportConfig(id, clusterId, listenUrl, raft, limits, newTimeouts, tls, traffic);
     }
 
-
+    public TransportConfig withTraffic(PeerTrafficListener newTraffic) {
+        return new TransportConfig(id, clusterId, listenUrl, raft, limits, timeouts, tls, newTraffic);
+    }
 }

@@ -123,6 +123,7 @@ class PeerEndpointFuzzTest {
     }
 
     private static void damage(HttpFields.Mutable h, int how) {
+        // (h already asks for the connection to be closed after this request)
         Protocol.addRequestHeaders(h, TestSupport.CLUSTER, MEMBER, LOCAL);
         switch (how) {
             case 1 -> h.put(Protocol.CLUSTER_ID, "zz");

@@ -102,6 +102,42 @@ class PeerPortSecurityTest {
     }
 
     @Test
+    void aMemberDribblingAPipelineBodyIsCutOffAtTheRequestDeadline() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean dribbling = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (java.net.Socket s = new java.net.Socket(base.getHost(), base.getPort())) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(("POST /raft HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
+                    + Protocol.CLUSTER_ID + ": " + Protocol.formatId(TestSupport.CLUSTER) + "\r\n"
+                    + Protocol.SERVER_FROM + ": " + Protocol.formatId(MEMBER) + "\r\n"
+                    + Protocol.RAFT_TO + ": " + Protocol.formatId(LOCAL) + "\r\n"
+                    + Protocol.SERVER_VERSION + ": " + Protocol.VERSION + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            Thread dribbler = new Thread(() -> {
+                // A byte every 200 ms keeps the connection's idle timeout from ever firing.
+                while (dribbling.get()) {
+                    try {
+                        s.getOutputStream().write(8);
+                        s.getOutputStream().flush();
+                        Thread.sleep(200);
+                    } catch (Exception e) {
+                        return;
+                    }
+                }
+            });
+            dribbler.start();
+            long start = System.nanoTime();
+            byte[] head = s.getInputStream().readNBytes(12);
+            long waitedMs = (System.nanoTime() - start) / 1_000_000;
+            dribbling.set(false);
+            dribbler.join(5_000);
+            assertEquals("HTTP/1.1 400", new String(head, java.nio.charset.StandardCharsets.US_ASCII));
+            // The request deadline is TestSupport.FAST's 5 s; the dribble would have taken 200 s.
+            assertTrue(waitedMs < 20_000, "answered after " + waitedMs + " ms");
+        }
+        assertNull(raft.received.poll(200, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
     void strayPathsAndWrongMethodsGetOneLineOfPlainText() throws Exception {
         for (String path : List.of("/", "/favicon.ico", "/v2/keys/x", "/raft/nope")) {
             ContentResponse r = client.newRequest(base.resolve(path)).timeout(10, TimeUnit.SECONDS).send();

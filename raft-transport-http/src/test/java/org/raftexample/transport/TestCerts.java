@@ -99,8 +99,10 @@ public final class TestCerts {
             writePem(certFile, cert);
             if (form == KeyForm.PKCS8) {
                 writePem(keyFile, new JcaPKCS8Generator(keys.getPrivate(), null));
-            } else {
+            } else if (rsa) {
                 writePem(keyFile, keys.getPrivate());
+            } else {
+                writePem(keyFile, sec1WithCurve(keys.getPrivate()));
             }
             return new Issued(certFile, keyFile);
         } catch (IOException e) {
@@ -147,6 +149,25 @@ public final class TestCerts {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * An EC key as openssl writes it ({@code BEGIN EC PRIVATE KEY}, the curve in its {@code [0]} field);
+     * bouncycastle's own writer leaves the curve out, which makes the key unusable on its own.
+     */
+    static org.bouncycastle.util.io.pem.PemObject sec1WithCurve(java.security.PrivateKey key) throws IOException {
+        org.bouncycastle.asn1.pkcs.PrivateKeyInfo info =
+                org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(key.getEncoded());
+        org.bouncycastle.asn1.sec.ECPrivateKey inner =
+                org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
+        org.bouncycastle.asn1.sec.ECPrivateKey withCurve = new org.bouncycastle.asn1.sec.ECPrivateKey(256,
+                inner.getKey(), info.getPrivateKeyAlgorithm().getParameters());
+        return new org.bouncycastle.util.io.pem.PemObject("EC PRIVATE KEY", withCurve.getEncoded());
+    }
+
+    /** An EC key in SEC1 form without its curve, as bouncycastle writes one: not usable by itself. */
+    static void writeSec1WithoutCurve(Path file) throws GeneralSecurityException, IOException {
+        writePem(file, ecKeys().getPrivate());
     }
 
     private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys) {

@@ -1,0 +1,45 @@
+package org.raftexample.kvstore;
+
+import java.util.Map;
+import org.raftexample.raft.Status;
+
+/**
+ * A read-only view of one running node, for the operational endpoints and the metrics: everything an
+ * operator asks about (who leads, how far this node has applied, what is on disk, who the members
+ * are) without reaching into the glue's internals.
+ *
+ * <p>Every method may be called from any thread (HTTP threads, the metrics scrape) at any time after
+ * the node started; each answer is a consistent value of its own, not a transaction across calls.
+ */
+interface NodeView {
+
+    /** This node's raft id. */
+    long id();
+
+    /** The cluster id the peer transport checks. */
+    long clusterId();
+
+    /** Raft's status: state, leader, term, commit; on the leader also every member's progress. */
+    Status raftStatus();
+
+    /** The index of the last entry applied to the state machine on this node. */
+    long appliedIndex();
+
+    /** The index of the newest snapshot saved on this node (0 if none). */
+    long snapshotIndex();
+
+    /** Bytes the write-ahead log's segment files take on disk. */
+    long walBytes();
+
+    /** How many keys the store holds. */
+    long keyCount();
+
+    /** The peer URL of every member this node knows a URL for (itself included), by id. */
+    Map<Long, String> peerUrls();
+
+    /** Whether the peer transport is in contact with member {@code id} right now. */
+    boolean peerActive(long id);
+
+    /** The largest gap between commit and applied index under which this node is healthy. */
+    long maxApplyLag();
+}

@@ -1,0 +1,12 @@
+package org.raftexample.kvstore;
+
+/**
+ * A request that cannot be served now, with what happened in words a client can act on (retry at
+ * once, or after a while); the HTTP API answers it with 503 and this message.
+ */
+final class ServiceUnavailable extends RuntimeException {
+
+    ServiceUnavailable(String message) {
+        super(message, null, false, false);
+    }
+}

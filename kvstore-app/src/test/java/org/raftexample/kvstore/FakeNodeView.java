@@ -1,0 +1,126 @@
+package org.raftexample.kvstore;
+
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.raftexample.raft.BasicStatus;
+import org.raftexample.raft.SoftState;
+import org.raftexample.raft.StateType;
+import org.raftexample.raft.Status;
+import org.raftexample.raft.quorum.JointConfig;
+import org.raftexample.raft.quorum.MajorityConfig;
+import org.raftexample.raft.tracker.Progress;
+import org.raftexample.raft.tracker.TrackerConfig;
+import org.raftexample.raftpb.HardState;
+
+/** A {@link NodeView} whose every answer a test sets (volatile fields: read by HTTP threads). */
+final class FakeNodeView implements NodeView {
+    volatile long id = 1;
+    volatile long lead;
+    volatile StateType state = StateType.StateFollower;
+    volatile long term = 2;
+    volatile long commit = 10;
+    volatile long applied = 10;
+    volatile long snapshotIndex = 4;
+    volatile long walBytes = 4096;
+    volatile long keys = 3;
+    volatile long maxApplyLag = 100;
+    volatile Set<Long> voters = Set.of(1L, 2L, 3L);
+    volatile Set<Long> learners = Set.of();
+    /** On a leader: each follower's match index and raft's recentActive flag. */
+    volatile Map<Long, Long> match = new LinkedHashMap<>();
+    volatile Set<Long> raftActive = new HashSet<>();
+    volatile Set<Long> connected = new HashSet<>();
+    volatile Map<Long, String> urls = new TreeMap<>(Map.of(1L, "http://127.0.0.1:12379", 2L,
+            "http://127.0.0.1:22379", 3L, "http://127.0.0.1:32379"));
+
+    /** Makes this node the leader of term {@code t}, every follower caught up and in contact. */
+    FakeNodeView leader(long t) {
+        state = StateType.StateLeader;
+        lead = id;
+        term = t;
+        Map<Long, Long> m = new LinkedHashMap<>();
+        for (long v : voters) {
+            m.put(v, commit);
+        }
+        match = m;
+        raftActive = new HashSet<>(voters);
+        connected = new HashSet<>(voters);
+        return this;
+    }
+
+    FakeNodeView follower(long leader) {
+        state = StateType.StateFollower;
+        lead = leader;
+        match = new LinkedHashMap<>();
+        return this;
+    }
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public long clusterId() {
+        return 0x1000;
+    }
+
+    @Override
+    public Status raftStatus() {
+        HardState hs = HardState.newBuilder().setTerm(term).setVote(lead).setCommit(commit).build();
+        BasicStatus basic = new BasicStatus(id, hs, new SoftState(lead, state), applied, 0);
+        TrackerConfig cfg = new TrackerConfig(new JointConfig(new MajorityConfig(voters), new MajorityConfig()),
+                false, new HashSet<>(learners), new HashSet<>());
+        Map<Long, Progress> progress = new TreeMap<>(Long::compareUnsigned);
+        if (state == StateType.StateLeader) {
+            for (Map.Entry<Long, Long> e : match.entrySet()) {
+                Progress p = new Progress();
+                p.setMatch(e.getValue());
+                p.setNext(e.getValue() + 1);
+                p.setState(org.raftexample.raft.tracker.StateType.StateReplicate);
+                p.setRecentActive(raftActive.contains(e.getKey()));
+                p.setIsLearner(learners.contains(e.getKey()));
+                progress.put(e.getKey(), p);
+            }
+        }
+        return new Status(basic, cfg, progress);
+    }
+
+    @Override
+    public long appliedIndex() {
+        return applied;
+    }
+
+    @Override
+    public long snapshotIndex() {
+        return snapshotIndex;
+    }
+
+    @Override
+    public long walBytes() {
+        return walBytes;
+    }
+
+    @Override
+    public long keyCount() {
+        return keys;
+    }
+
+    @Override
+    public Map<Long, String> peerUrls() {
+        return urls;
+    }
+
+    @Override
+    public boolean peerActive(long peer) {
+        return connected.contains(peer);
+    }
+
+    @Override
+    public long maxApplyLag() {
+        return maxApplyLag;
+    }
+}
