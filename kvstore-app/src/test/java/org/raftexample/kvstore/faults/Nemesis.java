@@ -147,8 +147,11 @@ interface Nemesis {
             }
             long via = m.get(rnd.nextInt(m.size()));
             String url = c.network().peerUrl(added);
-            c.await("POST /" + added + " acknowledged", Duration.ofSeconds(60),
-                    () -> c.send(via, "POST", "/" + added, url) == 204);
+            // A retry after an unknown outcome (503) may find the change already made: 409 says so.
+            c.await("POST /" + added + " acknowledged", Duration.ofSeconds(60), () -> {
+                int status = c.send(via, "POST", "/" + added, url);
+                return status == 204 || status == 409;
+            });
             c.start(added, (int) added, true);
             c.awaitUp(added);
             c.await("node " + added + " serving linearizable reads", Duration.ofSeconds(60), () -> {
@@ -160,8 +163,11 @@ interface Nemesis {
             long removed = randomOther(c.members(), added, rnd);
             long asker = randomOther(c.members(), removed, rnd);
             c.removeMember(removed); // clients stop choosing it
-            c.await("DELETE /" + removed + " acknowledged", Duration.ofSeconds(60),
-                    () -> c.send(asker, "DELETE", "/" + removed, null) == 204);
+            // Likewise a retried removal may find the node already gone: 404 says so.
+            c.await("DELETE /" + removed + " acknowledged", Duration.ofSeconds(60), () -> {
+                int status = c.send(asker, "DELETE", "/" + removed, null);
+                return status == 204 || status == 404;
+            });
             int code = c.awaitExit(removed, Duration.ofSeconds(30));
             if (code != 0) {
                 throw new AssertionError("removed node " + removed + " ended with " + code + " instead of 0\n"
