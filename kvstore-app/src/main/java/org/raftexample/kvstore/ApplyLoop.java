@@ -319,14 +319,7 @@ final class ApplyLoop {
     /** Stops the apply thread and waits for it (not from the apply thread itself). */
     void stop() {
         stopping = true;
-        if (thread != null && thread != Thread.currentThread()) {
-            thread.interrupt();
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        LoopThreads.interruptAndJoin(thread, "apply loop", LOG);
         snapshots.stop();
     }
 }

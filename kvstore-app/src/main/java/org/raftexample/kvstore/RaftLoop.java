@@ -305,16 +305,6 @@ final class RaftLoop {
     /** Stops the loop (node.stop() must come first or with it, so a wait for a Ready ends) and waits. */
     void stop() {
         stopping = true;
-        if (thread != null && thread != Thread.currentThread()) {
-            thread.interrupt();
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (thread.isAlive()) {
-                LOG.warn("the raft loop did not stop within 10 s");
-            }
-        }
+        LoopThreads.interruptAndJoin(thread, "raft loop", LOG);
     }
 }

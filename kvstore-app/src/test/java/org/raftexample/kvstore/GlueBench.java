@@ -47,19 +47,9 @@ public final class GlueBench {
     /** One client, one write at a time: where each write's time goes, stage by stage, on the leader. */
     private static void stages(int seconds) throws Exception {
         try (InProcessCluster c = new InProcessCluster(3, 10_000, 10_000)) {
-            List<KVStore> stores = new ArrayList<>();
-            c.startAll(id -> {
-                RequestRegistry r = c.registry(id);
-                KVStore s = new KVStore(id, rid -> r.trigger(rid, null));
-                stores.add(s);
-                return s;
-            });
-            InProcessCluster.await("a leader", java.time.Duration.ofSeconds(30),
-                    () -> c.members.stream().anyMatch(m -> m.node().isLeader()));
-            InProcessCluster.Member leader = c.members.stream().filter(m -> m.node().isLeader()).findFirst()
-                    .orElseThrow();
-            RaftKVService service = new RaftKVService(leader.opts().id(), stores.get(c.members.indexOf(leader)),
-                    leader.node(), leader.requests());
+            Started started = startWithLeader(c);
+            InProcessCluster.Member leader = started.leader();
+            RaftKVService service = started.service();
             java.util.Map<Long, long[]> at = new java.util.concurrent.ConcurrentHashMap<>();
             int n = GlueTracer.Stage.values().length;
             leader.node().setTracer((stage, index, nanos) ->
@@ -104,23 +94,31 @@ public final class GlueBench {
         }
     }
 
+    /** The three members started, a leader elected, and a write service on that leader. */
+    private record Started(InProcessCluster.Member leader, RaftKVService service) {
+    }
+
+    private static Started startWithLeader(InProcessCluster c) throws Exception {
+        List<KVStore> stores = new ArrayList<>();
+        c.startAll(id -> {
+            RequestRegistry r = c.registry(id);
+            KVStore s = new KVStore(id, rid -> r.trigger(rid, null));
+            stores.add(s); // members start in id order, so stores line up with c.members
+            return s;
+        });
+        InProcessCluster.await("a leader", java.time.Duration.ofSeconds(30),
+                () -> c.members.stream().anyMatch(m -> m.node().isLeader()));
+        InProcessCluster.Member leader = c.members.stream().filter(m -> m.node().isLeader()).findFirst()
+                .orElseThrow();
+        return new Started(leader, new RaftKVService(leader.opts().id(), stores.get(c.members.indexOf(leader)),
+                leader.node(), leader.requests()));
+    }
+
     private static void run(int clients, int seconds) throws Exception {
         try (InProcessCluster c = new InProcessCluster(3, 10_000, 10_000)) {
-            c.electionTicks = 10;
-            List<KVStore> stores = new ArrayList<>();
-            c.startAll(id -> {
-                RequestRegistry r = c.registry(id);
-                KVStore s = new KVStore(id, rid -> r.trigger(rid, null));
-                stores.add(s);
-                return s;
-            });
-            InProcessCluster.await("a leader", java.time.Duration.ofSeconds(30),
-                    () -> c.members.stream().anyMatch(m -> m.node().isLeader()));
-            InProcessCluster.Member leader = c.members.stream().filter(m -> m.node().isLeader()).findFirst()
-                    .orElseThrow();
-            KVStore store = stores.stream().filter(s -> s.size() >= 0).toList()
-                    .get(c.members.indexOf(leader));
-            RaftKVService service = new RaftKVService(leader.opts().id(), store, leader.node(), leader.requests());
+            Started started = startWithLeader(c);
+            InProcessCluster.Member leader = started.leader();
+            RaftKVService service = started.service();
             String value = "x".repeat(100);
             // Warm-up, then the measured run.
             measure(service, value, clients, 2);
