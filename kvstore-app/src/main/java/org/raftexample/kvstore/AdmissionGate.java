@@ -67,8 +67,7 @@ final class AdmissionGate {
         private final AtomicBoolean released = new AtomicBoolean();
         private final AtomicLong reserved = new AtomicLong();
 
-        private Ticket() {
-        }
+        private Ticket() {}
 
         /**
          * Adds {@code n} bytes to what this request holds, if the gate's byte bound allows; called by the

@@ -63,8 +63,15 @@ final class ApplyLoop {
     private boolean storeAhead;
     private final SnapshotWriter snapshots;
 
-    ApplyLoop(Options opts, StateMachine stateMachine, Membership membership, MemoryStorage raftLog,
-            RaftStorage storage, RequestRegistry requests, long snapshotIndex, IntConsumer onEnd) {
+    ApplyLoop(
+            Options opts,
+            StateMachine stateMachine,
+            Membership membership,
+            MemoryStorage raftLog,
+            RaftStorage storage,
+            RequestRegistry requests,
+            long snapshotIndex,
+            IntConsumer onEnd) {
         this.opts = opts;
         this.stateMachine = stateMachine;
         this.membership = membership;
@@ -171,7 +178,8 @@ final class ApplyLoop {
         LOG.info("applying snapshot at index {}", Long.toUnsignedString(index));
         // A snapshot from the leader arrives without data: its data was written to its file as it came.
         try (InputStream in = snap.getData().isEmpty()
-                ? storage.snapshotter().file(snap.getMetadata().getTerm(), index)
+                ? storage.snapshotter()
+                        .file(snap.getMetadata().getTerm(), index)
                         .orElseThrow(() -> new IllegalStateException("no file for the snapshot at index " + index))
                         .openData()
                 : snap.getData().newInput()) {
@@ -241,7 +249,8 @@ final class ApplyLoop {
      * caught) is applied as the change of node 0, which raft ignores - what etcd's server applies
      * for a change it rejects - on every member alike, so the replicas stay identical.
      */
-    private static final ConfChange IGNORED_CONF_CHANGE = ConfChange.newBuilder().setNodeId(0).build();
+    private static final ConfChange IGNORED_CONF_CHANGE =
+            ConfChange.newBuilder().setNodeId(0).build();
 
     private static ConfChange decodeConfChange(Entry e) {
         try {
@@ -262,8 +271,11 @@ final class ApplyLoop {
     }
 
     private static void logUndecodable(Entry e) {
-        LOG.error("skipping the committed {} at index {}: it does not decode ({} bytes)", e.getType(),
-                Long.toUnsignedString(e.getIndex()), e.getData().size());
+        LOG.error(
+                "skipping the committed {} at index {}: it does not decode ({} bytes)",
+                e.getType(),
+                Long.toUnsignedString(e.getIndex()),
+                e.getData().size());
     }
 
     /** The proposer of a conf change hears back only once raft has advanced past it (etcd #15528). */

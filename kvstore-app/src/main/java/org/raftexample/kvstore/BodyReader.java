@@ -17,6 +17,7 @@ final class BodyReader implements Runnable {
     private final boolean keep;
     /** Asked for every chunk kept, before it is copied; false fails the read with {@link Overloaded}. */
     private final LongPredicate charge;
+
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private long seen;
     private final CompletableFuture<byte[]> result = new CompletableFuture<>();

@@ -24,12 +24,15 @@ final class Bootstrap {
     private static final Logger LOG = LoggerFactory.getLogger(Bootstrap.class);
 
     /** What replay found: the open storage, raft's log, and where the state machine stands. */
-    record Replayed(boolean hadWal, RaftStorage storage, MemoryStorage raftLog, ConfState confState,
-            long snapshotIndex, long snapshotTerm) {
-    }
+    record Replayed(
+            boolean hadWal,
+            RaftStorage storage,
+            MemoryStorage raftLog,
+            ConfState confState,
+            long snapshotIndex,
+            long snapshotTerm) {}
 
-    private Bootstrap() {
-    }
+    private Bootstrap() {}
 
     static Replayed replay(Options opts, StateMachine stateMachine) throws IOException {
         Files.createDirectories(opts.snapDir());
@@ -39,16 +42,24 @@ final class Bootstrap {
         SnapshotWriter.removeLeftovers(opts.snapDir());
         // Checked as a stream and restored from the file: the snapshot is never held in memory whole.
         SnapshotFile snapFile = oldWal
-                ? snapshotter.loadNewestAvailableFile(WAL.validSnapshotEntries(opts.walDir())).orElse(null)
+                ? snapshotter
+                        .loadNewestAvailableFile(WAL.validSnapshotEntries(opts.walDir()))
+                        .orElse(null)
                 : null;
-        Snapshot snapshot = snapFile == null ? null : Snapshot.newBuilder().setMetadata(snapFile.metadata()).build();
+        Snapshot snapshot = snapFile == null
+                ? null
+                : Snapshot.newBuilder().setMetadata(snapFile.metadata()).build();
         if (!oldWal) {
             WAL.create(opts.walDir(), null).close();
         }
         org.raftexample.wal.pb.Snapshot walSnap = snapshot == null
                 ? WAL.marker(0, 0)
-                : WAL.marker(snapshot.getMetadata().getIndex(), snapshot.getMetadata().getTerm());
-        LOG.info("loading WAL at term {} and index {}", Long.toUnsignedString(walSnap.getTerm()),
+                : WAL.marker(
+                        snapshot.getMetadata().getIndex(),
+                        snapshot.getMetadata().getTerm());
+        LOG.info(
+                "loading WAL at term {} and index {}",
+                Long.toUnsignedString(walSnap.getTerm()),
                 Long.toUnsignedString(walSnap.getIndex()));
         WAL w = WAL.open(opts.walDir(), walSnap);
         try {
@@ -59,12 +70,14 @@ final class Bootstrap {
             long snapTerm = 0;
             if (snapshot != null) {
                 raftLog.applySnapshot(snapshot);
-                LOG.info("loading snapshot at term {} and index {}",
+                LOG.info(
+                        "loading snapshot at term {} and index {}",
                         Long.toUnsignedString(snapshot.getMetadata().getTerm()),
                         Long.toUnsignedString(snapshot.getMetadata().getIndex()));
                 if (stateMachine.durableAppliedIndex() >= snapshot.getMetadata().getIndex()) {
                     // A store on disk already holds this state and more: only the WAL after it is applied.
-                    LOG.info("the store holds entries up to {}: not restoring the snapshot",
+                    LOG.info(
+                            "the store holds entries up to {}: not restoring the snapshot",
                             stateMachine.durableAppliedIndex());
                 } else {
                     try (InputStream in = snapFile.openData()) {

@@ -6,8 +6,7 @@ import java.util.concurrent.ExecutionException;
 /** Unwrapping of the exceptions that futures wrap around a cause. */
 final class Failures {
 
-    private Failures() {
-    }
+    private Failures() {}
 
     /** The cause inside CompletionException / ExecutionException layers. */
     static Throwable unwrap(Throwable e) {

@@ -67,12 +67,15 @@ final class GuardedKVService implements KVService {
     public CompletableFuture<Void> addNode(long id, URI peerUrl) {
         TrackerConfig cfg = node.raftStatus().config();
         if (isMember(cfg, id)) {
-            return CompletableFuture.failedFuture(new RequestRefused(HttpStatus.CONFLICT_409,
-                    "node " + Long.toUnsignedString(id) + " is already a member"));
+            return CompletableFuture.failedFuture(new RequestRefused(
+                    HttpStatus.CONFLICT_409, "node " + Long.toUnsignedString(id) + " is already a member"));
         }
         for (Map.Entry<Long, String> e : node.peerUrls().entrySet()) {
-            if (e.getKey() != id && isMember(cfg, e.getKey()) && peerUrl.toString().equals(e.getValue())) {
-                return CompletableFuture.failedFuture(new RequestRefused(HttpStatus.CONFLICT_409,
+            if (e.getKey() != id
+                    && isMember(cfg, e.getKey())
+                    && peerUrl.toString().equals(e.getValue())) {
+                return CompletableFuture.failedFuture(new RequestRefused(
+                        HttpStatus.CONFLICT_409,
                         "peer URL " + peerUrl + " is already used by member " + Long.toUnsignedString(e.getKey())));
             }
         }
@@ -82,8 +85,8 @@ final class GuardedKVService implements KVService {
     @Override
     public CompletableFuture<Void> removeNode(long id) {
         if (!isMember(node.raftStatus().config(), id)) {
-            return CompletableFuture.failedFuture(new RequestRefused(HttpStatus.NOT_FOUND_404,
-                    "node " + Long.toUnsignedString(id) + " is not a member"));
+            return CompletableFuture.failedFuture(new RequestRefused(
+                    HttpStatus.NOT_FOUND_404, "node " + Long.toUnsignedString(id) + " is not a member"));
         }
         return guard(() -> inner.removeNode(id));
     }
@@ -113,8 +116,10 @@ final class GuardedKVService implements KVService {
     }
 
     private static boolean isMember(TrackerConfig cfg, long id) {
-        return cfg.voters().incoming().contains(id) || cfg.voters().outgoing().contains(id)
-                || cfg.learners().contains(id) || cfg.learnersNext().contains(id);
+        return cfg.voters().incoming().contains(id)
+                || cfg.voters().outgoing().contains(id)
+                || cfg.learners().contains(id)
+                || cfg.learnersNext().contains(id);
     }
 
     private interface Op {
@@ -145,10 +150,13 @@ final class GuardedKVService implements KVService {
                 out.complete(null);
             } else {
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                out.completeExceptionally(cause instanceof ProposalDroppedException
-                        ? new ServiceUnavailable(leader.lead() == 0 ? leader.whyTimedOut()
-                                : "the proposal was dropped by raft (a leader change is under way): retry")
-                        : cause);
+                out.completeExceptionally(
+                        cause instanceof ProposalDroppedException
+                                ? new ServiceUnavailable(
+                                        leader.lead() == 0
+                                                ? leader.whyTimedOut()
+                                                : "the proposal was dropped by raft (a leader change is under way): retry")
+                                : cause);
             }
         });
         // A caller that stops waiting (timeout) withdraws what it asked for, as the inner service expects.

@@ -49,8 +49,10 @@ record Health(boolean healthy, String reason) {
         }
         long lag = st.commit() - applied;
         if (lag > maxApplyLag) {
-            return new Health(false, APPLY_BEHIND + ": applied index " + applied + " is " + lag
-                    + " entries behind commit index " + st.commit() + " (bound " + maxApplyLag + ")");
+            return new Health(
+                    false,
+                    APPLY_BEHIND + ": applied index " + applied + " is " + lag + " entries behind commit index "
+                            + st.commit() + " (bound " + maxApplyLag + ")");
         }
         return new Health(true, "");
     }
@@ -63,8 +65,9 @@ record Health(boolean healthy, String reason) {
                 active.add(e.getKey());
             }
         }
-        for (MajorityConfig voters : new MajorityConfig[] {st.config().voters().incoming(),
-                st.config().voters().outgoing()}) {
+        for (MajorityConfig voters : new MajorityConfig[] {
+            st.config().voters().incoming(), st.config().voters().outgoing()
+        }) {
             if (voters.isEmpty()) {
                 continue;
             }

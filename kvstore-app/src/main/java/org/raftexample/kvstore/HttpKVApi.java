@@ -50,9 +50,13 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
 
     /** An API for a plain-http cluster with the default request limits. */
     HttpKVApi(KVService service, int maxValueBytes, Duration timeout) {
-        this(service, maxValueBytes, timeout, "http",
-                new AdmissionGate("proposals", Options.DEFAULT_MAX_PENDING_PROPOSALS,
-                        Options.DEFAULT_MAX_PENDING_PROPOSAL_BYTES),
+        this(
+                service,
+                maxValueBytes,
+                timeout,
+                "http",
+                new AdmissionGate(
+                        "proposals", Options.DEFAULT_MAX_PENDING_PROPOSALS, Options.DEFAULT_MAX_PENDING_PROPOSAL_BYTES),
                 AdmissionGate.ofRequests("reads", Options.DEFAULT_MAX_PENDING_READS));
     }
 
@@ -61,7 +65,12 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
      * @param proposals  bounds PUT, POST and DELETE requests in flight and the body bytes they hold
      * @param reads      bounds linearizable GETs waiting for their read index
      */
-    HttpKVApi(KVService service, int maxValueBytes, Duration timeout, String peerScheme, AdmissionGate proposals,
+    HttpKVApi(
+            KVService service,
+            int maxValueBytes,
+            Duration timeout,
+            String peerScheme,
+            AdmissionGate proposals,
             AdmissionGate reads) {
         this.service = service;
         this.maxValueBytes = maxValueBytes;
@@ -73,7 +82,11 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
 
     /** The API of one node, with the limits and peer scheme of its options. */
     static HttpKVApi of(KVService service, Options opts) {
-        return new HttpKVApi(service, opts.maxValueBytes(), opts.requestTimeout(), opts.peerScheme(),
+        return new HttpKVApi(
+                service,
+                opts.maxValueBytes(),
+                opts.requestTimeout(),
+                opts.peerScheme(),
                 new AdmissionGate("proposals", opts.maxPendingProposals(), opts.maxPendingProposalBytes()),
                 AdmissionGate.ofRequests("reads", opts.maxPendingReads()));
     }
@@ -91,8 +104,8 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
             case "DELETE" -> removeNode(key, request, response, callback);
             default -> {
                 response.getHeaders().put(HttpHeader.ALLOW, ALLOW);
-                sendWithoutReading(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405,
-                        "Method not allowed");
+                sendWithoutReading(
+                        request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, "Method not allowed");
             }
         }
         return true;
@@ -163,15 +176,19 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
         byte[] v = value.get();
         response.setStatus(HttpStatus.OK_200);
         // The bytes as stored; the type only tells a client whether they read as text (as Go sniffs).
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, isUtf8(v) ? "text/plain; charset=utf-8"
-                : "application/octet-stream");
+        response.getHeaders()
+                .put(HttpHeader.CONTENT_TYPE, isUtf8(v) ? "text/plain; charset=utf-8" : "application/octet-stream");
         response.write(true, ByteBuffer.wrap(v).asReadOnlyBuffer(), callback);
     }
 
     private void addNode(String key, Request request, Response response, Callback callback) {
         long id = parseNodeId(key);
         if (id == 0) {
-            sendWithoutReading(request, response, callback, HttpStatus.BAD_REQUEST_400,
+            sendWithoutReading(
+                    request,
+                    response,
+                    callback,
+                    HttpStatus.BAD_REQUEST_400,
                     "Failed on POST: want POST /<node id>, id > 0");
             return;
         }
@@ -188,7 +205,10 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
             }
             URI url = readError == null ? parseUrl(new String(body, StandardCharsets.UTF_8).trim()) : null;
             if (url == null) {
-                send(response, done, HttpStatus.BAD_REQUEST_400,
+                send(
+                        response,
+                        done,
+                        HttpStatus.BAD_REQUEST_400,
                         "Failed on POST: the body must be the new node's peer URL, " + peerScheme + "://host:port");
                 return;
             }
@@ -199,7 +219,11 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
     private void removeNode(String key, Request request, Response response, Callback callback) {
         long id = parseNodeId(key);
         if (id == 0) {
-            sendWithoutReading(request, response, callback, HttpStatus.BAD_REQUEST_400,
+            sendWithoutReading(
+                    request,
+                    response,
+                    callback,
+                    HttpStatus.BAD_REQUEST_400,
                     "Failed on DELETE: want DELETE /<node id>, id > 0");
             return;
         }
@@ -208,15 +232,24 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
             tooMany(request, response, callback, "DELETE", proposals);
             return;
         }
-        answerWhenDone(request, service.removeNode(id), response, releasing(callback, ticket),
-                HttpStatus.NO_CONTENT_204, "DELETE");
+        answerWhenDone(
+                request,
+                service.removeNode(id),
+                response,
+                releasing(callback, ticket),
+                HttpStatus.NO_CONTENT_204,
+                "DELETE");
     }
 
     /** 429 at once, without reading the body, with a hint to come back in a second. */
-    private static void tooMany(Request request, Response response, Callback callback, String what,
-            AdmissionGate gate) {
+    private static void tooMany(
+            Request request, Response response, Callback callback, String what, AdmissionGate gate) {
         response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
-        sendWithoutReading(request, response, callback, HttpStatus.TOO_MANY_REQUESTS_429,
+        sendWithoutReading(
+                request,
+                response,
+                callback,
+                HttpStatus.TOO_MANY_REQUESTS_429,
                 "Failed on " + what + ": " + gate.refusal());
     }
 
@@ -242,8 +275,13 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
         };
     }
 
-    private void answerWhenDone(Request request, CompletableFuture<Void> op, Response response, Callback callback,
-            int status, String what) {
+    private void answerWhenDone(
+            Request request,
+            CompletableFuture<Void> op,
+            Response response,
+            Callback callback,
+            int status,
+            String what) {
         cancelOnFailure(request, op);
         op.whenComplete((v, e) -> {
             if (e != null) {
@@ -278,7 +316,8 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
         }
         String reason;
         if (cause instanceof TimeoutException) {
-            reason = service.unavailableReason().map(r -> r + ", after " + timeout.toMillis() + " ms")
+            reason = service.unavailableReason()
+                    .map(r -> r + ", after " + timeout.toMillis() + " ms")
                     .orElse("no leader or no quorum within " + timeout.toMillis() + " ms");
         } else {
             reason = String.valueOf(cause.getMessage());
@@ -290,7 +329,8 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
     /** Whether a value is well-formed UTF-8. */
     static boolean isUtf8(byte[] value) {
         try {
-            StandardCharsets.UTF_8.newDecoder()
+            StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(value));
@@ -330,8 +370,8 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
      * taken for the next request, so the connection is closed after the answer, and the client is
      * told so (Go's server does the same).
      */
-    private static void sendWithoutReading(Request request, Response response, Callback callback, int status,
-            String message) {
+    private static void sendWithoutReading(
+            Request request, Response response, Callback callback, int status, String message) {
         if (request.getLength() == 0) {
             send(response, callback, status, message);
             return;

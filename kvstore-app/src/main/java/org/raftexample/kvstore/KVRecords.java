@@ -15,8 +15,7 @@ final class KVRecords {
     /** How many bytes of an undecodable entry a log line shows. */
     static final int HEX_PREFIX_BYTES = 32;
 
-    private KVRecords() {
-    }
+    private KVRecords() {}
 
     /** The record {@code data} holds, or empty if it holds none. */
     static Optional<KV> decode(ByteString data) {

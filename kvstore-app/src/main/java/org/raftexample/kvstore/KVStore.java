@@ -105,8 +105,11 @@ final class KVStore implements KeyValueStore {
         Optional<KV> decoded = KVRecords.decode(data);
         if (decoded.isEmpty()) {
             skipped.incrementAndGet();
-            LOG.error("skipped the committed entry at index {}: it holds no key-value record ({} bytes: {})",
-                    Long.toUnsignedString(index), data.size(), KVRecords.hexPrefix(data));
+            LOG.error(
+                    "skipped the committed entry at index {}: it holds no key-value record ({} bytes: {})",
+                    Long.toUnsignedString(index),
+                    data.size(),
+                    KVRecords.hexPrefix(data));
             return;
         }
         KV kv = decoded.get();

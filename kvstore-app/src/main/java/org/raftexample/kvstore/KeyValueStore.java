@@ -28,6 +28,5 @@ interface KeyValueStore extends StateMachine, AutoCloseable {
     long size();
 
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

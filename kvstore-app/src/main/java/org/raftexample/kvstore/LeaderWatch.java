@@ -27,8 +27,8 @@ final class LeaderWatch {
     static final String NO_LEADER = "no leader known: no election has succeeded for two election timeouts "
             + "(this node may be cut off from a quorum)";
     static final String LOST_QUORUM = "this node was the leader and lost its quorum (stepped down)";
-    static final String LEADER_CHANGED = "the leader changed while the request was in flight; it may or may not "
-            + "have taken effect: retry";
+    static final String LEADER_CHANGED =
+            "the leader changed while the request was in flight; it may or may not " + "have taken effect: retry";
 
     private final long patienceNanos;
     private final ScheduledExecutorService timer;
@@ -47,8 +47,12 @@ final class LeaderWatch {
      * @param leaderChanged called (on the raft loop) each time a new leader becomes known
      * @param onLeaderLost  called with the reason when waiting requests should fail now
      */
-    LeaderWatch(Duration electionTimeout, ScheduledExecutorService timer, Runnable leaderChanged,
-            Consumer<String> onLeaderLost, LongSupplier clock) {
+    LeaderWatch(
+            Duration electionTimeout,
+            ScheduledExecutorService timer,
+            Runnable leaderChanged,
+            Consumer<String> onLeaderLost,
+            LongSupplier clock) {
         // Raft's randomized election timeout lies in [ET, 2 ET): without a leader for 2 ET, at least
         // one election round has failed, so a leader is not about to appear.
         this.patienceNanos = 2 * electionTimeout.toNanos();
@@ -108,15 +112,18 @@ final class LeaderWatch {
     }
 
     private void scheduleCheck(long since) {
-        timer.schedule(() -> {
-            String fail;
-            synchronized (this) {
-                fail = lead == 0 && leaderlessSince == since ? reason : null;
-            }
-            if (fail != null) {
-                onLeaderLost.accept(fail);
-            }
-        }, patienceNanos, TimeUnit.NANOSECONDS);
+        timer.schedule(
+                () -> {
+                    String fail;
+                    synchronized (this) {
+                        fail = lead == 0 && leaderlessSince == since ? reason : null;
+                    }
+                    if (fail != null) {
+                        onLeaderLost.accept(fail);
+                    }
+                },
+                patienceNanos,
+                TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -133,8 +140,10 @@ final class LeaderWatch {
 
     /** Why a request that timed out did: no leader (and why), or a leader that did not commit in time. */
     synchronized String whyTimedOut() {
-        return lead == 0 ? reason : "timed out waiting for commit (leader " + Long.toUnsignedString(lead)
-                + " did not commit the request in time; it may still take effect)";
+        return lead == 0
+                ? reason
+                : "timed out waiting for commit (leader " + Long.toUnsignedString(lead)
+                        + " did not commit the request in time; it may still take effect)";
     }
 
     /** The leader this node knows, 0 if none. */

@@ -66,8 +66,7 @@ final class LinearizableReads {
             waiting.add(f);
             send = inFlight == null ? startRoundLocked() : null;
         }
-        requests.withDeadline(f, () -> {
-        });
+        requests.withDeadline(f, () -> {});
         if (send != null) {
             sendReadIndex(send);
         }
@@ -82,7 +81,8 @@ final class LinearizableReads {
     }
 
     private ByteString newContextLocked(Round r) {
-        ByteString ctx = ByteString.copyFrom(ByteBuffer.allocate(Long.BYTES).putLong(requests.nextId()).flip());
+        ByteString ctx = ByteString.copyFrom(
+                ByteBuffer.allocate(Long.BYTES).putLong(requests.nextId()).flip());
         r.contexts.add(ctx);
         r.ticks = 0;
         return ctx;

@@ -5,8 +5,7 @@ import org.slf4j.Logger;
 /** Stopping the glue's own loop threads (raft loop, apply loop) the same way. */
 final class LoopThreads {
 
-    private LoopThreads() {
-    }
+    private LoopThreads() {}
 
     /**
      * Interrupts {@code thread} and waits up to 10 s for it to end; warns if it does not. Does nothing

@@ -10,8 +10,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Main {
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         if (OptionsParser.wantsHelp(args)) {

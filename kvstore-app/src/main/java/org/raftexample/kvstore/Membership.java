@@ -49,8 +49,11 @@ final class Membership {
             learnedPeers.putAll(peerDirectory.load());
             learnedPeersView = Map.copyOf(learnedPeers);
         } catch (IOException e) {
-            LOG.warn("ignoring unreadable {} (moved to {}.broken): {}", PeerDirectory.FILE_NAME,
-                    PeerDirectory.FILE_NAME, e.toString());
+            LOG.warn(
+                    "ignoring unreadable {} (moved to {}.broken): {}",
+                    PeerDirectory.FILE_NAME,
+                    PeerDirectory.FILE_NAME,
+                    e.toString());
             peerDirectory.setAside();
         }
     }
@@ -116,8 +119,7 @@ final class Membership {
                 transport.removePeer(cc.getNodeId());
                 rememberPeer(cc.getNodeId(), null);
             }
-            default -> {
-            }
+            default -> {}
         }
         return false;
     }
@@ -136,8 +138,10 @@ final class Membership {
         try {
             transport.addPeer(id, List.of(url));
         } catch (IllegalArgumentException e) {
-            LOG.error("member {} has an unusable peer URL, it will not be reachable from here: {}",
-                    Long.toUnsignedString(id), e.getMessage());
+            LOG.error(
+                    "member {} has an unusable peer URL, it will not be reachable from here: {}",
+                    Long.toUnsignedString(id),
+                    e.getMessage());
         }
     }
 

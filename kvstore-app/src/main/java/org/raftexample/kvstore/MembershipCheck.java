@@ -14,8 +14,7 @@ import org.raftexample.raft.tracker.TrackerConfig;
  */
 final class MembershipCheck {
 
-    private MembershipCheck() {
-    }
+    private MembershipCheck() {}
 
     /**
      * What is wrong, in words that say what to do, or empty when the membership is reachable.
@@ -25,8 +24,14 @@ final class MembershipCheck {
      * @param self      this node's id
      * @param join      whether the node was started with --join
      */
-    static Optional<String> problem(TrackerConfig cfg, Map<Long, String> peerUrls, int clusterFlagSize, long self,
-            boolean join, String walDir, String snapDir) {
+    static Optional<String> problem(
+            TrackerConfig cfg,
+            Map<Long, String> peerUrls,
+            int clusterFlagSize,
+            long self,
+            boolean join,
+            String walDir,
+            String snapDir) {
         Set<Long> members = new TreeSet<>(Long::compareUnsigned);
         members.addAll(cfg.voters().incoming());
         members.addAll(cfg.voters().outgoing());
@@ -48,8 +53,10 @@ final class MembershipCheck {
         if (!unreachable.isEmpty()) {
             return Optional.of("the data in " + walDir + " records members " + ids(members) + ", but --cluster ("
                     + clusterFlagSize + " peer URL(s)) has no URL for " + ids(unreachable)
-                    + ": this node cannot reach them" + (quorumUnreachable(cfg, unreachable)
-                            ? ", so no leader can ever be elected and every request will answer 503. " : ". ")
+                    + ": this node cannot reach them"
+                    + (quorumUnreachable(cfg, unreachable)
+                            ? ", so no leader can ever be elected and every request will answer 503. "
+                            : ". ")
                     + fix);
         }
         if (!join && !members.contains(self)) {
@@ -74,7 +81,8 @@ final class MembershipCheck {
     /** Whether the members without a URL are enough to deny the rest a majority. */
     private static boolean quorumUnreachable(TrackerConfig cfg, Set<Long> unreachable) {
         long voters = cfg.voters().incoming().size();
-        long lost = cfg.voters().incoming().stream().filter(unreachable::contains).count();
+        long lost =
+                cfg.voters().incoming().stream().filter(unreachable::contains).count();
         return voters - lost < voters / 2 + 1;
     }
 

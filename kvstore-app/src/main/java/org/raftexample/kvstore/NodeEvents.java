@@ -15,20 +15,16 @@ import org.raftexample.transport.PeerTrafficListener;
  */
 interface NodeEvents {
 
-    NodeEvents NONE = new NodeEvents() {
-    };
+    NodeEvents NONE = new NodeEvents() {};
 
     /** A Ready carried a new soft state, a new hard state, or both ({@code null} = unchanged). */
-    default void stateChanged(SoftState soft, HardState hard) {
-    }
+    default void stateChanged(SoftState soft, HardState hard) {}
 
     /** One WAL data sync took {@code nanos}. */
-    default void walSynced(long nanos) {
-    }
+    default void walSynced(long nanos) {}
 
     /** A snapshot at {@code index} was taken and saved (file and WAL marker) in {@code nanos}. */
-    default void snapshotSaved(long index, long nanos) {
-    }
+    default void snapshotSaved(long index, long nanos) {}
 
     /** Who hears about the peer transport's traffic. */
     default PeerTrafficListener peerTraffic() {

@@ -44,8 +44,8 @@ final class Operability implements NodeEvents, AutoCloseable {
             return t;
         });
         this.metrics = new ServerMetrics(view, () -> guarded == null ? 0 : guarded.pendingWrites(), version);
-        this.leader = new LeaderWatch(opts.electionTimeout(), timer, metrics::leaderChanged, this::leaderLost,
-                System::nanoTime);
+        this.leader = new LeaderWatch(
+                opts.electionTimeout(), timer, metrics::leaderChanged, this::leaderLost, System::nanoTime);
     }
 
     /** The project version, from the build (version.properties), or "unknown" outside a build. */
@@ -82,21 +82,29 @@ final class Operability implements NodeEvents, AutoCloseable {
     }
 
     private void checkMembershipOnce(long deadline) {
-        timer.schedule(() -> {
-            try {
-                Status st = view.raftStatus();
-                if (view.appliedIndex() < st.commit() && System.nanoTime() < deadline) {
-                    checkMembershipOnce(deadline); // still replaying: the membership may yet change
-                    return;
-                }
-                Optional<String> problem = MembershipCheck.problem(st.config(), view.peerUrls(),
-                        opts.cluster().size(), opts.id(), opts.join(), opts.walDir().toString(),
-                        opts.snapDir().toString());
-                problem.ifPresent(p -> LOG.warn("membership does not match the command line: {}", p));
-            } catch (RuntimeException e) {
-                LOG.debug("membership check skipped: {}", e.toString());
-            }
-        }, opts.tickInterval().toMillis(), TimeUnit.MILLISECONDS);
+        timer.schedule(
+                () -> {
+                    try {
+                        Status st = view.raftStatus();
+                        if (view.appliedIndex() < st.commit() && System.nanoTime() < deadline) {
+                            checkMembershipOnce(deadline); // still replaying: the membership may yet change
+                            return;
+                        }
+                        Optional<String> problem = MembershipCheck.problem(
+                                st.config(),
+                                view.peerUrls(),
+                                opts.cluster().size(),
+                                opts.id(),
+                                opts.join(),
+                                opts.walDir().toString(),
+                                opts.snapDir().toString());
+                        problem.ifPresent(p -> LOG.warn("membership does not match the command line: {}", p));
+                    } catch (RuntimeException e) {
+                        LOG.debug("membership check skipped: {}", e.toString());
+                    }
+                },
+                opts.tickInterval().toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     private void leaderLost(String reason) {

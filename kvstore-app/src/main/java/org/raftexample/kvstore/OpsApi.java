@@ -32,6 +32,7 @@ final class OpsApi extends Handler.Wrapper {
 
     /** Paths starting with this are the operational endpoints, never keys. */
     static final String PREFIX = "/_raftexample/";
+
     static final String ALLOW = "GET, HEAD";
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -55,7 +56,10 @@ final class OpsApi extends Handler.Wrapper {
         String method = request.getMethod();
         if (!method.equals("GET") && !method.equals("HEAD")) {
             response.getHeaders().put(HttpHeader.ALLOW, ALLOW);
-            HttpKVApi.send(response, callback, HttpStatus.METHOD_NOT_ALLOWED_405,
+            HttpKVApi.send(
+                    response,
+                    callback,
+                    HttpStatus.METHOD_NOT_ALLOWED_405,
                     "Method not allowed: " + PREFIX + "* paths are read-only operational endpoints, not keys");
             return true;
         }
@@ -65,8 +69,12 @@ final class OpsApi extends Handler.Wrapper {
             case "members" -> json(response, callback, HttpStatus.OK_200, members());
             case "version" -> json(response, callback, HttpStatus.OK_200, version());
             case "metrics" -> metrics(response, callback);
-            default -> HttpKVApi.send(response, callback, HttpStatus.NOT_FOUND_404,
-                    "No such endpoint: want " + PREFIX + "{health,status,members,metrics,version}");
+            default ->
+                HttpKVApi.send(
+                        response,
+                        callback,
+                        HttpStatus.NOT_FOUND_404,
+                        "No such endpoint: want " + PREFIX + "{health,status,members,metrics,version}");
         }
         return true;
     }
@@ -108,8 +116,7 @@ final class OpsApi extends Handler.Wrapper {
                     g.writeNumberField("next", pr.next());
                     g.writeStringField("state", pr.state().toString());
                     g.writeBooleanField("learner", pr.isLearner());
-                    g.writeBooleanField("recentActive",
-                            id == node.id() || pr.recentActive() || node.peerActive(id));
+                    g.writeBooleanField("recentActive", id == node.id() || pr.recentActive() || node.peerActive(id));
                     g.writeEndObject();
                 }
                 g.writeEndObject();

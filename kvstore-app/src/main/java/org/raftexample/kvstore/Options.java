@@ -77,23 +77,86 @@ record Options(
      * would make the leader step down in the middle of the test. The command line
      * ({@link OptionsParser}) turns both on, as etcd's server does.
      */
-    Options(long id, List<URI> cluster, int port, boolean join, Path dataDir, long snapshotCount,
-            long snapshotCatchupEntries, Duration tickInterval, int electionTicks, int heartbeatTicks,
-            int maxValueBytes, Duration requestTimeout, TlsFiles peerTls, TlsFiles clientTls,
-            int maxPendingProposals, long maxPendingProposalBytes, int maxPendingReads) {
-        this(id, cluster, port, join, dataDir, snapshotCount, snapshotCatchupEntries, tickInterval, electionTicks,
-                heartbeatTicks, maxValueBytes, requestTimeout, peerTls, clientTls, maxPendingProposals,
-                maxPendingProposalBytes, maxPendingReads, STORE_MEMORY, false, false, DEFAULT_MAX_APPLY_LAG, "INFO");
+    Options(
+            long id,
+            List<URI> cluster,
+            int port,
+            boolean join,
+            Path dataDir,
+            long snapshotCount,
+            long snapshotCatchupEntries,
+            Duration tickInterval,
+            int electionTicks,
+            int heartbeatTicks,
+            int maxValueBytes,
+            Duration requestTimeout,
+            TlsFiles peerTls,
+            TlsFiles clientTls,
+            int maxPendingProposals,
+            long maxPendingProposalBytes,
+            int maxPendingReads) {
+        this(
+                id,
+                cluster,
+                port,
+                join,
+                dataDir,
+                snapshotCount,
+                snapshotCatchupEntries,
+                tickInterval,
+                electionTicks,
+                heartbeatTicks,
+                maxValueBytes,
+                requestTimeout,
+                peerTls,
+                clientTls,
+                maxPendingProposals,
+                maxPendingProposalBytes,
+                maxPendingReads,
+                STORE_MEMORY,
+                false,
+                false,
+                DEFAULT_MAX_APPLY_LAG,
+                "INFO");
     }
 
     /** Plain http everywhere and the default request limits. */
-    Options(long id, List<URI> cluster, int port, boolean join, Path dataDir, long snapshotCount,
-            long snapshotCatchupEntries, Duration tickInterval, int electionTicks, int heartbeatTicks,
-            int maxValueBytes, Duration requestTimeout) {
-        this(id, cluster, port, join, dataDir, snapshotCount, snapshotCatchupEntries, tickInterval, electionTicks,
-                heartbeatTicks, maxValueBytes, requestTimeout, null, null, DEFAULT_MAX_PENDING_PROPOSALS,
-                DEFAULT_MAX_PENDING_PROPOSAL_BYTES, DEFAULT_MAX_PENDING_READS, STORE_MEMORY, false, false,
-                DEFAULT_MAX_APPLY_LAG, "INFO");
+    Options(
+            long id,
+            List<URI> cluster,
+            int port,
+            boolean join,
+            Path dataDir,
+            long snapshotCount,
+            long snapshotCatchupEntries,
+            Duration tickInterval,
+            int electionTicks,
+            int heartbeatTicks,
+            int maxValueBytes,
+            Duration requestTimeout) {
+        this(
+                id,
+                cluster,
+                port,
+                join,
+                dataDir,
+                snapshotCount,
+                snapshotCatchupEntries,
+                tickInterval,
+                electionTicks,
+                heartbeatTicks,
+                maxValueBytes,
+                requestTimeout,
+                null,
+                null,
+                DEFAULT_MAX_PENDING_PROPOSALS,
+                DEFAULT_MAX_PENDING_PROPOSAL_BYTES,
+                DEFAULT_MAX_PENDING_READS,
+                STORE_MEMORY,
+                false,
+                false,
+                DEFAULT_MAX_APPLY_LAG,
+                "INFO");
     }
 
     /** How long followers wait without hearing from a leader before they campaign. */

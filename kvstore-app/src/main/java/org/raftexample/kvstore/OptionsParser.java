@@ -34,43 +34,71 @@ final class OptionsParser {
             new Flag("join", "", "false", "join an existing cluster (a node added with POST /<id>)"),
             new Flag("data-dir", "DIR", ".", "where raftexample-<id> (WAL) and raftexample-<id>-snap live"),
             new Flag("snapshot-count", "N", "10000", "applied entries between two snapshots"),
-            new Flag("snapshot-catchup-entries", "N", "10000",
+            new Flag(
+                    "snapshot-catchup-entries",
+                    "N",
+                    "10000",
                     "entries kept after a snapshot for slow followers to catch up from"),
             new Flag("tick-ms", "MS", "100", "length of one raft tick in milliseconds"),
             new Flag("election-ticks", "N", "10", "ticks without a leader before an election"),
             new Flag("heartbeat-ticks", "N", "1", "ticks between two leader heartbeats"),
             new Flag("max-value-bytes", "N", String.valueOf(1 << 20), "largest value a PUT may carry (413 above)"),
-            new Flag("request-timeout-ms", "MS", "5000",
-                    "how long a request waits for raft before answering 503"),
-            new Flag("max-pending-proposals", "N", String.valueOf(Options.DEFAULT_MAX_PENDING_PROPOSALS),
+            new Flag("request-timeout-ms", "MS", "5000", "how long a request waits for raft before answering 503"),
+            new Flag(
+                    "max-pending-proposals",
+                    "N",
+                    String.valueOf(Options.DEFAULT_MAX_PENDING_PROPOSALS),
                     "PUT/POST/DELETE requests in flight at once (429 above)"),
-            new Flag("max-pending-proposal-bytes", "N", String.valueOf(Options.DEFAULT_MAX_PENDING_PROPOSAL_BYTES),
+            new Flag(
+                    "max-pending-proposal-bytes",
+                    "N",
+                    String.valueOf(Options.DEFAULT_MAX_PENDING_PROPOSAL_BYTES),
                     "bytes of bodies those may hold at once (429 above)"),
-            new Flag("max-pending-reads", "N", String.valueOf(Options.DEFAULT_MAX_PENDING_READS),
+            new Flag(
+                    "max-pending-reads",
+                    "N",
+                    String.valueOf(Options.DEFAULT_MAX_PENDING_READS),
                     "linearizable GETs waiting for a read index at once (429 above)"),
             // TLS, with etcd's flag names and meaning.
             new Flag("cert-file", "FILE", "", "key-value port TLS certificate (PEM); serves https"),
             new Flag("key-file", "FILE", "", "key-value port TLS private key (PEM)"),
-            new Flag("trusted-ca-file", "FILE", "",
+            new Flag(
+                    "trusted-ca-file",
+                    "FILE",
+                    "",
                     "CA (PEM) that client certificates must chain to; turns on --client-cert-auth"),
             new Flag("client-cert-auth", "", "false", "refuse key-value clients without a trusted certificate"),
             new Flag("peer-cert-file", "FILE", "", "peer TLS certificate (PEM), also shown when dialing peers"),
             new Flag("peer-key-file", "FILE", "", "peer TLS private key (PEM)"),
-            new Flag("peer-trusted-ca-file", "FILE", "",
+            new Flag(
+                    "peer-trusted-ca-file",
+                    "FILE",
+                    "",
                     "CA (PEM) that peer certificates must chain to; turns on --peer-client-cert-auth"),
             new Flag("peer-client-cert-auth", "", "false", "refuse peers without a trusted certificate"),
-            new Flag("pre-vote", "", "true",
+            new Flag(
+                    "pre-vote",
+                    "",
+                    "true",
                     "raft PreVote: a rejoining node cannot force an election (on; --pre-vote=false turns it off)"),
-            new Flag("check-quorum", "", "true",
+            new Flag(
+                    "check-quorum",
+                    "",
+                    "true",
                     "raft CheckQuorum: a leader cut off from a quorum steps down (on; --check-quorum=false turns it off)"),
-            new Flag("health-max-apply-lag", "N", String.valueOf(Options.DEFAULT_MAX_APPLY_LAG),
+            new Flag(
+                    "health-max-apply-lag",
+                    "N",
+                    String.valueOf(Options.DEFAULT_MAX_APPLY_LAG),
                     "entries applied may lag committed ones before /_raftexample/health fails"),
             new Flag("log-level", "LEVEL", "INFO", "log level: ERROR, WARN, INFO, DEBUG or TRACE"),
-            new Flag("store", "memory|rocksdb", "memory",
+            new Flag(
+                    "store",
+                    "memory|rocksdb",
+                    "memory",
                     "where the map lives: in memory, or in RocksDB under raftexample-<id>-rocksdb"));
 
-    private OptionsParser() {
-    }
+    private OptionsParser() {}
 
     /** Usage text printed by {@code --help}. */
     static String usage() {
@@ -145,17 +173,17 @@ final class OptionsParser {
         List<URI> cluster = parseCluster(v.get("cluster"), peerTls == null ? "http" : "https");
         long id = parseLong(v, "id", 1, Long.MAX_VALUE);
         if (id > cluster.size()) {
-            throw new UsageException("--id " + id + " is outside the cluster: --cluster lists "
-                    + cluster.size() + " peer URL(s)");
+            throw new UsageException(
+                    "--id " + id + " is outside the cluster: --cluster lists " + cluster.size() + " peer URL(s)");
         }
         int electionTicks = (int) parseLong(v, "election-ticks", 1, Integer.MAX_VALUE);
         int heartbeatTicks = (int) parseLong(v, "heartbeat-ticks", 1, Integer.MAX_VALUE);
         if (electionTicks <= heartbeatTicks) {
-            throw new UsageException("--election-ticks (" + electionTicks
-                    + ") must be greater than --heartbeat-ticks (" + heartbeatTicks + ")");
+            throw new UsageException("--election-ticks (" + electionTicks + ") must be greater than --heartbeat-ticks ("
+                    + heartbeatTicks + ")");
         }
-        if (parseLong(v, "max-pending-proposal-bytes", 1, Long.MAX_VALUE) < parseLong(v, "max-value-bytes", 1,
-                64L << 20)) {
+        if (parseLong(v, "max-pending-proposal-bytes", 1, Long.MAX_VALUE)
+                < parseLong(v, "max-value-bytes", 1, 64L << 20)) {
             throw new UsageException("--max-pending-proposal-bytes must be at least --max-value-bytes");
         }
         String dataDir = v.get("data-dir");
@@ -200,16 +228,15 @@ final class OptionsParser {
         boolean clientCertAuth = Boolean.parseBoolean(v.get(auth));
         if (certFile.isEmpty() && keyFile.isEmpty()) {
             if (!caFile.isEmpty() || clientCertAuth) {
-                throw new UsageException("--" + (caFile.isEmpty() ? auth : ca) + " needs --" + cert + " and --"
-                        + key);
+                throw new UsageException("--" + (caFile.isEmpty() ? auth : ca) + " needs --" + cert + " and --" + key);
             }
             return null;
         }
         if (certFile.isEmpty() || keyFile.isEmpty()) {
             throw new UsageException("--" + cert + " and --" + key + " go together");
         }
-        return new TlsFiles(Path.of(certFile), Path.of(keyFile), caFile.isEmpty() ? null : Path.of(caFile),
-                clientCertAuth);
+        return new TlsFiles(
+                Path.of(certFile), Path.of(keyFile), caFile.isEmpty() ? null : Path.of(caFile), clientCertAuth);
     }
 
     private static boolean parseBoolean(Map<String, String> v, String name) throws UsageException {
@@ -223,7 +250,8 @@ final class OptionsParser {
     private static String parseLevel(String raw) throws UsageException {
         String level = raw.toUpperCase(java.util.Locale.ROOT);
         if (!List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(level)) {
-            throw new UsageException("invalid value '" + raw + "' for --log-level: want ERROR, WARN, INFO, DEBUG or TRACE");
+            throw new UsageException(
+                    "invalid value '" + raw + "' for --log-level: want ERROR, WARN, INFO, DEBUG or TRACE");
         }
         return level;
     }
@@ -244,8 +272,8 @@ final class OptionsParser {
             throw new UsageException("invalid value '" + raw + "' for --" + name + ": not a number");
         }
         if (n < min || n > max) {
-            throw new UsageException("invalid value '" + raw + "' for --" + name + ": must be between "
-                    + min + " and " + max);
+            throw new UsageException(
+                    "invalid value '" + raw + "' for --" + name + ": must be between " + min + " and " + max);
         }
         return n;
     }

@@ -22,11 +22,11 @@ final class ProposalFilter {
     private static final Logger LOG = LoggerFactory.getLogger(ProposalFilter.class);
     /** At most one WARN per this many nanoseconds; the others only count. */
     private static final long LOG_EVERY_NANOS = 1_000_000_000L;
+
     private static final AtomicLong lastLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
     private static final AtomicLong dropped = new AtomicLong();
 
-    private ProposalFilter() {
-    }
+    private ProposalFilter() {}
 
     /** Whether {@code m} may be stepped into raft: anything but a MsgProp, or a MsgProp whose entries all decode. */
     static boolean acceptable(Message m) {
@@ -50,8 +50,10 @@ final class ProposalFilter {
         long now = System.nanoTime();
         long last = lastLog.get();
         if (now - last >= LOG_EVERY_NANOS && lastLog.compareAndSet(last, now)) {
-            LOG.warn("dropped a proposal from {} holding an entry no member could apply ({} dropped so far)",
-                    Long.toHexString(m.getFrom()), n);
+            LOG.warn(
+                    "dropped a proposal from {} holding an entry no member could apply ({} dropped so far)",
+                    Long.toHexString(m.getFrom()),
+                    n);
         }
         return false;
     }

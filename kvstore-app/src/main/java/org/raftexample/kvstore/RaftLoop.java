@@ -62,8 +62,16 @@ final class RaftLoop {
     private long maxEntriesPerReady;
     private volatile GlueTracer tracer;
 
-    RaftLoop(Options opts, Node node, RaftStorage storage, MemoryStorage raftLog, Transport transport,
-            ApplyLoop applier, LinearizableReads reads, Membership membership, long committedIndex,
+    RaftLoop(
+            Options opts,
+            Node node,
+            RaftStorage storage,
+            MemoryStorage raftLog,
+            Transport transport,
+            ApplyLoop applier,
+            LinearizableReads reads,
+            Membership membership,
+            long committedIndex,
             IntConsumer onEnd) {
         this.opts = opts;
         this.node = node;
@@ -284,7 +292,8 @@ final class RaftLoop {
             if (m.getType() == MessageType.MsgSnap) {
                 Snapshot s = m.getSnapshot();
                 m = m.toBuilder()
-                        .setSnapshot(s.toBuilder().setMetadata(s.getMetadata().toBuilder().setConfState(confState)))
+                        .setSnapshot(s.toBuilder()
+                                .setMetadata(s.getMetadata().toBuilder().setConfState(confState)))
                         .build();
             }
             out.add(m);

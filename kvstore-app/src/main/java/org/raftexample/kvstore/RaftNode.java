@@ -122,13 +122,30 @@ final class RaftNode implements Raft, AutoCloseable {
             TransportLimits defaults = TransportLimits.defaults();
             int maxMessage = (int) Math.max(defaults.maxMessageBytes(), opts.maxValueBytes() + (2L << 20));
             transport = new Transport(TransportConfig.of(opts.id(), CLUSTER_ID, opts.ownPeerUrl(), this, opts.peerTls())
-                    .withLimits(defaults.withMaxMessageBytes(maxMessage)).withTraffic(events.peerTraffic()));
+                    .withLimits(defaults.withMaxMessageBytes(maxMessage))
+                    .withTraffic(events.peerTraffic()));
             transport.start();
             membership.connect(transport);
-            applier = new ApplyLoop(opts, stateMachine, membership, replayed.raftLog(), storage, requests,
-                    replayed.snapshotIndex(), this::end);
-            raftLoop = new RaftLoop(opts, node, storage, replayed.raftLog(), transport, applier, reads, membership,
-                    replayed.raftLog().initialState().hardState().getCommit(), this::end);
+            applier = new ApplyLoop(
+                    opts,
+                    stateMachine,
+                    membership,
+                    replayed.raftLog(),
+                    storage,
+                    requests,
+                    replayed.snapshotIndex(),
+                    this::end);
+            raftLoop = new RaftLoop(
+                    opts,
+                    node,
+                    storage,
+                    replayed.raftLog(),
+                    transport,
+                    applier,
+                    reads,
+                    membership,
+                    replayed.raftLog().initialState().hardState().getCommit(),
+                    this::end);
             applier.setEvents(events);
             raftLoop.setEvents(events);
             reads.start(node);
@@ -405,7 +422,9 @@ final class RaftNode implements Raft, AutoCloseable {
         for (Map.Entry<Long, Progress> e : st.progress().entrySet()) {
             long id = e.getKey();
             Progress pr = e.getValue();
-            if (id == self || pr.isLearner() || !connected.test(id)
+            if (id == self
+                    || pr.isLearner()
+                    || !connected.test(id)
                     || pr.state() != org.raftexample.raft.tracker.StateType.StateReplicate) {
                 continue;
             }

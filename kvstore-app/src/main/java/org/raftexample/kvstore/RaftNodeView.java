@@ -76,14 +76,15 @@ final class RaftNodeView implements NodeView {
     static long directorySize(Path dir) {
         try (Stream<Path> files = Files.list(dir)) {
             return files.mapToLong(p -> {
-                try {
-                    return Files.isRegularFile(p) ? Files.size(p) : 0;
-                } catch (NoSuchFileException e) {
-                    return 0; // purged while we looked
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }).sum();
+                        try {
+                            return Files.isRegularFile(p) ? Files.size(p) : 0;
+                        } catch (NoSuchFileException e) {
+                            return 0; // purged while we looked
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    })
+                    .sum();
         } catch (NoSuchFileException e) {
             return 0;
         } catch (IOException e) {

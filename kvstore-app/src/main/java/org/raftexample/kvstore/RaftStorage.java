@@ -53,8 +53,8 @@ final class RaftStorage implements AutoCloseable {
         if (!snap.getData().isEmpty()) {
             snapshotter.save(snap);
         } else if (!Files.isRegularFile(snapshotter.dir().resolve(Snapshotter.fileName(md.getTerm(), md.getIndex())))) {
-            throw new IllegalStateException("the snapshot at term " + md.getTerm() + " index " + md.getIndex()
-                    + " has no data and no file");
+            throw new IllegalStateException(
+                    "the snapshot at term " + md.getTerm() + " index " + md.getIndex() + " has no data and no file");
         }
         wal.saveSnapshot(WAL.marker(md));
     }

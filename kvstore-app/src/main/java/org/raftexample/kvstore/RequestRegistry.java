@@ -53,8 +53,8 @@ final class RequestRegistry implements AutoCloseable {
         deadlines = new ScheduledThreadPoolExecutor(1, daemon("request-deadlines"));
         deadlines.setRemoveOnCancelPolicy(true);
         // Bounded by the number of waiting requests, which admission control bounds; far above it here.
-        completer = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1 << 18),
-                daemon("request-completer"));
+        completer = new ThreadPoolExecutor(
+                2, 2, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1 << 18), daemon("request-completer"));
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -138,7 +138,8 @@ final class RequestRegistry implements AutoCloseable {
     void whenApplied(long index, List<CompletableFuture<Void>> waiters) {
         synchronized (this) {
             if (index > applied) {
-                byIndex.computeIfAbsent(index, k -> new ArrayList<>(waiters.size())).addAll(waiters);
+                byIndex.computeIfAbsent(index, k -> new ArrayList<>(waiters.size()))
+                        .addAll(waiters);
                 for (CompletableFuture<Void> f : waiters) {
                     // A read that timed out or whose client left is not kept until the index is reached.
                     f.whenComplete((v, e) -> {
@@ -191,8 +192,11 @@ final class RequestRegistry implements AutoCloseable {
     <T> void withDeadline(CompletableFuture<T> f, Runnable forget) {
         ScheduledFuture<?> timer;
         try {
-            timer = deadlines.schedule(() -> f.completeExceptionally(new TimeoutException(
-                    "timed out after " + timeout.toMillis() + " ms")), timeout.toNanos(), TimeUnit.NANOSECONDS);
+            timer = deadlines.schedule(
+                    () -> f.completeExceptionally(
+                            new TimeoutException("timed out after " + timeout.toMillis() + " ms")),
+                    timeout.toNanos(),
+                    TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             f.completeExceptionally(new IllegalStateException("node is shutting down"));
             forget.run();

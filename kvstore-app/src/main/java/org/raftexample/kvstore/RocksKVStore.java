@@ -72,7 +72,9 @@ final class RocksKVStore implements KeyValueStore {
             byte[] applied = db.get(APPLIED);
             // A restore a crash interrupted left a mix: the state is then whatever the snapshot says.
             boolean interrupted = db.get(RESTORING) != null;
-            this.durableApplied = applied == null || interrupted ? 0 : ByteBuffer.wrap(applied).getLong();
+            this.durableApplied = applied == null || interrupted
+                    ? 0
+                    : ByteBuffer.wrap(applied).getLong();
         } catch (RocksDBException e) {
             options.close();
             throw new IOException("cannot open the RocksDB store in " + dir + ": " + e.getMessage(), e);
@@ -125,8 +127,11 @@ final class RocksKVStore implements KeyValueStore {
             if (decoded.isEmpty()) {
                 // Skipped as the memory store skips it (the same on every replica); the index still moves.
                 skipped.incrementAndGet();
-                LOG.error("skipped the committed entry at index {}: it holds no key-value record ({} bytes: {})",
-                        Long.toUnsignedString(index), data.size(), KVRecords.hexPrefix(data));
+                LOG.error(
+                        "skipped the committed entry at index {}: it holds no key-value record ({} bytes: {})",
+                        Long.toUnsignedString(index),
+                        data.size(),
+                        KVRecords.hexPrefix(data));
                 b.put(APPLIED, index(index));
                 db.write(writeOptions, b);
                 return;

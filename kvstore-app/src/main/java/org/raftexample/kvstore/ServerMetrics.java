@@ -53,94 +53,119 @@ final class ServerMetrics implements PeerTrafficListener {
      * still waiting to be applied.
      */
     ServerMetrics(NodeView node, LongSupplier pendingProposals, String version) {
-        GaugeWithCallback.builder().name("etcd_server_has_leader")
+        GaugeWithCallback.builder()
+                .name("etcd_server_has_leader")
                 .help("Whether or not a leader exists. 1 is existence, 0 is not.")
                 .callback(cb -> cb.call(node.raftStatus().lead() != 0 ? 1 : 0))
                 .register(registry);
-        GaugeWithCallback.builder().name("etcd_server_is_leader")
+        GaugeWithCallback.builder()
+                .name("etcd_server_is_leader")
                 .help("Whether or not this member is a leader. 1 if is, 0 otherwise.")
                 .callback(cb -> cb.call(node.raftStatus().raftState() == StateType.StateLeader ? 1 : 0))
                 .register(registry);
-        leaderChanges = Counter.builder().name("etcd_server_leader_changes_seen_total")
+        leaderChanges = Counter.builder()
+                .name("etcd_server_leader_changes_seen_total")
                 .help("The number of leader changes seen.")
                 .register(registry);
         // etcd exposes these two as gauges named *_total; a Prometheus client only lets counters end in
         // _total, and both only grow while a process lives, so they are counters read from raft.
-        CounterWithCallback.builder().name("etcd_server_proposals_committed_total")
+        CounterWithCallback.builder()
+                .name("etcd_server_proposals_committed_total")
                 .help("The total number of consensus proposals committed.")
                 .callback(cb -> cb.call(node.raftStatus().commit()))
                 .register(registry);
-        CounterWithCallback.builder().name("etcd_server_proposals_applied_total")
+        CounterWithCallback.builder()
+                .name("etcd_server_proposals_applied_total")
                 .help("The total number of consensus proposals applied.")
                 .callback(cb -> cb.call(node.appliedIndex()))
                 .register(registry);
-        GaugeWithCallback.builder().name("etcd_server_proposals_pending")
+        GaugeWithCallback.builder()
+                .name("etcd_server_proposals_pending")
                 .help("The current number of pending proposals to commit.")
                 .callback(cb -> cb.call(pendingProposals.getAsLong()))
                 .register(registry);
-        proposalsFailed = Counter.builder().name("etcd_server_proposals_failed_total")
+        proposalsFailed = Counter.builder()
+                .name("etcd_server_proposals_failed_total")
                 .help("The total number of failed proposals seen.")
                 .register(registry);
-        GaugeWithCallback.builder().name("etcd_server_id")
+        GaugeWithCallback.builder()
+                .name("etcd_server_id")
                 .help("Server or member ID in hexadecimal format. 1 for 'server_id' label with current ID.")
                 .labelNames("server_id")
                 .callback(cb -> cb.call(1, Long.toHexString(node.id())))
                 .register(registry);
-        GaugeWithCallback.builder().name("etcd_server_version")
+        GaugeWithCallback.builder()
+                .name("etcd_server_version")
                 .help("Which version is running. 1 for 'server_version' label with current version.")
                 .labelNames("server_version")
                 .callback(cb -> cb.call(1, version))
                 .register(registry);
-        walFsync = Histogram.builder().name("etcd_disk_wal_fsync_duration_seconds")
+        walFsync = Histogram.builder()
+                .name("etcd_disk_wal_fsync_duration_seconds")
                 .help("The latency distributions of fsync called by WAL.")
-                .classicOnly().classicUpperBounds(DISK_BUCKETS)
+                .classicOnly()
+                .classicUpperBounds(DISK_BUCKETS)
                 .register(registry);
-        snapshotSave = Histogram.builder().name("etcd_disk_backend_snapshot_duration_seconds")
+        snapshotSave = Histogram.builder()
+                .name("etcd_disk_backend_snapshot_duration_seconds")
                 .help("The latency distribution of saving a raft snapshot (state machine serialised, file "
                         + "written and synced, WAL marker synced).")
-                .classicOnly().classicUpperBounds(SNAPSHOT_BUCKETS)
+                .classicOnly()
+                .classicUpperBounds(SNAPSHOT_BUCKETS)
                 .register(registry);
-        peerSentBytes = Counter.builder().name("etcd_network_peer_sent_bytes_total")
+        peerSentBytes = Counter.builder()
+                .name("etcd_network_peer_sent_bytes_total")
                 .help("The total number of bytes sent to peers.")
                 .labelNames("To")
                 .register(registry);
-        peerReceivedBytes = Counter.builder().name("etcd_network_peer_received_bytes_total")
+        peerReceivedBytes = Counter.builder()
+                .name("etcd_network_peer_received_bytes_total")
                 .help("The total number of bytes received from peers.")
                 .labelNames("From")
                 .register(registry);
-        peerSentFailures = Counter.builder().name("etcd_network_peer_sent_failures_total")
+        peerSentFailures = Counter.builder()
+                .name("etcd_network_peer_sent_failures_total")
                 .help("The total number of send failures from peers.")
                 .labelNames("To")
                 .register(registry);
-        peerRoundTrip = Histogram.builder().name("etcd_network_peer_round_trip_time_seconds")
+        peerRoundTrip = Histogram.builder()
+                .name("etcd_network_peer_round_trip_time_seconds")
                 .help("Round-Trip-Time histogram between peers")
                 .labelNames("To")
-                .classicOnly().classicUpperBounds(RTT_BUCKETS)
+                .classicOnly()
+                .classicUpperBounds(RTT_BUCKETS)
                 .register(registry);
-        GaugeWithCallback.builder().name("raftexample_raft_term")
+        GaugeWithCallback.builder()
+                .name("raftexample_raft_term")
                 .help("The raft term this member is at.")
                 .callback(cb -> cb.call(node.raftStatus().term()))
                 .register(registry);
-        GaugeWithCallback.builder().name("raftexample_snapshot_index")
+        GaugeWithCallback.builder()
+                .name("raftexample_snapshot_index")
                 .help("The index of the newest snapshot saved on this member.")
                 .callback(cb -> cb.call(node.snapshotIndex()))
                 .register(registry);
-        GaugeWithCallback.builder().name("raftexample_wal_size_bytes")
+        GaugeWithCallback.builder()
+                .name("raftexample_wal_size_bytes")
                 .help("Bytes the write-ahead log's segment files take on disk.")
                 .callback(cb -> cb.call(node.walBytes()))
                 .register(registry);
-        GaugeWithCallback.builder().name("raftexample_keys")
+        GaugeWithCallback.builder()
+                .name("raftexample_keys")
                 .help("The number of keys in the store.")
                 .callback(cb -> cb.call(node.keyCount()))
                 .register(registry);
-        httpRequests = Counter.builder().name("raftexample_http_requests_total")
+        httpRequests = Counter.builder()
+                .name("raftexample_http_requests_total")
                 .help("HTTP requests answered on the key-value port, by method and status code.")
                 .labelNames("method", "code")
                 .register(registry);
-        httpDuration = Histogram.builder().name("raftexample_http_request_duration_seconds")
+        httpDuration = Histogram.builder()
+                .name("raftexample_http_request_duration_seconds")
                 .help("Time from an HTTP request's arrival to its answer, by method and status code.")
                 .labelNames("method", "code")
-                .classicOnly().classicUpperBounds(REQUEST_BUCKETS)
+                .classicOnly()
+                .classicUpperBounds(REQUEST_BUCKETS)
                 .register(registry);
         JvmMetrics.builder().register(registry);
     }

@@ -37,8 +37,7 @@ final class SnapshotFormat {
     private static final int BUFFER = 64 * 1024;
     private static final JsonFactory JSON = new JsonFactory();
 
-    private SnapshotFormat() {
-    }
+    private SnapshotFormat() {}
 
     /** Receives each pair a reader finds; the arrays are the receiver's to keep. */
     interface PairSink {
@@ -157,7 +156,8 @@ final class SnapshotFormat {
                     if (p.nextToken() != JsonToken.VALUE_STRING) {
                         throw new MalformedSnapshotException("value of " + key + " is not a string");
                     }
-                    sink.accept(key.getBytes(StandardCharsets.UTF_8), p.getText().getBytes(StandardCharsets.UTF_8));
+                    sink.accept(
+                            key.getBytes(StandardCharsets.UTF_8), p.getText().getBytes(StandardCharsets.UTF_8));
                     n++;
                 }
                 if (t != JsonToken.END_OBJECT) {
@@ -214,7 +214,9 @@ final class SnapshotFormat {
         int readInt() throws IOException {
             need(4);
             crc.update(buf, pos, 4);
-            int v = ((buf[pos] & 0xff) << 24) | ((buf[pos + 1] & 0xff) << 16) | ((buf[pos + 2] & 0xff) << 8)
+            int v = ((buf[pos] & 0xff) << 24)
+                    | ((buf[pos + 1] & 0xff) << 16)
+                    | ((buf[pos + 2] & 0xff) << 8)
                     | (buf[pos + 3] & 0xff);
             pos += 4;
             return v;
@@ -266,12 +268,14 @@ final class SnapshotFormat {
             long count = readLong();
             int computed = (int) crc.getValue();
             need(4);
-            int stored = ((buf[pos] & 0xff) << 24) | ((buf[pos + 1] & 0xff) << 16) | ((buf[pos + 2] & 0xff) << 8)
+            int stored = ((buf[pos] & 0xff) << 24)
+                    | ((buf[pos + 1] & 0xff) << 16)
+                    | ((buf[pos + 2] & 0xff) << 8)
                     | (buf[pos + 3] & 0xff);
             pos += 4;
             if (stored != computed) {
-                throw new MalformedSnapshotException(String.format("crc mismatch: stored %08x, computed %08x",
-                        stored, computed));
+                throw new MalformedSnapshotException(
+                        String.format("crc mismatch: stored %08x, computed %08x", stored, computed));
             }
             if (count != n) {
                 throw new MalformedSnapshotException("count says " + count + " pairs, found " + n);

@@ -30,9 +30,10 @@ final class SnapshotTransfer {
     /** The data of an outgoing MsgSnap, from its checked file. */
     Raft.SnapshotBody open(Message m) throws IOException {
         SnapshotMetadata md = m.getSnapshot().getMetadata();
-        SnapshotFile f = snapshotter.file(md.getTerm(), md.getIndex())
-                .orElseThrow(() -> new IOException("no snapshot file for term " + md.getTerm()
-                        + " index " + md.getIndex()));
+        SnapshotFile f = snapshotter
+                .file(md.getTerm(), md.getIndex())
+                .orElseThrow(
+                        () -> new IOException("no snapshot file for term " + md.getTerm() + " index " + md.getIndex()));
         return new Raft.SnapshotBody(f.dataLength(), f.openData());
     }
 

@@ -55,8 +55,8 @@ final class SnapshotWriter {
      * @param onSaved told the index of each snapshot once it is durable and the log compacted
      * @param onFatal told the index of a snapshot that could not be written (the node must stop)
      */
-    SnapshotWriter(Options opts, MemoryStorage raftLog, RaftStorage storage, LongConsumer onSaved,
-            LongConsumer onFatal) {
+    SnapshotWriter(
+            Options opts, MemoryStorage raftLog, RaftStorage storage, LongConsumer onSaved, LongConsumer onFatal) {
         this.opts = opts;
         this.raftLog = raftLog;
         this.storage = storage;
@@ -123,7 +123,10 @@ final class SnapshotWriter {
             LOG.info("skipped the snapshot at {}: raft already holds a newer one", index);
             return;
         }
-        SnapshotMetadata md = SnapshotMetadata.newBuilder().setIndex(index).setTerm(term).setConfState(confState)
+        SnapshotMetadata md = SnapshotMetadata.newBuilder()
+                .setIndex(index)
+                .setTerm(term)
+                .setConfState(confState)
                 .build();
         Path data = opts.snapDir().resolve(DATA_PREFIX + String.format("%016x", index) + DATA_SUFFIX);
         long pairs;
@@ -138,7 +141,11 @@ final class SnapshotWriter {
             try (InputStream in = Files.newInputStream(data)) {
                 storage.saveSnap(md, length, in);
             }
-            LOG.info("saved snapshot at index {}: {} keys, {} bytes, in {} ms", index, pairs, length,
+            LOG.info(
+                    "saved snapshot at index {}: {} keys, {} bytes, in {} ms",
+                    index,
+                    pairs,
+                    length,
                     (System.nanoTime() - start) / 1_000_000);
         } finally {
             Files.deleteIfExists(data);

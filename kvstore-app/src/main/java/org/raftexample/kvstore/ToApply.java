@@ -48,8 +48,7 @@ final class ToApply {
                 case EntryConfChange, EntryConfChangeV2 -> {
                     return true;
                 }
-                default -> {
-                }
+                default -> {}
             }
         }
         return false;

@@ -58,30 +58,34 @@ class AbuseIT {
             for (int i = 0; i < SLOW_BODIES; i++) {
                 Socket s = connect(i % 2 == 0 ? a.httpPort() : a.peerPort());
                 String path = i % 2 == 0 ? "/slow-body" : "/raft";
-                s.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
-                        + "X-Etcd-Cluster-ID: 1000\r\nX-Server-From: 2\r\nX-Raft-To: 1\r\n"
-                        + "X-Server-Version: 3.6.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream()
+                        .write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
+                                        + "X-Etcd-Cluster-ID: 1000\r\nX-Server-From: 2\r\nX-Raft-To: 1\r\n"
+                                        + "X-Server-Version: 3.6.0\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
                 slow.add(s);
             }
             sockets.addAll(slow);
-            dribbler = new Thread(() -> {
-                while (dribbling.get()) {
-                    for (Socket s : slow) {
-                        try {
-                            OutputStream out = s.getOutputStream();
-                            out.write('a');
-                            out.flush();
-                        } catch (IOException e) {
-                            // the server closed it: that is allowed
+            dribbler = new Thread(
+                    () -> {
+                        while (dribbling.get()) {
+                            for (Socket s : slow) {
+                                try {
+                                    OutputStream out = s.getOutputStream();
+                                    out.write('a');
+                                    out.flush();
+                                } catch (IOException e) {
+                                    // the server closed it: that is allowed
+                                }
+                            }
+                            try {
+                                Thread.sleep(500);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
                         }
-                    }
-                    try {
-                        Thread.sleep(500);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "slowloris");
+                    },
+                    "slowloris");
             dribbler.setDaemon(true);
             dribbler.start();
 
@@ -97,12 +101,13 @@ class AbuseIT {
             int threadsDuring = threads(pid);
             // Connections are handled by the selectors; what grows is at most the two fixed pools (64 threads for
             // the API, 32 for the peer port), however many connections there are.
-            assertTrue(threadsDuring <= threadsBefore + 64 + 32 + 8, "threads " + threadsBefore + " -> "
-                    + threadsDuring);
+            assertTrue(
+                    threadsDuring <= threadsBefore + 64 + 32 + 8, "threads " + threadsBefore + " -> " + threadsDuring);
             assertTrue(c.process(1).isAlive());
-            System.out.printf("abuse: %d idle KV + %d idle peer + %d slow-header + %d slow-body connections; "
-                    + "threads %d -> %d; slowest PUT+GET %d ms%n", IDLE_KV, IDLE_PEER, SLOW_HEADERS, SLOW_BODIES,
-                    threadsBefore, threadsDuring, worst);
+            System.out.printf(
+                    "abuse: %d idle KV + %d idle peer + %d slow-header + %d slow-body connections; "
+                            + "threads %d -> %d; slowest PUT+GET %d ms%n",
+                    IDLE_KV, IDLE_PEER, SLOW_HEADERS, SLOW_BODIES, threadsBefore, threadsDuring, worst);
         } finally {
             dribbling.set(false);
             if (dribbler != null) {

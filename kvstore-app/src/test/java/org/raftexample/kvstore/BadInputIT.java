@@ -33,7 +33,9 @@ class BadInputIT {
 
             HttpResponse<String> patch = c.request(1, "PATCH", "/k", "x");
             assertEquals(405, patch.statusCode());
-            assertEquals("PUT, GET, POST, DELETE", patch.headers().firstValue("Allow").orElse(""));
+            assertEquals(
+                    "PUT, GET, POST, DELETE",
+                    patch.headers().firstValue("Allow").orElse(""));
             assertEquals(400, c.request(1, "POST", "/abc", "http://127.0.0.1:1").statusCode());
             assertEquals(400, c.request(1, "POST", "/0", "http://127.0.0.1:1").statusCode());
             assertEquals(400, c.request(1, "POST", "/5", "not a url").statusCode());
@@ -52,10 +54,11 @@ class BadInputIT {
                 InputStream in = s.getInputStream();
                 in.readNBytes(1); // an answer or a closed connection, not a hang
             }
-            HttpResponse<String> junk = c.http.send(HttpRequest.newBuilder(
-                                    URI.create("http://127.0.0.1:" + peerPort + "/raft"))
+            HttpResponse<String> junk = c.http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + peerPort + "/raft"))
                             .POST(HttpRequest.BodyPublishers.ofString("definitely not protobuf"))
-                            .timeout(Duration.ofSeconds(10)).build(),
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertTrue(junk.statusCode() >= 400, "junk answered " + junk.statusCode());
 
@@ -78,7 +81,9 @@ class BadInputIT {
             assertEquals(143, c.stop(1));
             Path wal;
             try (var files = java.nio.file.Files.list(c.dataDir().resolve("raftexample-1"))) {
-                wal = files.filter(p -> p.toString().endsWith(".wal")).findFirst().orElseThrow();
+                wal = files.filter(p -> p.toString().endsWith(".wal"))
+                        .findFirst()
+                        .orElseThrow();
             }
             // Damage the payload of a record in the middle of the log, leaving every length word
             // intact: not a torn tail (which the WAL repairs) but corruption, which it must refuse.
@@ -124,13 +129,15 @@ class BadInputIT {
         assertFalse(help.stdout().isBlank());
     }
 
-    private record Result(int exit, String stdout, String stderr) {
-    }
+    private record Result(int exit, String stdout, String stderr) {}
 
     private static Result run(List<String> args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1",
-                "-jar", Path.of(System.getProperty("raftexample.jar", "target/raftexample.jar")).toString()));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-jar",
+                Path.of(System.getProperty("raftexample.jar", "target/raftexample.jar"))
+                        .toString()));
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).start();
         try {

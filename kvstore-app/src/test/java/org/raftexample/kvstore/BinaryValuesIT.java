@@ -45,8 +45,18 @@ class BinaryValuesIT {
         byte[] limit = new byte[LIMIT];
         new Random(42).nextBytes(limit);
         values.put("/limit", limit);
-        try (NodeProcesses c = new NodeProcesses(3, "--tick-ms", "50", "--snapshot-count", "20",
-                "--snapshot-catchup-entries", "5", "--max-value-bytes", Integer.toString(LIMIT), "--store", store())
+        try (NodeProcesses c = new NodeProcesses(
+                        3,
+                        "--tick-ms",
+                        "50",
+                        "--snapshot-count",
+                        "20",
+                        "--snapshot-catchup-entries",
+                        "5",
+                        "--max-value-bytes",
+                        Integer.toString(LIMIT),
+                        "--store",
+                        store())
                 .named("binary-" + store())) {
             c.startAll();
             c.putUntilAcknowledged(1, "/warm-up", "x", WAIT);
@@ -91,7 +101,8 @@ class BinaryValuesIT {
             assertEquals(200, r.statusCode(), "node " + id + " " + e.getKey());
             assertArrayEquals(e.getValue(), r.body(), "node " + id + " " + e.getKey());
         }
-        assertEquals("application/octet-stream",
+        assertEquals(
+                "application/octet-stream",
                 get(c, id, "/all").headers().firstValue("Content-Type").orElse(null));
     }
 
@@ -110,7 +121,9 @@ class BinaryValuesIT {
 
     private static int put(NodeProcesses c, long id, String key, byte[] value) throws InterruptedException {
         HttpRequest req = HttpRequest.newBuilder(URI.create(c.addr(id).httpUrl() + key))
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(value)).timeout(Duration.ofSeconds(15)).build();
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(value))
+                .timeout(Duration.ofSeconds(15))
+                .build();
         try {
             return c.http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
@@ -120,7 +133,8 @@ class BinaryValuesIT {
 
     private static HttpResponse<byte[]> get(NodeProcesses c, long id, String key) throws Exception {
         HttpRequest req = HttpRequest.newBuilder(URI.create(c.addr(id).httpUrl() + key))
-                .timeout(Duration.ofSeconds(15)).build();
+                .timeout(Duration.ofSeconds(15))
+                .build();
         return c.http.send(req, HttpResponse.BodyHandlers.ofByteArray());
     }
 

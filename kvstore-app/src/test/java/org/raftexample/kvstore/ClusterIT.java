@@ -15,8 +15,8 @@ class ClusterIT {
     @Test
     @Timeout(120)
     void writeOnOneNodeReadOnTheOthersThroughAStopAndRestart() throws Exception {
-        try (NodeProcesses c = new NodeProcesses(3, "--tick-ms", "50", "--max-value-bytes", "10485760")
-                .named("stop-restart")) {
+        try (NodeProcesses c =
+                new NodeProcesses(3, "--tick-ms", "50", "--max-value-bytes", "10485760").named("stop-restart")) {
             c.startAll();
             c.putUntilAcknowledged(1, "/my-key", "foo", WAIT);
             // Linearizable reads on the other nodes see the acknowledged write at once.
@@ -32,7 +32,10 @@ class ClusterIT {
 
             // Bring it back: it recovers from its WAL and catches up with "bar".
             c.start(2, 3);
-            c.await("node 2 back with the new value", WAIT, () -> get(c, 2, "/my-key").equals("200 bar"));
+            c.await(
+                    "node 2 back with the new value",
+                    WAIT,
+                    () -> get(c, 2, "/my-key").equals("200 bar"));
             assertEquals("404 Failed to GET\n", c.get(2, "/absent"));
 
             // A value larger than the transport's default message limit (8 MiB) still replicates.

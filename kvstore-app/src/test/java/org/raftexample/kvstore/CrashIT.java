@@ -29,8 +29,17 @@ class CrashIT {
     @Timeout(150)
     void everyAcknowledgedWriteSurvivesKillingAllNodes() throws Exception {
         // A small snapshot count makes the crash land around snapshots and WAL segment releases too.
-        try (NodeProcesses c = new NodeProcesses(3, "--snapshot-count", "200", "--snapshot-catchup-entries", "50",
-                "--request-timeout-ms", "3000", "--store", store()).named("kill-all-" + store())) {
+        try (NodeProcesses c = new NodeProcesses(
+                        3,
+                        "--snapshot-count",
+                        "200",
+                        "--snapshot-catchup-entries",
+                        "50",
+                        "--request-timeout-ms",
+                        "3000",
+                        "--store",
+                        store())
+                .named("kill-all-" + store())) {
             c.startAll();
             c.putUntilAcknowledged(1, "/warm-up", "ok", WAIT);
 

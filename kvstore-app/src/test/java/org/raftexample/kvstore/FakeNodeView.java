@@ -31,10 +31,11 @@ final class FakeNodeView implements NodeView {
     volatile Set<Long> learners = Set.of();
     /** On a leader: each follower's match index and raft's recentActive flag. */
     volatile Map<Long, Long> match = new LinkedHashMap<>();
+
     volatile Set<Long> raftActive = new HashSet<>();
     volatile Set<Long> connected = new HashSet<>();
-    volatile Map<Long, String> urls = new TreeMap<>(Map.of(1L, "http://127.0.0.1:12379", 2L,
-            "http://127.0.0.1:22379", 3L, "http://127.0.0.1:32379"));
+    volatile Map<Long, String> urls = new TreeMap<>(
+            Map.of(1L, "http://127.0.0.1:12379", 2L, "http://127.0.0.1:22379", 3L, "http://127.0.0.1:32379"));
 
     /** Makes this node the leader of term {@code t}, every follower caught up and in contact. */
     FakeNodeView leader(long t) {
@@ -70,10 +71,17 @@ final class FakeNodeView implements NodeView {
 
     @Override
     public Status raftStatus() {
-        HardState hs = HardState.newBuilder().setTerm(term).setVote(lead).setCommit(commit).build();
+        HardState hs = HardState.newBuilder()
+                .setTerm(term)
+                .setVote(lead)
+                .setCommit(commit)
+                .build();
         BasicStatus basic = new BasicStatus(id, hs, new SoftState(lead, state), applied, 0);
-        TrackerConfig cfg = new TrackerConfig(new JointConfig(new MajorityConfig(voters), new MajorityConfig()),
-                false, new HashSet<>(learners), new HashSet<>());
+        TrackerConfig cfg = new TrackerConfig(
+                new JointConfig(new MajorityConfig(voters), new MajorityConfig()),
+                false,
+                new HashSet<>(learners),
+                new HashSet<>());
         Map<Long, Progress> progress = new TreeMap<>(Long::compareUnsigned);
         if (state == StateType.StateLeader) {
             for (Map.Entry<Long, Long> e : match.entrySet()) {

@@ -36,14 +36,20 @@ final class ForgedMessages {
     static final String FORGED_KEY_PREFIX = "/forged-";
 
     /** One message to send: where, as whom, and the status the transport must answer. */
-    record Forged(long sender, long target, Message message, boolean snapshotEndpoint, int expectedStatus,
-            String kind) {
-    }
+    record Forged(
+            long sender, long target, Message message, boolean snapshotEndpoint, int expectedStatus, String kind) {}
 
-    private static final MessageType[] LOCAL = {MessageType.MsgHup, MessageType.MsgBeat,
-            MessageType.MsgUnreachable, MessageType.MsgSnapStatus, MessageType.MsgCheckQuorum,
-            MessageType.MsgStorageAppend, MessageType.MsgStorageAppendResp, MessageType.MsgStorageApply,
-            MessageType.MsgStorageApplyResp};
+    private static final MessageType[] LOCAL = {
+        MessageType.MsgHup,
+        MessageType.MsgBeat,
+        MessageType.MsgUnreachable,
+        MessageType.MsgSnapStatus,
+        MessageType.MsgCheckQuorum,
+        MessageType.MsgStorageAppend,
+        MessageType.MsgStorageAppendResp,
+        MessageType.MsgStorageApply,
+        MessageType.MsgStorageApplyResp
+    };
 
     private final Random random;
     private final long[] senders;
@@ -89,24 +95,37 @@ final class ForgedMessages {
             return outOfRange(sender, target);
         }
         if (dice < 30) {
-            return refused(sender, target, msg(LOCAL[random.nextInt(LOCAL.length)], sender, target, smallTerm()).build(),
+            return refused(
+                    sender,
+                    target,
+                    msg(LOCAL[random.nextInt(LOCAL.length)], sender, target, smallTerm())
+                            .build(),
                     "local type");
         }
         if (dice < 35) {
             boolean termless = random.nextBoolean();
             Message m = termless
-                    ? msg(MessageType.MsgProp, sender, target, 1 + random.nextInt(50)).addEntries(kvEntry()).build()
+                    ? msg(MessageType.MsgProp, sender, target, 1 + random.nextInt(50))
+                            .addEntries(kvEntry())
+                            .build()
                     : msg(pick(MessageType.MsgHeartbeat, MessageType.MsgApp, MessageType.MsgVote), sender, target, 0)
                             .build();
             return refused(sender, target, m, termless ? "proposal with a term" : "missing term");
         }
         if (dice < 38) {
-            return refused(sender, target, snap(sender, target, 1, 1 + random.nextInt(1000)).build(),
+            return refused(
+                    sender,
+                    target,
+                    snap(sender, target, 1, 1 + random.nextInt(1000)).build(),
                     "MsgSnap on /raft");
         }
         if (dice < 40) {
-            return refused(sender, target, msg(pick(MessageType.MsgProp, MessageType.MsgReadIndex), sender, target, 0)
-                    .build(), "proposal or read request without entries");
+            return refused(
+                    sender,
+                    target,
+                    msg(pick(MessageType.MsgProp, MessageType.MsgReadIndex), sender, target, 0)
+                            .build(),
+                    "proposal or read request without entries");
         }
         if (dice < 45) {
             Message.Builder b = msg(MessageType.MsgApp, sender, target, 1).setIndex(random.nextInt(100));
@@ -118,24 +137,83 @@ final class ForgedMessages {
 
     private Forged plausible(long sender, long target) {
         return switch (random.nextInt(11)) {
-            case 0 -> accepted(sender, target, msg(pick(MessageType.MsgVote, MessageType.MsgPreVote), sender,
-                    target, smallTerm()).setLogTerm(random.nextInt(40)).setIndex(index()).build(), "vote request");
-            case 1 -> accepted(sender, target, msg(MessageType.MsgAppResp, sender, target, smallTerm())
-                    .setReject(true).setIndex(index()).setRejectHint(index()).setLogTerm(random.nextInt(40)).build(),
-                    "append rejection");
-            case 2 -> accepted(sender, target, msg(MessageType.MsgAppResp, sender, target, smallTerm())
-                    .setIndex(BEYOND_ANY_LOG + random.nextInt(1 << 20)).build(), "ack beyond any log");
-            case 3 -> accepted(sender, target, msg(pick(MessageType.MsgHeartbeatResp, MessageType.MsgTransferLeader,
-                    MessageType.MsgTimeoutNow), sender, target, smallTerm()).build(), "response or transfer");
+            case 0 ->
+                accepted(
+                        sender,
+                        target,
+                        msg(pick(MessageType.MsgVote, MessageType.MsgPreVote), sender, target, smallTerm())
+                                .setLogTerm(random.nextInt(40))
+                                .setIndex(index())
+                                .build(),
+                        "vote request");
+            case 1 ->
+                accepted(
+                        sender,
+                        target,
+                        msg(MessageType.MsgAppResp, sender, target, smallTerm())
+                                .setReject(true)
+                                .setIndex(index())
+                                .setRejectHint(index())
+                                .setLogTerm(random.nextInt(40))
+                                .build(),
+                        "append rejection");
+            case 2 ->
+                accepted(
+                        sender,
+                        target,
+                        msg(MessageType.MsgAppResp, sender, target, smallTerm())
+                                .setIndex(BEYOND_ANY_LOG + random.nextInt(1 << 20))
+                                .build(),
+                        "ack beyond any log");
+            case 3 ->
+                accepted(
+                        sender,
+                        target,
+                        msg(
+                                        pick(
+                                                MessageType.MsgHeartbeatResp,
+                                                MessageType.MsgTransferLeader,
+                                                MessageType.MsgTimeoutNow),
+                                        sender,
+                                        target,
+                                        smallTerm())
+                                .build(),
+                        "response or transfer");
             case 4 -> accepted(sender, target, append(sender, target).build(), "stale append");
-            case 5 -> accepted(sender, target, msg(pick(MessageType.MsgHeartbeat, MessageType.MsgVoteResp,
-                    MessageType.MsgPreVoteResp, MessageType.MsgReadIndexResp), sender, target, 1)
-                    .setCommit(index()).setIndex(index()).build(), "stale leader message");
-            case 6 -> new Forged(sender, target, snap(sender, target, 1, 1 + random.nextInt(100_000)).build(), true,
-                    204, "stale snapshot");
+            case 5 ->
+                accepted(
+                        sender,
+                        target,
+                        msg(
+                                        pick(
+                                                MessageType.MsgHeartbeat,
+                                                MessageType.MsgVoteResp,
+                                                MessageType.MsgPreVoteResp,
+                                                MessageType.MsgReadIndexResp),
+                                        sender,
+                                        target,
+                                        1)
+                                .setCommit(index())
+                                .setIndex(index())
+                                .build(),
+                        "stale leader message");
+            case 6 ->
+                new Forged(
+                        sender,
+                        target,
+                        snap(sender, target, 1, 1 + random.nextInt(100_000)).build(),
+                        true,
+                        204,
+                        "stale snapshot");
             case 7, 8, 9 -> accepted(sender, target, proposal(sender, target), "proposal");
-            default -> accepted(sender, target, msg(MessageType.MsgReadIndex, sender, target, 0)
-                    .addEntries(Entry.newBuilder().setData(bytes(8))).build(), "read index");
+            default ->
+                accepted(
+                        sender,
+                        target,
+                        msg(MessageType.MsgReadIndex, sender, target, 0)
+                                .addEntries(Entry.newBuilder().setData(bytes(8)))
+                                .build(),
+                        "read index");
         };
     }
 
@@ -166,8 +244,14 @@ final class ForgedMessages {
             case 3 -> b.setCommit(huge);
             case 4 -> b.setType(MessageType.MsgAppResp).setReject(true).setRejectHint(huge);
             case 5 -> b.addEntries(Entry.newBuilder().setTerm(huge).setIndex(b.getIndex() + b.getEntriesCount() + 1));
-            default -> b.setType(pick(MessageType.MsgVote, MessageType.MsgHeartbeat, MessageType.MsgAppResp,
-                    MessageType.MsgTimeoutNow)).clearEntries().setTerm(huge);
+            default ->
+                b.setType(pick(
+                                MessageType.MsgVote,
+                                MessageType.MsgHeartbeat,
+                                MessageType.MsgAppResp,
+                                MessageType.MsgTimeoutNow))
+                        .clearEntries()
+                        .setTerm(huge);
         }
         return refused(sender, target, b.build(), "out of range");
     }
@@ -175,7 +259,9 @@ final class ForgedMessages {
     /** An append of term 1 whose entries follow one another, with random payloads. */
     private Message.Builder append(long sender, long target) {
         long prev = index();
-        Message.Builder b = msg(MessageType.MsgApp, sender, target, 1).setLogTerm(random.nextInt(2)).setIndex(prev)
+        Message.Builder b = msg(MessageType.MsgApp, sender, target, 1)
+                .setLogTerm(random.nextInt(2))
+                .setIndex(prev)
                 .setCommit(index());
         int n = random.nextInt(4);
         for (int i = 0; i < n; i++) {
@@ -188,13 +274,20 @@ final class ForgedMessages {
         Message.Builder b = msg(MessageType.MsgProp, sender, target, 0);
         int n = 1 + random.nextInt(3);
         for (int i = 0; i < n; i++) {
-            b.addEntries(switch (random.nextInt(5)) {
-                case 0 -> kvEntry();
-                case 1 -> Entry.getDefaultInstance();
-                case 2 -> Entry.newBuilder().setType(pick(EntryType.EntryConfChange, EntryType.EntryConfChangeV2))
-                        .setData(ByteString.copyFrom(new byte[] {(byte) 0xff, (byte) 0xff, 0x01})).build();
-                default -> Entry.newBuilder().setData(bytes(1 + random.nextInt(64))).build();
-            });
+            b.addEntries(
+                    switch (random.nextInt(5)) {
+                        case 0 -> kvEntry();
+                        case 1 -> Entry.getDefaultInstance();
+                        case 2 ->
+                            Entry.newBuilder()
+                                    .setType(pick(EntryType.EntryConfChange, EntryType.EntryConfChangeV2))
+                                    .setData(ByteString.copyFrom(new byte[] {(byte) 0xff, (byte) 0xff, 0x01}))
+                                    .build();
+                        default ->
+                            Entry.newBuilder()
+                                    .setData(bytes(1 + random.nextInt(64)))
+                                    .build();
+                    });
         }
         return b.build();
     }
@@ -202,15 +295,26 @@ final class ForgedMessages {
     private Entry kvEntry() {
         String key = FORGED_KEY_PREFIX + count + "-" + random.nextInt(1000);
         forgedKeys.add(key);
-        return Entry.newBuilder().setData(KV.newBuilder().setKey(key).setValue(com.google.protobuf.ByteString.copyFromUtf8("forged")).build().toByteString())
+        return Entry.newBuilder()
+                .setData(KV.newBuilder()
+                        .setKey(key)
+                        .setValue(com.google.protobuf.ByteString.copyFromUtf8("forged"))
+                        .build()
+                        .toByteString())
                 .build();
     }
 
     private Message.Builder snap(long sender, long target, long term, long index) {
-        return msg(MessageType.MsgSnap, sender, target, term).setSnapshot(Snapshot.newBuilder()
-                .setData(bytes(random.nextInt(64)))
-                .setMetadata(SnapshotMetadata.newBuilder().setTerm(term).setIndex(index)
-                        .setConfState(ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3))));
+        return msg(MessageType.MsgSnap, sender, target, term)
+                .setSnapshot(Snapshot.newBuilder()
+                        .setData(bytes(random.nextInt(64)))
+                        .setMetadata(SnapshotMetadata.newBuilder()
+                                .setTerm(term)
+                                .setIndex(index)
+                                .setConfState(ConfState.newBuilder()
+                                        .addVoters(1)
+                                        .addVoters(2)
+                                        .addVoters(3))));
     }
 
     private Forged accepted(long sender, long target, Message m, String kind) {
@@ -218,8 +322,13 @@ final class ForgedMessages {
     }
 
     private Forged refused(long sender, long target, Message m, String kind) {
-        return new Forged(sender, target, m, m.getType() == MessageType.MsgSnap && random.nextBoolean()
-                && !kind.equals("MsgSnap on /raft"), 400, kind);
+        return new Forged(
+                sender,
+                target,
+                m,
+                m.getType() == MessageType.MsgSnap && random.nextBoolean() && !kind.equals("MsgSnap on /raft"),
+                400,
+                kind);
     }
 
     private static Message.Builder msg(MessageType type, long from, long to, long term) {

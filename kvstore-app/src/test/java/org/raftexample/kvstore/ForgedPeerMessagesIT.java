@@ -67,7 +67,8 @@ class ForgedPeerMessagesIT {
                     boolean peer = f.sender() >= 1 && f.sender() <= 3 && f.sender() != f.target();
                     int expected = peer ? f.expectedStatus() : 404;
                     boolean asExpected = status == expected || (expected == 204 && status == 503);
-                    kinds.computeIfAbsent(f.kind() + " -> " + expected, k -> new AtomicInteger()).incrementAndGet();
+                    kinds.computeIfAbsent(f.kind() + " -> " + expected, k -> new AtomicInteger())
+                            .incrementAndGet();
                     if (!asExpected) {
                         fail("message " + i + " (" + f.kind() + ", from " + Long.toHexString(f.sender()) + " to "
                                 + f.target() + ") answered " + status + " instead of " + expected + ": "
@@ -88,7 +89,9 @@ class ForgedPeerMessagesIT {
             // The cluster still takes writes, and every acknowledged one is on every member.
             c.putUntilAcknowledged(2, "/w-last", "v", WAIT);
             acknowledged.put("/w-last", "v");
-            c.await("every acknowledged write on every member" + replay, WAIT,
+            c.await(
+                    "every acknowledged write on every member" + replay,
+                    WAIT,
                     () -> acknowledged.entrySet().stream().allMatch(e -> everyNodeHas(c, e.getKey(), e.getValue())));
             // Forged proposals that held a key-value record were committed like any write: on all or on none.
             for (String key : gen.forgedKeys()) {
@@ -99,7 +102,8 @@ class ForgedPeerMessagesIT {
             assertAllAlive(c, replay);
             for (long id = 1; id <= 3; id++) {
                 String log = Files.readString(c.log(id), StandardCharsets.UTF_8);
-                assertFalse(log.contains("fatal") || log.contains("RaftPanicException"),
+                assertFalse(
+                        log.contains("fatal") || log.contains("RaftPanicException"),
                         "node " + id + " logged a fatal error" + replay + "\n" + c.tail(id));
             }
             long ignoredAcks = 0;
@@ -128,7 +132,9 @@ class ForgedPeerMessagesIT {
 
     /** How many lines of a node's log contain {@code text}. */
     private static long countLines(NodeProcesses c, long id, String text) throws IOException {
-        return Files.readAllLines(c.log(id), StandardCharsets.UTF_8).stream().filter(l -> l.contains(text)).count();
+        return Files.readAllLines(c.log(id), StandardCharsets.UTF_8).stream()
+                .filter(l -> l.contains(text))
+                .count();
     }
 
     private static void write(NodeProcesses c, Map<String, String> acknowledged, AtomicBoolean writing) {
@@ -164,7 +170,8 @@ class ForgedPeerMessagesIT {
     private static void assertAllAlive(NodeProcesses c, String replay) {
         for (long id = 1; id <= 3; id++) {
             if (!c.process(id).isAlive()) {
-                fail("node " + id + " stopped with exit code " + c.process(id).exitValue() + replay + "\n" + c.tail(id));
+                fail("node " + id + " stopped with exit code " + c.process(id).exitValue() + replay + "\n"
+                        + c.tail(id));
             }
         }
     }
@@ -176,7 +183,10 @@ class ForgedPeerMessagesIT {
         String path;
         if (f.snapshotEndpoint()) {
             path = "/raft/snapshot";
-            byte[] header = m.toBuilder().setSnapshot(m.getSnapshot().toBuilder().clearData()).build().toByteArray();
+            byte[] header = m.toBuilder()
+                    .setSnapshot(m.getSnapshot().toBuilder().clearData())
+                    .build()
+                    .toByteArray();
             byte[] data = m.getSnapshot().getData().toByteArray();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             DataOutputStream d = new DataOutputStream(out);

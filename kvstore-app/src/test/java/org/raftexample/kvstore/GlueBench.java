@@ -16,8 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class GlueBench {
 
-    private GlueBench() {
-    }
+    private GlueBench() {}
 
     public static void main(String[] args) throws Exception {
         List<Integer> clients = new ArrayList<>();
@@ -52,8 +51,9 @@ public final class GlueBench {
             RaftKVService service = started.service();
             java.util.Map<Long, long[]> at = new java.util.concurrent.ConcurrentHashMap<>();
             int n = GlueTracer.Stage.values().length;
-            leader.node().setTracer((stage, index, nanos) ->
-                    at.computeIfAbsent(index, k -> new long[n])[stage.ordinal()] = nanos);
+            leader.node()
+                    .setTracer((stage, index, nanos) ->
+                            at.computeIfAbsent(index, k -> new long[n])[stage.ordinal()] = nanos);
             String value = "x".repeat(100);
             measure(service, value, 1, 2);
             at.clear();
@@ -73,9 +73,14 @@ public final class GlueBench {
                     rows.add(row);
                 }
             }
-            String[] names = {"propose -> Ready on the raft loop", "Ready -> messages handed to transport",
-                "-> leader's WAL write done (fsync)", "-> committed (follower round trip + fsync)",
-                "committed -> applied (apply loop)", "applied -> request completed (completer)"};
+            String[] names = {
+                "propose -> Ready on the raft loop",
+                "Ready -> messages handed to transport",
+                "-> leader's WAL write done (fsync)",
+                "-> committed (follower round trip + fsync)",
+                "committed -> applied (apply loop)",
+                "applied -> request completed (completer)"
+            };
             // Stage boundaries: t0, READY, SENT, PERSISTED, COMMITTED, APPLIED, t1; COMMITTED is
             // measured from SENT, since the follower works while the leader writes.
             int[][] spans = {{0, 1}, {1, 2}, {2, 3}, {2, 4}, {4, 5}, {5, 6}};
@@ -88,15 +93,19 @@ public final class GlueBench {
                 Arrays.sort(d);
                 System.out.printf(Locale.ROOT, "  %-44s %6.3f / %6.3f%n", names[i], pct(d, 0.5), pct(d, 0.99));
             }
-            long[] total = rows.stream().mapToLong(r -> r[n + 1] - r[0]).sorted().toArray();
-            System.out.printf(Locale.ROOT, "  %-44s %6.3f / %6.3f%n", "total (propose -> completed)",
-                    pct(total, 0.5), pct(total, 0.99));
+            long[] total =
+                    rows.stream().mapToLong(r -> r[n + 1] - r[0]).sorted().toArray();
+            System.out.printf(
+                    Locale.ROOT,
+                    "  %-44s %6.3f / %6.3f%n",
+                    "total (propose -> completed)",
+                    pct(total, 0.5),
+                    pct(total, 0.99));
         }
     }
 
     /** The three members started, a leader elected, and a write service on that leader. */
-    private record Started(InProcessCluster.Member leader, RaftKVService service) {
-    }
+    private record Started(InProcessCluster.Member leader, RaftKVService service) {}
 
     private static Started startWithLeader(InProcessCluster c) throws Exception {
         List<KVStore> stores = new ArrayList<>();
@@ -106,12 +115,16 @@ public final class GlueBench {
             stores.add(s); // members start in id order, so stores line up with c.members
             return s;
         });
-        InProcessCluster.await("a leader", java.time.Duration.ofSeconds(30),
+        InProcessCluster.await(
+                "a leader",
+                java.time.Duration.ofSeconds(30),
                 () -> c.members.stream().anyMatch(m -> m.node().isLeader()));
-        InProcessCluster.Member leader = c.members.stream().filter(m -> m.node().isLeader()).findFirst()
-                .orElseThrow();
-        return new Started(leader, new RaftKVService(leader.opts().id(), stores.get(c.members.indexOf(leader)),
-                leader.node(), leader.requests()));
+        InProcessCluster.Member leader =
+                c.members.stream().filter(m -> m.node().isLeader()).findFirst().orElseThrow();
+        return new Started(
+                leader,
+                new RaftKVService(
+                        leader.opts().id(), stores.get(c.members.indexOf(leader)), leader.node(), leader.requests()));
     }
 
     private static void run(int clients, int seconds) throws Exception {
@@ -124,10 +137,17 @@ public final class GlueBench {
             measure(service, value, clients, 2);
             long[] lat = measure(service, value, clients, seconds);
             Arrays.sort(lat);
-            System.out.printf(Locale.ROOT, "glue c=%d: %.0f writes/s  p50=%.2f ms  p99=%.2f ms  max=%.2f ms  "
-                    + "(%d writes, most entries per Ready %d)%n",
-                    clients, lat.length / (double) seconds, pct(lat, 0.50), pct(lat, 0.99),
-                    lat.length == 0 ? 0 : lat[lat.length - 1] / 1e6, lat.length, leader.node().maxEntriesPerReady());
+            System.out.printf(
+                    Locale.ROOT,
+                    "glue c=%d: %.0f writes/s  p50=%.2f ms  p99=%.2f ms  max=%.2f ms  "
+                            + "(%d writes, most entries per Ready %d)%n",
+                    clients,
+                    lat.length / (double) seconds,
+                    pct(lat, 0.50),
+                    pct(lat, 0.99),
+                    lat.length == 0 ? 0 : lat[lat.length - 1] / 1e6,
+                    lat.length,
+                    leader.node().maxEntriesPerReady());
         }
     }
 

@@ -74,7 +74,10 @@ class GluePipelineTest {
 
     private static InProcessCluster.Member leaderOf(InProcessCluster c) throws InterruptedException {
         InProcessCluster.await("a leader", WAIT, () -> c.members.stream().anyMatch(m -> isLiveLeader(m)));
-        return c.members.stream().filter(GluePipelineTest::isLiveLeader).findFirst().orElseThrow();
+        return c.members.stream()
+                .filter(GluePipelineTest::isLiveLeader)
+                .findFirst()
+                .orElseThrow();
     }
 
     private static boolean isLiveLeader(InProcessCluster.Member m) {
@@ -110,10 +113,13 @@ class GluePipelineTest {
         putUntilAcked(kv.service(leader), "warm-up", "x");
         // Stop one follower: the quorum is now the leader and the other follower, so the leader's own
         // durable copy is needed for a commit.
-        InProcessCluster.Member gone = c.members.stream().filter(m -> m != leader).findFirst().orElseThrow();
+        InProcessCluster.Member gone =
+                c.members.stream().filter(m -> m != leader).findFirst().orElseThrow();
         gone.node().close();
-        InProcessCluster.Member other = c.members.stream().filter(m -> m != leader && m != gone)
-                .findFirst().orElseThrow();
+        InProcessCluster.Member other = c.members.stream()
+                .filter(m -> m != leader && m != gone)
+                .findFirst()
+                .orElseThrow();
 
         CountDownLatch diskDone = new CountDownLatch(1);
         AtomicBoolean slow = new AtomicBoolean(true);
@@ -178,7 +184,7 @@ class GluePipelineTest {
                             public long writeTo(java.io.OutputStream out) throws java.io.IOException {
                                 java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
                                 long n = v.writeTo(buf);
-                                KVStore check = new KVStore(0, rid -> { });
+                                KVStore check = new KVStore(0, rid -> {});
                                 check.restore(buf.toByteArray());
                                 // Everything up to the view's applied index (KVStoreTest checks nothing after).
                                 before.forEach((k, idx) -> {
@@ -218,7 +224,8 @@ class GluePipelineTest {
                 int port = NodeProcesses.freePort();
                 writes.add(leader.node().addNode(4, java.net.URI.create("http://127.0.0.1:" + port)));
             }
-            maxGap.accumulateAndGet(leader.node().committedIndex() - leader.node().appliedIndex(), Math::max);
+            maxGap.accumulateAndGet(
+                    leader.node().committedIndex() - leader.node().appliedIndex(), Math::max);
         }
         for (CompletableFuture<Void> w : writes) {
             try {
@@ -226,18 +233,23 @@ class GluePipelineTest {
             } catch (Exception e) {
                 // a write may be dropped during the conf change; the checks below are about order
             }
-            maxGap.accumulateAndGet(leader.node().committedIndex() - leader.node().appliedIndex(), Math::max);
+            maxGap.accumulateAndGet(
+                    leader.node().committedIndex() - leader.node().appliedIndex(), Math::max);
         }
         assertTrue(maxGap.get() > 0, "the raft loop committed ahead of the slow apply loop");
         long target = leader.node().appliedIndex();
-        InProcessCluster.await("all live members applied " + target, WAIT,
+        InProcessCluster.await(
+                "all live members applied " + target,
+                WAIT,
                 () -> c.members.stream().allMatch(m -> m.applied() >= target));
         for (List<String> p : problems.values()) {
             assertEquals(List.of(), p);
         }
         for (InProcessCluster.Member m : c.members) {
             assertFalse(m.node().terminated().isDone());
-            assertEquals(kv.stores.get(leader.opts().id()).size(), kv.stores.get(m.opts().id()).size());
+            assertEquals(
+                    kv.stores.get(leader.opts().id()).size(),
+                    kv.stores.get(m.opts().id()).size());
         }
         assertTrue(leader.node().status().progress().containsKey(4L), "node 4 is a member");
     }
@@ -276,7 +288,8 @@ class GluePipelineTest {
                         } catch (Exception e) {
                             continue; // no read index in time: no answer, nothing to check
                         }
-                        long seen = Long.parseLong(kv.stores.get(m.opts().id()).lookup("counter").orElse("0"));
+                        long seen = Long.parseLong(
+                                kv.stores.get(m.opts().id()).lookup("counter").orElse("0"));
                         if (seen < before) {
                             violations.add("node " + m.opts().id() + " read " + seen + " after " + before
                                     + " was acknowledged");
@@ -292,7 +305,12 @@ class GluePipelineTest {
         for (int round = 0; round < 4; round++) {
             Thread.sleep(700);
             InProcessCluster.Member l = leaderOf(c);
-            long to = c.members.stream().filter(m -> m != l).findFirst().orElseThrow().opts().id();
+            long to = c.members.stream()
+                    .filter(m -> m != l)
+                    .findFirst()
+                    .orElseThrow()
+                    .opts()
+                    .id();
             l.node().status(); // still alive
             l.node().transferLeadershipForTest(to);
         }
@@ -305,7 +323,8 @@ class GluePipelineTest {
         assertEquals(List.of(), violations);
         assertTrue(acked.get() > 10, "writes went through: " + acked.get());
         assertTrue(readsDone.get() > 50, "reads went through: " + readsDone.get());
-        long rounds = c.members.stream().mapToLong(m -> m.node().reads().rounds()).sum();
+        long rounds =
+                c.members.stream().mapToLong(m -> m.node().reads().rounds()).sum();
         assertTrue(rounds < readsDone.get(), "reads share rounds: " + rounds + " rounds for " + readsDone.get());
     }
 
@@ -316,8 +335,8 @@ class GluePipelineTest {
         RaftExample app = new RaftExample(c.options(1, c.peers, false));
         toClose.add(app);
         app.start();
-        for (String req : List.of("PUT /k HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nv",
-                "GET /k HTTP/1.1\r\nHost: x\r\n\r\n")) {
+        for (String req : List.of(
+                "PUT /k HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nv", "GET /k HTTP/1.1\r\nHost: x\r\n\r\n")) {
             try (Socket sock = new Socket("127.0.0.1", app.httpPort())) {
                 OutputStream out = sock.getOutputStream();
                 out.write(req.getBytes(StandardCharsets.US_ASCII));
@@ -326,12 +345,15 @@ class GluePipelineTest {
             }
         }
         RaftNode node = app.raftNodeForTest();
-        InProcessCluster.await("no request left waiting", Duration.ofSeconds(15),
+        InProcessCluster.await(
+                "no request left waiting",
+                Duration.ofSeconds(15),
                 () -> node.requests().waitingById() == 0 && node.reads().waitingReads() == 0);
         // And a client that stays gets its 503 at the deadline.
         try (Socket sock = new Socket("127.0.0.1", app.httpPort())) {
-            sock.getOutputStream().write("PUT /k HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nv"
-                    .getBytes(StandardCharsets.US_ASCII));
+            sock.getOutputStream()
+                    .write("PUT /k HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nv"
+                            .getBytes(StandardCharsets.US_ASCII));
             InputStream in = sock.getInputStream();
             String status = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
             assertEquals("HTTP/1.1 503", status);

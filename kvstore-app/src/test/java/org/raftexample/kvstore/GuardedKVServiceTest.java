@@ -26,7 +26,7 @@ class GuardedKVServiceTest {
     private final FakeNodeView view = new FakeNodeView().follower(2);
     private final HttpKVApiTest.FakeService inner = new HttpKVApiTest.FakeService();
     private final ServerMetrics metrics = new ServerMetrics(view, () -> 0, "test");
-    private final LeaderWatch watch = new LeaderWatch(Duration.ofSeconds(1), timer, () -> { }, r -> { }, now::get);
+    private final LeaderWatch watch = new LeaderWatch(Duration.ofSeconds(1), timer, () -> {}, r -> {}, now::get);
     private final GuardedKVService service = new GuardedKVService(inner, view, watch, metrics);
 
     @AfterEach
@@ -41,12 +41,12 @@ class GuardedKVServiceTest {
 
     @Test
     void addingAMemberOrItsUrlTwiceAndRemovingANonMemberAreRefusedWithoutAProposal() {
-        RequestRefused dup = assertInstanceOf(RequestRefused.class,
-                failure(service.addNode(2, URI.create("http://127.0.0.1:9"))));
+        RequestRefused dup =
+                assertInstanceOf(RequestRefused.class, failure(service.addNode(2, URI.create("http://127.0.0.1:9"))));
         assertEquals(409, dup.status());
         assertEquals("node 2 is already a member", dup.getMessage());
-        RequestRefused url = assertInstanceOf(RequestRefused.class,
-                failure(service.addNode(4, URI.create("http://127.0.0.1:32379"))));
+        RequestRefused url = assertInstanceOf(
+                RequestRefused.class, failure(service.addNode(4, URI.create("http://127.0.0.1:32379"))));
         assertEquals(409, url.status());
         RequestRefused missing = assertInstanceOf(RequestRefused.class, failure(service.removeNode(7)));
         assertEquals(404, missing.status());
@@ -60,10 +60,14 @@ class GuardedKVServiceTest {
 
     @Test
     void aNodeLongWithoutALeaderRefusesAtOnceAndSaysWhy() {
-        watch.stateChanged(new SoftState(2, StateType.StateFollower), HardState.newBuilder().setTerm(1).build());
+        watch.stateChanged(
+                new SoftState(2, StateType.StateFollower),
+                HardState.newBuilder().setTerm(1).build());
         watch.stateChanged(new SoftState(0, StateType.StatePreCandidate), null);
         now.addAndGet(Duration.ofSeconds(2).toNanos());
-        ServiceUnavailable e = assertInstanceOf(ServiceUnavailable.class, failure(service.put("/k", "v".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        ServiceUnavailable e = assertInstanceOf(
+                ServiceUnavailable.class,
+                failure(service.put("/k", "v".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
         assertEquals(LeaderWatch.NO_LEADER, e.getMessage());
         assertInstanceOf(ServiceUnavailable.class, failure(service.readBarrier()));
         assertEquals(List.of(), inner.calls);
@@ -84,9 +88,13 @@ class GuardedKVServiceTest {
 
     @Test
     void aProposalDroppedByRaftIsExplained() {
-        watch.stateChanged(new SoftState(2, StateType.StateFollower), HardState.newBuilder().setTerm(1).build());
+        watch.stateChanged(
+                new SoftState(2, StateType.StateFollower),
+                HardState.newBuilder().setTerm(1).build());
         inner.failure = new ProposalDroppedException();
-        ServiceUnavailable e = assertInstanceOf(ServiceUnavailable.class, failure(service.put("/k", "v".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        ServiceUnavailable e = assertInstanceOf(
+                ServiceUnavailable.class,
+                failure(service.put("/k", "v".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
         assertTrue(e.getMessage().contains("dropped"), e.getMessage());
     }
 }

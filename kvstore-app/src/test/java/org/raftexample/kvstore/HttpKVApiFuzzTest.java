@@ -1,6 +1,5 @@
 package org.raftexample.kvstore;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,15 +56,32 @@ class HttpKVApiFuzzTest {
                 ? Fuzz.oneOf(r, "PUT", "PUT", "GET", "GET", "POST", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH")
                 : Fuzz.string(r, "ABCGPTXZ-_!", 1, 8);
         String target = r.nextBoolean()
-                ? Fuzz.oneOf(r, "/k", "/1", "/4", "/0", "/18446744073709551615", "/18446744073709551616", "/",
-                        "//x", "/a%2Fb", "/%zz", "/k?serializable=true", "/k?serializable=maybe", "*")
+                ? Fuzz.oneOf(
+                        r,
+                        "/k",
+                        "/1",
+                        "/4",
+                        "/0",
+                        "/18446744073709551615",
+                        "/18446744073709551616",
+                        "/",
+                        "//x",
+                        "/a%2Fb",
+                        "/%zz",
+                        "/k?serializable=true",
+                        "/k?serializable=maybe",
+                        "*")
                 : "/" + Fuzz.string(r, "abk/%.-_?=&#0123456789", 0, 40);
         byte[] body = switch (r.nextInt(3)) {
-            case 0 -> Fuzz.oneOf(r, "v", "http://127.0.0.1:42379", "https://127.0.0.1:1", "x".repeat(64),
-                    "x".repeat(65)).getBytes(StandardCharsets.UTF_8);
+            case 0 ->
+                Fuzz.oneOf(r, "v", "http://127.0.0.1:42379", "https://127.0.0.1:1", "x".repeat(64), "x".repeat(65))
+                        .getBytes(StandardCharsets.UTF_8);
             case 1 -> Mutations.randomBytes(r, 200);
-            default -> Mutations.damage(r, Fuzz.oneOf(r, "value", "http://127.0.0.1:42379")
-                    .getBytes(StandardCharsets.UTF_8)).bytes();
+            default ->
+                Mutations.damage(
+                                r,
+                                Fuzz.oneOf(r, "value", "http://127.0.0.1:42379").getBytes(StandardCharsets.UTF_8))
+                        .bytes();
         };
         return new Shot(method, target, r.nextInt(6), body);
     }
@@ -102,7 +118,8 @@ class HttpKVApiFuzzTest {
             assertNotEquals(500, status, answer);
             assertTrue(!answer.contains("<html") && !answer.contains("<HTML"), answer);
             if (status == 204 && shot.method().equals("PUT") && shot.headerDamage() == 0) {
-                assertTrue(service.map.values().stream().anyMatch(v -> java.util.Arrays.equals(v, shot.body())),
+                assertTrue(
+                        service.map.values().stream().anyMatch(v -> java.util.Arrays.equals(v, shot.body())),
                         "204 for a PUT that stored nothing: " + shot);
             }
         }

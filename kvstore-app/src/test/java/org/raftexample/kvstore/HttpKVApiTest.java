@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -41,6 +40,7 @@ class HttpKVApiTest {
             byte[] v = map.get(key);
             return v == null ? null : new String(v, StandardCharsets.UTF_8);
         }
+
         final List<String> calls = new CopyOnWriteArrayList<>();
         volatile boolean hang;
         volatile RuntimeException failure;
@@ -75,25 +75,27 @@ class HttpKVApiTest {
         @Override
         public CompletableFuture<Void> readBarrier() {
             calls.add("readBarrier");
-            return outcome(() -> { });
+            return outcome(() -> {});
         }
 
         @Override
         public CompletableFuture<Void> addNode(long id, URI peerUrl) {
             calls.add("add " + id + " " + peerUrl);
-            return outcome(() -> { });
+            return outcome(() -> {});
         }
 
         @Override
         public CompletableFuture<Void> removeNode(long id) {
             calls.add("remove " + id);
-            return outcome(() -> { });
+            return outcome(() -> {});
         }
     }
 
     private final FakeService service = new FakeService();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private KVHttpServer server;
     private String base;
 
@@ -110,11 +112,12 @@ class HttpKVApiTest {
     }
 
     private HttpResponse<String> send(String method, String path, String body) throws Exception {
-        HttpRequest.BodyPublisher p = body == null
-                ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(body);
-        HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).method(method, p)
-                .timeout(Duration.ofSeconds(10)).build();
+        HttpRequest.BodyPublisher p =
+                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body);
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + path))
+                .method(method, p)
+                .timeout(Duration.ofSeconds(10))
+                .build();
         return client.send(req, HttpResponse.BodyHandlers.ofString());
     }
 
@@ -136,8 +139,10 @@ class HttpKVApiTest {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             s.setSoTimeout(10_000);
             byte[] b = body.getBytes(StandardCharsets.UTF_8);
-            s.getOutputStream().write((method + " " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                    + "Content-Length: " + b.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream()
+                    .write((method + " " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + "Content-Length: "
+                                    + b.length + "\r\n\r\n")
+                            .getBytes(StandardCharsets.UTF_8));
             s.getOutputStream().write(b);
             String r = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             return r.substring(9, 12) + " " + r.substring(r.indexOf("\r\n\r\n") + 4);
@@ -147,14 +152,14 @@ class HttpKVApiTest {
     @Test
     void keysWithOddCharactersAreStoredUnderTheirRawPath() throws Exception {
         // The original takes the request path as it comes; Jetty must not refuse or rewrite any of these.
-        List<String> keys = List.of("//x", "/a//b/", "/a%2Fb", "/a;b", "/a%3Bb", "/a%20b", "/%C3%A9", "/a?", "/.x",
-                "/a/./b", "/a/../b");
+        List<String> keys = List.of(
+                "//x", "/a//b/", "/a%2Fb", "/a;b", "/a%3Bb", "/a%20b", "/%C3%A9", "/a?", "/.x", "/a/./b", "/a/../b");
         for (String key : keys) {
             String path = key.endsWith("?") ? key.substring(0, key.length() - 1) : key;
             assertEquals("204 ", raw("PUT", key, "v" + key), key);
             assertEquals("v" + key, service.text(path), key + " stored as " + service.map.keySet());
-            assertEquals("200 v" + key, raw("GET", key + (key.endsWith("?") ? "" : "?") + "serializable=true", ""),
-                    key);
+            assertEquals(
+                    "200 v" + key, raw("GET", key + (key.endsWith("?") ? "" : "?") + "serializable=true", ""), key);
         }
         assertEquals(keys.size(), service.map.size(), service.map.keySet().toString());
     }
@@ -167,14 +172,20 @@ class HttpKVApiTest {
         }
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/bin"))
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[] {'a', (byte) 0xff, 'b'}))
-                .timeout(Duration.ofSeconds(10)).build();
+                .timeout(Duration.ofSeconds(10))
+                .build();
         assertEquals(204, client.send(req, HttpResponse.BodyHandlers.ofString()).statusCode());
         assertArrayEquals(new byte[] {'a', (byte) 0xff, 'b'}, service.map.get("/bin"));
-        HttpResponse<byte[]> get = client.send(HttpRequest.newBuilder(URI.create(base + "/bin?serializable=true"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> get = client.send(
+                HttpRequest.newBuilder(URI.create(base + "/bin?serializable=true"))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, get.statusCode());
         assertArrayEquals(new byte[] {'a', (byte) 0xff, 'b'}, get.body());
-        assertEquals("application/octet-stream", get.headers().firstValue("Content-Type").orElse(null));
+        assertEquals(
+                "application/octet-stream",
+                get.headers().firstValue("Content-Type").orElse(null));
 
         assertEquals(204, send("PUT", "/text", "é✓").statusCode());
         assertEquals("é✓", service.text("/text"));
@@ -192,13 +203,15 @@ class HttpKVApiTest {
         for (String target : List.of("/%zz", "/a%00b")) {
             try (Socket s = new Socket("127.0.0.1", server.port())) {
                 s.setSoTimeout(10_000);
-                s.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream()
+                        .write(("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
                 String r = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 assertTrue(r.startsWith("HTTP/1.1 400"), target + ": " + r);
                 assertTrue(r.toLowerCase().contains("content-type: text/plain"), target + ": " + r);
                 String body = r.substring(r.indexOf("\r\n\r\n") + 4);
-                assertTrue(body.startsWith("Bad Request") && body.strip().lines().count() == 1, target + ": " + body);
+                assertTrue(
+                        body.startsWith("Bad Request") && body.strip().lines().count() == 1, target + ": " + body);
             }
         }
     }
@@ -277,7 +290,7 @@ class HttpKVApiTest {
             OutputStream out = s.getOutputStream();
             String chunk = "x".repeat(20);
             out.write(("PUT /k HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-                    + Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n0\r\n\r\n")
+                            + Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n0\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             String status = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);

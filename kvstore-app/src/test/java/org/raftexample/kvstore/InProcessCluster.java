@@ -44,8 +44,19 @@ final class InProcessCluster implements AutoCloseable {
     int electionTicks = 10;
 
     Options options(long id, List<URI> cluster, boolean join) {
-        return new Options(id, cluster, 0, join, dir, snapshotCount, catchup, Duration.ofMillis(10), electionTicks,
-                1, 1 << 20, Duration.ofSeconds(5));
+        return new Options(
+                id,
+                cluster,
+                0,
+                join,
+                dir,
+                snapshotCount,
+                catchup,
+                Duration.ofMillis(10),
+                electionTicks,
+                1,
+                1 << 20,
+                Duration.ofSeconds(5));
     }
 
     /**

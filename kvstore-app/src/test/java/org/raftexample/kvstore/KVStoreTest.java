@@ -48,7 +48,7 @@ class KVStoreTest {
     /** The exact number of keys, read from a snapshot of the store. */
     static long count(KeyValueStore s) {
         try {
-            return SnapshotFormat.read(new java.io.ByteArrayInputStream(s.snapshot()), (k, v) -> { });
+            return SnapshotFormat.read(new java.io.ByteArrayInputStream(s.snapshot()), (k, v) -> {});
         } catch (java.io.IOException e) {
             throw new AssertionError(e);
         }
@@ -113,10 +113,14 @@ class KVStoreTest {
         s.apply(1, kv("foo", "bar", 0, 0));
         byte[] snap = s.snapshot();
         ByteBuffer want = ByteBuffer.allocate(8 + 4 + 4 + 3 + 4 + 3 + 4 + 8 + 4);
-        want.put("RXKVSNAP".getBytes(StandardCharsets.US_ASCII)).putInt(2)
-                .putInt(3).put("foo".getBytes(StandardCharsets.US_ASCII))
-                .putInt(3).put("bar".getBytes(StandardCharsets.US_ASCII))
-                .putInt(-1).putLong(1);
+        want.put("RXKVSNAP".getBytes(StandardCharsets.US_ASCII))
+                .putInt(2)
+                .putInt(3)
+                .put("foo".getBytes(StandardCharsets.US_ASCII))
+                .putInt(3)
+                .put("bar".getBytes(StandardCharsets.US_ASCII))
+                .putInt(-1)
+                .putLong(1);
         CRC32C crc = new CRC32C();
         crc.update(want.array(), 0, want.position());
         want.putInt((int) crc.getValue());
@@ -241,10 +245,15 @@ class KVStoreTest {
     void entriesWithoutAKeyValueRecordAreSkippedAndCounted() {
         KeyValueStore s = newStore(1, this::record);
         s.apply(1, kv("a", "1", 0, 0));
-        s.apply(2, ByteString.copyFrom(new byte[] {(byte) 0xff}));              // not protobuf
+        s.apply(2, ByteString.copyFrom(new byte[] {(byte) 0xff})); // not protobuf
         s.apply(3, ByteString.copyFromUtf8("poison: not a key-value record")); // foreign bytes
-        s.apply(4, KV.newBuilder().setKey("no value").build().toByteString());  // parses, but no value
-        s.apply(5, KV.newBuilder().setValue(ByteString.copyFromUtf8("no key")).build().toByteString());  // parses, but no key
+        s.apply(4, KV.newBuilder().setKey("no value").build().toByteString()); // parses, but no value
+        s.apply(
+                5,
+                KV.newBuilder()
+                        .setValue(ByteString.copyFromUtf8("no key"))
+                        .build()
+                        .toByteString()); // parses, but no key
         s.apply(6, kv("b", "2", 0, 0));
         assertEquals(4, s.skippedEntries());
         assertEquals(Optional.of("1"), s.lookup("a"));
@@ -258,8 +267,11 @@ class KVStoreTest {
 
     @Test
     void skippedEntriesAreTheSameOnEveryReplica() {
-        List<ByteString> log = List.of(kv("k", "v1", 0, 0), ByteString.copyFrom(new byte[] {0x0a, (byte) 0x80}),
-                ByteString.copyFromUtf8("hello"), kv("k", "v2", 2, 7));
+        List<ByteString> log = List.of(
+                kv("k", "v1", 0, 0),
+                ByteString.copyFrom(new byte[] {0x0a, (byte) 0x80}),
+                ByteString.copyFromUtf8("hello"),
+                kv("k", "v2", 2, 7));
         KeyValueStore one = newStore(1, this::record);
         KeyValueStore two = newStore(2, this::record);
         for (int i = 0; i < log.size(); i++) {

@@ -27,8 +27,7 @@ class LeaderWatchTest {
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
     private final AtomicInteger changes = new AtomicInteger();
     private final List<String> failed = new CopyOnWriteArrayList<>();
-    private final LeaderWatch watch = new LeaderWatch(ELECTION, timer, changes::incrementAndGet, failed::add,
-            now::get);
+    private final LeaderWatch watch = new LeaderWatch(ELECTION, timer, changes::incrementAndGet, failed::add, now::get);
 
     @AfterEach
     void stopTimer() {

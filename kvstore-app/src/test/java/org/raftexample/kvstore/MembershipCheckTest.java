@@ -14,12 +14,15 @@ import org.raftexample.raft.tracker.TrackerConfig;
 
 class MembershipCheckTest {
     private static final Map<Long, String> ONE_URL = Map.of(1L, "http://127.0.0.1:12379");
-    private static final Map<Long, String> THREE_URLS = Map.of(1L, "http://127.0.0.1:12379",
-            2L, "http://127.0.0.1:22379", 3L, "http://127.0.0.1:32379");
+    private static final Map<Long, String> THREE_URLS =
+            Map.of(1L, "http://127.0.0.1:12379", 2L, "http://127.0.0.1:22379", 3L, "http://127.0.0.1:32379");
 
     private static TrackerConfig voters(Long... ids) {
-        return new TrackerConfig(new JointConfig(new MajorityConfig(Set.of(ids)), new MajorityConfig()), false,
-                new HashSet<>(), new HashSet<>());
+        return new TrackerConfig(
+                new JointConfig(new MajorityConfig(Set.of(ids)), new MajorityConfig()),
+                false,
+                new HashSet<>(),
+                new HashSet<>());
     }
 
     private static Optional<String> check(TrackerConfig cfg, Map<Long, String> urls, int clusterSize, boolean join) {
@@ -47,7 +50,9 @@ class MembershipCheckTest {
         assertEquals(Optional.empty(), check(voters(), THREE_URLS, 3, true));
         Map<Long, String> withFour = new java.util.HashMap<>(THREE_URLS);
         withFour.put(4L, "http://127.0.0.1:42379");
-        assertEquals(Optional.empty(), check(voters(1L, 2L, 3L, 4L), withFour, 3, false),
+        assertEquals(
+                Optional.empty(),
+                check(voters(1L, 2L, 3L, 4L), withFour, 3, false),
                 "a member added at run time has its URL from peers.json");
     }
 }

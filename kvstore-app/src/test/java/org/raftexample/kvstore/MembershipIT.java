@@ -15,8 +15,7 @@ class MembershipIT {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private static void postUntilAcknowledged(NodeProcesses c, long via, String path, String body)
-            throws Exception {
+    private static void postUntilAcknowledged(NodeProcesses c, long via, String path, String body) throws Exception {
         c.await("POST " + path + " acknowledged", WAIT, () -> {
             try {
                 int status = c.request(via, "POST", path, body).statusCode();
@@ -38,7 +37,9 @@ class MembershipIT {
             NodeProcesses.NodeAddr four = c.addAddr();
             postUntilAcknowledged(c, 1, "/4", four.peerUrl());
             c.start(4, 4, "--join");
-            c.await("node 4 serves the existing data", WAIT,
+            c.await(
+                    "node 4 serves the existing data",
+                    WAIT,
                     () -> ClusterIT.get(c, 4, "/my-key").equals("200 before"));
             assertEquals(204, c.put(4, "/from-four", "hello"));
             assertEquals("200 hello", c.get(1, "/from-four"));
@@ -68,7 +69,10 @@ class MembershipIT {
             NodeProcesses.NodeAddr four = c.addAddr();
             postUntilAcknowledged(c, 1, "/4", four.peerUrl());
             c.start(4, 4, "--join");
-            c.await("node 4 has every key", WAIT, () -> ClusterIT.get(c, 4, "/k119").equals("200 v119"));
+            c.await(
+                    "node 4 has every key",
+                    WAIT,
+                    () -> ClusterIT.get(c, 4, "/k119").equals("200 v119"));
             for (int i = 0; i < 120; i++) {
                 assertEquals("200 v" + i, c.get(4, "/k" + i + "?serializable=true"));
             }
@@ -83,7 +87,8 @@ class MembershipIT {
             return 0;
         }
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".snap")).count();
+            return files.filter(p -> p.getFileName().toString().endsWith(".snap"))
+                    .count();
         }
     }
 }

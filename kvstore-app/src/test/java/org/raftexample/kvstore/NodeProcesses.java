@@ -68,14 +68,15 @@ final class NodeProcesses implements AutoCloseable {
 
     NodeProcesses(Tls tls, int n, String... extraFlags) throws IOException {
         this.tls = tls;
-        HttpClient.Builder client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(2));
+        HttpClient.Builder client =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2));
         if (tls.clientContext() != null) {
             client.sslContext(tls.clientContext());
         }
         this.http = client.build();
         this.dir = Files.createTempDirectory("raftexample-it");
-        this.jar = Path.of(System.getProperty("raftexample.jar", "target/raftexample.jar")).toAbsolutePath();
+        this.jar = Path.of(System.getProperty("raftexample.jar", "target/raftexample.jar"))
+                .toAbsolutePath();
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("no jar at " + jar + ": run `mvn package` first");
         }
@@ -88,8 +89,8 @@ final class NodeProcesses implements AutoCloseable {
     /** Reserves ports for one more node (id = count + 1) and returns its address. */
     NodeAddr addAddr() {
         long id = nodes.size() + 1;
-        NodeAddr a = new NodeAddr(id, freePort(), freePort(), tls.peers() ? "https" : "http",
-                tls.clients() ? "https" : "http");
+        NodeAddr a = new NodeAddr(
+                id, freePort(), freePort(), tls.peers() ? "https" : "http", tls.clients() ? "https" : "http");
         nodes.put(id, a);
         return a;
     }
@@ -104,8 +105,11 @@ final class NodeProcesses implements AutoCloseable {
 
     /** The --cluster value listing the first {@code count} nodes. */
     String clusterOf(int count) {
-        return nodes.values().stream().limit(count).map(NodeAddr::peerUrl)
-                .reduce((x, y) -> x + "," + y).orElseThrow();
+        return nodes.values().stream()
+                .limit(count)
+                .map(NodeAddr::peerUrl)
+                .reduce((x, y) -> x + "," + y)
+                .orElseThrow();
     }
 
     /** Starts node {@code id} with the first {@code clusterSize} peer URLs and optional extra flags. */
@@ -113,12 +117,19 @@ final class NodeProcesses implements AutoCloseable {
         NodeAddr a = nodes.get(id);
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-jar", jar.toString(),
-                "--id", Long.toString(id),
-                "--cluster", clusterOf(clusterSize),
-                "--port", Integer.toString(a.httpPort()),
-                "--data-dir", dir.toString()));
+                "-Xmx192m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-jar",
+                jar.toString(),
+                "--id",
+                Long.toString(id),
+                "--cluster",
+                clusterOf(clusterSize),
+                "--port",
+                Integer.toString(a.httpPort()),
+                "--data-dir",
+                dir.toString()));
         cmd.addAll(extraFlags);
         cmd.addAll(List.of(more));
         try {
@@ -192,13 +203,14 @@ final class NodeProcesses implements AutoCloseable {
         return p.exitValue();
     }
 
-    HttpResponse<String> request(long id, String method, String path, String body) throws IOException,
-            InterruptedException {
-        HttpRequest.BodyPublisher pub = body == null
-                ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(body);
+    HttpResponse<String> request(long id, String method, String path, String body)
+            throws IOException, InterruptedException {
+        HttpRequest.BodyPublisher pub =
+                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body);
         HttpRequest req = HttpRequest.newBuilder(URI.create(nodes.get(id).httpUrl() + path))
-                .method(method, pub).timeout(Duration.ofSeconds(15)).build();
+                .method(method, pub)
+                .timeout(Duration.ofSeconds(15))
+                .build();
         return http.send(req, HttpResponse.BodyHandlers.ofString());
     }
 
@@ -291,7 +303,9 @@ final class NodeProcesses implements AutoCloseable {
         Files.createDirectories(target);
         for (long id : nodes.keySet()) {
             if (Files.exists(log(id))) {
-                Files.copy(log(id), target.resolve(log(id).getFileName()),
+                Files.copy(
+                        log(id),
+                        target.resolve(log(id).getFileName()),
                         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
@@ -322,5 +336,4 @@ final class NodeProcesses implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
     }
-
 }

@@ -30,19 +30,37 @@ class NonMemberIT {
         try (NodeProcesses c = new NodeProcesses(1).named("non-member")) {
             c.startAll();
             c.putUntilAcknowledged(1, "/k", "v", WAIT);
-            ByteString forged = KV.newBuilder().setKey("/forged").setValue(ByteString.copyFromUtf8("by-a-stranger")).build().toByteString();
+            ByteString forged = KV.newBuilder()
+                    .setKey("/forged")
+                    .setValue(ByteString.copyFromUtf8("by-a-stranger"))
+                    .build()
+                    .toByteString();
             URI raft = URI.create(c.addr(1).peerUrl() + "/raft");
             for (long index = 1; index <= 8; index++) {
                 for (long logTerm = 1; logTerm <= 3; logTerm++) {
-                    Message m = Message.newBuilder().setType(MessageType.MsgApp).setFrom(99).setTo(1).setTerm(1000)
-                            .setLogTerm(logTerm).setIndex(index).setCommit(index + 1)
-                            .addEntries(Entry.newBuilder().setTerm(1000).setIndex(index + 1).setData(forged))
+                    Message m = Message.newBuilder()
+                            .setType(MessageType.MsgApp)
+                            .setFrom(99)
+                            .setTo(1)
+                            .setTerm(1000)
+                            .setLogTerm(logTerm)
+                            .setIndex(index)
+                            .setCommit(index + 1)
+                            .addEntries(Entry.newBuilder()
+                                    .setTerm(1000)
+                                    .setIndex(index + 1)
+                                    .setData(forged))
                             .build();
-                    HttpResponse<String> r = c.http.send(HttpRequest.newBuilder(raft)
-                            .POST(HttpRequest.BodyPublishers.ofByteArray(m.toByteArray()))
-                            .header("X-Etcd-Cluster-ID", "1000").header("X-Server-From", "63")
-                            .header("X-Raft-To", "1").header("X-Server-Version", "1.0.0")
-                            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> r = c.http.send(
+                            HttpRequest.newBuilder(raft)
+                                    .POST(HttpRequest.BodyPublishers.ofByteArray(m.toByteArray()))
+                                    .header("X-Etcd-Cluster-ID", "1000")
+                                    .header("X-Server-From", "63")
+                                    .header("X-Raft-To", "1")
+                                    .header("X-Server-Version", "1.0.0")
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
                     assertEquals(404, r.statusCode(), r.body());
                 }
             }

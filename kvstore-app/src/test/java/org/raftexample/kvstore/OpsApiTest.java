@@ -25,8 +25,10 @@ class OpsApiTest {
 
     private final HttpKVApiTest.FakeService service = new HttpKVApiTest.FakeService();
     private final FakeNodeView view = new FakeNodeView();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private ServerMetrics metrics;
     private KVHttpServer server;
     private String base;
@@ -34,8 +36,11 @@ class OpsApiTest {
     @BeforeEach
     void start() throws Exception {
         metrics = new ServerMetrics(view, () -> 7, "9.9.9-test");
-        server = new KVHttpServer(new HttpMetricsHandler(metrics,
-                new OpsApi(view, metrics, "9.9.9-test", new HttpKVApi(service, 1024, Duration.ofMillis(300)))), 0);
+        server = new KVHttpServer(
+                new HttpMetricsHandler(
+                        metrics,
+                        new OpsApi(view, metrics, "9.9.9-test", new HttpKVApi(service, 1024, Duration.ofMillis(300)))),
+                0);
         server.start();
         base = "http://127.0.0.1:" + server.port();
     }
@@ -46,11 +51,14 @@ class OpsApiTest {
     }
 
     private HttpResponse<String> send(String method, String path, String body) throws Exception {
-        HttpRequest.BodyPublisher p = body == null
-                ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(body);
-        return client.send(HttpRequest.newBuilder(URI.create(base + path)).method(method, p)
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.BodyPublisher p =
+                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body);
+        return client.send(
+                HttpRequest.newBuilder(URI.create(base + path))
+                        .method(method, p)
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private JsonNode getJson(String path, int wantStatus) throws Exception {
@@ -63,7 +71,8 @@ class OpsApiTest {
     @Test
     void healthIsTrueOnlyWithALeaderInContactWithAQuorumAndApplyCaughtUp() throws Exception {
         view.follower(2);
-        assertEquals("{\"health\":\"true\"}", getJson("/_raftexample/health", 200).toString());
+        assertEquals(
+                "{\"health\":\"true\"}", getJson("/_raftexample/health", 200).toString());
 
         view.follower(0);
         JsonNode noLeader = getJson("/_raftexample/health", 503);
@@ -144,7 +153,9 @@ class OpsApiTest {
     void versionGivesTheProjectAndPeerProtocolVersions() throws Exception {
         JsonNode v = getJson("/_raftexample/version", 200);
         assertEquals("9.9.9-test", v.get("raftexample").asText());
-        assertEquals(org.raftexample.transport.Transport.PROTOCOL_VERSION, v.get("peerProtocol").asText());
+        assertEquals(
+                org.raftexample.transport.Transport.PROTOCOL_VERSION,
+                v.get("peerProtocol").asText());
     }
 
     @Test
@@ -201,7 +212,9 @@ class OpsApiTest {
         }
         assertTrue(text.contains("jvm_memory_used_bytes"), "JVM metrics are exported");
         view.follower(0);
-        assertTrue(send("GET", "/_raftexample/metrics", null).body().lines()
+        assertTrue(send("GET", "/_raftexample/metrics", null)
+                .body()
+                .lines()
                 .anyMatch(l -> l.equals("etcd_server_has_leader 0.0")));
     }
 }

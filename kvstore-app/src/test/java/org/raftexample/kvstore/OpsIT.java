@@ -74,7 +74,9 @@ class OpsIT {
     }
 
     static void signal(Process p, String sig) throws Exception {
-        Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).inheritIO().start();
+        Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid()))
+                .inheritIO()
+                .start();
         assertEquals(0, k.waitFor(), "kill -" + sig);
     }
 
@@ -93,14 +95,21 @@ class OpsIT {
                 assertEquals(id, st.get("id").asLong());
                 assertEquals("1000", st.get("clusterId").asText());
                 assertEquals(leader, st.get("leader").asLong(), st.toString());
-                assertEquals(id == leader ? "StateLeader" : "StateFollower", st.get("state").asText());
+                assertEquals(
+                        id == leader ? "StateLeader" : "StateFollower",
+                        st.get("state").asText());
                 assertTrue(st.get("walBytes").asLong() > 0, st.toString());
                 assertEquals(id == leader, st.has("progress"), st.toString());
             }
             JsonNode members = json(c, leader, "/_raftexample/members");
             assertEquals("[1,2,3]", members.get("voters").toString());
-            assertEquals(c.addr(2).peerUrl(), members.get("members").get(1).get("peerURLs").get(0).asText());
-            assertTrue(json(c, 1, "/_raftexample/version").get("raftexample").asText().matches("\\d+\\.\\d+.*"));
+            assertEquals(
+                    c.addr(2).peerUrl(),
+                    members.get("members").get(1).get("peerURLs").get(0).asText());
+            assertTrue(json(c, 1, "/_raftexample/version")
+                    .get("raftexample")
+                    .asText()
+                    .matches("\\d+\\.\\d+.*"));
 
             // Writes move the counters, on the leader and on a follower.
             long follower = leader % 3 + 1;
@@ -113,7 +122,9 @@ class OpsIT {
                 assertEquals(204, c.put(leader, key, "data" + key));
                 assertEquals("200 data" + key, c.get(follower, key));
             }
-            c.await("follower applied every write", WAIT,
+            c.await(
+                    "follower applied every write",
+                    WAIT,
                     () -> json(c, follower, "/_raftexample/status").path("keys").asLong() == 35);
             JsonNode lst = json(c, leader, "/_raftexample/status");
             for (JsonNode pr : lst.get("progress")) {
@@ -124,10 +135,14 @@ class OpsIT {
             assertEquals(1.0, after.get("etcd_server_has_leader"));
             assertEquals(0.0, after.get("etcd_server_is_leader"));
             assertEquals(1.0, metrics(c, leader).get("etcd_server_is_leader"));
-            assertTrue(after.get("etcd_server_proposals_committed_total")
-                    >= before.get("etcd_server_proposals_committed_total") + 35, after.toString());
-            assertTrue(after.get("etcd_server_proposals_applied_total")
-                    >= before.get("etcd_server_proposals_applied_total") + 35, after.toString());
+            assertTrue(
+                    after.get("etcd_server_proposals_committed_total")
+                            >= before.get("etcd_server_proposals_committed_total") + 35,
+                    after.toString());
+            assertTrue(
+                    after.get("etcd_server_proposals_applied_total")
+                            >= before.get("etcd_server_proposals_applied_total") + 35,
+                    after.toString());
             assertEquals(35.0, after.get("raftexample_keys"));
             assertTrue(after.get("etcd_disk_wal_fsync_duration_seconds_count")
                     > before.get("etcd_disk_wal_fsync_duration_seconds_count"));
@@ -140,8 +155,10 @@ class OpsIT {
             c.await("a round trip to each follower measured", WAIT, () -> {
                 try {
                     Map<String, Double> m = metrics(c, leader);
-                    return m.keySet().stream().filter(k -> k.startsWith("etcd_network_peer_round_trip_time_seconds_count"))
-                            .count() == 2;
+                    return m.keySet().stream()
+                                    .filter(k -> k.startsWith("etcd_network_peer_round_trip_time_seconds_count"))
+                                    .count()
+                            == 2;
                 } catch (Exception e) {
                     return false;
                 }
@@ -183,7 +200,8 @@ class OpsIT {
                 // At most two election timeouts (2 s) after the step-down, well before the 5 s request timeout.
                 assertTrue(putMillis < 3000, "503 early, not after the 5 s request timeout: " + putMillis + " ms");
                 assertTrue(put.body().contains("leader"), put.body());
-                System.out.println("OpsIT: PUT on the cut-off node answered in " + putMillis + " ms: " + put.body().strip());
+                System.out.println("OpsIT: PUT on the cut-off node answered in " + putMillis + " ms: "
+                        + put.body().strip());
             } finally {
                 for (long id : followers) {
                     signal(c.process(id), "CONT");
@@ -204,7 +222,8 @@ class OpsIT {
             c.putUntilAcknowledged(1, "/k", "v", WAIT);
             c.get(2, "/missing");
             for (long id = 1; id <= 3; id++) {
-                PrometheusTools.checkMetrics(c.request(id, "GET", "/_raftexample/metrics", null).body());
+                PrometheusTools.checkMetrics(
+                        c.request(id, "GET", "/_raftexample/metrics", null).body());
             }
             List<String> targets = new ArrayList<>();
             for (long id = 1; id <= 3; id++) {
@@ -215,7 +234,9 @@ class OpsIT {
                 try {
                     c.await("Prometheus: sum(etcd_server_is_leader) = 1", promWait, () -> {
                         JsonNode r = query(prom, "sum(etcd_server_is_leader)");
-                        return r != null && r.size() == 1 && r.get(0).get("value").get(1).asText().equals("1");
+                        return r != null
+                                && r.size() == 1
+                                && r.get(0).get("value").get(1).asText().equals("1");
                     });
                     c.await("Prometheus: etcd_server_has_leader = 1 on each of the three nodes", promWait, () -> {
                         JsonNode r = query(prom, "etcd_server_has_leader == 1");
@@ -223,12 +244,20 @@ class OpsIT {
                             return false;
                         }
                         Set<String> instances = new HashSet<>();
-                        r.forEach(s -> instances.add(s.get("metric").get("instance").asText()));
+                        r.forEach(s ->
+                                instances.add(s.get("metric").get("instance").asText()));
                         return instances.equals(new HashSet<>(targets));
                     });
                     JsonNode writes = query(prom, "sum(raftexample_http_requests_total{method=\"PUT\",code=\"204\"})");
-                    assertTrue(writes != null && writes.size() == 1
-                            && Double.parseDouble(writes.get(0).get("value").get(1).asText()) >= 1, String.valueOf(writes));
+                    assertTrue(
+                            writes != null
+                                    && writes.size() == 1
+                                    && Double.parseDouble(writes.get(0)
+                                                    .get("value")
+                                                    .get(1)
+                                                    .asText())
+                                            >= 1,
+                            String.valueOf(writes));
                 } catch (AssertionError e) {
                     throw new AssertionError(e.getMessage() + "\n--- prometheus log ---\n" + prom.log(), e);
                 }

@@ -39,8 +39,9 @@ class OptionsParserTest {
         assertTrue(d.checkQuorum());
         assertEquals("INFO", d.logLevel());
         assertEquals(5000, d.maxApplyLag());
-        Options o = OptionsParser.parse(new String[] {"--pre-vote=false", "--check-quorum=false", "--log-level",
-            "debug", "--health-max-apply-lag", "10"});
+        Options o = OptionsParser.parse(new String[] {
+            "--pre-vote=false", "--check-quorum=false", "--log-level", "debug", "--health-max-apply-lag", "10"
+        });
         assertFalse(o.preVote());
         assertFalse(o.checkQuorum());
         assertEquals("DEBUG", o.logLevel());
@@ -66,7 +67,8 @@ class OptionsParserTest {
         Options o = OptionsParser.parse(new String[] {
             "-id=3", "-cluster=" + CLUSTER, "--join", "--data-dir=/tmp/x", "--snapshot-count", "5",
             "--snapshot-catchup-entries=0", "--tick-ms", "10", "--election-ticks=5", "--heartbeat-ticks", "2",
-            "--max-value-bytes", "10", "--request-timeout-ms", "250"});
+            "--max-value-bytes", "10", "--request-timeout-ms", "250"
+        });
         assertEquals(3, o.id());
         assertTrue(o.join());
         assertEquals(Path.of("/tmp/x", "raftexample-3"), o.walDir());
@@ -100,7 +102,8 @@ class OptionsParserTest {
             {"stray"},
         };
         for (String[] args : bad) {
-            UsageException e = assertThrows(UsageException.class, () -> OptionsParser.parse(args), String.join(" ", args));
+            UsageException e =
+                    assertThrows(UsageException.class, () -> OptionsParser.parse(args), String.join(" ", args));
             assertFalse(e.getMessage().contains("\n"), e.getMessage());
         }
     }
@@ -110,9 +113,20 @@ class OptionsParserTest {
         assertTrue(OptionsParser.wantsHelp(new String[] {"--id", "1", "--help"}));
         assertTrue(OptionsParser.wantsHelp(new String[] {"-h"}));
         String usage = OptionsParser.usage();
-        for (String flag : List.of("--id", "--cluster", "--port", "--join", "--data-dir", "--snapshot-count",
-                "--snapshot-catchup-entries", "--tick-ms", "--election-ticks", "--heartbeat-ticks",
-                "--max-value-bytes", "--request-timeout-ms", "--help")) {
+        for (String flag : List.of(
+                "--id",
+                "--cluster",
+                "--port",
+                "--join",
+                "--data-dir",
+                "--snapshot-count",
+                "--snapshot-catchup-entries",
+                "--tick-ms",
+                "--election-ticks",
+                "--heartbeat-ticks",
+                "--max-value-bytes",
+                "--request-timeout-ms",
+                "--help")) {
             assertTrue(usage.contains(flag), flag);
         }
     }

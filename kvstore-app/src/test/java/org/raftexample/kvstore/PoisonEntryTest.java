@@ -64,7 +64,8 @@ class PoisonEntryTest {
         }
 
         boolean allHave(String key, String value) {
-            return byId.size() == 3 && byId.values().stream().allMatch(s -> s.lookup(key).equals(Optional.of(value)));
+            return byId.size() == 3
+                    && byId.values().stream().allMatch(s -> s.lookup(key).equals(Optional.of(value)));
         }
     }
 
@@ -92,8 +93,8 @@ class PoisonEntryTest {
                 assertEquals(2, s.size());
             }
             long applied = c.member(0).applied();
-            InProcessCluster.await("applied indexes agree", WAIT,
-                    () -> c.members.stream().allMatch(m -> m.applied() == applied));
+            InProcessCluster.await(
+                    "applied indexes agree", WAIT, () -> c.members.stream().allMatch(m -> m.applied() == applied));
             for (InProcessCluster.Member m : c.members) {
                 assertFalse(m.node().terminated().isDone(), "member " + m.opts().id() + " is still running");
             }
@@ -108,7 +109,9 @@ class PoisonEntryTest {
                 c.start(id, c.peers, false, again::make);
             }
             again.bind(c, first);
-            InProcessCluster.await("every member replays its log", WAIT,
+            InProcessCluster.await(
+                    "every member replays its log",
+                    WAIT,
                     () -> again.allHave("/before", "1") && again.allHave("/after", "2"));
             again.write("/restarted", "3");
             InProcessCluster.await("every member applies /restarted", WAIT, () -> again.allHave("/restarted", "3"));
@@ -130,9 +133,12 @@ class PoisonEntryTest {
             stores.bind(c, 0);
             stores.write("/before", "1");
             InProcessCluster.await("every member applies /before", WAIT, () -> stores.allHave("/before", "1"));
-            InProcessCluster.Member leader = c.members.stream().filter(m -> m.node().isLeader()).findFirst()
+            InProcessCluster.Member leader = c.members.stream()
+                    .filter(m -> m.node().isLeader())
+                    .findFirst()
                     .orElseThrow();
-            InProcessCluster.Member follower = c.members.stream().filter(m -> m != leader).findFirst().orElseThrow();
+            InProcessCluster.Member follower =
+                    c.members.stream().filter(m -> m != leader).findFirst().orElseThrow();
             long applied = leader.applied();
             InProcessCluster.await("the follower is caught up", WAIT, () -> follower.applied() == applied);
             long term = follower.node().status().hardState().getTerm();
@@ -140,11 +146,16 @@ class PoisonEntryTest {
             // that does not decode, committed at once.
             org.raftexample.raftpb.Message forged = org.raftexample.raftpb.Message.newBuilder()
                     .setType(org.raftexample.raftpb.MessageType.MsgApp)
-                    .setFrom(leader.opts().id()).setTo(follower.opts().id())
-                    .setTerm(term).setLogTerm(term).setIndex(applied).setCommit(applied + 1)
+                    .setFrom(leader.opts().id())
+                    .setTo(follower.opts().id())
+                    .setTerm(term)
+                    .setLogTerm(term)
+                    .setIndex(applied)
+                    .setCommit(applied + 1)
                     .addEntries(org.raftexample.raftpb.Entry.newBuilder()
                             .setType(org.raftexample.raftpb.EntryType.EntryConfChange)
-                            .setTerm(term).setIndex(applied + 1)
+                            .setTerm(term)
+                            .setIndex(applied + 1)
                             .setData(com.google.protobuf.ByteString.copyFrom(POISON)))
                     .build();
             follower.node().process(forged);

@@ -25,8 +25,12 @@ class PoisonProposalIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     private static Message poison(long from, long to) {
-        return Message.newBuilder().setType(MessageType.MsgProp).setFrom(from).setTo(to)
-                .addEntries(Entry.newBuilder().setType(EntryType.EntryNormal)
+        return Message.newBuilder()
+                .setType(MessageType.MsgProp)
+                .setFrom(from)
+                .setTo(to)
+                .addEntries(Entry.newBuilder()
+                        .setType(EntryType.EntryNormal)
                         .setData(ByteString.copyFrom("definitely not a key-value record", StandardCharsets.UTF_8)))
                 .build();
     }
@@ -41,7 +45,10 @@ class PoisonProposalIT {
             // In member 1's name to the others, and in member 2's to member 1 (a node refuses its own id, 404).
             for (long to = 1; to <= 3; to++) {
                 long from = to == 1 ? 2 : 1;
-                assertEquals(204, ForgedPeerMessagesIT.post(c, to, "/raft", from, poison(from, to).toByteArray()),
+                assertEquals(
+                        204,
+                        ForgedPeerMessagesIT.post(
+                                c, to, "/raft", from, poison(from, to).toByteArray()),
                         "a well-formed message is taken; its proposal is dropped inside");
             }
             assertEquals(204, c.put(2, "/after", "2"));
@@ -60,14 +67,19 @@ class PoisonProposalIT {
                 c.awaitUp(id);
             }
             c.putUntilAcknowledged(3, "/restarted", "3", WAIT);
-            c.await("every member has every write after the restart", WAIT, () -> everyNodeHas(c, "/before", "1")
-                    && everyNodeHas(c, "/after", "2") && everyNodeHas(c, "/restarted", "3"));
+            c.await(
+                    "every member has every write after the restart",
+                    WAIT,
+                    () -> everyNodeHas(c, "/before", "1")
+                            && everyNodeHas(c, "/after", "2")
+                            && everyNodeHas(c, "/restarted", "3"));
 
             boolean dropped = false;
             for (long id = 1; id <= 3; id++) {
                 String log = Files.readString(c.log(id), StandardCharsets.UTF_8);
                 // Not "fatal" as such: a SIGTERM racing the raft loop may log one while stopping (reported).
-                assertFalse(log.contains("RaftPanicException") || log.contains("cannot decode"),
+                assertFalse(
+                        log.contains("RaftPanicException") || log.contains("cannot decode"),
                         "node " + id + " logged a raft panic or an undecodable entry\n" + c.tail(id));
                 assertFalse(log.contains("skipped the committed entry"), "the poison never reached the log");
                 dropped |= log.contains("dropped a proposal from");

@@ -17,8 +17,11 @@ class ProcessMessagesTest {
         return Message.newBuilder()
                 .setType(MessageType.MsgSnap)
                 .setTo(8)
-                .setSnapshot(Snapshot.newBuilder().setMetadata(
-                        SnapshotMetadata.newBuilder().setIndex(100).setTerm(3).setConfState(cs)))
+                .setSnapshot(Snapshot.newBuilder()
+                        .setMetadata(SnapshotMetadata.newBuilder()
+                                .setIndex(100)
+                                .setTerm(3)
+                                .setConfState(cs)))
                 .build();
     }
 
@@ -40,7 +43,11 @@ class ProcessMessagesTest {
     @Test
     void otherMessagesPassUnchanged() {
         ConfState stale = voters(2, 6, 8).toBuilder().setAutoLeave(true).build();
-        Message app = Message.newBuilder().setType(MessageType.MsgApp).setFrom(6).setTo(8).build();
+        Message app = Message.newBuilder()
+                .setType(MessageType.MsgApp)
+                .setFrom(6)
+                .setTo(8)
+                .build();
         List<Message> out = RaftLoop.processMessages(List.of(snap(stale), app), voters(2, 7, 8, 12));
         assertEquals(List.of(snap(voters(2, 7, 8, 12)), app), out);
     }

@@ -29,8 +29,7 @@ import org.junit.jupiter.api.Assumptions;
 final class PrometheusTools {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private PrometheusTools() {
-    }
+    private PrometheusTools() {}
 
     /** Skips the calling test when the tools are missing, unless CI requires them. */
     static void assumeInstalled() {
@@ -52,7 +51,9 @@ final class PrometheusTools {
 
     /** Runs {@code promtool check metrics} on a scrape; returns its output, failing on a non-zero exit. */
     static String checkMetrics(String exposition) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("promtool", "check", "metrics")
+                .redirectErrorStream(true)
+                .start();
         p.getOutputStream().write(exposition.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -69,7 +70,8 @@ final class PrometheusTools {
         private final Path dir;
         private final Process process;
         private final int port;
-        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        private final HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
         Server(List<String> targets) throws IOException {
             dir = Files.createTempDirectory("raftexample-prometheus");
@@ -79,10 +81,11 @@ final class PrometheusTools {
                     + "    static_configs:\n      - targets: ["
                     + targets.stream().map(t -> "'" + t + "'").collect(Collectors.joining(", ")) + "]\n";
             Files.writeString(dir.resolve("prometheus.yml"), config);
-            process = new ProcessBuilder("prometheus",
-                    "--config.file=" + dir.resolve("prometheus.yml"),
-                    "--storage.tsdb.path=" + dir.resolve("data"),
-                    "--web.listen-address=127.0.0.1:" + port)
+            process = new ProcessBuilder(
+                            "prometheus",
+                            "--config.file=" + dir.resolve("prometheus.yml"),
+                            "--storage.tsdb.path=" + dir.resolve("data"),
+                            "--web.listen-address=127.0.0.1:" + port)
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("prometheus.log").toFile())
                     .start();
@@ -93,13 +96,18 @@ final class PrometheusTools {
             URI uri = URI.create("http://127.0.0.1:" + port + "/api/v1/query?query="
                     + URLEncoder.encode(promql, StandardCharsets.UTF_8));
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(uri)
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() != 200) {
                     return null;
                 }
                 JsonNode body = JSON.readTree(r.body());
-                return "success".equals(body.path("status").asText()) ? body.path("data").path("result") : null;
+                return "success".equals(body.path("status").asText())
+                        ? body.path("data").path("result")
+                        : null;
             } catch (IOException e) {
                 return null; // not up yet
             }

@@ -16,7 +16,8 @@ import org.raftexample.raftpb.MessageType;
 class ProposalFilterTest {
 
     private static Message prop(Entry... entries) {
-        Message.Builder b = Message.newBuilder().setType(MessageType.MsgProp).setFrom(2).setTo(1);
+        Message.Builder b =
+                Message.newBuilder().setType(MessageType.MsgProp).setFrom(2).setTo(1);
         for (Entry e : entries) {
             b.addEntries(e);
         }
@@ -38,14 +39,18 @@ class ProposalFilterTest {
 
     @Test
     void aProposalWithOneUndecodableNormalEntryIsRefused() {
-        assertFalse(ProposalFilter.acceptable(prop(entry(EntryType.EntryNormal, KVStoreTest.kv("k", "v", 0, 0)),
+        assertFalse(ProposalFilter.acceptable(prop(
+                entry(EntryType.EntryNormal, KVStoreTest.kv("k", "v", 0, 0)),
                 entry(EntryType.EntryNormal, ByteString.copyFromUtf8("not a key-value record")))));
         assertFalse(ProposalFilter.acceptable(prop(entry(EntryType.EntryNormal, GARBAGE))));
     }
 
     @Test
     void confChangeEntriesMustDecodeAsTheirType() {
-        ByteString cc = ConfChange.newBuilder().setType(ConfChangeType.ConfChangeAddNode).setNodeId(4).build()
+        ByteString cc = ConfChange.newBuilder()
+                .setType(ConfChangeType.ConfChangeAddNode)
+                .setNodeId(4)
+                .build()
                 .toByteString();
         ByteString cc2 = ConfChangeV2.getDefaultInstance().toByteString();
         assertTrue(ProposalFilter.acceptable(prop(entry(EntryType.EntryConfChange, cc))));
@@ -56,8 +61,12 @@ class ProposalFilterTest {
 
     @Test
     void otherMessagesAreNotLookedAt() {
-        Message app = Message.newBuilder().setType(MessageType.MsgApp).setFrom(1).setTo(2)
-                .addEntries(entry(EntryType.EntryNormal, GARBAGE)).build();
+        Message app = Message.newBuilder()
+                .setType(MessageType.MsgApp)
+                .setFrom(1)
+                .setTo(2)
+                .addEntries(entry(EntryType.EntryNormal, GARBAGE))
+                .build();
         assertTrue(ProposalFilter.acceptable(app));
     }
 

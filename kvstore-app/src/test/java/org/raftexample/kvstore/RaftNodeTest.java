@@ -96,7 +96,11 @@ class RaftNodeTest {
     }
 
     private static byte[] kv(String key, String value) {
-        return KV.newBuilder().setKey(key).setValue(ByteString.copyFromUtf8(value)).build().toByteArray();
+        return KV.newBuilder()
+                .setKey(key)
+                .setValue(ByteString.copyFromUtf8(value))
+                .build()
+                .toByteArray();
     }
 
     /** Proposes until raft accepts (while no leader is elected, proposals may be dropped). */
@@ -134,7 +138,7 @@ class RaftNodeTest {
 
                 @Override
                 public View view() {
-                    return new KVStore(id, rid -> { }).view();
+                    return new KVStore(id, rid -> {}).view();
                 }
 
                 @Override
@@ -149,10 +153,14 @@ class RaftNodeTest {
         for (InProcessCluster.Member m : c.members) {
             proposeUntilAccepted(m.node(), kv("foo", "from " + m.opts().id()));
         }
-        InProcessCluster.await("100 entries applied on every node", WAIT,
+        InProcessCluster.await(
+                "100 entries applied on every node",
+                WAIT,
                 () -> appliedCount.values().stream().allMatch(n -> n.get() >= 100) && appliedCount.size() == 3);
         long applied0 = c.member(0).applied();
-        InProcessCluster.await("all nodes at the same applied index", WAIT,
+        InProcessCluster.await(
+                "all nodes at the same applied index",
+                WAIT,
                 () -> c.members.stream().allMatch(m -> m.applied() >= applied0));
         for (InProcessCluster.Member m : c.members) {
             assertFalse(m.node().terminated().isDone(), "node " + m.opts().id() + " ended");
@@ -198,11 +206,14 @@ class RaftNodeTest {
         app.start();
         var client = java.net.http.HttpClient.newHttpClient();
         URI url = URI.create("http://127.0.0.1:" + app.httpPort() + "/test-key");
-        var put = client.send(java.net.http.HttpRequest.newBuilder(url)
-                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("test-value")).build(),
+        var put = client.send(
+                java.net.http.HttpRequest.newBuilder(url)
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("test-value"))
+                        .build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(204, put.statusCode(), put.body());
-        var get = client.send(java.net.http.HttpRequest.newBuilder(url).GET().build(),
+        var get = client.send(
+                java.net.http.HttpRequest.newBuilder(url).GET().build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(200, get.statusCode());
         assertEquals("test-value", get.body());
@@ -219,7 +230,8 @@ class RaftNodeTest {
         stores.byId.get(4L).propose("foo", "bar").get(20, TimeUnit.SECONDS);
         for (long id = 1; id <= 4; id++) {
             KvClient s = stores.byId.get(id);
-            InProcessCluster.await("foo on node " + id, WAIT, () -> s.lookup("foo").isPresent());
+            InProcessCluster.await(
+                    "foo on node " + id, WAIT, () -> s.lookup("foo").isPresent());
         }
     }
 
@@ -243,7 +255,9 @@ class RaftNodeTest {
             }
         }
         long index = c.member(0).applied();
-        InProcessCluster.await("the conf change applied on every node", WAIT,
+        InProcessCluster.await(
+                "the conf change applied on every node",
+                WAIT,
                 () -> c.members.stream().allMatch(m -> m.applied() >= index));
         for (InProcessCluster.Member m : c.members) {
             assertFalse(m.node().terminated().isDone(), "node " + m.opts().id() + " ended");
@@ -255,7 +269,9 @@ class RaftNodeTest {
         Stores again = new Stores(c);
         InProcessCluster.Member m2 = c.start(2, c.peers, false, again::make);
         again.bind(m2);
-        InProcessCluster.await("restarted node 2 replays the log", WAIT,
+        InProcessCluster.await(
+                "restarted node 2 replays the log",
+                WAIT,
                 () -> again.byId.get(2L).lookup("after").isPresent());
         assertFalse(m2.node().terminated().isDone());
     }
@@ -286,13 +302,16 @@ class RaftNodeTest {
         for (int i = 0; i < 20; i++) {
             stores.byId.get(1L).propose("k" + i, "v").get(20, TimeUnit.SECONDS);
         }
-        InProcessCluster.await("node 1 snapshot", WAIT, () -> hasSnapFile(c.member(0).opts().snapDir()));
+        InProcessCluster.await(
+                "node 1 snapshot", WAIT, () -> hasSnapFile(c.member(0).opts().snapDir()));
         c.member(0).node().close();
 
         Stores again = new Stores(c);
         InProcessCluster.Member m1 = c.start(1, c.peers, false, again::make);
         again.bind(m1);
-        InProcessCluster.await("restarted node 1 reaches node 4", WAIT,
+        InProcessCluster.await(
+                "restarted node 1 reaches node 4",
+                WAIT,
                 () -> m1.node().transport().activeSince(4).isPresent());
     }
 
@@ -305,7 +324,7 @@ class RaftNodeTest {
         AtomicInteger snapshots = new AtomicInteger();
         AtomicReference<RaftNode> ref = new AtomicReference<>();
         InProcessCluster.Member m = c.start(1, c.peers, false, id -> {
-            KVStore inner = new KVStore(id, rid -> { });
+            KVStore inner = new KVStore(id, rid -> {});
             return new StateMachine() {
                 long lastApplied;
 
@@ -331,7 +350,7 @@ class RaftNodeTest {
                         public long writeTo(OutputStream out) throws IOException {
                             ByteArrayOutputStream buf = new ByteArrayOutputStream();
                             long n = v.writeTo(buf);
-                            KVStore check = new KVStore(99, rid -> { });
+                            KVStore check = new KVStore(99, rid -> {});
                             check.restore(buf.toByteArray());
                             // Every key written at or below the view's applied index must be in it.
                             expected.forEach((k, idx) -> {
@@ -390,7 +409,9 @@ class RaftNodeTest {
         CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
         assertEquals(501, s.size());
         // 500 proposals made at once reach the WAL in far fewer Readies than proposals.
-        assertTrue(m.node().maxEntriesPerReady() >= 10, "max entries per Ready: " + m.node().maxEntriesPerReady());
+        assertTrue(
+                m.node().maxEntriesPerReady() >= 10,
+                "max entries per Ready: " + m.node().maxEntriesPerReady());
     }
 
     @Test
@@ -463,7 +484,8 @@ class RaftNodeTest {
         InProcessCluster c = writeAndClose();
         java.nio.file.Path newest;
         try (Stream<java.nio.file.Path> files = Files.list(c.member(0).opts().snapDir())) {
-            List<java.nio.file.Path> snaps = files.filter(p -> p.toString().endsWith(".snap")).sorted().toList();
+            List<java.nio.file.Path> snaps =
+                    files.filter(p -> p.toString().endsWith(".snap")).sorted().toList();
             assertTrue(snaps.size() >= 2, "snapshots: " + snaps);
             newest = snaps.get(snaps.size() - 1);
         }
@@ -478,7 +500,10 @@ class RaftNodeTest {
         InProcessCluster c = writeAndClose();
         java.nio.file.Path wal;
         try (Stream<java.nio.file.Path> files = Files.list(c.member(0).opts().walDir())) {
-            wal = files.filter(p -> p.toString().endsWith(".wal")).sorted().reduce((a, b) -> b).orElseThrow();
+            wal = files.filter(p -> p.toString().endsWith(".wal"))
+                    .sorted()
+                    .reduce((a, b) -> b)
+                    .orElseThrow();
         }
         // Find the end of the records (segments are preallocated with zeros) and leave there the
         // start of a record a crash interrupted: a length word announcing more bytes than follow.

@@ -60,23 +60,25 @@ class RequestLimitsTest {
 
         @Override
         public CompletableFuture<Void> readBarrier() {
-            return outcome(() -> { });
+            return outcome(() -> {});
         }
 
         @Override
         public CompletableFuture<Void> addNode(long id, URI peerUrl) {
-            return outcome(() -> { });
+            return outcome(() -> {});
         }
 
         @Override
         public CompletableFuture<Void> removeNode(long id) {
-            return outcome(() -> { });
+            return outcome(() -> {});
         }
     }
 
     private final HeldService service = new HeldService();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private AdmissionGate proposals;
     private AdmissionGate reads;
     private KVHttpServer server;
@@ -99,10 +101,11 @@ class RequestLimitsTest {
     }
 
     private HttpRequest request(String method, String path, String body) {
-        HttpRequest.BodyPublisher p = body == null
-                ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(body);
-        return HttpRequest.newBuilder(URI.create(base + path)).method(method, p).timeout(Duration.ofSeconds(20))
+        HttpRequest.BodyPublisher p =
+                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body);
+        return HttpRequest.newBuilder(URI.create(base + path))
+                .method(method, p)
+                .timeout(Duration.ofSeconds(20))
                 .build();
     }
 
@@ -181,8 +184,9 @@ class RequestLimitsTest {
         try {
             for (int i = 0; i < 5; i++) {
                 java.net.Socket s = new java.net.Socket("127.0.0.1", server.port());
-                s.getOutputStream().write(("PUT /slow" + i + " HTTP/1.1\r\nHost: x\r\nContent-Length: 90\r\n\r\nab")
-                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream()
+                        .write(("PUT /slow" + i + " HTTP/1.1\r\nHost: x\r\nContent-Length: 90\r\n\r\nab")
+                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 s.getOutputStream().flush();
                 slow.add(s);
             }
@@ -238,8 +242,10 @@ class RequestLimitsTest {
         assertEquals(413, send("PUT", "/big", "x".repeat(1001)).statusCode());
         HttpRequest binary = HttpRequest.newBuilder(URI.create(base + "/bin"))
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[] {(byte) 0xff, (byte) 0xfe}))
-                .timeout(Duration.ofSeconds(20)).build();
-        assertEquals(204, client.send(binary, HttpResponse.BodyHandlers.ofString()).statusCode());
+                .timeout(Duration.ofSeconds(20))
+                .build();
+        assertEquals(
+                204, client.send(binary, HttpResponse.BodyHandlers.ofString()).statusCode());
         assertEquals(400, send("POST", "/4", "not a url").statusCode());
         awaitInFlight(proposals, 0);
         assertEquals(204, send("PUT", "/ok", "fine").statusCode());

@@ -39,7 +39,9 @@ class RequestRegistryTest {
         registry.trigger(id, "applied");
         assertEquals("applied", seen.get(5, TimeUnit.SECONDS));
         assertNotSame(Thread.currentThread(), completedOn.get(), "never completed on the triggering thread");
-        assertTrue(completedOn.get().getName().startsWith("request-completer"), completedOn.get().getName());
+        assertTrue(
+                completedOn.get().getName().startsWith("request-completer"),
+                completedOn.get().getName());
         assertEquals(0, registry.waitingById());
     }
 

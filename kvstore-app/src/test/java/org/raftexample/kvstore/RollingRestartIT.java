@@ -28,6 +28,7 @@ class RollingRestartIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     /** --tick-ms 100 x --election-ticks 10, the defaults. */
     private static final long ELECTION_TIMEOUT_MS = 1000;
+
     private static final int WRITERS = 3;
 
     /** One PUT attempt of a writer. */
@@ -43,8 +44,7 @@ class RollingRestartIT {
 
     @Test
     @Timeout(240)
-    void aRollingRestartUnderWriteLoadLeavesNoWriterWithoutAnAcknowledgedWriteForAnElectionTimeout()
-            throws Exception {
+    void aRollingRestartUnderWriteLoadLeavesNoWriterWithoutAnAcknowledgedWriteForAnElectionTimeout() throws Exception {
         try (NodeProcesses c = new NodeProcesses(3).named("rolling-restart")) {
             c.startAll();
             OpsIT.awaitHealthy(c, 1, 2, 3);
@@ -63,7 +63,9 @@ class RollingRestartIT {
 
             List<String> restarts = new ArrayList<>();
             for (long id = 1; id <= 3; id++) {
-                long leaderBefore = OpsIT.json(c, id % 3 + 1, "/_raftexample/status").path("leader").asLong();
+                long leaderBefore = OpsIT.json(c, id % 3 + 1, "/_raftexample/status")
+                        .path("leader")
+                        .asLong();
                 long t0 = System.nanoTime();
                 assertEquals(143, c.stop(id), "SIGTERM ends the node through its shutdown hook");
                 c.start(id, 3);
@@ -110,7 +112,8 @@ class RollingRestartIT {
             List<String> worst = outages.subList(0, Math.min(5, outages.size()));
             String report = "RollingRestartIT: " + acknowledged + " writes acknowledged, " + failed
                     + " attempts failed; longest outage of a writer " + worstOutage + " ms; slowest failed attempt "
-                    + slowestFailure + " ms\n  " + String.join("\n  ", restarts) + "\n  longest outages:\n  " + String.join("\n  ", worst);
+                    + slowestFailure + " ms\n  " + String.join("\n  ", restarts) + "\n  longest outages:\n  "
+                    + String.join("\n  ", worst);
             System.out.println(report);
             assertTrue(acknowledged > 100, report);
             assertTrue(worstOutage <= ELECTION_TIMEOUT_MS, report);

@@ -30,8 +30,7 @@ import org.raftexample.wal.WAL;
  */
 public final class SnapshotBench {
 
-    private SnapshotBench() {
-    }
+    private SnapshotBench() {}
 
     public static void main(String[] args) throws Exception {
         int keys = 1_000_000;
@@ -48,7 +47,8 @@ public final class SnapshotBench {
             run(keys, dir, store);
         } finally {
             try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             }
         }
     }
@@ -66,8 +66,8 @@ public final class SnapshotBench {
 
     private static KeyValueStore open(String kind, Path dir, long id) throws java.io.IOException {
         return kind.equals(Options.STORE_ROCKSDB)
-                ? new RocksKVStore(dir.resolve("rocks-" + id), id, rid -> { })
-                : new KVStore(id, rid -> { });
+                ? new RocksKVStore(dir.resolve("rocks-" + id), id, rid -> {})
+                : new KVStore(id, rid -> {});
     }
 
     private static void run(int keys, Path dir, String kind) throws Exception {
@@ -81,40 +81,59 @@ public final class SnapshotBench {
         }
         long applyNanos = System.nanoTime() - a0;
         long after = usedHeap();
-        System.out.printf(Locale.ROOT, "%s store, %d keys applied in %.0f ms: %.1f bytes of heap per key "
-                + "(14-byte key, 100-byte value)%n", kind, keys, applyNanos / 1e6, (after - before) / (double) keys);
+        System.out.printf(
+                Locale.ROOT,
+                "%s store, %d keys applied in %.0f ms: %.1f bytes of heap per key " + "(14-byte key, 100-byte value)%n",
+                kind,
+                keys,
+                applyNanos / 1e6,
+                (after - before) / (double) keys);
 
-        Options opts = new Options(1, List.of(URI.create("http://127.0.0.1:1")), 0, false, dir, 10_000, 10_000,
-                Duration.ofMillis(100), 10, 1, 1 << 20, Duration.ofSeconds(5));
+        Options opts = new Options(
+                1,
+                List.of(URI.create("http://127.0.0.1:1")),
+                0,
+                false,
+                dir,
+                10_000,
+                10_000,
+                Duration.ofMillis(100),
+                10,
+                1,
+                1 << 20,
+                Duration.ofSeconds(5));
         Files.createDirectories(opts.snapDir());
         WAL.create(opts.walDir(), null).close();
         WAL wal = WAL.open(opts.walDir(), WAL.marker(0, 0));
         wal.readAll();
         MemoryStorage raftLog = new MemoryStorage();
-        raftLog.applySnapshot(Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder()
-                .setIndex(keys - 1).setTerm(1)).build());
+        raftLog.applySnapshot(Snapshot.newBuilder()
+                .setMetadata(SnapshotMetadata.newBuilder().setIndex(keys - 1).setTerm(1))
+                .build());
         raftLog.append(List.of(Entry.newBuilder().setIndex(keys).setTerm(1).build()));
         ConfState cs = ConfState.newBuilder().addVoters(1).build();
         try (RaftStorage storage = new RaftStorage(wal, new Snapshotter(opts.snapDir()))) {
             AtomicLong saved = new AtomicLong();
-            SnapshotWriter writer = new SnapshotWriter(opts, raftLog, storage, saved::set, i -> { });
+            SnapshotWriter writer = new SnapshotWriter(opts, raftLog, storage, saved::set, i -> {});
             AtomicBoolean done = new AtomicBoolean();
             AtomicLong loopMaxGap = new AtomicLong();
             AtomicLong applyMaxGap = new AtomicLong();
             AtomicLong appliedDuring = new AtomicLong();
-            Thread loop = new Thread(() -> {
-                long last = System.nanoTime();
-                while (!done.get()) {
-                    try {
-                        Thread.sleep(1);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    long now = System.nanoTime();
-                    loopMaxGap.accumulateAndGet(now - last - 1_000_000, Math::max);
-                    last = now;
-                }
-            }, "bench-raft-loop");
+            Thread loop = new Thread(
+                    () -> {
+                        long last = System.nanoTime();
+                        while (!done.get()) {
+                            try {
+                                Thread.sleep(1);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                            long now = System.nanoTime();
+                            loopMaxGap.accumulateAndGet(now - last - 1_000_000, Math::max);
+                            last = now;
+                        }
+                    },
+                    "bench-raft-loop");
             // The apply thread: takes the view, then goes on applying (overwrites and new keys).
             long t0 = System.nanoTime();
             StateMachine.View view = store.view();
@@ -142,13 +161,21 @@ public final class SnapshotBench {
             }
             SnapshotFile f = storage.snapshotter().file(1, keys).orElseThrow();
             System.out.printf(Locale.ROOT, "view taken on the apply thread in %.3f ms%n", viewNanos / 1e6);
-            System.out.printf(Locale.ROOT,
+            System.out.printf(
+                    Locale.ROOT,
                     "snapshot written in the background: %.0f ms, %.1f MB (%.0f MB/s, %.0f keys/s), "
                             + "while %d writes were applied%n",
-                    writeNanos / 1e6, f.dataLength() / 1e6, f.dataLength() / 1e6 / (writeNanos / 1e9),
-                    keys / (writeNanos / 1e9), appliedDuring.get());
-            System.out.printf(Locale.ROOT, "longest gap meanwhile: raft-loop thread (1 ms ticks) %.1f ms, "
-                    + "apply thread between two writes %.1f ms%n", loopMaxGap.get() / 1e6, applyMaxGap.get() / 1e6);
+                    writeNanos / 1e6,
+                    f.dataLength() / 1e6,
+                    f.dataLength() / 1e6 / (writeNanos / 1e9),
+                    keys / (writeNanos / 1e9),
+                    appliedDuring.get());
+            System.out.printf(
+                    Locale.ROOT,
+                    "longest gap meanwhile: raft-loop thread (1 ms ticks) %.1f ms, "
+                            + "apply thread between two writes %.1f ms%n",
+                    loopMaxGap.get() / 1e6,
+                    applyMaxGap.get() / 1e6);
 
             KeyValueStore restored = open(kind, dir, 2);
             long r0 = System.nanoTime();
@@ -158,12 +185,16 @@ public final class SnapshotBench {
                 restored.restore(in);
             }
             long restoreNanos = System.nanoTime() - r0;
-            long n = SnapshotFormat.read(checked.openData(), (k, v) -> { });
+            long n = SnapshotFormat.read(checked.openData(), (k, v) -> {});
             if (n != keys || restored.get(String.format("/key-%09d", keys)).isEmpty()) {
                 throw new IllegalStateException("restored " + n + " keys, want " + keys);
             }
-            System.out.printf(Locale.ROOT, "restore from the file: %.0f ms (checksum pass %.0f ms), %.0f keys/s, "
-                    + "%.0f MB/s%n", restoreNanos / 1e6, checkNanos / 1e6, keys / (restoreNanos / 1e9),
+            System.out.printf(
+                    Locale.ROOT,
+                    "restore from the file: %.0f ms (checksum pass %.0f ms), %.0f keys/s, " + "%.0f MB/s%n",
+                    restoreNanos / 1e6,
+                    checkNanos / 1e6,
+                    keys / (restoreNanos / 1e9),
                     f.dataLength() / 1e6 / (restoreNanos / 1e9));
             restored.close();
             store.close();

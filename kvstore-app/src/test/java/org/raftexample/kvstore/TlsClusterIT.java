@@ -39,22 +39,45 @@ class TlsClusterIT {
             TestCerts.Issued stranger = TestCerts.issue(otherCa, certs, "stranger");
             SSLContext member = TestCerts.sslContext(client, ca);
             NodeProcesses.Tls tls = new NodeProcesses.Tls(true, true, member);
-            try (NodeProcesses c = new NodeProcesses(tls, 3, "--tick-ms", "50",
-                    "--peer-cert-file", peer.certFile().toString(), "--peer-key-file", peer.keyFile().toString(),
-                    "--peer-trusted-ca-file", ca.pemFile().toString(), "--peer-client-cert-auth",
-                    "--cert-file", server.certFile().toString(), "--key-file", server.keyFile().toString(),
-                    "--trusted-ca-file", ca.pemFile().toString(), "--client-cert-auth").named("tls-cluster")) {
+            try (NodeProcesses c = new NodeProcesses(
+                            tls,
+                            3,
+                            "--tick-ms",
+                            "50",
+                            "--peer-cert-file",
+                            peer.certFile().toString(),
+                            "--peer-key-file",
+                            peer.keyFile().toString(),
+                            "--peer-trusted-ca-file",
+                            ca.pemFile().toString(),
+                            "--peer-client-cert-auth",
+                            "--cert-file",
+                            server.certFile().toString(),
+                            "--key-file",
+                            server.keyFile().toString(),
+                            "--trusted-ca-file",
+                            ca.pemFile().toString(),
+                            "--client-cert-auth")
+                    .named("tls-cluster")) {
                 c.startAll();
                 c.putUntilAcknowledged(1, "/secret", "over-tls", WAIT);
-                c.await("node 3 reads the write", WAIT, () -> ClusterIT.get(c, 3, "/secret").equals("200 over-tls"));
+                c.await(
+                        "node 3 reads the write",
+                        WAIT,
+                        () -> ClusterIT.get(c, 3, "/secret").equals("200 over-tls"));
 
                 NodeProcesses.NodeAddr four = c.addAddr();
                 assertTrue(four.peerUrl().startsWith("https://"));
                 // A plain http peer URL would reopen the cluster: refused before it is proposed.
-                assertEquals(400, c.request(1, "POST", "/4", "http://127.0.0.1:" + four.peerPort()).statusCode());
+                assertEquals(
+                        400,
+                        c.request(1, "POST", "/4", "http://127.0.0.1:" + four.peerPort())
+                                .statusCode());
                 postUntilAcknowledged(c, "/4", four.peerUrl());
                 c.start(4, 4, "--join");
-                c.await("node 4 serves the existing data", WAIT,
+                c.await(
+                        "node 4 serves the existing data",
+                        WAIT,
                         () -> ClusterIT.get(c, 4, "/secret").equals("200 over-tls"));
                 assertEquals(204, c.put(4, "/from-four", "hello"));
                 assertEquals("200 hello", c.get(2, "/from-four"));
@@ -102,12 +125,15 @@ class TlsClusterIT {
         try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);
             s.startHandshake();
-            s.getOutputStream().write(("GET /secret HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write(("GET /secret HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
             byte[] answer = s.getInputStream().readAllBytes();
-            assertEquals(0, answer.length, what + " on port " + port + " got an answer: "
-                    + new String(answer, StandardCharsets.UTF_8));
+            assertEquals(
+                    0,
+                    answer.length,
+                    what + " on port " + port + " got an answer: " + new String(answer, StandardCharsets.UTF_8));
         } catch (IOException expected) {
             // javax.net.ssl.SSLHandshakeException or an alert on read: refused
         }
@@ -118,8 +144,10 @@ class TlsClusterIT {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);
             byte[] body = new byte[] {8, 3, 16, 2, 24, 1};
-            s.getOutputStream().write(("POST /raft HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + body.length
-                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write(("POST /raft HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + body.length
+                                    + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().write(body);
             s.getOutputStream().flush();
             InputStream in = s.getInputStream();
@@ -129,7 +157,8 @@ class TlsClusterIT {
             } catch (IOException reset) {
                 return;
             }
-            assertFalse(new String(answer, StandardCharsets.ISO_8859_1).startsWith("HTTP/1.1 2"),
+            assertFalse(
+                    new String(answer, StandardCharsets.ISO_8859_1).startsWith("HTTP/1.1 2"),
                     "plain http to TLS port " + port + " was answered with success");
         }
     }

@@ -247,8 +247,7 @@ public final class Config {
         private boolean stepDownOnRemoval;
         private RandomGenerator random;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** @see Config#id() */
         public Builder id(long id) {

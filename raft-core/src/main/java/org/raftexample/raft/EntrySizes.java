@@ -11,8 +11,7 @@ import org.raftexample.raftpb.Entry;
  * {@code proto.Size} gives in Go, so limits behave identically.
  */
 final class EntrySizes {
-    private EntrySizes() {
-    }
+    private EntrySizes() {}
 
     /** The total encoded size of the entries. */
     public static long entsSize(List<Entry> ents) {

@@ -10,8 +10,7 @@ import java.util.StringJoiner;
  * byte for byte (the data-driven tests compare them).
  */
 public final class GoFormat {
-    private GoFormat() {
-    }
+    private GoFormat() {}
 
     /** Go's {@code %q} of a byte slice: a double-quoted, Go-escaped string. */
     public static String quote(byte[] data) {
@@ -147,8 +146,13 @@ public final class GoFormat {
             return cp >= 0x20 && cp < 0x7f;
         }
         return switch (Character.getType(cp)) {
-            case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE,
-                    Character.UNASSIGNED, Character.SPACE_SEPARATOR, Character.LINE_SEPARATOR,
+            case Character.CONTROL,
+                    Character.FORMAT,
+                    Character.SURROGATE,
+                    Character.PRIVATE_USE,
+                    Character.UNASSIGNED,
+                    Character.SPACE_SEPARATOR,
+                    Character.LINE_SEPARATOR,
                     Character.PARAGRAPH_SEPARATOR -> false;
             default -> true;
         };

@@ -61,7 +61,8 @@ public final class MemoryStorage implements Storage {
     @Override
     public synchronized InitialState initialState() {
         initialStateCalls++;
-        return new InitialState(hardState, ensureConfState(snapshot.getMetadata().getConfState()));
+        return new InitialState(
+                hardState, ensureConfState(snapshot.getMetadata().getConfState()));
     }
 
     /** Saves the current HardState. */
@@ -141,7 +142,8 @@ public final class MemoryStorage implements Storage {
             throw new SnapOutOfDateException();
         }
         snapshot = snap;
-        ents = EntrySlice.copyOf(List.of(marker(snap.getMetadata().getIndex(), snap.getMetadata().getTerm())));
+        ents = EntrySlice.copyOf(
+                List.of(marker(snap.getMetadata().getIndex(), snap.getMetadata().getTerm())));
     }
 
     /**
@@ -228,15 +230,17 @@ public final class MemoryStorage implements Storage {
         } else if (ents.size() == offset) {
             ents = ents.append(entries);
         } else {
-            DefaultLogger.get().panic("missing log entry [last: %d, append at: %d]",
-                    lastIndexLocked(), entries.get(0).getIndex());
+            DefaultLogger.get()
+                    .panic(
+                            "missing log entry [last: %d, append at: %d]",
+                            lastIndexLocked(), entries.get(0).getIndex());
         }
     }
 
     /** How often each Storage method has been called so far. */
     public synchronized CallStats callStats() {
-        return new CallStats(initialStateCalls, firstIndexCalls, lastIndexCalls, entriesCalls, termCalls,
-                snapshotCalls);
+        return new CallStats(
+                initialStateCalls, firstIndexCalls, lastIndexCalls, entriesCalls, termCalls, snapshotCalls);
     }
 
     /** The raw entry array (marker first), for tests that check it as etcd's tests check ms.ents. */
@@ -251,7 +255,9 @@ public final class MemoryStorage implements Storage {
 
     /** Replaces the conf state of the current snapshot, as etcd's tests assign ms.snapshot.Metadata.ConfState. */
     synchronized void setConfState(ConfState cs) {
-        snapshot = snapshot.toBuilder().setMetadata(snapshot.getMetadata().toBuilder().setConfState(cs)).build();
+        snapshot = snapshot.toBuilder()
+                .setMetadata(snapshot.getMetadata().toBuilder().setConfState(cs))
+                .build();
     }
 
     private static Entry marker(long index, long term) {
@@ -262,11 +268,16 @@ public final class MemoryStorage implements Storage {
     private static Snapshot ensureSnapshot(Snapshot s) {
         Snapshot snap = s == null ? Snapshot.getDefaultInstance() : s;
         SnapshotMetadata md = snap.getMetadata();
-        if (snap.hasMetadata() && md.hasIndex() && md.hasTerm() && md.hasConfState()
+        if (snap.hasMetadata()
+                && md.hasIndex()
+                && md.hasTerm()
+                && md.hasConfState()
                 && md.getConfState().hasAutoLeave()) {
             return snap;
         }
-        SnapshotMetadata.Builder b = md.toBuilder().setIndex(md.getIndex()).setTerm(md.getTerm())
+        SnapshotMetadata.Builder b = md.toBuilder()
+                .setIndex(md.getIndex())
+                .setTerm(md.getTerm())
                 .setConfState(ensureConfState(md.getConfState()));
         return snap.toBuilder().setMetadata(b).build();
     }

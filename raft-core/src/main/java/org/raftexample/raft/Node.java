@@ -176,8 +176,7 @@ public interface Node {
      * future is cancelled (so a request the loop has not taken yet is withdrawn) and
      * TimeoutException is thrown; a failure is rethrown as the unchecked exception it is.
      */
-    static <T> T await(CompletableFuture<T> future, Duration timeout)
-            throws InterruptedException, TimeoutException {
+    static <T> T await(CompletableFuture<T> future, Duration timeout) throws InterruptedException, TimeoutException {
         try {
             return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {

@@ -70,6 +70,7 @@ final class NodeLoop implements Node {
     private final Logger logger;
     /** This node's id, copied so that threads other than the loop never read raft's fields. */
     private final long id;
+
     private final boolean asyncStorageWrites;
 
     final BlockingQueue<Event> events = new LinkedBlockingQueue<>(EVENT_CAPACITY);
@@ -79,6 +80,7 @@ final class NodeLoop implements Node {
     private final AtomicReference<CompletableFuture<Ready>> readyWaiter = new AtomicReference<>();
     /** The future a timed-out {@link #ready(long, TimeUnit)} left behind, for the next caller. */
     private final AtomicReference<CompletableFuture<Ready>> unclaimed = new AtomicReference<>();
+
     private final CountDownLatch exited = new CountDownLatch(1);
     private volatile boolean stopRequested;
     private volatile boolean stopped;
@@ -92,9 +94,11 @@ final class NodeLoop implements Node {
     private volatile boolean awaitingAdvance;
     /** The Ready accepted from the RawNode but whose waiter cancelled before taking it. */
     private Ready undelivered;
+
     private Ready outstanding;
     /** The waiter the loop has registered (through a ReadyRequest) and not yet served. */
     private CompletableFuture<Ready> readyRequest;
+
     private boolean proposalsOpen;
     private long lead = Raft.NONE;
     private int turn;
@@ -261,7 +265,8 @@ final class NodeLoop implements Node {
         Message m = recv.m();
         CompletableFuture<Void> done = recv.done();
         try {
-            if (Util.isResponseMsg(m.getType()) && !Util.isLocalMsgTarget(m.getFrom())
+            if (Util.isResponseMsg(m.getType())
+                    && !Util.isLocalMsgTarget(m.getFrom())
                     && !r.trk.progress().containsKey(m.getFrom())) {
                 // A response from a peer this node does not track: etcd drops it here.
                 complete(done);
@@ -289,8 +294,10 @@ final class NodeLoop implements Node {
             // A node removed from the configuration stops taking proposals (until a leader
             // change), but only if it knew it was a member: a node still catching up on the log
             // may be in the group without knowing it.
-            if (memberBefore && !r.trk.progress().containsKey(r.id)
-                    && !cs.getVotersList().contains(r.id) && !cs.getVotersOutgoingList().contains(r.id)) {
+            if (memberBefore
+                    && !r.trk.progress().containsKey(r.id)
+                    && !cs.getVotersList().contains(r.id)
+                    && !cs.getVotersOutgoingList().contains(r.id)) {
                 proposalsOpen = false;
             }
             return cs;
@@ -427,7 +434,13 @@ final class NodeLoop implements Node {
         if (data != null) {
             e.setData(data);
         }
-        return enqueueProposal(Message.newBuilder().setType(MessageType.MsgProp).setFrom(id).addEntries(e).build(), true);
+        return enqueueProposal(
+                Message.newBuilder()
+                        .setType(MessageType.MsgProp)
+                        .setFrom(id)
+                        .addEntries(e)
+                        .build(),
+                true);
     }
 
     @Override
@@ -535,12 +548,16 @@ final class NodeLoop implements Node {
     public CompletableFuture<Void> transferLeadership(long lead, long transferee) {
         // 'from' and 'to' are set by hand so that a leader can step down voluntarily.
         return stepLocal(Message.newBuilder()
-                .setType(MessageType.MsgTransferLeader).setFrom(transferee).setTo(lead).build());
+                .setType(MessageType.MsgTransferLeader)
+                .setFrom(transferee)
+                .setTo(lead)
+                .build());
     }
 
     @Override
     public CompletableFuture<Void> forgetLeader() {
-        return stepLocal(Message.newBuilder().setType(MessageType.MsgForgetLeader).build());
+        return stepLocal(
+                Message.newBuilder().setType(MessageType.MsgForgetLeader).build());
     }
 
     @Override
@@ -549,7 +566,10 @@ final class NodeLoop implements Node {
         if (rctx != null) {
             e.setData(ByteString.copyFrom(rctx));
         }
-        return stepLocal(Message.newBuilder().setType(MessageType.MsgReadIndex).addEntries(e).build());
+        return stepLocal(Message.newBuilder()
+                .setType(MessageType.MsgReadIndex)
+                .addEntries(e)
+                .build());
     }
 
     @Override
@@ -562,13 +582,19 @@ final class NodeLoop implements Node {
 
     @Override
     public void reportUnreachable(long id) {
-        stepLocal(Message.newBuilder().setType(MessageType.MsgUnreachable).setFrom(id).build());
+        stepLocal(Message.newBuilder()
+                .setType(MessageType.MsgUnreachable)
+                .setFrom(id)
+                .build());
     }
 
     @Override
     public void reportSnapshot(long id, SnapshotStatus status) {
-        stepLocal(Message.newBuilder().setType(MessageType.MsgSnapStatus).setFrom(id)
-                .setReject(status == SnapshotStatus.FAILURE).build());
+        stepLocal(Message.newBuilder()
+                .setType(MessageType.MsgSnapStatus)
+                .setFrom(id)
+                .setReject(status == SnapshotStatus.FAILURE)
+                .build());
     }
 
     @Override

@@ -91,6 +91,7 @@ final class Raft {
      * proposing another change must wait until the applied index is past it.
      */
     long pendingConfIndex;
+
     final boolean disableConfChangeValidation;
     /** Estimated payload bytes of the leader's uncommitted log tail; reset on term change. */
     long uncommittedSize;
@@ -114,6 +115,7 @@ final class Raft {
     final int electionTimeout;
     /** Random in [electionTimeout, 2*electionTimeout), re-drawn when becoming follower or candidate. */
     int randomizedElectionTimeout;
+
     final boolean disableProposalForwarding;
     final boolean stepDownOnRemoval;
 
@@ -173,7 +175,8 @@ final class Raft {
         for (long n : trk.voterNodes()) {
             nodes.add(Long.toHexString(n));
         }
-        logger.info("newRaft %x [peers: [%s], term: %d, commit: %d, applied: %d, lastindex: %d, lastterm: %d]",
+        logger.info(
+                "newRaft %x [peers: [%s], term: %d, commit: %d, applied: %d, lastindex: %d, lastterm: %d]",
                 id, nodes, term, raftLog.committed, raftLog.applied, lastID.index(), lastID.term());
     }
 
@@ -183,8 +186,8 @@ final class Raft {
         } catch (RaftPanicException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new RaftPanicException("unable to restore config " + Util.describeConfState(cs) + ": "
-                    + e.getMessage(), e);
+            throw new RaftPanicException(
+                    "unable to restore config " + Util.describeConfState(cs) + ": " + e.getMessage(), e);
         }
     }
 
@@ -197,7 +200,11 @@ final class Raft {
     }
 
     HardState hardState() {
-        return HardState.newBuilder().setTerm(term).setVote(vote).setCommit(raftLog.committed).build();
+        return HardState.newBuilder()
+                .setTerm(term)
+                .setVote(vote)
+                .setCommit(raftLog.committed)
+                .build();
     }
 
     /** Starts a message answering {@code m}: addressed to its sender, as etcd's {@code To: m.From}. */
@@ -219,7 +226,9 @@ final class Raft {
             m.setFrom(id);
         }
         MessageType t = m.getType();
-        if (t == MessageType.MsgVote || t == MessageType.MsgVoteResp || t == MessageType.MsgPreVote
+        if (t == MessageType.MsgVote
+                || t == MessageType.MsgVoteResp
+                || t == MessageType.MsgPreVote
                 || t == MessageType.MsgPreVoteResp) {
             // Every (pre-)campaign message carries the term it is about, and none of them is 0.
             if (m.getTerm() == 0) {
@@ -321,7 +330,8 @@ final class Raft {
         }
         long sindex = snapshot.getMetadata().getIndex();
         long sterm = snapshot.getMetadata().getTerm();
-        logger.debug("%x [firstindex: %d, commit: %d] sent snapshot[index: %d, term: %d] to %x [%s]",
+        logger.debug(
+                "%x [firstindex: %d, commit: %d] sent snapshot[index: %d, term: %d] to %x [%s]",
                 id, raftLog.firstIndex(), raftLog.committed, sindex, sterm, to, pr);
         pr.becomeSnapshot(sindex);
         logger.debug("%x paused sending replication messages to %x [%s]", id, to, pr);
@@ -336,7 +346,8 @@ final class Raft {
         // Never tell a follower a commit index beyond what it is known to have: it might not
         // have those entries, or have different ones.
         long commit = Math.min(pr.match(), raftLog.committed);
-        Message.Builder m = Message.newBuilder().setTo(to).setType(MessageType.MsgHeartbeat).setCommit(commit);
+        Message.Builder m =
+                Message.newBuilder().setTo(to).setType(MessageType.MsgHeartbeat).setCommit(commit);
         if (ctx != null) {
             m.setContext(ctx);
         }
@@ -380,7 +391,8 @@ final class Raft {
             try {
                 step(m);
             } catch (ProposalDroppedException e) {
-                logger.debug("not initiating automatic transition out of joint configuration %s: %s",
+                logger.debug(
+                        "not initiating automatic transition out of joint configuration %s: %s",
                         trk.config(), e.getMessage());
                 return;
             }
@@ -443,8 +455,8 @@ final class Raft {
             stamped.add(es.get(i).toBuilder().setTerm(term).setIndex(li + 1 + i).build());
         }
         if (!increaseUncommittedSize(stamped)) {
-            logger.warning("%x appending new entries to log would exceed uncommitted entry size limit; dropping proposal",
-                    id);
+            logger.warning(
+                    "%x appending new entries to log would exceed uncommitted entry size limit; dropping proposal", id);
             return false;
         }
         li = raftLog.append(stamped);
@@ -460,7 +472,10 @@ final class Raft {
         if (promotable() && pastElectionTimeout()) {
             electionElapsed = 0;
             try {
-                step(Message.newBuilder().setFrom(id).setType(MessageType.MsgHup).build());
+                step(Message.newBuilder()
+                        .setFrom(id)
+                        .setType(MessageType.MsgHup)
+                        .build());
             } catch (ProposalDroppedException e) {
                 logger.debug("error occurred during election: %s", e.getMessage());
             }
@@ -476,7 +491,10 @@ final class Raft {
             electionElapsed = 0;
             if (checkQuorum) {
                 try {
-                    step(Message.newBuilder().setFrom(id).setType(MessageType.MsgCheckQuorum).build());
+                    step(Message.newBuilder()
+                            .setFrom(id)
+                            .setType(MessageType.MsgCheckQuorum)
+                            .build());
                 } catch (ProposalDroppedException e) {
                     logger.debug("error occurred during checking sending heartbeat: %s", e.getMessage());
                 }
@@ -494,7 +512,10 @@ final class Raft {
         if (heartbeatElapsed >= heartbeatTimeout) {
             heartbeatElapsed = 0;
             try {
-                step(Message.newBuilder().setFrom(id).setType(MessageType.MsgBeat).build());
+                step(Message.newBuilder()
+                        .setFrom(id)
+                        .setType(MessageType.MsgBeat)
+                        .build());
             } catch (ProposalDroppedException e) {
                 logger.debug("error occurred during checking sending heartbeat: %s", e.getMessage());
             }
@@ -578,7 +599,8 @@ final class Raft {
             return;
         }
         if (hasUnappliedConfChanges()) {
-            logger.warning("%x cannot campaign at term %d since there are still pending configuration changes to apply",
+            logger.warning(
+                    "%x cannot campaign at term %d since there are still pending configuration changes to apply",
                     id, term);
             return;
         }
@@ -642,10 +664,15 @@ final class Raft {
                 continue;
             }
             EntryID last = raftLog.lastEntryID();
-            logger.info("%x [logterm: %d, index: %d] sent %s request to %x at term %d",
+            logger.info(
+                    "%x [logterm: %d, index: %d] sent %s request to %x at term %d",
                     id, last.term(), last.index(), voteMsg, voter, term);
-            Message.Builder m = Message.newBuilder().setTo(voter).setTerm(voteTerm).setType(voteMsg)
-                    .setIndex(last.index()).setLogTerm(last.term());
+            Message.Builder m = Message.newBuilder()
+                    .setTo(voter)
+                    .setTerm(voteTerm)
+                    .setType(voteMsg)
+                    .setIndex(last.index())
+                    .setLogTerm(last.term());
             if (t == CampaignType.campaignTransfer) {
                 m.setContext(t.asContext());
             }
@@ -686,9 +713,18 @@ final class Raft {
                     // Having heard from a leader within the minimum election timeout, neither
                     // update the term nor grant the vote.
                     EntryID last = raftLog.lastEntryID();
-                    logger.info("%x [logterm: %d, index: %d, vote: %x] ignored %s from %x [logterm: %d, index: %d] at term %d: lease is not expired (remaining ticks: %d)",
-                            id, last.term(), last.index(), vote, type, m.getFrom(), m.getLogTerm(), m.getIndex(),
-                            term, electionTimeout - electionElapsed);
+                    logger.info(
+                            "%x [logterm: %d, index: %d, vote: %x] ignored %s from %x [logterm: %d, index: %d] at term %d: lease is not expired (remaining ticks: %d)",
+                            id,
+                            last.term(),
+                            last.index(),
+                            vote,
+                            type,
+                            m.getFrom(),
+                            m.getLogTerm(),
+                            m.getIndex(),
+                            term,
+                            electionTimeout - electionElapsed);
                     return;
                 }
             }
@@ -698,7 +734,8 @@ final class Raft {
                 // A granted pre-vote carries the future term we asked about; the term is bumped
                 // only once a quorum grants. A rejection carries the rejecter's newer term.
             } else {
-                logger.info("%x [term: %d] received a %s message with higher term from %x [term: %d]",
+                logger.info(
+                        "%x [term: %d] received a %s message with higher term from %x [term: %d]",
                         id, term, type, m.getFrom(), m.getTerm());
                 if (type == MessageType.MsgApp || type == MessageType.MsgHeartbeat || type == MessageType.MsgSnap) {
                     becomeFollower(m.getTerm(), m.getFrom());
@@ -716,14 +753,19 @@ final class Raft {
                 // Answer rather than drop: a cluster that switched pre-vote on may contain a
                 // candidate with a higher term but a shorter log, and dropping would deadlock.
                 EntryID last = raftLog.lastEntryID();
-                logger.info("%x [logterm: %d, index: %d, vote: %x] rejected %s from %x [logterm: %d, index: %d] at term %d",
+                logger.info(
+                        "%x [logterm: %d, index: %d, vote: %x] rejected %s from %x [logterm: %d, index: %d] at term %d",
                         id, last.term(), last.index(), vote, type, m.getFrom(), m.getLogTerm(), m.getIndex(), term);
-                send(replyTo(m).setTerm(term).setType(MessageType.MsgPreVoteResp).setReject(true));
+                send(replyTo(m)
+                        .setTerm(term)
+                        .setType(MessageType.MsgPreVoteResp)
+                        .setReject(true));
             } else if (type == MessageType.MsgStorageAppendResp) {
                 if (m.getIndex() != 0) {
                     // A later term may have replaced those entries in the unstable log since, so
                     // this response proves nothing about what is stable now.
-                    logger.info("%x [term: %d] ignored entry appends from a %s message with lower term [term: %d]",
+                    logger.info(
+                            "%x [term: %d] ignored entry appends from a %s message with lower term [term: %d]",
                             id, term, type, m.getTerm());
                 }
                 if (m.hasSnapshot()) {
@@ -731,7 +773,8 @@ final class Raft {
                     appliedSnap(m.getSnapshot());
                 }
             } else {
-                logger.info("%x [term: %d] ignored a %s message with lower term from %x [term: %d]",
+                logger.info(
+                        "%x [term: %d] ignored a %s message with lower term from %x [term: %d]",
                         id, term, type, m.getFrom(), m.getTerm());
             }
             return;
@@ -773,8 +816,16 @@ final class Raft {
         if (canVote && raftLog.isUpToDate(candLastID)) {
             // Learners vote too: a learner may already have been promoted by a configuration
             // change it has not yet seen, and the cluster may need its vote to make progress.
-            logger.info("%x [logterm: %d, index: %d, vote: %x] cast %s for %x [logterm: %d, index: %d] at term %d",
-                    id, lastID.term(), lastID.index(), vote, type, m.getFrom(), candLastID.term(), candLastID.index(),
+            logger.info(
+                    "%x [logterm: %d, index: %d, vote: %x] cast %s for %x [logterm: %d, index: %d] at term %d",
+                    id,
+                    lastID.term(),
+                    lastID.index(),
+                    vote,
+                    type,
+                    m.getFrom(),
+                    candLastID.term(),
+                    candLastID.index(),
                     term);
             // Answer with the term of the request, not ours: for pre-votes ours may be older, and
             // the candidate ignores responses from older terms.
@@ -789,8 +840,16 @@ final class Raft {
                 vote = m.getFrom();
             }
         } else {
-            logger.info("%x [logterm: %d, index: %d, vote: %x] rejected %s from %x [logterm: %d, index: %d] at term %d",
-                    id, lastID.term(), lastID.index(), vote, type, m.getFrom(), candLastID.term(), candLastID.index(),
+            logger.info(
+                    "%x [logterm: %d, index: %d, vote: %x] rejected %s from %x [logterm: %d, index: %d] at term %d",
+                    id,
+                    lastID.term(),
+                    lastID.index(),
+                    vote,
+                    type,
+                    m.getFrom(),
+                    candLastID.term(),
+                    candLastID.index(),
                     term);
             send(replyTo(m).setTerm(term).setType(Util.voteRespMsgType(type)).setReject(true));
         }
@@ -841,8 +900,7 @@ final class Raft {
             case MsgForgetLeader -> {
                 return; // noop on leader
             }
-            default -> {
-            }
+            default -> {}
         }
 
         Progress pr = r.trk.progress().get(m.getFrom());
@@ -862,11 +920,13 @@ final class Raft {
                 if (pr.match() < r.raftLog.lastIndex() || pr.state() == StateProbe) {
                     r.sendAppend(m.getFrom());
                 }
-                if (r.readOnly.option != ReadOnlyOption.ReadOnlySafe || m.getContext().isEmpty()) {
+                if (r.readOnly.option != ReadOnlyOption.ReadOnlySafe
+                        || m.getContext().isEmpty()) {
                     return;
                 }
                 r.readOnly.recvAck(m.getFrom(), m.getContext());
-                for (ReadOnly.ReadIndexRequest rs : r.readOnly.maybeAdvance(r.trk.config().voters())) {
+                for (ReadOnly.ReadIndexRequest rs :
+                        r.readOnly.maybeAdvance(r.trk.config().voters())) {
                     Message.Builder resp = r.responseToReadIndexReq(rs.req(), rs.index());
                     if (resp != null) {
                         r.send(resp);
@@ -879,14 +939,16 @@ final class Raft {
                 }
                 if (!m.getReject()) {
                     pr.becomeProbe();
-                    r.logger.debug("%x snapshot succeeded, resumed sending replication messages to %x [%s]",
+                    r.logger.debug(
+                            "%x snapshot succeeded, resumed sending replication messages to %x [%s]",
                             r.id, m.getFrom(), pr);
                 } else {
                     // Clear the pending snapshot first, or probing would start from the index
                     // of a snapshot that never got applied.
                     pr.setPendingSnapshot(0);
                     pr.becomeProbe();
-                    r.logger.debug("%x snapshot failed, resumed sending replication messages to %x [%s]",
+                    r.logger.debug(
+                            "%x snapshot failed, resumed sending replication messages to %x [%s]",
                             r.id, m.getFrom(), pr);
                 }
                 // After success wait for the follower's MsgAppResp; after failure wait for a
@@ -901,8 +963,7 @@ final class Raft {
                 r.logger.debug("%x failed to send message to %x because it is unreachable [%s]", r.id, m.getFrom(), pr);
             }
             case MsgTransferLeader -> r.leaderTransfer(m, pr);
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -915,8 +976,9 @@ final class Raft {
             throw new ProposalDroppedException();
         }
         if (leadTransferee != NONE) {
-            logger.debug("%x [term %d] transfer leadership to %x is in progress; dropping proposal", id, term,
-                    leadTransferee);
+            logger.debug(
+                    "%x [term %d] transfer leadership to %x is in progress; dropping proposal",
+                    id, term, leadTransferee);
             throw new ProposalDroppedException();
         }
 
@@ -934,7 +996,8 @@ final class Raft {
 
             String failedCheck = null;
             if (alreadyPending) {
-                failedCheck = String.format("possible unapplied conf change at index %d (applied to %d)",
+                failedCheck = String.format(
+                        "possible unapplied conf change at index %d (applied to %d)",
                         pendingConfIndex, raftLog.applied);
             } else if (alreadyJoint && !wantsLeaveJoint) {
                 failedCheck = "must transition out of joint config first";
@@ -943,12 +1006,14 @@ final class Raft {
             }
 
             if (failedCheck != null && !disableConfChangeValidation) {
-                logger.info("%x ignoring conf change %s at config %s: %s", id, Util.describeConfChange(cc),
-                        trk.config(), failedCheck);
+                logger.info(
+                        "%x ignoring conf change %s at config %s: %s",
+                        id, Util.describeConfChange(cc), trk.config(), failedCheck);
                 if (accepted == null) {
                     accepted = new ArrayList<>(entries);
                 }
-                accepted.set(i, Entry.newBuilder().setType(EntryType.EntryNormal).build());
+                accepted.set(
+                        i, Entry.newBuilder().setType(EntryType.EntryNormal).build());
             } else {
                 pendingConfIndex = raftLog.lastIndex() + i + 1;
             }
@@ -980,7 +1045,8 @@ final class Raft {
             // not have (followers only ever ack what a leader of this term sent them), so this one
             // is forged or corrupt. Taking it would set a match past the log, make the next append
             // reach for a snapshot of entries that do not exist, and panic.
-            logger.warning("%x ignored MsgAppResp from %x for index %d beyond its last index %d",
+            logger.warning(
+                    "%x ignored MsgAppResp from %x for index %d beyond its last index %d",
                     id, m.getFrom(), m.getIndex(), raftLog.lastIndex());
             return;
         }
@@ -991,7 +1057,8 @@ final class Raft {
         if (m.getReject()) {
             // rejectHint is where the follower suggests probing next, logTerm its term there
             // (zero from old followers or empty logs).
-            logger.debug("%x received MsgAppResp(rejected, hint: (index %d, term %d)) from %x for index %d",
+            logger.debug(
+                    "%x received MsgAppResp(rejected, hint: (index %d, term %d)) from %x for index %d",
                     id, m.getRejectHint(), m.getLogTerm(), m.getFrom(), m.getIndex());
             long nextProbeIdx = m.getRejectHint();
             if (m.getLogTerm() > 0) {
@@ -999,7 +1066,8 @@ final class Raft {
                 // cannot match (terms only grow along a log), so skip straight to the last index
                 // with a term <= that one: at most one probe per term of our log. The follower
                 // does the mirror-image search in handleAppendEntries.
-                nextProbeIdx = raftLog.findConflictByTerm(m.getRejectHint(), m.getLogTerm()).index();
+                nextProbeIdx = raftLog.findConflictByTerm(m.getRejectHint(), m.getLogTerm())
+                        .index();
             }
             if (pr.maybeDecrTo(m.getIndex(), nextProbeIdx)) {
                 logger.debug("%x decreased progress of %x to [%s]", id, m.getFrom(), pr);
@@ -1023,7 +1091,8 @@ final class Raft {
             // Whatever snapshot the follower actually applied, it can now be caught up from the
             // log. Going through probe state accounts for the snapshot and makes the status
             // consistent right away.
-            logger.debug("%x recovered from needing snapshot, resumed sending replication messages to %x [%s]",
+            logger.debug(
+                    "%x recovered from needing snapshot, resumed sending replication messages to %x [%s]",
                     id, m.getFrom(), pr);
             pr.becomeProbe();
             pr.becomeReplicate();
@@ -1061,7 +1130,8 @@ final class Raft {
         long lastLeadTransferee = leadTransferee;
         if (lastLeadTransferee != NONE) {
             if (lastLeadTransferee == transferee) {
-                logger.info("%x [term %d] transfer leadership to %x is in progress, ignores request to same node %x",
+                logger.info(
+                        "%x [term %d] transfer leadership to %x is in progress, ignores request to same node %x",
                         id, term, transferee, transferee);
                 return;
             }
@@ -1078,7 +1148,8 @@ final class Raft {
         leadTransferee = transferee;
         if (pr.match() == raftLog.lastIndex()) {
             sendTimeoutNow(transferee);
-            logger.info("%x sends MsgTimeoutNow to %x immediately as %x already has up-to-date log",
+            logger.info(
+                    "%x sends MsgTimeoutNow to %x immediately as %x already has up-to-date log",
                     id, transferee, transferee);
         } else {
             sendAppend(transferee);
@@ -1109,14 +1180,16 @@ final class Raft {
                 r.becomeFollower(m.getTerm(), m.getFrom()); // always m.term == r.term
                 r.handleSnapshot(m);
             }
-            case MsgTimeoutNow -> r.logger.debug("%x [term %d state %s] ignored MsgTimeoutNow from %x",
-                    r.id, r.term, r.state, m.getFrom());
+            case MsgTimeoutNow ->
+                r.logger.debug(
+                        "%x [term %d state %s] ignored MsgTimeoutNow from %x", r.id, r.term, r.state, m.getFrom());
             default -> {
                 if (type != myVoteRespType) {
                     return;
                 }
                 ProgressTracker.TallyResult tally = r.poll(m.getFrom(), type, !m.getReject());
-                r.logger.info("%x has received %d %s votes and %d vote rejections",
+                r.logger.info(
+                        "%x has received %d %s votes and %d vote rejections",
                         r.id, tally.granted(), type, tally.rejected());
                 if (tally.result() == VoteResult.VoteWon) {
                     if (r.state == StateType.StatePreCandidate) {
@@ -1181,7 +1254,8 @@ final class Raft {
                 }
             }
             case MsgTimeoutNow -> {
-                r.logger.info("%x [term %d] received MsgTimeoutNow from %x and starts an election to get leadership.",
+                r.logger.info(
+                        "%x [term %d] received MsgTimeoutNow from %x and starts an election to get leadership.",
                         r.id, r.term, m.getFrom());
                 // Transfers skip pre-vote even when it is on: this is no recovery from a
                 // partition, so the extra round trip buys nothing.
@@ -1196,14 +1270,14 @@ final class Raft {
             }
             case MsgReadIndexResp -> {
                 if (m.getEntriesCount() != 1) {
-                    r.logger.error("%x invalid format of MsgReadIndexResp from %x, entries count: %d",
+                    r.logger.error(
+                            "%x invalid format of MsgReadIndexResp from %x, entries count: %d",
                             r.id, m.getFrom(), m.getEntriesCount());
                     return;
                 }
                 r.readStates.add(new ReadState(m.getIndex(), m.getEntries(0).getData()));
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -1219,8 +1293,13 @@ final class Raft {
             send(replyTo(m).setType(MessageType.MsgAppResp).setIndex(mlastIndex));
             return;
         }
-        logger.debug("%x [logterm: %d, index: %d] rejected MsgApp [logterm: %d, index: %d] from %x",
-                id, raftLog.zeroTermOnOutOfBounds(m.getIndex()), m.getIndex(), m.getLogTerm(), m.getIndex(),
+        logger.debug(
+                "%x [logterm: %d, index: %d] rejected MsgApp [logterm: %d, index: %d] from %x",
+                id,
+                raftLog.zeroTermOnOutOfBounds(m.getIndex()),
+                m.getIndex(),
+                m.getLogTerm(),
+                m.getIndex(),
                 m.getFrom());
 
         // Hint where the logs may match: the largest (index, term) in our log with index <=
@@ -1251,7 +1330,8 @@ final class Raft {
         long sindex = s.getMetadata().getIndex();
         long sterm = s.getMetadata().getTerm();
         if (restore(s)) {
-            logger.info("%x [commit: %d] restored snapshot [index: %d, term: %d]", id, raftLog.committed, sindex, sterm);
+            logger.info(
+                    "%x [commit: %d] restored snapshot [index: %d, term: %d]", id, raftLog.committed, sindex, sterm);
             send(replyTo(m).setType(MessageType.MsgAppResp).setIndex(raftLog.lastIndex()));
         } else {
             logger.info("%x [commit: %d] ignored snapshot [index: %d, term: %d]", id, raftLog.committed, sindex, sterm);
@@ -1278,10 +1358,12 @@ final class Raft {
         // More defense in depth: much code assumes this node is in its own tracker. A node in
         // learnersNext is necessarily in votersOutgoing, so that set need not be checked.
         ConfState cs = Util.ensureConfState(s.getMetadata().getConfState());
-        boolean found = cs.getVotersList().contains(id) || cs.getLearnersList().contains(id)
+        boolean found = cs.getVotersList().contains(id)
+                || cs.getLearnersList().contains(id)
                 || cs.getVotersOutgoingList().contains(id);
         if (!found) {
-            logger.warning("%x attempted to restore snapshot but it is not in the ConfState %s; should never happen",
+            logger.warning(
+                    "%x attempted to restore snapshot but it is not in the ConfState %s; should never happen",
                     id, Util.describeConfState(cs));
             return false;
         }
@@ -1290,7 +1372,8 @@ final class Raft {
         if (raftLog.matchTerm(snapID)) {
             // We already have the snapshot's last entry: just commit up to it.
             EntryID last = raftLog.lastEntryID();
-            logger.info("%x [commit: %d, lastindex: %d, lastterm: %d] fast-forwarded commit to snapshot [index: %d, term: %d]",
+            logger.info(
+                    "%x [commit: %d, lastindex: %d, lastterm: %d] fast-forwarded commit to snapshot [index: %d, term: %d]",
                     id, raftLog.committed, last.index(), last.term(), snapID.index(), snapID.term());
             raftLog.commitTo(s.getMetadata().getIndex());
             return false;
@@ -1304,7 +1387,8 @@ final class Raft {
         Util.assertConfStatesEquivalent(logger, cs, switchToConfig(restored.config(), restored.progress()));
 
         EntryID last = raftLog.lastEntryID();
-        logger.info("%x [commit: %d, lastindex: %d, lastterm: %d] restored snapshot [index: %d, term: %d]",
+        logger.info(
+                "%x [commit: %d, lastindex: %d, lastterm: %d] restored snapshot [index: %d, term: %d]",
                 id, raftLog.committed, last.index(), last.term(), snapID.index(), snapID.term());
         return true;
     }
@@ -1384,8 +1468,9 @@ final class Raft {
 
     void loadState(HardState state) {
         if (state.getCommit() < raftLog.committed || state.getCommit() > raftLog.lastIndex()) {
-            logger.panic("%x state.commit %d is out of range [%d, %d]", id, state.getCommit(), raftLog.committed,
-                    raftLog.lastIndex());
+            logger.panic(
+                    "%x state.commit %d is out of range [%d, %d]",
+                    id, state.getCommit(), raftLog.committed, raftLog.lastIndex());
         }
         raftLog.committed = state.getCommit();
         term = state.getTerm();
@@ -1496,7 +1581,10 @@ final class Raft {
         if (cc == null) {
             return confChangeToMsg((ConfChangeV2) null);
         }
-        Entry e = Entry.newBuilder().setType(EntryType.EntryConfChange).setData(cc.toByteString()).build();
+        Entry e = Entry.newBuilder()
+                .setType(EntryType.EntryConfChange)
+                .setData(cc.toByteString())
+                .build();
         return Message.newBuilder().setType(MessageType.MsgProp).addEntries(e).build();
     }
 

@@ -73,7 +73,8 @@ final class RaftLog {
 
     @Override
     public String toString() {
-        return String.format("committed=%d, applied=%d, applying=%d, unstable.offset=%d, "
+        return String.format(
+                "committed=%d, applied=%d, applying=%d, unstable.offset=%d, "
                         + "unstable.offsetInProgress=%d, len(unstable.Entries)=%d",
                 committed, applied, applying, unstable.offset, unstable.offsetInProgress, unstable.entries.size());
     }
@@ -133,7 +134,8 @@ final class RaftLog {
             EntryID id = EntryID.of(ents.get(i));
             if (!matchTerm(id)) {
                 if (id.index() <= lastIndex()) {
-                    logger.info("found conflict at index %d [existing term: %d, conflicting term: %d]",
+                    logger.info(
+                            "found conflict at index %d [existing term: %d, conflicting term: %d]",
                             id.index(), zeroTermOnOutOfBounds(id.index()), id.term());
                 }
                 return id.index();
@@ -143,8 +145,7 @@ final class RaftLog {
     }
 
     /** The largest index at or below index guessed to match a log whose entry there has term. */
-    record TermGuess(long index, long term) {
-    }
+    record TermGuess(long index, long term) {}
 
     /**
      * A best guess of where this log stops matching another log of which only the entry
@@ -204,8 +205,7 @@ final class RaftLog {
         }
         long maxSize = maxApplyingEntsSize - applyingEntsSize;
         if (maxSize <= 0) {
-            logger.panic("applying entry size (%d-%d)=%d not positive",
-                    maxApplyingEntsSize, applyingEntsSize, maxSize);
+            logger.panic("applying entry size (%d-%d)=%d not positive", maxApplyingEntsSize, applyingEntsSize, maxSize);
         }
         try {
             return slice(lo, hi, maxSize);
@@ -284,8 +284,10 @@ final class RaftLog {
     void commitTo(long tocommit) {
         if (committed < tocommit) {
             if (lastIndex() < tocommit) {
-                logger.panic("tocommit(%d) is out of range [lastIndex(%d)]. "
-                        + "Was the raft log corrupted, truncated, or lost?", tocommit, lastIndex());
+                logger.panic(
+                        "tocommit(%d) is out of range [lastIndex(%d)]. "
+                                + "Was the raft log corrupted, truncated, or lost?",
+                        tocommit, lastIndex());
             }
             committed = tocommit;
         }
@@ -435,7 +437,8 @@ final class RaftLog {
 
     /** Resets the log to the snapshot s, which becomes the committed state. */
     void restore(Snapshot s) {
-        logger.info("log [%s] starts to restore snapshot [index: %d, term: %d]",
+        logger.info(
+                "log [%s] starts to restore snapshot [index: %d, term: %d]",
                 this, s.getMetadata().getIndex(), s.getMetadata().getTerm());
         committed = s.getMetadata().getIndex();
         unstable.restore(s);

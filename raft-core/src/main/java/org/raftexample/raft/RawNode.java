@@ -94,7 +94,11 @@ public final class RawNode {
         if (data != null) {
             e.setData(data);
         }
-        raft.step(Message.newBuilder().setType(MessageType.MsgProp).setFrom(raft.id).addEntries(e).build());
+        raft.step(Message.newBuilder()
+                .setType(MessageType.MsgProp)
+                .setFrom(raft.id)
+                .addEntries(e)
+                .build());
     }
 
     /** {@link #propose(ByteString)} for a byte array. */
@@ -138,7 +142,8 @@ public final class RawNode {
         if (Util.isLocalMsg(m.getType()) && !Util.isLocalMsgTarget(m.getFrom())) {
             throw new StepLocalMsgException();
         }
-        if (Util.isResponseMsg(m.getType()) && !Util.isLocalMsgTarget(m.getFrom())
+        if (Util.isResponseMsg(m.getType())
+                && !Util.isLocalMsgTarget(m.getFrom())
                 && raft.trk.progress().get(m.getFrom()) == null) {
             throw new StepPeerNotFoundException();
         }
@@ -189,8 +194,8 @@ public final class RawNode {
                 }
             }
         }
-        return new Ready(softState, hardState, readStates, entries, snapshot, committed,
-                List.copyOf(messages), mustSync);
+        return new Ready(
+                softState, hardState, readStates, entries, snapshot, committed, List.copyOf(messages), mustSync);
     }
 
     /**
@@ -419,18 +424,28 @@ public final class RawNode {
 
     /** Reports that the last message to {@code id} could not be delivered. */
     public void reportUnreachable(long id) {
-        stepIgnoringDrop(Message.newBuilder().setType(MessageType.MsgUnreachable).setFrom(id).build());
+        stepIgnoringDrop(Message.newBuilder()
+                .setType(MessageType.MsgUnreachable)
+                .setFrom(id)
+                .build());
     }
 
     /** Reports the outcome of sending a snapshot to {@code id}. */
     public void reportSnapshot(long id, SnapshotStatus status) {
         boolean rej = status == SnapshotStatus.FAILURE;
-        stepIgnoringDrop(Message.newBuilder().setType(MessageType.MsgSnapStatus).setFrom(id).setReject(rej).build());
+        stepIgnoringDrop(Message.newBuilder()
+                .setType(MessageType.MsgSnapStatus)
+                .setFrom(id)
+                .setReject(rej)
+                .build());
     }
 
     /** Asks the leader to hand leadership to {@code transferee}. */
     public void transferLeader(long transferee) {
-        stepIgnoringDrop(Message.newBuilder().setType(MessageType.MsgTransferLeader).setFrom(transferee).build());
+        stepIgnoringDrop(Message.newBuilder()
+                .setType(MessageType.MsgTransferLeader)
+                .setFrom(transferee)
+                .build());
     }
 
     /**
@@ -450,7 +465,10 @@ public final class RawNode {
         if (rctx != null) {
             e.setData(rctx);
         }
-        stepIgnoringDrop(Message.newBuilder().setType(MessageType.MsgReadIndex).addEntries(e).build());
+        stepIgnoringDrop(Message.newBuilder()
+                .setType(MessageType.MsgReadIndex)
+                .addEntries(e)
+                .build());
     }
 
     /** {@link #readIndex(ByteString)} for a byte array. */

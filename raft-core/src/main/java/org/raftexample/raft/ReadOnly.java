@@ -22,8 +22,7 @@ import org.raftexample.raftpb.Message;
  */
 final class ReadOnly implements AckedIndexer {
     /** A pending read: the request and the commit index at the time it arrived. */
-    record ReadIndexRequest(Message req, long index) {
-    }
+    record ReadIndexRequest(Message req, long index) {}
 
     final ReadOnlyOption option;
     /** Per voter, the highest request number it has acknowledged. */
@@ -75,7 +74,10 @@ final class ReadOnly implements AckedIndexer {
             return null;
         }
         long position = confirmedReads + unconfirmedReads.size();
-        byte[] enc = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(position).array();
+        byte[] enc = ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(position)
+                .array();
         return ByteString.copyFrom(enc);
     }
 
@@ -84,6 +86,9 @@ final class ReadOnly implements AckedIndexer {
         if (ctx.size() < 8) {
             throw new RaftPanicException("heartbeat context shorter than 8 bytes: " + ctx.size());
         }
-        return ctx.substring(0, 8).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).getLong();
+        return ctx.substring(0, 8)
+                .asReadOnlyByteBuffer()
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .getLong();
     }
 }

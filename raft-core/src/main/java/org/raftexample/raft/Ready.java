@@ -48,8 +48,14 @@ public record Ready(
 
     /** True when this Ready carries no work at all (etcd compares against an empty struct). */
     public boolean isEmpty() {
-        return softState == null && hardState == null && readStates.isEmpty() && entries.isEmpty()
-                && snapshot == null && committedEntries.isEmpty() && messages.isEmpty() && !mustSync;
+        return softState == null
+                && hardState == null
+                && readStates.isEmpty()
+                && entries.isEmpty()
+                && snapshot == null
+                && committedEntries.isEmpty()
+                && messages.isEmpty()
+                && !mustSync;
     }
 
     @Override

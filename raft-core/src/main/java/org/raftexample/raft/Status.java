@@ -70,8 +70,15 @@ public record Status(BasicStatus basicStatus, TrackerConfig config, Map<Long, Pr
     /** The status as JSON, field for field as etcd marshals it (progress sorted by id). */
     public String toJson() {
         StringBuilder j = new StringBuilder();
-        j.append(String.format("{\"id\":\"%x\",\"term\":%d,\"vote\":\"%x\",\"commit\":%d,\"lead\":\"%x\",\"raftState\":%s,\"applied\":%d,\"progress\":{",
-                id(), term(), vote(), commit(), lead(), GoFormat.quote(raftState().toString()), applied()));
+        j.append(String.format(
+                "{\"id\":\"%x\",\"term\":%d,\"vote\":\"%x\",\"commit\":%d,\"lead\":\"%x\",\"raftState\":%s,\"applied\":%d,\"progress\":{",
+                id(),
+                term(),
+                vote(),
+                commit(),
+                lead(),
+                GoFormat.quote(raftState().toString()),
+                applied()));
         if (progress.isEmpty()) {
             j.append("},");
         } else {
@@ -82,8 +89,12 @@ public record Status(BasicStatus basicStatus, TrackerConfig config, Map<Long, Pr
                 }
                 first = false;
                 Progress v = e.getValue();
-                j.append(String.format("\"%x\":{\"match\":%d,\"next\":%d,\"state\":%s}",
-                        e.getKey(), v.match(), v.next(), GoFormat.quote(v.state().toString())));
+                j.append(String.format(
+                        "\"%x\":{\"match\":%d,\"next\":%d,\"state\":%s}",
+                        e.getKey(),
+                        v.match(),
+                        v.next(),
+                        GoFormat.quote(v.state().toString())));
             }
             j.append("},");
         }

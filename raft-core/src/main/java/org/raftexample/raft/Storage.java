@@ -18,8 +18,7 @@ import org.raftexample.raftpb.Snapshot;
 public interface Storage {
 
     /** The persisted hard state (empty when none was saved yet) and configuration (never null). */
-    record InitialState(HardState hardState, ConfState confState) {
-    }
+    record InitialState(HardState hardState, ConfState confState) {}
 
     /** Returns the saved HardState and ConfState. */
     InitialState initialState();

@@ -116,8 +116,9 @@ final class Unstable {
         }
         if (gt != id.term()) {
             // The unstable log was (partly) replaced while these entries were being written.
-            logger.info("entry at (index,term)=(%d,%d) mismatched with "
-                    + "entry at (%d,%d) in unstable log; ignoring", id.index(), id.term(), id.index(), gt);
+            logger.info(
+                    "entry at (index,term)=(%d,%d) mismatched with " + "entry at (%d,%d) in unstable log; ignoring",
+                    id.index(), id.term(), id.index(), gt);
             return;
         }
         int num = (int) (id.index() + 1 - offset);

@@ -9,7 +9,6 @@ import org.raftexample.raftpb.ConfChangeV2;
 import org.raftexample.raftpb.ConfChanges;
 import org.raftexample.raftpb.ConfState;
 import org.raftexample.raftpb.Entry;
-import org.raftexample.raftpb.EntryType;
 import org.raftexample.raftpb.HardState;
 import org.raftexample.raftpb.Message;
 import org.raftexample.raftpb.MessageType;
@@ -24,14 +23,20 @@ import org.raftexample.raftpb.SnapshotMetadata;
 public final class Util {
     private static final HardState EMPTY_STATE = HardState.getDefaultInstance();
 
-    private Util() {
-    }
+    private Util() {}
 
     /** True for message types that never leave the node (ticks, storage round trips...). */
     public static boolean isLocalMsg(MessageType t) {
         return switch (t) {
-            case MsgHup, MsgBeat, MsgUnreachable, MsgSnapStatus, MsgCheckQuorum, MsgStorageAppend,
-                    MsgStorageAppendResp, MsgStorageApply, MsgStorageApplyResp -> true;
+            case MsgHup,
+                    MsgBeat,
+                    MsgUnreachable,
+                    MsgSnapStatus,
+                    MsgCheckQuorum,
+                    MsgStorageAppend,
+                    MsgStorageAppendResp,
+                    MsgStorageApply,
+                    MsgStorageApplyResp -> true;
             default -> false;
         };
     }
@@ -39,8 +44,14 @@ public final class Util {
     /** True for message types that answer a request of this node. */
     public static boolean isResponseMsg(MessageType t) {
         return switch (t) {
-            case MsgAppResp, MsgVoteResp, MsgHeartbeatResp, MsgUnreachable, MsgReadIndexResp,
-                    MsgPreVoteResp, MsgStorageAppendResp, MsgStorageApplyResp -> true;
+            case MsgAppResp,
+                    MsgVoteResp,
+                    MsgHeartbeatResp,
+                    MsgUnreachable,
+                    MsgReadIndexResp,
+                    MsgPreVoteResp,
+                    MsgStorageAppendResp,
+                    MsgStorageApplyResp -> true;
             default -> false;
         };
     }
@@ -83,7 +94,10 @@ public final class Util {
     static Snapshot ensureSnapshot(Snapshot s) {
         Snapshot snap = s == null ? Snapshot.getDefaultInstance() : s;
         SnapshotMetadata md = snap.getMetadata();
-        if (snap.hasMetadata() && md.hasIndex() && md.hasTerm() && md.hasConfState()
+        if (snap.hasMetadata()
+                && md.hasIndex()
+                && md.hasTerm()
+                && md.hasConfState()
                 && md.getConfState().hasAutoLeave()) {
             return snap;
         }
@@ -177,13 +191,22 @@ public final class Util {
 
     private static String describeMessageWithIndent(String indent, Message m, EntryFormatter f) {
         StringBuilder buf = new StringBuilder();
-        buf.append(indent).append(describeTarget(m.getFrom())).append("->").append(describeTarget(m.getTo()))
-                .append(' ').append(m.getType())
-                .append(" Term:").append(Long.toUnsignedString(m.getTerm()))
-                .append(" Log:").append(Long.toUnsignedString(m.getLogTerm()))
-                .append('/').append(Long.toUnsignedString(m.getIndex()));
+        buf.append(indent)
+                .append(describeTarget(m.getFrom()))
+                .append("->")
+                .append(describeTarget(m.getTo()))
+                .append(' ')
+                .append(m.getType())
+                .append(" Term:")
+                .append(Long.toUnsignedString(m.getTerm()))
+                .append(" Log:")
+                .append(Long.toUnsignedString(m.getLogTerm()))
+                .append('/')
+                .append(Long.toUnsignedString(m.getIndex()));
         if (m.getReject()) {
-            buf.append(" Rejected (Hint: ").append(Long.toUnsignedString(m.getRejectHint())).append(')');
+            buf.append(" Rejected (Hint: ")
+                    .append(Long.toUnsignedString(m.getRejectHint()))
+                    .append(')');
         }
         if (m.getCommit() != 0) {
             buf.append(" Commit:").append(Long.toUnsignedString(m.getCommit()));
@@ -232,9 +255,11 @@ public final class Util {
         try {
             formatted = switch (e.getType()) {
                 case EntryNormal -> fmt.format(e.getData());
-                case EntryConfChange -> ConfChanges.toString(
-                        ConfChanges.asV2(ConfChange.parseFrom(e.getData())).getChangesList());
-                case EntryConfChangeV2 -> ConfChanges.toString(ConfChangeV2.parseFrom(e.getData()).getChangesList());
+                case EntryConfChange ->
+                    ConfChanges.toString(
+                            ConfChanges.asV2(ConfChange.parseFrom(e.getData())).getChangesList());
+                case EntryConfChangeV2 ->
+                    ConfChanges.toString(ConfChangeV2.parseFrom(e.getData()).getChangesList());
             };
         } catch (InvalidProtocolBufferException ex) {
             formatted = ex.getMessage();
@@ -242,8 +267,8 @@ public final class Util {
         if (!formatted.isEmpty()) {
             formatted = " " + formatted;
         }
-        return Long.toUnsignedString(e.getTerm()) + "/" + Long.toUnsignedString(e.getIndex()) + " "
-                + e.getType() + formatted;
+        return Long.toUnsignedString(e.getTerm()) + "/" + Long.toUnsignedString(e.getIndex()) + " " + e.getType()
+                + formatted;
     }
 
     /** Describes each entry on its own line (each line ends with a newline). */
@@ -260,8 +285,11 @@ public final class Util {
         StringBuilder b = new StringBuilder();
         b.append("transition:").append(cc.getTransition());
         for (ConfChangeSingle c : cc.getChangesList()) {
-            b.append(" changes:{type:").append(c.getType()).append(" node_id:")
-                    .append(Long.toUnsignedString(c.getNodeId())).append('}');
+            b.append(" changes:{type:")
+                    .append(c.getType())
+                    .append(" node_id:")
+                    .append(Long.toUnsignedString(c.getNodeId()))
+                    .append('}');
         }
         if (!cc.getContext().isEmpty()) {
             b.append(" context:").append(GoFormat.quote(cc.getContext()));

@@ -1,11 +1,10 @@
 package org.raftexample.raftpb;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import com.google.protobuf.ByteString;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.TextFormat;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Hand-written helpers for the configuration-change messages (Go: raftpb/confchange.go,
@@ -15,8 +14,7 @@ import com.google.protobuf.TextFormat;
  * must be one of the two; the methods taking it reject anything else.
  */
 public final class ConfChanges {
-    private ConfChanges() {
-    }
+    private ConfChanges() {}
 
     /** The V2 change carrying out the same single operation as a legacy ConfChange. */
     public static ConfChangeV2 asV2(ConfChange cc) {
@@ -135,7 +133,10 @@ public final class ConfChanges {
                 case 'u' -> ConfChangeType.ConfChangeUpdateNode;
                 default -> throw new IllegalArgumentException("unknown input: " + tok);
             };
-            ccs.add(ConfChangeSingle.newBuilder().setType(type).setNodeId(parseUint(tok.substring(1))).build());
+            ccs.add(ConfChangeSingle.newBuilder()
+                    .setType(type)
+                    .setNodeId(parseUint(tok.substring(1)))
+                    .build());
         }
         return ccs;
     }
@@ -165,12 +166,13 @@ public final class ConfChanges {
                 sb.append(' ');
             }
             ConfChangeSingle cc = ccs.get(i);
-            sb.append(switch (cc.getType()) {
-                case ConfChangeAddNode -> "v";
-                case ConfChangeAddLearnerNode -> "l";
-                case ConfChangeRemoveNode -> "r";
-                case ConfChangeUpdateNode -> "u";
-            });
+            sb.append(
+                    switch (cc.getType()) {
+                        case ConfChangeAddNode -> "v";
+                        case ConfChangeAddLearnerNode -> "l";
+                        case ConfChangeRemoveNode -> "r";
+                        case ConfChangeUpdateNode -> "u";
+                    });
             sb.append(Long.toUnsignedString(cc.getNodeId()));
         }
         return sb.toString();
@@ -184,27 +186,35 @@ public final class ConfChanges {
      */
     public static void checkEquivalent(ConfState a, ConfState b) {
         if (a == null || b == null) {
-            throw new IllegalArgumentException(String.format(
-                    "cannot compare ConfState: nil input (left=%s, right=%s)", a == null, b == null));
+            throw new IllegalArgumentException(
+                    String.format("cannot compare ConfState: nil input (left=%s, right=%s)", a == null, b == null));
         }
         ConfState na = normalized(a);
         ConfState nb = normalized(b);
         if (!na.equals(nb)) {
-            throw new IllegalArgumentException("ConfStates not equivalent after sorting:\n" + text(na) + "\n"
-                    + text(nb) + "\nInputs were:\n" + text(a) + "\n" + text(b));
+            throw new IllegalArgumentException("ConfStates not equivalent after sorting:\n" + text(na) + "\n" + text(nb)
+                    + "\nInputs were:\n" + text(a) + "\n" + text(b));
         }
     }
 
     private static String text(ConfState cs) {
-        return "ConfState{" + TextFormat.printer().emittingSingleLine(true).printToString(cs).strip() + "}";
+        return "ConfState{"
+                + TextFormat.printer()
+                        .emittingSingleLine(true)
+                        .printToString(cs)
+                        .strip() + "}";
     }
 
     private static ConfState normalized(ConfState cs) {
         return cs.toBuilder()
-                .clearVoters().addAllVoters(sortedUnsigned(cs.getVotersList()))
-                .clearLearners().addAllLearners(sortedUnsigned(cs.getLearnersList()))
-                .clearVotersOutgoing().addAllVotersOutgoing(sortedUnsigned(cs.getVotersOutgoingList()))
-                .clearLearnersNext().addAllLearnersNext(sortedUnsigned(cs.getLearnersNextList()))
+                .clearVoters()
+                .addAllVoters(sortedUnsigned(cs.getVotersList()))
+                .clearLearners()
+                .addAllLearners(sortedUnsigned(cs.getLearnersList()))
+                .clearVotersOutgoing()
+                .addAllVotersOutgoing(sortedUnsigned(cs.getVotersOutgoingList()))
+                .clearLearnersNext()
+                .addAllLearnersNext(sortedUnsigned(cs.getLearnersNextList()))
                 .setAutoLeave(cs.getAutoLeave())
                 .build();
     }
@@ -241,6 +251,7 @@ public final class ConfChanges {
     /** Go's EnsureSnapshot: the snapshot (an empty one for null) with complete metadata. */
     public static Snapshot ensureSnapshot(Snapshot s) {
         Snapshot.Builder b = s == null ? Snapshot.newBuilder() : s.toBuilder();
-        return b.setMetadata(ensureSnapshotMetadata(b.hasMetadata() ? b.getMetadata() : null)).build();
+        return b.setMetadata(ensureSnapshotMetadata(b.hasMetadata() ? b.getMetadata() : null))
+                .build();
     }
 }

@@ -68,8 +68,8 @@ public record SnapshotFile(Path path, SnapshotMetadata metadata, long dataOffset
                 throw new SnapException("snap: empty snapshot in " + file);
             }
             if (crc != bodyCrc) {
-                throw new SnapException(String.format("snap: crc mismatch in %s: stored %08x, computed %08x",
-                        file, crc, bodyCrc));
+                throw new SnapException(
+                        String.format("snap: crc mismatch in %s: stored %08x, computed %08x", file, crc, bodyCrc));
             }
             // raftpb.Snapshot inside the body: data (1, bytes) and metadata (2, message).
             in.seek(bodyStart);
@@ -93,8 +93,8 @@ public record SnapshotFile(Path path, SnapshotMetadata metadata, long dataOffset
                     }
                     md = SnapshotMetadata.parseFrom(in.bytes((int) len));
                 } else {
-                    throw new SnapException("snap: cannot decode the raft snapshot in " + file
-                            + ": unexpected field tag " + tag);
+                    throw new SnapException(
+                            "snap: cannot decode the raft snapshot in " + file + ": unexpected field tag " + tag);
                 }
             }
             if (md == null) {
@@ -188,8 +188,7 @@ public record SnapshotFile(Path path, SnapshotMetadata metadata, long dataOffset
                 }
 
                 @Override
-                public void close() {
-                }
+                public void close() {}
             };
         }
     }

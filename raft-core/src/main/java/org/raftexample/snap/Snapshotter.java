@@ -43,6 +43,7 @@ import org.slf4j.LoggerFactory;
 public final class Snapshotter {
     /** How many snapshot files {@link #save} keeps by default (etcd's default MaxSnapFiles). */
     public static final int DEFAULT_RETAIN = 5;
+
     static final String SUFFIX = ".snap";
     private static final String TMP_SUFFIX = ".tmp";
     private static final Logger LOG = LoggerFactory.getLogger(Snapshotter.class);
@@ -89,7 +90,8 @@ public final class Snapshotter {
         byte[] file = org.raftexample.snap.pb.Snapshot.newBuilder()
                 .setCrc((int) crc.getValue())
                 .setData(UnsafeByteOperations.unsafeWrap(body)) // body is ours and never changes
-                .build().toByteArray();
+                .build()
+                .toByteArray();
         SnapshotMetadata md = snapshot.getMetadata();
         writeAtomically(fileName(md.getTerm(), md.getIndex()), out -> out.write(file));
         purge();
@@ -110,8 +112,12 @@ public final class Snapshotter {
         }
         byte[] md = metadata.toByteArray();
         // The encoded raftpb.Snapshot is: data (field 1, bytes) then metadata (field 2, message).
-        long bodyLength = 1 + CodedOutputStream.computeUInt64SizeNoTag(length) + length
-                + 1 + CodedOutputStream.computeUInt32SizeNoTag(md.length) + md.length;
+        long bodyLength = 1
+                + CodedOutputStream.computeUInt64SizeNoTag(length)
+                + length
+                + 1
+                + CodedOutputStream.computeUInt32SizeNoTag(md.length)
+                + md.length;
         writeAtomically(fileName(metadata.getTerm(), metadata.getIndex()), raw -> {
             CRC32C crc = new CRC32C();
             CodedOutputStream head = CodedOutputStream.newInstance(raw, 64);
@@ -161,8 +167,8 @@ public final class Snapshotter {
         Path tmp = dir.resolve(name + TMP_SUFFIX);
         try {
             Files.createDirectories(dir);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(
+                    tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 64 * 1024);
                 body.writeTo(out);
                 out.flush();
@@ -327,7 +333,8 @@ public final class Snapshotter {
         CRC32C crc = new CRC32C();
         crc.update(outer.getData().asReadOnlyByteBuffer());
         if ((int) crc.getValue() != outer.getCrc()) {
-            throw new SnapException(String.format("snap: crc mismatch in %s: stored %08x, computed %08x",
+            throw new SnapException(String.format(
+                    "snap: crc mismatch in %s: stored %08x, computed %08x",
                     file, outer.getCrc(), (int) crc.getValue()));
         }
         try {

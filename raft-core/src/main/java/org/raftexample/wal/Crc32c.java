@@ -15,6 +15,7 @@ import java.util.zip.CRC32C;
 final class Crc32c {
     /** The reflected Castagnoli polynomial. */
     private static final int POLY = 0x82F63B78;
+
     private static final int[] TABLE = new int[256];
     /** Maps the top byte of a table entry back to its index (the top bytes are all distinct). */
     private static final int[] TOP_BYTE_INDEX = new int[256];
@@ -30,8 +31,7 @@ final class Crc32c {
         }
     }
 
-    private Crc32c() {
-    }
+    private Crc32c() {}
 
     /** Returns a checksum whose {@code getValue()} is {@code value} and that continues from it. */
     static CRC32C resumeFrom(int value) {

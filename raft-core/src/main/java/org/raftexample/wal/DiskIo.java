@@ -13,8 +13,7 @@ import java.nio.file.StandardOpenOption;
 public final class DiskIo {
     private static final int ZERO_CHUNK = 1 << 20;
 
-    private DiskIo() {
-    }
+    private DiskIo() {}
 
     /** Makes a directory's entries (new, renamed or deleted files) durable. */
     public static void fsyncDir(Path dir) throws IOException {

@@ -18,13 +18,14 @@ import java.util.zip.CRC32C;
  */
 final class Encoder {
     private static final int INITIAL_BUFFER = 1 << 20;
-    private static final int TAG_TYPE = 1 << 3;          // field 1, varint
-    private static final int TAG_CRC = 2 << 3;           // field 2, varint
-    private static final int TAG_DATA = (3 << 3) | 2;    // field 3, length-delimited
+    private static final int TAG_TYPE = 1 << 3; // field 1, varint
+    private static final int TAG_CRC = 2 << 3; // field 2, varint
+    private static final int TAG_DATA = (3 << 3) | 2; // field 3, length-delimited
 
     private FileChannel channel;
     /** File offset at which the buffered bytes will be written. */
     private long flushedPos;
+
     private final CRC32C crc;
     private ByteBuffer buf;
     private byte[] scratch = new byte[4096];

@@ -25,8 +25,7 @@ final class FilePipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FilePipeline.class);
 
     /** A prepared file: its path and an open channel positioned nowhere in particular. */
-    record Prepared(Path path, FileChannel channel) {
-    }
+    record Prepared(Path path, FileChannel channel) {}
 
     private final Path dir;
     private final long size;
@@ -68,8 +67,12 @@ final class FilePipeline implements AutoCloseable {
     private Prepared prepare() throws IOException {
         // Alternating names, as etcd's 0.tmp / 1.tmp: the one being taken is never overwritten.
         Path p = dir.resolve("pipeline-" + (count++ % 2) + SegmentName.SUFFIX + ".tmp");
-        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel ch = FileChannel.open(
+                p,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
         try {
             DiskIo.zeroFillTo(ch, size);
             ch.force(true);

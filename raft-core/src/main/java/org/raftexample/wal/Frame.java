@@ -15,8 +15,7 @@ final class Frame {
 
     private static final long LENGTH_MASK = 0x00FF_FFFF_FFFF_FFFFL;
 
-    private Frame() {
-    }
+    private Frame() {}
 
     static int padding(int recordBytes) {
         return (8 - (recordBytes & 7)) & 7;

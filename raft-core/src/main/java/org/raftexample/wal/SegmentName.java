@@ -15,7 +15,8 @@ record SegmentName(long seq, long index) implements Comparable<SegmentName> {
             return null;
         }
         try {
-            return new SegmentName(Long.parseUnsignedLong(name.substring(0, 16), 16),
+            return new SegmentName(
+                    Long.parseUnsignedLong(name.substring(0, 16), 16),
                     Long.parseUnsignedLong(name.substring(17, 33), 16));
         } catch (NumberFormatException e) {
             return null;

@@ -30,8 +30,7 @@ final class SegmentReader implements AutoCloseable {
      * Where and why the tail of the log was found torn, and the running checksum before the
      * torn record (which was already folded in when its check failed).
      */
-    record Torn(long offset, String reason, int crcBefore) {
-    }
+    record Torn(long offset, String reason, int crcBefore) {}
 
     private final Path path;
     private final boolean tail;
@@ -39,6 +38,7 @@ final class SegmentReader implements AutoCloseable {
     private final InputStream in;
     /** Offset just past the last good record. */
     private long validOffset;
+
     private long recordOffset;
     private Torn torn;
 
@@ -91,8 +91,11 @@ final class SegmentReader implements AutoCloseable {
         long recordBytes = Frame.recordBytes(word);
         int pad = Frame.paddingOf(word);
         if (recordBytes + pad > remaining - Frame.HEADER_BYTES) {
-            return tornOrCorrupt(off, "frame of " + (recordBytes + pad) + " bytes runs past end of file ("
-                    + (remaining - Frame.HEADER_BYTES) + " bytes left)", crc);
+            return tornOrCorrupt(
+                    off,
+                    "frame of " + (recordBytes + pad) + " bytes runs past end of file ("
+                            + (remaining - Frame.HEADER_BYTES) + " bytes left)",
+                    crc);
         }
         byte[] frame = in.readNBytes((int) (recordBytes + pad));
         if (frame.length != recordBytes + pad) {
@@ -108,8 +111,8 @@ final class SegmentReader implements AutoCloseable {
         for (int i = n; i < frame.length; i++) {
             if (frame[i] != 0) {
                 // Padding is written as zeros with its record; anything else is damage.
-                throw new CorruptWalException(path, off, "non-zero padding byte at offset "
-                        + (off + Frame.HEADER_BYTES + i));
+                throw new CorruptWalException(
+                        path, off, "non-zero padding byte at offset " + (off + Frame.HEADER_BYTES + i));
             }
         }
         if (rec.getType() != RecordType.CRC.code) {
@@ -117,8 +120,12 @@ final class SegmentReader implements AutoCloseable {
             crc.update(rec.getData().asReadOnlyByteBuffer());
             int computed = (int) crc.getValue();
             if (rec.getCrc() != computed) {
-                return damaged(off, frame, n, String.format("crc mismatch: stored %08x, computed %08x",
-                        rec.getCrc(), computed), before);
+                return damaged(
+                        off,
+                        frame,
+                        n,
+                        String.format("crc mismatch: stored %08x, computed %08x", rec.getCrc(), computed),
+                        before);
             }
         }
         recordOffset = off;
@@ -126,8 +133,7 @@ final class SegmentReader implements AutoCloseable {
         return rec;
     }
 
-    private Record damaged(long off, byte[] frame, int recordBytes, String reason, int crcBefore)
-            throws IOException {
+    private Record damaged(long off, byte[] frame, int recordBytes, String reason, int crcBefore) throws IOException {
         boolean endsInZero = recordBytes == 0 || frame[recordBytes - 1] == 0;
         if (tail && endsInZero && restIsZero()) {
             torn = new Torn(off, reason, crcBefore);

@@ -49,21 +49,24 @@ public final class WAL implements AutoCloseable {
 
     /** Names of the segments this WAL still needs, oldest first; the last one is the tail. */
     private final List<SegmentName> segments;
+
     private FileChannel tail;
 
     /** The marker reading starts at; null once {@link #readAll()} has run. */
     private Snapshot start;
+
     private Encoder encoder;
     private byte[] metadata;
     private HardState state = EMPTY_STATE;
     /** Index of the last entry saved. */
     private long enti;
+
     private WalException failure;
     private boolean closed;
     /** Data syncs of segment files issued so far (for tests and the benchmark). */
     private long syncs;
     /** Hears how long each data sync of a segment took, in nanoseconds (metrics); never null. */
-    private volatile LongConsumer syncObserver = nanos -> { };
+    private volatile LongConsumer syncObserver = nanos -> {};
     /** Prepares the next segment in the background; started once the WAL can be appended to. */
     private FilePipeline pipeline;
 
@@ -101,8 +104,11 @@ public final class WAL implements AutoCloseable {
             Files.createDirectories(tmpDir);
             lock = DirLock.acquire(tmpDir);
             SegmentName first = new SegmentName(0, 0);
-            ch = FileChannel.open(tmpDir.resolve(first.fileName()),
-                    StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ch = FileChannel.open(
+                    tmpDir.resolve(first.fileName()),
+                    StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
             DiskIo.zeroFillTo(ch, options.segmentSizeBytes());
 
             WAL w = new WAL(dir, options, lock, new ArrayList<>(List.of(first)), ch);
@@ -165,8 +171,10 @@ public final class WAL implements AutoCloseable {
             }
             List<SegmentName> used = new ArrayList<>(names.subList(from, names.size()));
             checkSequence(used);
-            ch = FileChannel.open(dir.resolve(used.get(used.size() - 1).fileName()),
-                    StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ch = FileChannel.open(
+                    dir.resolve(used.get(used.size() - 1).fileName()),
+                    StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
             WAL w = new WAL(dir, options, lock, used, ch);
             w.start = snapshot;
             return w;
@@ -196,8 +204,11 @@ public final class WAL implements AutoCloseable {
 
     /** The snapshot marker matching a raft snapshot's metadata, ConfState included. */
     public static Snapshot marker(SnapshotMetadata md) {
-        return Snapshot.newBuilder().setIndex(md.getIndex()).setTerm(md.getTerm())
-                .setConfState(md.getConfState()).build();
+        return Snapshot.newBuilder()
+                .setIndex(md.getIndex())
+                .setTerm(md.getTerm())
+                .setConfState(md.getConfState())
+                .build();
     }
 
     // ---------------------------------------------------------------- reading
@@ -235,8 +246,10 @@ public final class WAL implements AutoCloseable {
                                 throw new WalException(String.format(
                                         "wal: slice bounds out of range, snapshot[Index: %s, Term: %s], current "
                                                 + "entry[Index: %s, Term: %s], len(ents): %d",
-                                        Long.toUnsignedString(startIndex), Long.toUnsignedString(start.getTerm()),
-                                        Long.toUnsignedString(e.getIndex()), Long.toUnsignedString(e.getTerm()),
+                                        Long.toUnsignedString(startIndex),
+                                        Long.toUnsignedString(start.getTerm()),
+                                        Long.toUnsignedString(e.getIndex()),
+                                        Long.toUnsignedString(e.getTerm()),
                                         ents.size()));
                             }
                             // A later entry at an index replaces that entry and all after it.
@@ -294,8 +307,12 @@ public final class WAL implements AutoCloseable {
      */
     private void repairTail(Path file, SegmentReader.Torn torn) throws IOException {
         Path broken = file.resolveSibling(file.getFileName() + ".broken");
-        LOG.warn("wal: torn record at the tail of {} at offset {} ({}); keeping a copy in {} and truncating",
-                file, torn.offset(), torn.reason(), broken);
+        LOG.warn(
+                "wal: torn record at the tail of {} at offset {} ({}); keeping a copy in {} and truncating",
+                file,
+                torn.offset(),
+                torn.reason(),
+                broken);
         Files.copy(file, broken, StandardCopyOption.REPLACE_EXISTING);
         try (FileChannel b = FileChannel.open(broken, StandardOpenOption.WRITE)) {
             b.force(true);
@@ -353,7 +370,8 @@ public final class WAL implements AutoCloseable {
             byte[] meta = null;
             HardState hs = EMPTY_STATE;
             boolean match = false;
-            try (WalReader reader = new WalReader(used.stream().map(n -> dir.resolve(n.fileName())).toList())) {
+            try (WalReader reader = new WalReader(
+                    used.stream().map(n -> dir.resolve(n.fileName())).toList())) {
                 Record rec;
                 while ((rec = reader.next()) != null) {
                     switch (RecordType.of(rec.getType())) {
@@ -389,7 +407,8 @@ public final class WAL implements AutoCloseable {
     }
 
     private static List<Snapshot> scanSnapshotEntries(Path dir) throws IOException {
-        List<Path> paths = segmentNames(dir).stream().map(n -> dir.resolve(n.fileName())).toList();
+        List<Path> paths =
+                segmentNames(dir).stream().map(n -> dir.resolve(n.fileName())).toList();
         List<Snapshot> snaps = new ArrayList<>();
         HardState hs = EMPTY_STATE;
         try (WalReader reader = new WalReader(paths)) {
@@ -462,8 +481,8 @@ public final class WAL implements AutoCloseable {
             throw new IllegalArgumentException("wal: snapshot marker is missing index or term: " + snapshot);
         }
         if (!snapshot.hasConfState() && snapshot.getIndex() != 0) {
-            throw new IllegalArgumentException("wal: snapshot marker after the initial one needs a ConfState: "
-                    + snapshot);
+            throw new IllegalArgumentException(
+                    "wal: snapshot marker after the initial one needs a ConfState: " + snapshot);
         }
         try {
             encoder.encodeMessage(RecordType.SNAPSHOT, snapshot);
@@ -719,8 +738,8 @@ public final class WAL implements AutoCloseable {
     private static void checkSequence(List<SegmentName> names) {
         for (int i = 1; i < names.size(); i++) {
             if (names.get(i).seq() != names.get(i - 1).seq() + 1) {
-                throw new WalException("wal: file sequence numbers do not increase continuously: "
-                        + names.get(i - 1) + " is followed by " + names.get(i));
+                throw new WalException("wal: file sequence numbers do not increase continuously: " + names.get(i - 1)
+                        + " is followed by " + names.get(i));
             }
         }
     }

@@ -13,5 +13,4 @@ import org.raftexample.raftpb.HardState;
  *                  an entry saved again at an index replaced the earlier one and everything after
  *                  it. Entries past {@code hardState.commit} may still be overwritten by raft.
  */
-public record WalContents(byte[] metadata, HardState hardState, List<Entry> entries) {
-}
+public record WalContents(byte[] metadata, HardState hardState, List<Entry> entries) {}

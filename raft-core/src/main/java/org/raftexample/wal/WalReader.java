@@ -42,16 +42,19 @@ final class WalReader implements AutoCloseable {
             }
             if (RecordType.of(rec.getType()) == null) {
                 // The type is outside the checksum, so a damaged type shows up only here.
-                throw new CorruptWalException(reader.path(), reader.recordOffset(),
-                        "unknown record type " + rec.getType());
+                throw new CorruptWalException(
+                        reader.path(), reader.recordOffset(), "unknown record type " + rec.getType());
             }
             if (rec.getType() == RecordType.CRC.code) {
                 int running = (int) crc.getValue();
                 // A reader that starts mid-log has no running checksum yet (0) and adopts the stored one.
                 if (running != 0 && rec.getCrc() != running) {
-                    throw new CorruptWalException(reader.path(), reader.recordOffset(), String.format(
-                            "crc record holds %08x but the checksum of the preceding records is %08x",
-                            rec.getCrc(), running));
+                    throw new CorruptWalException(
+                            reader.path(),
+                            reader.recordOffset(),
+                            String.format(
+                                    "crc record holds %08x but the checksum of the preceding records is %08x",
+                                    rec.getCrc(), running));
                 }
                 crc = Crc32c.resumeFrom(rec.getCrc());
                 continue;
@@ -83,11 +86,15 @@ final class WalReader implements AutoCloseable {
         try {
             msg = parser.parseFrom(rec.getData());
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            throw new CorruptWalException(reader.path(), reader.recordOffset(),
+            throw new CorruptWalException(
+                    reader.path(),
+                    reader.recordOffset(),
                     "undecodable " + RecordType.of(rec.getType()) + " record: " + e.getMessage());
         }
         if (!msg.getUnknownFields().asMap().isEmpty()) {
-            throw new CorruptWalException(reader.path(), reader.recordOffset(),
+            throw new CorruptWalException(
+                    reader.path(),
+                    reader.recordOffset(),
                     RecordType.of(rec.getType()) + " record holds unknown fields");
         }
         return msg;

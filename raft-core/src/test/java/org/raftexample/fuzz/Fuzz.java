@@ -21,8 +21,7 @@ public final class Fuzz {
         void check(T input) throws Exception;
     }
 
-    private Fuzz() {
-    }
+    private Fuzz() {}
 
     /** The run's seed: {@code -Dfuzz.seed} or the test's default. */
     public static long seed(long defaultSeed) {
@@ -39,8 +38,12 @@ public final class Fuzz {
      * input for the report (see {@link #hex}). Each try has its own {@code Random}, so the inputs of try k do not
      * depend on how much randomness earlier tries consumed.
      */
-    public static <T> void forAll(long defaultSeed, int defaultTries, Function<Random, T> generate,
-            Function<T, String> describe, Check<T> property) {
+    public static <T> void forAll(
+            long defaultSeed,
+            int defaultTries,
+            Function<Random, T> generate,
+            Function<T, String> describe,
+            Check<T> property) {
         long seed = seed(defaultSeed);
         int tries = tries(defaultTries);
         for (int i = 0; i < tries; i++) {
@@ -48,8 +51,10 @@ public final class Fuzz {
             try {
                 property.check(input);
             } catch (Throwable failure) {
-                throw new AssertionError("fuzz try " + (i + 1) + " of " + tries + " failed (replay: -Dfuzz.seed="
-                        + seed + "); input: " + describe.apply(input) + ": " + failure, failure);
+                throw new AssertionError(
+                        "fuzz try " + (i + 1) + " of " + tries + " failed (replay: -Dfuzz.seed=" + seed + "); input: "
+                                + describe.apply(input) + ": " + failure,
+                        failure);
             }
         }
     }

@@ -14,8 +14,7 @@ import java.util.Random;
 public final class Mutations {
 
     /** One edit; {@code at} and {@code len} are taken modulo the input's current length. */
-    public record Op(Kind kind, int at, int len, byte value) {
-    }
+    public record Op(Kind kind, int at, int len, byte value) {}
 
     /** A damaged input and the edits that made it; prints both (the bytes as truncated hex) for a report. */
     public record Damaged(List<Op> edits, byte[] bytes) {
@@ -25,10 +24,17 @@ public final class Mutations {
         }
     }
 
-    public enum Kind { FLIP_BIT, SET_BYTE, TRUNCATE, INSERT, DELETE, HUGE_LENGTH, DUPLICATE }
-
-    private Mutations() {
+    public enum Kind {
+        FLIP_BIT,
+        SET_BYTE,
+        TRUNCATE,
+        INSERT,
+        DELETE,
+        HUGE_LENGTH,
+        DUPLICATE
     }
+
+    private Mutations() {}
 
     /** One to eight edits. */
     public static List<Op> ops(Random r) {
@@ -36,8 +42,8 @@ public final class Mutations {
         int n = 1 + r.nextInt(8);
         List<Op> ops = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            ops.add(new Op(kinds[r.nextInt(kinds.length)], r.nextInt(Integer.MAX_VALUE), 1 + r.nextInt(64),
-                    (byte) r.nextInt(256)));
+            ops.add(new Op(kinds[r.nextInt(kinds.length)], r.nextInt(Integer.MAX_VALUE), 1 + r.nextInt(64), (byte)
+                    r.nextInt(256)));
         }
         return ops;
     }

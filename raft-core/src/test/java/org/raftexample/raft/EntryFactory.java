@@ -12,8 +12,7 @@ import org.raftexample.raftpb.EntryType;
  * <p>Only the fields etcd's helper sets are set, so encoded sizes match etcd's tests.
  */
 final class EntryFactory {
-    private EntryFactory() {
-    }
+    private EntryFactory() {}
 
     /** The first index of the entries to build. */
     static Index index(long first) {
@@ -44,7 +43,11 @@ final class EntryFactory {
             List<Entry> out = new ArrayList<>((int) (to - from));
             long i = first;
             for (long t = from; t < to; t++) {
-                out.add(Entry.newBuilder().setTerm(t).setIndex(i++).setType(EntryType.EntryNormal).build());
+                out.add(Entry.newBuilder()
+                        .setTerm(t)
+                        .setIndex(i++)
+                        .setType(EntryType.EntryNormal)
+                        .build());
             }
             return List.copyOf(out);
         }

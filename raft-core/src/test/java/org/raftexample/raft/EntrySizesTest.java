@@ -41,9 +41,13 @@ class EntrySizesTest {
         // Go: proto.Size(&pb.Entry{Term: 1, Index: 1}) == 4 (two one-byte tags, two one-byte varints).
         assertEquals(4, entry(1, 1).getSerializedSize());
         // An explicitly set type counts even when it is the default, as in Go with presence.
-        assertEquals(6, entry(1, 1).toBuilder().setType(EntryType.EntryNormal).build().getSerializedSize());
+        assertEquals(
+                6,
+                entry(1, 1).toBuilder().setType(EntryType.EntryNormal).build().getSerializedSize());
         // Go: proto.Size(&pb.Entry{Term: 300, Index: 1, Data: []byte("abc")}) == 10.
-        Entry e = entry(1, 300).toBuilder().setData(ByteString.copyFromUtf8("abc")).build();
+        Entry e = entry(1, 300).toBuilder()
+                .setData(ByteString.copyFromUtf8("abc"))
+                .build();
         assertEquals(10, e.getSerializedSize());
         assertEquals(14, EntrySizes.entsSize(List.of(e, entry(1, 1))));
         assertEquals(3, EntrySizes.payloadSize(e));

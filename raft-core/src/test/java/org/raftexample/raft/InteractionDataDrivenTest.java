@@ -49,21 +49,20 @@ class InteractionDataDrivenTest {
             tests.add(DynamicTest.dynamicTest(name, file.toUri(), () -> {
                 InteractionCommands commands = new InteractionCommands(newEnv());
                 // A raft bug could make stabilize loop forever; bound every script.
-                Assertions.assertTimeoutPreemptively(SCRIPT_TIMEOUT,
-                        () -> DataDriven.runTest(file, commands::handle));
+                Assertions.assertTimeoutPreemptively(SCRIPT_TIMEOUT, () -> DataDriven.runTest(file, commands::handle));
             }));
         }
         if (!only.isEmpty() && tests.size() != only.size()) {
-            throw new IllegalArgumentException("-D" + SCRIPT_PROPERTY + "=" + String.join(",", only)
-                    + " names a script that is not in " + dir);
+            throw new IllegalArgumentException(
+                    "-D" + SCRIPT_PROPERTY + "=" + String.join(",", only) + " names a script that is not in " + dir);
         }
         return tests.stream();
     }
 
     /** A fresh environment per script; the randomized election timeout is raft's private state. */
     static InteractionEnv newEnv() {
-        return new InteractionEnv(new InteractionOpts(null,
-                (rn, timeout) -> rn.raft.randomizedElectionTimeout = timeout));
+        return new InteractionEnv(
+                new InteractionOpts(null, (rn, timeout) -> rn.raft.randomizedElectionTimeout = timeout));
     }
 
     private static List<String> selectedScripts() {

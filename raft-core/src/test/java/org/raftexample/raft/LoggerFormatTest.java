@@ -9,7 +9,8 @@ class LoggerFormatTest {
 
     @Test
     void longsOfTwoToTheSixtyThreeAndAbovePrintUnsigned() {
-        assertEquals("term 9223372036854775808 index 18446744073709551615",
+        assertEquals(
+                "term 9223372036854775808 index 18446744073709551615",
                 Logger.format("term %d index %d", 1L << 63, -1L));
         assertEquals("8000000000000001 9223372036854775809", Logger.format("%x %s", (1L << 63) + 1, (1L << 63) + 1));
     }

@@ -54,8 +54,7 @@ final class Network {
     /** A peer that swallows every message and never answers. */
     static final StateMachine NOP_STEPPER = new StateMachine() {
         @Override
-        public void step(Message m) {
-        }
+        public void step(Message m) {}
 
         @Override
         public List<Message> readMessages() {
@@ -63,12 +62,10 @@ final class Network {
         }
 
         @Override
-        public void advanceMessagesAfterAppend() {
-        }
+        public void advanceMessagesAfterAppend() {}
     };
 
-    private record Connection(long from, long to) {
-    }
+    private record Connection(long from, long to) {}
 
     final Map<Long, StateMachine> peers;
     final Map<Long, MemoryStorage> storage;
@@ -76,6 +73,7 @@ final class Network {
     private Set<MessageType> ignorem = EnumSet.noneOf(MessageType.class);
     /** Called for each message sent; returning false drops it. */
     Predicate<Message> msgHook;
+
     private final Random random = new Random(42);
 
     private Network(Map<Long, StateMachine> peers, Map<Long, MemoryStorage> storage) {

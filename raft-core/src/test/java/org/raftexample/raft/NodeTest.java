@@ -141,7 +141,8 @@ class NodeTest {
     @Timeout(10)
     void stepRoutesProposalsAndPeerMessagesAndRejectsLocalTypes() {
         for (MessageType t : MessageType.values()) {
-            NodeLoop n = newNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
+            NodeLoop n = newNode(
+                    newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
             Message m = Message.newBuilder().setType(t).build();
             if (t == MessageType.MsgProp) {
                 assertTrue(n.step(m));
@@ -163,7 +164,8 @@ class NodeTest {
     @Test
     @Timeout(10)
     void waitingProposalIsReleasedByTimeoutAndByStop() throws Exception {
-        NodeLoop n = startNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
+        NodeLoop n = startNode(
+                newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
 
         CompletableFuture<Void> timedOut = n.propose(bytes("a"));
         assertThrows(TimeoutException.class, () -> Node.await(timedOut, Duration.ofMillis(50)));
@@ -193,7 +195,8 @@ class NodeTest {
 
         assertEquals(1, msgs.size());
         assertEquals(MessageType.MsgProp, msgs.get(0).getType());
-        assertEquals(ByteString.copyFromUtf8("somedata"), msgs.get(0).getEntries(0).getData());
+        assertEquals(
+                ByteString.copyFromUtf8("somedata"), msgs.get(0).getEntries(0).getData());
     }
 
     /** TestNodeProposeConfig: a conf change reaches raft as a MsgProp carrying the marshalled change. */
@@ -208,7 +211,10 @@ class NodeTest {
                 msgs.add(m);
             }
         });
-        ConfChange cc = ConfChange.newBuilder().setType(ConfChangeType.ConfChangeAddNode).setNodeId(1).build();
+        ConfChange cc = ConfChange.newBuilder()
+                .setType(ConfChangeType.ConfChangeAddNode)
+                .setNodeId(1)
+                .build();
         Node.await(n.proposeConfChange(cc), WAIT);
         n.stop();
 
@@ -251,16 +257,32 @@ class NodeTest {
         Raft r3 = Raft.newRaft(cfg3.build());
         Network nt = Network.newNetwork(r1, r2, r3);
 
-        nt.send(Message.newBuilder().setFrom(1).setTo(1).setType(MessageType.MsgHup).build()); // elect r1
+        nt.send(Message.newBuilder()
+                .setFrom(1)
+                .setTo(1)
+                .setType(MessageType.MsgHup)
+                .build()); // elect r1
 
-        Entry testEntry = Entry.newBuilder().setData(ByteString.copyFromUtf8("testdata")).build();
+        Entry testEntry =
+                Entry.newBuilder().setData(ByteString.copyFromUtf8("testdata")).build();
         // r2 forwards the proposal to the leader.
-        r2.step(Message.newBuilder().setFrom(2).setTo(2).setType(MessageType.MsgProp).addEntries(testEntry).build());
+        r2.step(Message.newBuilder()
+                .setFrom(2)
+                .setTo(2)
+                .setType(MessageType.MsgProp)
+                .addEntries(testEntry)
+                .build());
         assertEquals(1, r2.msgs.size());
 
         // r3 does not.
-        assertThrows(ProposalDroppedException.class, () -> r3.step(Message.newBuilder().setFrom(3).setTo(3)
-                .setType(MessageType.MsgProp).addEntries(testEntry).build()));
+        assertThrows(
+                ProposalDroppedException.class,
+                () -> r3.step(Message.newBuilder()
+                        .setFrom(3)
+                        .setTo(3)
+                        .setType(MessageType.MsgProp)
+                        .addEntries(testEntry)
+                        .build()));
         assertTrue(r3.msgs.isEmpty());
     }
 
@@ -273,9 +295,14 @@ class NodeTest {
         Raft r3 = RaftTestUtil.newTestRaft(3, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
         Network nt = Network.newNetwork(r1, r2, r3);
 
-        nt.send(Message.newBuilder().setFrom(1).setTo(1).setType(MessageType.MsgHup).build()); // elect r1
+        nt.send(Message.newBuilder()
+                .setFrom(1)
+                .setTo(1)
+                .setType(MessageType.MsgHup)
+                .build()); // elect r1
 
-        Entry testEntry = Entry.newBuilder().setData(ByteString.copyFromUtf8("testdata")).build();
+        Entry testEntry =
+                Entry.newBuilder().setData(ByteString.copyFromUtf8("testdata")).build();
         // Followers r2 and r3 forward read index requests to r1 with no term set.
         r2.step(readIndex(2, 2, testEntry));
         assertEquals(1, r2.msgs.size());
@@ -287,7 +314,11 @@ class NodeTest {
         Message readIndxMsg2 = readIndex(3, 1, testEntry);
         assertEquals(readIndxMsg2, r3.msgs.get(0));
 
-        nt.send(Message.newBuilder().setFrom(3).setTo(3).setType(MessageType.MsgHup).build()); // elect r3
+        nt.send(Message.newBuilder()
+                .setFrom(3)
+                .setTo(3)
+                .setType(MessageType.MsgHup)
+                .build()); // elect r3
 
         // r1, now a follower, forwards both to r3.
         r1.step(readIndxMsg1);
@@ -298,7 +329,12 @@ class NodeTest {
     }
 
     private static Message readIndex(long from, long to, Entry e) {
-        return Message.newBuilder().setFrom(from).setTo(to).setType(MessageType.MsgReadIndex).addEntries(e).build();
+        return Message.newBuilder()
+                .setFrom(from)
+                .setTo(to)
+                .setType(MessageType.MsgReadIndex)
+                .addEntries(e)
+                .build();
     }
 
     /** TestNodeProposeAddDuplicateNode: adding a node twice does not block adding another one. */
@@ -331,7 +367,10 @@ class NodeTest {
             }
         });
 
-        ConfChange cc1 = ConfChange.newBuilder().setType(ConfChangeType.ConfChangeAddNode).setNodeId(1).build();
+        ConfChange cc1 = ConfChange.newBuilder()
+                .setType(ConfChangeType.ConfChangeAddNode)
+                .setNodeId(1)
+                .build();
         Node.await(n.proposeConfChange(cc1), WAIT);
         assertNotNull(applied.poll(10, TimeUnit.SECONDS));
 
@@ -340,7 +379,10 @@ class NodeTest {
         assertNotNull(applied.poll(10, TimeUnit.SECONDS));
 
         // A new node still joins.
-        ConfChange cc2 = ConfChange.newBuilder().setType(ConfChangeType.ConfChangeAddNode).setNodeId(2).build();
+        ConfChange cc2 = ConfChange.newBuilder()
+                .setType(ConfChangeType.ConfChangeAddNode)
+                .setNodeId(2)
+                .build();
         Node.await(n.proposeConfChange(cc2), WAIT);
         assertNotNull(applied.poll(10, TimeUnit.SECONDS));
 
@@ -376,7 +418,8 @@ class NodeTest {
     @Test
     @Timeout(10)
     void tickAdvancesElectionElapsed() {
-        NodeLoop n = newNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
+        NodeLoop n = newNode(
+                newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
         Raft r = n.rawNode().raft;
         int elapsed = r.electionElapsed;
         run(n);
@@ -390,7 +433,8 @@ class NodeTest {
     @Test
     @Timeout(10)
     void ticksBeyondTheBufferAreDropped() {
-        NodeLoop n = newNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
+        NodeLoop n = newNode(
+                newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
         for (int i = 0; i < NodeLoop.TICK_BUFFER + 10; i++) {
             n.tick();
         }
@@ -401,7 +445,8 @@ class NodeTest {
     @Test
     @Timeout(10)
     void stopWaitsForTheLoopAndLaterCallsFail() {
-        NodeLoop n = startNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
+        NodeLoop n = startNode(
+                newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
         Status status = n.status();
         assertEquals(1, status.id());
         n.stop();
@@ -411,7 +456,9 @@ class NodeTest {
         assertThrows(NodeStoppedException.class, n::tick);
         assertThrows(NodeStoppedException.class, () -> n.propose(bytes("x")));
         assertThrows(NodeStoppedException.class, n::ready);
-        assertThrows(NodeStoppedException.class, () -> n.step(Message.newBuilder().setType(MessageType.MsgApp).build()));
+        assertThrows(
+                NodeStoppedException.class,
+                () -> n.step(Message.newBuilder().setType(MessageType.MsgApp).build()));
         n.stop(); // no effect
     }
 
@@ -419,16 +466,56 @@ class NodeTest {
     @Test
     @Timeout(10)
     void startedNodeBootstrapsAndCommitsAProposal() throws Exception {
-        ConfChange cc = ConfChange.newBuilder().setType(ConfChangeType.ConfChangeAddNode).setNodeId(1).build();
-        Entry ccEntry = Entry.newBuilder().setType(EntryType.EntryConfChange).setTerm(1).setIndex(1)
-                .setData(cc.toByteString()).build();
+        ConfChange cc = ConfChange.newBuilder()
+                .setType(ConfChangeType.ConfChangeAddNode)
+                .setNodeId(1)
+                .build();
+        Entry ccEntry = Entry.newBuilder()
+                .setType(EntryType.EntryConfChange)
+                .setTerm(1)
+                .setIndex(1)
+                .setData(cc.toByteString())
+                .build();
         List<Ready> wants = List.of(
-                new Ready(null, HardState.newBuilder().setTerm(1).setCommit(1).setVote(0).build(), null,
-                        List.of(ccEntry), null, List.of(ccEntry), null, true),
-                new Ready(null, HardState.newBuilder().setTerm(2).setCommit(2).setVote(1).build(), null,
-                        List.of(entry(2, 3, "foo")), null, List.of(entry(2, 2, null)), null, true),
-                new Ready(null, HardState.newBuilder().setTerm(2).setCommit(3).setVote(1).build(), null,
-                        null, null, List.of(entry(2, 3, "foo")), null, false));
+                new Ready(
+                        null,
+                        HardState.newBuilder()
+                                .setTerm(1)
+                                .setCommit(1)
+                                .setVote(0)
+                                .build(),
+                        null,
+                        List.of(ccEntry),
+                        null,
+                        List.of(ccEntry),
+                        null,
+                        true),
+                new Ready(
+                        null,
+                        HardState.newBuilder()
+                                .setTerm(2)
+                                .setCommit(2)
+                                .setVote(1)
+                                .build(),
+                        null,
+                        List.of(entry(2, 3, "foo")),
+                        null,
+                        List.of(entry(2, 2, null)),
+                        null,
+                        true),
+                new Ready(
+                        null,
+                        HardState.newBuilder()
+                                .setTerm(2)
+                                .setCommit(3)
+                                .setVote(1)
+                                .build(),
+                        null,
+                        null,
+                        null,
+                        List.of(entry(2, 3, "foo")),
+                        null,
+                        false));
         MemoryStorage storage = new MemoryStorage();
         Config.Builder c = newTestConfig(1, 10, 1, storage);
         Node n = Node.start(c.build(), List.of(new Peer(1)));
@@ -492,9 +579,12 @@ class NodeTest {
     @Test
     @Timeout(10)
     void restartedNodeFromSnapshotReplaysEntriesAfterIt() throws Exception {
-        Snapshot snap = Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder()
-                .setConfState(ConfState.newBuilder().addVoters(1).addVoters(2))
-                .setIndex(2).setTerm(1)).build();
+        Snapshot snap = Snapshot.newBuilder()
+                .setMetadata(SnapshotMetadata.newBuilder()
+                        .setConfState(ConfState.newBuilder().addVoters(1).addVoters(2))
+                        .setIndex(2)
+                        .setTerm(1))
+                .build();
         List<Entry> entries = List.of(entry(1, 3, "foo"));
         HardState st = HardState.newBuilder().setTerm(1).setCommit(3).build();
         Ready want = new Ready(null, null, null, null, null, entries, null, false);
@@ -630,7 +720,10 @@ class NodeTest {
             }
             n.advance();
         });
-        ConfChange cc = ConfChange.newBuilder().setType(ConfChangeType.ConfChangeAddLearnerNode).setNodeId(2).build();
+        ConfChange cc = ConfChange.newBuilder()
+                .setType(ConfChangeType.ConfChangeAddLearnerNode)
+                .setNodeId(2)
+                .build();
         Node.await(n.proposeConfChange(cc), WAIT);
         ConfState state = states.poll(10, TimeUnit.SECONDS);
         stop.set(true);
@@ -664,19 +757,33 @@ class NodeTest {
             return true;
         };
 
-        nt.send(Message.newBuilder().setFrom(1).setTo(1).setType(MessageType.MsgHup).build());
+        nt.send(Message.newBuilder()
+                .setFrom(1)
+                .setTo(1)
+                .setType(MessageType.MsgHup)
+                .build());
         // Partition the leader while proposing, so the entries are batched into larger messages.
         nt.isolate(1);
         ByteString blob = ByteString.copyFromUtf8("a".repeat(1000));
         for (int i = 0; i < 5; i++) {
-            nt.send(Message.newBuilder().setFrom(1).setTo(1).setType(MessageType.MsgProp)
-                    .addEntries(Entry.newBuilder().setData(blob)).build());
+            nt.send(Message.newBuilder()
+                    .setFrom(1)
+                    .setTo(1)
+                    .setType(MessageType.MsgProp)
+                    .addEntries(Entry.newBuilder().setData(blob))
+                    .build());
         }
         nt.recover();
         // A heartbeat wakes everything up once the partition heals.
-        nt.send(Message.newBuilder().setFrom(1).setTo(1).setType(MessageType.MsgBeat).build());
+        nt.send(Message.newBuilder()
+                .setFrom(1)
+                .setTo(1)
+                .setType(MessageType.MsgBeat)
+                .build());
         assertEquals(List.of(), tooLarge);
-        assertTrue(seenFullMessage[0], "didn't see any messages more than half the max size; something is wrong with this test");
+        assertTrue(
+                seenFullMessage[0],
+                "didn't see any messages more than half the max size; something is wrong with this test");
     }
 
     /** TestCommitPagination: committed entries come in batches bounded by MaxCommittedSizePerReady. */
@@ -806,13 +913,18 @@ class NodeTest {
     @Timeout(10)
     void commitIndexDoesNotRegressAfterRestartWithGreedyStorage() throws Exception {
         MemoryStorage ms = newTestMemoryStorage(withPeers(1));
-        HardState persisted = HardState.newBuilder().setTerm(1).setVote(1).setCommit(10).build();
+        HardState persisted =
+                HardState.newBuilder().setTerm(1).setVote(1).setCommit(10).build();
         ms.setHardState(persisted);
         List<Entry> ents = new ArrayList<>();
         long size = 0;
         for (int i = 0; i < 10; i++) {
-            Entry e = Entry.newBuilder().setTerm(1).setIndex(i + 1).setType(EntryType.EntryNormal)
-                    .setData(ByteString.copyFromUtf8("a")).build();
+            Entry e = Entry.newBuilder()
+                    .setTerm(1)
+                    .setIndex(i + 1)
+                    .setType(EntryType.EntryNormal)
+                    .setData(ByteString.copyFromUtf8("a"))
+                    .build();
             ents.add(e);
             size += e.getSerializedSize();
         }
@@ -826,8 +938,10 @@ class NodeTest {
         NodeLoop n = startNode(cfg.build());
 
         Ready rd = readyWithTimeout(n);
-        assertFalse(!Util.isEmptyHardState(rd.hardState()) && rd.hardState().getCommit() < persisted.getCommit(),
-                () -> "HardState regressed: Commit " + persisted.getCommit() + " -> " + rd.hardState().getCommit());
+        assertFalse(
+                !Util.isEmptyHardState(rd.hardState()) && rd.hardState().getCommit() < persisted.getCommit(),
+                () -> "HardState regressed: Commit " + persisted.getCommit() + " -> "
+                        + rd.hardState().getCommit());
     }
 
     /** A raft failure on the loop stops the node and reaches the caller, never swallowed. */
@@ -855,8 +969,13 @@ class NodeTest {
     @Test
     @Timeout(10)
     void stepRefusesPeerMessagesWhenTheQueueIsFull() {
-        NodeLoop n = newNode(newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
-        Message m = Message.newBuilder().setType(MessageType.MsgApp).setFrom(2).setTo(1).build();
+        NodeLoop n = newNode(
+                newTestConfig(1, 10, 1, newTestMemoryStorage(withPeers(1))).build());
+        Message m = Message.newBuilder()
+                .setType(MessageType.MsgApp)
+                .setFrom(2)
+                .setTo(1)
+                .build();
         int accepted = 0;
         while (n.step(m)) {
             accepted++;
@@ -875,23 +994,25 @@ class NodeTest {
 
     /** An application thread that ticks every 100ms and handles Readys until told to stop. */
     private static Thread appThread(Node n, AtomicBoolean stop, ReadyHandler handler) {
-        Thread t = new Thread(() -> {
-            long nextTick = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
-            try {
-                while (!stop.get()) {
-                    Ready rd = n.ready(10, TimeUnit.MILLISECONDS);
-                    if (rd != null) {
-                        handler.handle(rd);
+        Thread t = new Thread(
+                () -> {
+                    long nextTick = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+                    try {
+                        while (!stop.get()) {
+                            Ready rd = n.ready(10, TimeUnit.MILLISECONDS);
+                            if (rd != null) {
+                                handler.handle(rd);
+                            }
+                            if (System.nanoTime() - nextTick >= 0) {
+                                n.tick();
+                                nextTick += TimeUnit.MILLISECONDS.toNanos(100);
+                            }
+                        }
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
                     }
-                    if (System.nanoTime() - nextTick >= 0) {
-                        n.tick();
-                        nextTick += TimeUnit.MILLISECONDS.toNanos(100);
-                    }
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, "node-test-app");
+                },
+                "node-test-app");
         t.setDaemon(true);
         t.start();
         return t;

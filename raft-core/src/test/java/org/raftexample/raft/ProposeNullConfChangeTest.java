@@ -32,7 +32,9 @@ class ProposeNullConfChangeTest {
 
     /** Enters a joint configuration explicitly: node 2 becomes a learner, node 1 stays the voter. */
     private static final ConfChangeV2 ENTER_JOINT = ConfChangeV2.newBuilder()
-            .addChanges(ConfChangeSingle.newBuilder().setType(ConfChangeType.ConfChangeAddLearnerNode).setNodeId(2))
+            .addChanges(ConfChangeSingle.newBuilder()
+                    .setType(ConfChangeType.ConfChangeAddLearnerNode)
+                    .setNodeId(2))
             .setTransition(ConfChangeTransition.ConfChangeTransitionJointExplicit)
             .build();
 

@@ -29,8 +29,7 @@ public final class RaftBench {
     private static final int BATCH = 256;
     private static final ByteString PAYLOAD = ByteString.copyFrom(new byte[128]);
 
-    private RaftBench() {
-    }
+    private RaftBench() {}
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
@@ -198,21 +197,24 @@ public final class RaftBench {
             apply(first.committedEntries(), n::applyConfChange);
             n.advance();
             Node.await(n.campaign(), java.time.Duration.ofSeconds(10));
-            Thread proposer = new Thread(() -> {
-                try {
-                    List<CompletableFuture<Void>> window = new ArrayList<>(BATCH * 4);
-                    for (int i = 0; i < proposals; i++) {
-                        window.add(n.propose(PAYLOAD));
-                        if (window.size() == BATCH * 4) {
-                            // Keeps the bounded proposal queue from overflowing.
-                            CompletableFuture.allOf(window.toArray(CompletableFuture[]::new)).join();
-                            window.clear();
+            Thread proposer = new Thread(
+                    () -> {
+                        try {
+                            List<CompletableFuture<Void>> window = new ArrayList<>(BATCH * 4);
+                            for (int i = 0; i < proposals; i++) {
+                                window.add(n.propose(PAYLOAD));
+                                if (window.size() == BATCH * 4) {
+                                    // Keeps the bounded proposal queue from overflowing.
+                                    CompletableFuture.allOf(window.toArray(CompletableFuture[]::new))
+                                            .join();
+                                    window.clear();
+                                }
+                            }
+                        } catch (RuntimeException e) {
+                            e.printStackTrace();
                         }
-                    }
-                } catch (RuntimeException e) {
-                    e.printStackTrace();
-                }
-            }, "bench-proposer");
+                    },
+                    "bench-proposer");
             proposer.start();
             int committed = 0;
             while (committed < proposals) {
@@ -233,12 +235,10 @@ public final class RaftBench {
     /** Keeps benchmark output to the figures: only warnings and worse are printed. */
     private static final class QuietLogger implements Logger {
         @Override
-        public void debug(String format, Object... args) {
-        }
+        public void debug(String format, Object... args) {}
 
         @Override
-        public void info(String format, Object... args) {
-        }
+        public void info(String format, Object... args) {}
 
         @Override
         public void warning(String format, Object... args) {

@@ -39,7 +39,10 @@ class RaftCheckQuorumTest {
         sm.becomeLeader();
 
         for (int i = 0; i < sm.electionTimeout + 1; i++) {
-            sm.step(msg(2, 0, MessageType.MsgHeartbeatResp).clearTo().setTerm(sm.term).build());
+            sm.step(msg(2, 0, MessageType.MsgHeartbeatResp)
+                    .clearTo()
+                    .setTerm(sm.term)
+                    .build());
             sm.tick();
         }
 

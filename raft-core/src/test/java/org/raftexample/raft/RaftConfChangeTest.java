@@ -68,7 +68,11 @@ class RaftConfChangeTest {
         long index = r.raftLog.lastIndex();
         long pendingConfIndex = r.pendingConfIndex;
         r.step(propConfChange());
-        List<Entry> wents = List.of(Entry.newBuilder().setType(EntryType.EntryNormal).setTerm(1).setIndex(3).build());
+        List<Entry> wents = List.of(Entry.newBuilder()
+                .setType(EntryType.EntryNormal)
+                .setTerm(1)
+                .setIndex(3)
+                .build());
         List<Entry> ents = r.raftLog.entries(index + 1, RaftTestUtil.NO_LIMIT);
         assertEquals(wents, ents);
         assertEquals(pendingConfIndex, r.pendingConfIndex);
@@ -77,14 +81,14 @@ class RaftConfChangeTest {
     /** Ports TestNewLeaderPendingConfig: a new leader counts its uncommitted tail as pending. */
     @Test
     void newLeaderTreatsUncommittedTailAsPendingConfChange() {
-        record Case(boolean addEntry, long wpendingIndex) {
-        }
+        record Case(boolean addEntry, long wpendingIndex) {}
         List<Case> tests = List.of(new Case(false, 0), new Case(true, 1));
         for (int i = 0; i < tests.size(); i++) {
             Case tt = tests.get(i);
             Raft r = newTestRaft(1, 10, 1, newTestMemoryStorage(withPeers(1, 2)));
             if (tt.addEntry()) {
-                mustAppendEntry(r, Entry.newBuilder().setType(EntryType.EntryNormal).build());
+                mustAppendEntry(
+                        r, Entry.newBuilder().setType(EntryType.EntryNormal).build());
             }
             r.becomeCandidate();
             r.becomeLeader();
@@ -133,7 +137,8 @@ class RaftConfChangeTest {
         assertEquals(List.of(1L), r.trk.voterNodes());
 
         // Removing the remaining voter panics.
-        assertThrows(RaftPanicException.class,
+        assertThrows(
+                RaftPanicException.class,
                 () -> r.applyConfChange(confChangeV2(ConfChangeType.ConfChangeRemoveNode, 1)));
     }
 
@@ -146,15 +151,15 @@ class RaftConfChangeTest {
         assertEquals(List.of(), r.trk.learnerNodes());
 
         // Removing the remaining voter panics.
-        assertThrows(RaftPanicException.class,
+        assertThrows(
+                RaftPanicException.class,
                 () -> r.applyConfChange(confChangeV2(ConfChangeType.ConfChangeRemoveNode, 1)));
     }
 
     /** Ports TestRaftNodes: voter ids come out sorted. */
     @Test
     void voterNodesAreSorted() {
-        record Case(long[] ids, List<Long> wids) {
-        }
+        record Case(long[] ids, List<Long> wids) {}
         List<Case> tests = List.of(
                 new Case(new long[] {1, 2, 3}, List.of(1L, 2L, 3L)),
                 new Case(new long[] {3, 2, 1}, List.of(1L, 2L, 3L)));
@@ -175,9 +180,14 @@ class RaftConfChangeTest {
         r.becomeLeader();
 
         // Start removing the second node.
-        ConfChange cc = ConfChange.newBuilder().setType(ConfChangeType.ConfChangeRemoveNode).setNodeId(2).build();
-        r.step(Message.newBuilder().setType(MessageType.MsgProp)
-                .addEntries(Entry.newBuilder().setType(EntryType.EntryConfChange).setData(cc.toByteString()))
+        ConfChange cc = ConfChange.newBuilder()
+                .setType(ConfChangeType.ConfChangeRemoveNode)
+                .setNodeId(2)
+                .build();
+        r.step(Message.newBuilder()
+                .setType(MessageType.MsgProp)
+                .addEntries(
+                        Entry.newBuilder().setType(EntryType.EntryConfChange).setData(cc.toByteString()))
                 .build());
 
         // Stabilize the log: nothing is committed yet.
@@ -185,12 +195,17 @@ class RaftConfChangeTest {
         long ccIndex = r.raftLog.lastIndex();
 
         // Another proposal while the conf change is pending.
-        r.step(Message.newBuilder().setType(MessageType.MsgProp)
+        r.step(Message.newBuilder()
+                .setType(MessageType.MsgProp)
                 .addEntries(Entry.newBuilder().setType(EntryType.EntryNormal).setData(ByteString.copyFromUtf8("hello")))
                 .build());
 
         // Node 2 acks the conf change, committing it.
-        r.step(Message.newBuilder().setType(MessageType.MsgAppResp).setFrom(2).setIndex(ccIndex).build());
+        r.step(Message.newBuilder()
+                .setType(MessageType.MsgAppResp)
+                .setFrom(2)
+                .setIndex(ccIndex)
+                .build());
         List<Entry> ents = nextEnts(r, s);
         assertEquals(2, ents.size());
         assertEquals(EntryType.EntryNormal, ents.get(0).getType());
@@ -226,7 +241,10 @@ class RaftConfChangeTest {
         assertEquals(StateType.StateLeader, n1.state);
 
         // Start removing node 2.
-        ConfChange cc = ConfChange.newBuilder().setType(ConfChangeType.ConfChangeRemoveNode).setNodeId(2).build();
+        ConfChange cc = ConfChange.newBuilder()
+                .setType(ConfChangeType.ConfChangeRemoveNode)
+                .setNodeId(2)
+                .build();
         ByteString ccData;
         EntryType ty;
         if (v2) {

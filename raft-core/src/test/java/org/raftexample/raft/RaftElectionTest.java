@@ -72,18 +72,28 @@ class RaftElectionTest {
             candState = StateType.StatePreCandidate;
             candTerm = 0;
         }
-        record Case(Network network, StateType state, long expTerm) {
-        }
+        record Case(Network network, StateType state, long expTerm) {}
         List<Case> tests = List.of(
                 new Case(newNetworkWithConfig(cfg, null, null, null), StateType.StateLeader, 1),
                 new Case(newNetworkWithConfig(cfg, null, null, NOP_STEPPER), StateType.StateLeader, 1),
                 new Case(newNetworkWithConfig(cfg, null, NOP_STEPPER, NOP_STEPPER), candState, candTerm),
                 new Case(newNetworkWithConfig(cfg, null, NOP_STEPPER, NOP_STEPPER, null), candState, candTerm),
-                new Case(newNetworkWithConfig(cfg, null, NOP_STEPPER, NOP_STEPPER, null, null), StateType.StateLeader, 1),
+                new Case(
+                        newNetworkWithConfig(cfg, null, NOP_STEPPER, NOP_STEPPER, null, null),
+                        StateType.StateLeader,
+                        1),
                 // Three logs further along than 0, but in the same term, so rejections come back
                 // instead of the votes being ignored.
-                new Case(newNetworkWithConfig(cfg, null, entsWithConfig(cfg, 1), entsWithConfig(cfg, 1),
-                        entsWithConfig(cfg, 1, 1), null), StateType.StateFollower, 1));
+                new Case(
+                        newNetworkWithConfig(
+                                cfg,
+                                null,
+                                entsWithConfig(cfg, 1),
+                                entsWithConfig(cfg, 1),
+                                entsWithConfig(cfg, 1, 1),
+                                null),
+                        StateType.StateFollower,
+                        1));
 
         for (int i = 0; i < tests.size(); i++) {
             Case tt = tests.get(i);
@@ -155,7 +165,11 @@ class RaftElectionTest {
         Raft n2 = newTestLearnerRaft(2, 10, 1, newTestMemoryStorage(withPeers(1), withLearners(2)));
         n2.becomeFollower(1, Raft.NONE);
 
-        n2.step(msg(1, 2, MessageType.MsgVote).setTerm(2).setLogTerm(11).setIndex(11).build());
+        n2.step(msg(1, 2, MessageType.MsgVote)
+                .setTerm(2)
+                .setLogTerm(11)
+                .setIndex(11)
+                .build());
 
         List<Message> msgs = readMessages(n2);
         assertEquals(1, msgs.size());
@@ -182,10 +196,11 @@ class RaftElectionTest {
             for (long id = 1; id <= 3; id++) {
                 Raft sm = n.raft(id);
                 if (sm.id == campaignerID) {
-                    assertEquals(StateType.StateLeader, sm.state,
-                            "preVote=" + preVote + ": campaigning node " + sm.id);
+                    assertEquals(StateType.StateLeader, sm.state, "preVote=" + preVote + ": campaigning node " + sm.id);
                 } else {
-                    assertEquals(StateType.StateFollower, sm.state,
+                    assertEquals(
+                            StateType.StateFollower,
+                            sm.state,
                             "preVote=" + preVote + ": campaigning node " + campaignerID + ", current node " + sm.id);
                 }
             }
@@ -208,7 +223,8 @@ class RaftElectionTest {
         Consumer<Config.Builder> cfg = preVote ? RaftTestUtil::preVoteConfig : null;
         // Node 1 won term 1 and replicated an entry to node 2 only; node 3 won term 2 and
         // wrote an entry no one else got; nodes 4 and 5 voted for 3 but got no log.
-        Network n = newNetworkWithConfig(cfg,
+        Network n = newNetworkWithConfig(
+                cfg,
                 entsWithConfig(cfg, 1),
                 entsWithConfig(cfg, 1),
                 entsWithConfig(cfg, 2),
@@ -266,7 +282,11 @@ class RaftElectionTest {
             long newTerm = r.term + 1;
             String ctx = vt + "," + st;
 
-            r.step(msg(2, 1, vt).setTerm(newTerm).setLogTerm(newTerm).setIndex(42).build());
+            r.step(msg(2, 1, vt)
+                    .setTerm(newTerm)
+                    .setLogTerm(newTerm)
+                    .setIndex(42)
+                    .build());
             List<Message> msgs = readMessages(r);
             assertEquals(1, msgs.size(), ctx);
             Message resp = msgs.get(0);
@@ -312,8 +332,7 @@ class RaftElectionTest {
         nt.send(hup(3));
         assertEquals(StateType.StateFollower, sm.state);
 
-        record Case(Raft sm, StateType state, long term, long lastIndex) {
-        }
+        record Case(Raft sm, StateType state, long term, long lastIndex) {}
         List<Case> tests = List.of(
                 new Case(a, StateType.StateFollower, 2, 1),
                 new Case(b, StateType.StateFollower, 2, 1),
@@ -355,8 +374,7 @@ class RaftElectionTest {
         // With pre-vote, 3 campaigning again does not disrupt the leader.
         nt.send(hup(3));
 
-        record Case(Raft sm, StateType state, long term, long lastIndex) {
-        }
+        record Case(Raft sm, StateType state, long term, long lastIndex) {}
         List<Case> tests = List.of(
                 new Case(a, StateType.StateLeader, 1, 1),
                 new Case(b, StateType.StateFollower, 1, 1),
@@ -421,8 +439,7 @@ class RaftElectionTest {
     /** Ports TestPastElectionTimeout: the randomized timeout is uniform in [et, 2et). */
     @Test
     void randomizedElectionTimeoutIsUniform() {
-        record Case(int elapse, double wprobability, boolean round) {
-        }
+        record Case(int elapse, double wprobability, boolean round) {}
         List<Case> tests = List.of(
                 new Case(5, 0, false),
                 new Case(10, 0.1, true),
@@ -456,7 +473,10 @@ class RaftElectionTest {
         Raft sm = newTestRaft(1, 10, 1, newTestMemoryStorage(withPeers(1)));
         sm.step = (r, m) -> called[0] = true;
         sm.term = 2;
-        sm.step(Message.newBuilder().setType(MessageType.MsgApp).setTerm(sm.term - 1).build());
+        sm.step(Message.newBuilder()
+                .setType(MessageType.MsgApp)
+                .setTerm(sm.term - 1)
+                .build());
         assertFalse(called[0]);
     }
 
@@ -473,33 +493,27 @@ class RaftElectionTest {
     }
 
     private void recvMsgVote(MessageType msgType) {
-        record Case(StateType state, long index, long logTerm, long voteFor, boolean wreject) {
-        }
+        record Case(StateType state, long index, long logTerm, long voteFor, boolean wreject) {}
         long none = Raft.NONE;
         List<Case> tests = List.of(
                 new Case(StateType.StateFollower, 0, 0, none, true),
                 new Case(StateType.StateFollower, 0, 1, none, true),
                 new Case(StateType.StateFollower, 0, 2, none, true),
                 new Case(StateType.StateFollower, 0, 3, none, false),
-
                 new Case(StateType.StateFollower, 1, 0, none, true),
                 new Case(StateType.StateFollower, 1, 1, none, true),
                 new Case(StateType.StateFollower, 1, 2, none, true),
                 new Case(StateType.StateFollower, 1, 3, none, false),
-
                 new Case(StateType.StateFollower, 2, 0, none, true),
                 new Case(StateType.StateFollower, 2, 1, none, true),
                 new Case(StateType.StateFollower, 2, 2, none, false),
                 new Case(StateType.StateFollower, 2, 3, none, false),
-
                 new Case(StateType.StateFollower, 3, 0, none, true),
                 new Case(StateType.StateFollower, 3, 1, none, true),
                 new Case(StateType.StateFollower, 3, 2, none, false),
                 new Case(StateType.StateFollower, 3, 3, none, false),
-
                 new Case(StateType.StateFollower, 3, 2, 2, false),
                 new Case(StateType.StateFollower, 3, 2, 1, true),
-
                 new Case(StateType.StateLeader, 3, 3, 1, true),
                 new Case(StateType.StatePreCandidate, 3, 3, 1, true),
                 new Case(StateType.StateCandidate, 3, 3, 1, true));
@@ -520,8 +534,13 @@ class RaftElectionTest {
             // not the handling of a different term.
             long term = Math.max(sm.raftLog.lastEntryID().term(), tt.logTerm());
             sm.term = term;
-            sm.step(Message.newBuilder().setType(msgType).setTerm(term).setFrom(2)
-                    .setIndex(tt.index()).setLogTerm(tt.logTerm()).build());
+            sm.step(Message.newBuilder()
+                    .setType(msgType)
+                    .setTerm(term)
+                    .setFrom(2)
+                    .setIndex(tt.index())
+                    .setLogTerm(tt.logTerm())
+                    .build());
 
             List<Message> msgs = readMessages(sm);
             assertEquals(1, msgs.size(), "#" + i);
@@ -533,25 +552,21 @@ class RaftElectionTest {
     /** Ports TestStateTransition: the allowed role transitions and their term and leader. */
     @Test
     void roleTransitions() {
-        record Case(StateType from, StateType to, boolean wallow, long wterm, long wlead) {
-        }
+        record Case(StateType from, StateType to, boolean wallow, long wterm, long wlead) {}
         long none = Raft.NONE;
         List<Case> tests = List.of(
                 new Case(StateType.StateFollower, StateType.StateFollower, true, 1, none),
                 new Case(StateType.StateFollower, StateType.StatePreCandidate, true, 0, none),
                 new Case(StateType.StateFollower, StateType.StateCandidate, true, 1, none),
                 new Case(StateType.StateFollower, StateType.StateLeader, false, 0, none),
-
                 new Case(StateType.StatePreCandidate, StateType.StateFollower, true, 0, none),
                 new Case(StateType.StatePreCandidate, StateType.StatePreCandidate, true, 0, none),
                 new Case(StateType.StatePreCandidate, StateType.StateCandidate, true, 1, none),
                 new Case(StateType.StatePreCandidate, StateType.StateLeader, true, 0, 1),
-
                 new Case(StateType.StateCandidate, StateType.StateFollower, true, 0, none),
                 new Case(StateType.StateCandidate, StateType.StatePreCandidate, true, 0, none),
                 new Case(StateType.StateCandidate, StateType.StateCandidate, true, 1, none),
                 new Case(StateType.StateCandidate, StateType.StateLeader, true, 0, 1),
-
                 new Case(StateType.StateLeader, StateType.StateFollower, true, 1, none),
                 new Case(StateType.StateLeader, StateType.StatePreCandidate, false, 0, none),
                 new Case(StateType.StateLeader, StateType.StateCandidate, false, 1, none),
@@ -580,8 +595,7 @@ class RaftElectionTest {
     /** Ports TestAllServerStepdown: every role steps down on a message of a higher term. */
     @Test
     void everyRoleStepsDownOnHigherTerm() {
-        record Case(StateType state, StateType wstate, long wterm, long windex) {
-        }
+        record Case(StateType state, StateType wstate, long wterm, long windex) {}
         List<Case> tests = List.of(
                 new Case(StateType.StateFollower, StateType.StateFollower, 3, 0),
                 new Case(StateType.StatePreCandidate, StateType.StateFollower, 3, 0),
@@ -605,7 +619,12 @@ class RaftElectionTest {
 
             for (int j = 0; j < tmsgTypes.length; j++) {
                 MessageType msgType = tmsgTypes[j];
-                sm.step(Message.newBuilder().setFrom(2).setType(msgType).setTerm(tterm).setLogTerm(tterm).build());
+                sm.step(Message.newBuilder()
+                        .setFrom(2)
+                        .setType(msgType)
+                        .setTerm(tterm)
+                        .setLogTerm(tterm)
+                        .build());
 
                 String ctx = "#" + i + "." + j;
                 assertEquals(tt.wstate(), sm.state, ctx);
@@ -736,8 +755,7 @@ class RaftElectionTest {
     /** Ports TestPromotable: only a voter of its own configuration can campaign. */
     @Test
     void onlyVotersArePromotable() {
-        record Case(long[] peers, boolean wp) {
-        }
+        record Case(long[] peers, boolean wp) {}
         List<Case> tests = List.of(
                 new Case(new long[] {1}, true),
                 new Case(new long[] {1, 2, 3}, true),

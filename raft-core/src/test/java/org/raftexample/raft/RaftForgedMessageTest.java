@@ -43,7 +43,10 @@ class RaftForgedMessageTest {
         Progress pr2 = sm.trk.progress().get(2L);
         long next = pr2.next();
 
-        sm.step(msg(2, 1, MessageType.MsgAppResp).setTerm(sm.term).setIndex(last + 10000).build());
+        sm.step(msg(2, 1, MessageType.MsgAppResp)
+                .setTerm(sm.term)
+                .setIndex(last + 10000)
+                .build());
 
         assertEquals(0, pr2.match(), "a forged acknowledgement moves nothing");
         assertEquals(next, pr2.next());
@@ -51,7 +54,10 @@ class RaftForgedMessageTest {
         assertTrue(readMessages(sm).stream().noneMatch(m -> m.getType() == MessageType.MsgSnap));
 
         // The real acknowledgement still works afterwards.
-        sm.step(msg(2, 1, MessageType.MsgAppResp).setTerm(sm.term).setIndex(last).build());
+        sm.step(msg(2, 1, MessageType.MsgAppResp)
+                .setTerm(sm.term)
+                .setIndex(last)
+                .build());
         assertEquals(last, pr2.match());
         assertEquals(StateType.StateReplicate, pr2.state());
     }
@@ -62,12 +68,20 @@ class RaftForgedMessageTest {
         Raft follower = newTestRaft(2, 10, 1, newTestMemoryStorage(withPeers(1, 2, 3)));
         follower.becomeFollower(leader.term, 1);
         // Claims to come from the leader, in its term, with a snapshot far past the leader's log.
-        Snapshot forged = Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder().setIndex(10001)
-                .setTerm(leader.term).setConfState(ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3)))
+        Snapshot forged = Snapshot.newBuilder()
+                .setMetadata(SnapshotMetadata.newBuilder()
+                        .setIndex(10001)
+                        .setTerm(leader.term)
+                        .setConfState(
+                                ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3)))
                 .build();
-        follower.step(msg(1, 2, MessageType.MsgSnap).setTerm(leader.term).setSnapshot(forged).build());
+        follower.step(msg(1, 2, MessageType.MsgSnap)
+                .setTerm(leader.term)
+                .setSnapshot(forged)
+                .build());
         List<Message> answers = readMessages(follower);
-        assertTrue(answers.stream().anyMatch(m -> m.getType() == MessageType.MsgAppResp && m.getIndex() == 10001),
+        assertTrue(
+                answers.stream().anyMatch(m -> m.getType() == MessageType.MsgAppResp && m.getIndex() == 10001),
                 () -> "the follower acknowledges the forged snapshot: " + answers);
 
         for (Message m : answers) {

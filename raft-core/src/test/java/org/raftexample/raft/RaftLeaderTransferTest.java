@@ -146,7 +146,8 @@ class RaftLeaderTransferTest {
         nt.send(propEmpty(1));
         Raft lead = nt.raft(1);
         nextEnts(lead, nt.storage.get(1L));
-        ConfState cs = ConfState.newBuilder().addAllVoters(lead.trk.voterNodes()).build();
+        ConfState cs =
+                ConfState.newBuilder().addAllVoters(lead.trk.voterNodes()).build();
         nt.storage.get(1L).createSnapshot(lead.raftLog.applied, cs, (com.google.protobuf.ByteString) null);
         nt.storage.get(1L).compact(lead.raftLog.applied);
 
@@ -289,8 +290,12 @@ class RaftLeaderTransferTest {
         assertEquals(3, lead.leadTransferee);
 
         lead.applyConfChange(ConfChangeV2.newBuilder()
-                .addChanges(ConfChangeSingle.newBuilder().setType(ConfChangeType.ConfChangeRemoveNode).setNodeId(3))
-                .addChanges(ConfChangeSingle.newBuilder().setType(ConfChangeType.ConfChangeAddLearnerNode).setNodeId(3))
+                .addChanges(ConfChangeSingle.newBuilder()
+                        .setType(ConfChangeType.ConfChangeRemoveNode)
+                        .setNodeId(3))
+                .addChanges(ConfChangeSingle.newBuilder()
+                        .setType(ConfChangeType.ConfChangeAddLearnerNode)
+                        .setNodeId(3))
                 .build());
 
         // As if the group committed the entry leaving the joint configuration.

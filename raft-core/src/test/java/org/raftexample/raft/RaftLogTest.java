@@ -27,11 +27,14 @@ class RaftLogTest {
 
     private static Snapshot snap(long index, long term) {
         return Snapshot.newBuilder()
-                .setMetadata(SnapshotMetadata.newBuilder().setIndex(index).setTerm(term)).build();
+                .setMetadata(SnapshotMetadata.newBuilder().setIndex(index).setTerm(term))
+                .build();
     }
 
     private static Snapshot snapAt(long index) {
-        return Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder().setIndex(index)).build();
+        return Snapshot.newBuilder()
+                .setMetadata(SnapshotMetadata.newBuilder().setIndex(index))
+                .build();
     }
 
     private static EntryID id(long term, long index) {
@@ -72,8 +75,7 @@ class RaftLogTest {
         }
     }
 
-    private record ByTermCase(List<Entry> ents, long index, long term, long want) {
-    }
+    private record ByTermCase(List<Entry> ents, long index, long term, long want) {}
 
     @Test
     void findConflictByTermGuessesTheLastPossiblyMatchingIndex() {
@@ -133,8 +135,7 @@ class RaftLogTest {
         }
     }
 
-    private record AppendCase(List<Entry> ents, long windex, List<Entry> wents, long wunstable) {
-    }
+    private record AppendCase(List<Entry> ents, long windex, List<Entry> wents, long wunstable) {}
 
     @Test
     void appendReplacesConflictingEntriesAndMovesTheUnstableOffset() {
@@ -158,9 +159,8 @@ class RaftLogTest {
     }
 
     /** wlasti is NONE where Go expects (0, false). */
-    private record MaybeAppendCase(EntryID prev, long committed, List<Entry> ents, long wlasti, long wcommit,
-            boolean wpanic) {
-    }
+    private record MaybeAppendCase(
+            EntryID prev, long committed, List<Entry> ents, long wlasti, long wcommit, boolean wpanic) {}
 
     /**
      * If the given (index, term) matches the log, conflicting entries (same index, other
@@ -177,40 +177,90 @@ class RaftLogTest {
 
         List<MaybeAppendCase> cases = List.of(
                 // not match: term is different
-                new MaybeAppendCase(id(lastterm - 1, lastindex), lastindex, index(lastindex + 1).terms(4),
-                        none, commit, false),
+                new MaybeAppendCase(
+                        id(lastterm - 1, lastindex),
+                        lastindex,
+                        index(lastindex + 1).terms(4),
+                        none,
+                        commit,
+                        false),
                 // not match: index out of bound
-                new MaybeAppendCase(id(lastterm, lastindex + 1), lastindex, index(lastindex + 2).terms(4),
-                        none, commit, false),
+                new MaybeAppendCase(
+                        id(lastterm, lastindex + 1),
+                        lastindex,
+                        index(lastindex + 2).terms(4),
+                        none,
+                        commit,
+                        false),
                 // match with the last existing entry
                 new MaybeAppendCase(id(lastterm, lastindex), lastindex, NO_ENTRIES, lastindex, lastindex, false),
                 // do not increase commit higher than lastnewi
                 new MaybeAppendCase(id(lastterm, lastindex), lastindex + 1, NO_ENTRIES, lastindex, lastindex, false),
                 // commit up to the commit in the message
-                new MaybeAppendCase(id(lastterm, lastindex), lastindex - 1, NO_ENTRIES, lastindex, lastindex - 1,
-                        false),
+                new MaybeAppendCase(
+                        id(lastterm, lastindex), lastindex - 1, NO_ENTRIES, lastindex, lastindex - 1, false),
                 // commit do not decrease
                 new MaybeAppendCase(id(lastterm, lastindex), 0, NO_ENTRIES, lastindex, commit, false),
                 new MaybeAppendCase(id(0, 0), lastindex, NO_ENTRIES, 0, commit, false),
-                new MaybeAppendCase(id(lastterm, lastindex), lastindex, index(lastindex + 1).terms(4),
-                        lastindex + 1, lastindex, false),
-                new MaybeAppendCase(id(lastterm, lastindex), lastindex + 1, index(lastindex + 1).terms(4),
-                        lastindex + 1, lastindex + 1, false),
+                new MaybeAppendCase(
+                        id(lastterm, lastindex),
+                        lastindex,
+                        index(lastindex + 1).terms(4),
+                        lastindex + 1,
+                        lastindex,
+                        false),
+                new MaybeAppendCase(
+                        id(lastterm, lastindex),
+                        lastindex + 1,
+                        index(lastindex + 1).terms(4),
+                        lastindex + 1,
+                        lastindex + 1,
+                        false),
                 // do not increase commit higher than lastnewi
-                new MaybeAppendCase(id(lastterm, lastindex), lastindex + 2, index(lastindex + 1).terms(4),
-                        lastindex + 1, lastindex + 1, false),
-                new MaybeAppendCase(id(lastterm, lastindex), lastindex + 2, index(lastindex + 1).terms(4, 4),
-                        lastindex + 2, lastindex + 2, false),
+                new MaybeAppendCase(
+                        id(lastterm, lastindex),
+                        lastindex + 2,
+                        index(lastindex + 1).terms(4),
+                        lastindex + 1,
+                        lastindex + 1,
+                        false),
+                new MaybeAppendCase(
+                        id(lastterm, lastindex),
+                        lastindex + 2,
+                        index(lastindex + 1).terms(4, 4),
+                        lastindex + 2,
+                        lastindex + 2,
+                        false),
                 // match with the entry in the middle
-                new MaybeAppendCase(id(lastterm - 1, lastindex - 1), lastindex, index(lastindex).terms(4),
-                        lastindex, lastindex, false),
-                new MaybeAppendCase(id(lastterm - 2, lastindex - 2), lastindex, index(lastindex - 1).terms(4),
-                        lastindex - 1, lastindex - 1, false),
+                new MaybeAppendCase(
+                        id(lastterm - 1, lastindex - 1),
+                        lastindex,
+                        index(lastindex).terms(4),
+                        lastindex,
+                        lastindex,
+                        false),
+                new MaybeAppendCase(
+                        id(lastterm - 2, lastindex - 2),
+                        lastindex,
+                        index(lastindex - 1).terms(4),
+                        lastindex - 1,
+                        lastindex - 1,
+                        false),
                 // conflict with existing committed entry
-                new MaybeAppendCase(id(lastterm - 3, lastindex - 3), lastindex, index(lastindex - 2).terms(4),
-                        lastindex - 2, lastindex - 2, true),
-                new MaybeAppendCase(id(lastterm - 2, lastindex - 2), lastindex, index(lastindex - 1).terms(4, 4),
-                        lastindex, lastindex, false));
+                new MaybeAppendCase(
+                        id(lastterm - 3, lastindex - 3),
+                        lastindex,
+                        index(lastindex - 2).terms(4),
+                        lastindex - 2,
+                        lastindex - 2,
+                        true),
+                new MaybeAppendCase(
+                        id(lastterm - 2, lastindex - 2),
+                        lastindex,
+                        index(lastindex - 1).terms(4, 4),
+                        lastindex,
+                        lastindex,
+                        false));
 
         for (int i = 0; i < cases.size(); i++) {
             MaybeAppendCase tt = cases.get(i);
@@ -229,8 +279,8 @@ class RaftLogTest {
             assertEquals(tt.wlasti(), glasti, "#" + i);
             assertEquals(tt.wcommit(), raftLog.committed, "#" + i);
             if (glasti != none && !tt.ents().isEmpty()) {
-                List<Entry> gents = raftLog.slice(raftLog.lastIndex() - tt.ents().size() + 1,
-                        raftLog.lastIndex() + 1, NO_LIMIT);
+                List<Entry> gents =
+                        raftLog.slice(raftLog.lastIndex() - tt.ents().size() + 1, raftLog.lastIndex() + 1, NO_LIMIT);
                 assertEquals(tt.ents(), gents, "#" + i);
             }
         }
@@ -272,9 +322,8 @@ class RaftLogTest {
         assertEquals(1, raftLog.entries(raftLog.lastIndex(), NO_LIMIT).size());
     }
 
-    private record ApplyCase(long applied, long applying, boolean allowUnstable, boolean paused, boolean snap,
-            List<Entry> wents) {
-    }
+    private record ApplyCase(
+            long applied, long applying, boolean allowUnstable, boolean paused, boolean snap, List<Entry> wents) {}
 
     /**
      * Storage holds a snapshot at (index 3, term 1) and entry 4; the log has entries 4..6,
@@ -328,8 +377,9 @@ class RaftLogTest {
     @Test
     void hasNextCommittedEntsRespectsApplyingStabilityPauseAndSnapshot() {
         // Go's table gives whasNext; it is exactly "the entries are not empty" of the next test.
-        boolean[] whasNext = {true, true, false, true, false, false, true, false, false, false, false, false,
-            false, false};
+        boolean[] whasNext = {
+            true, true, false, true, false, false, true, false, false, false, false, false, false, false
+        };
         List<ApplyCase> cases = applyCases();
         for (int i = 0; i < cases.size(); i++) {
             ApplyCase tt = cases.get(i);
@@ -470,8 +520,7 @@ class RaftLogTest {
         }
     }
 
-    private record StableSnapCase(long stablei, long stablet, List<Entry> newEnts, long wunstable) {
-    }
+    private record StableSnapCase(long stablei, long stablet, List<Entry> newEnts, long wunstable) {}
 
     @Test
     void stableToAfterASnapshotIgnoresTheSnapshotIndex() {
@@ -481,15 +530,12 @@ class RaftLogTest {
                 new StableSnapCase(snapi + 1, snapt, NO_ENTRIES, snapi + 1),
                 new StableSnapCase(snapi, snapt, NO_ENTRIES, snapi + 1),
                 new StableSnapCase(snapi - 1, snapt, NO_ENTRIES, snapi + 1),
-
                 new StableSnapCase(snapi + 1, snapt + 1, NO_ENTRIES, snapi + 1),
                 new StableSnapCase(snapi, snapt + 1, NO_ENTRIES, snapi + 1),
                 new StableSnapCase(snapi - 1, snapt + 1, NO_ENTRIES, snapi + 1),
-
                 new StableSnapCase(snapi + 1, snapt, index(snapi + 1).terms(snapt), snapi + 2),
                 new StableSnapCase(snapi, snapt, index(snapi + 1).terms(snapt), snapi + 1),
                 new StableSnapCase(snapi - 1, snapt, index(snapi + 1).terms(snapt), snapi + 1),
-
                 new StableSnapCase(snapi + 1, snapt + 1, index(snapi + 1).terms(snapt), snapi + 1),
                 new StableSnapCase(snapi, snapt + 1, index(snapi + 1).terms(snapt), snapi + 1),
                 new StableSnapCase(snapi - 1, snapt + 1, index(snapi + 1).terms(snapt), snapi + 1));
@@ -504,8 +550,7 @@ class RaftLogTest {
         }
     }
 
-    private record CompactionCase(long lastIndex, long[] compact, int[] wleft, boolean wallow) {
-    }
+    private record CompactionCase(long lastIndex, long[] compact, int[] wleft, boolean wallow) {}
 
     /** The number of log entries is right after compactions. */
     @Test
@@ -588,8 +633,7 @@ class RaftLogTest {
     }
 
     /** A term lookup case: the term, or the exception expected instead. */
-    private record TermCase(long idx, long term, Class<? extends StorageException> err) {
-    }
+    private record TermCase(long idx, long term, Class<? extends StorageException> err) {}
 
     private static void checkTerms(RaftLog l, List<TermCase> cases) {
         for (int i = 0; i < cases.size(); i++) {
@@ -611,12 +655,14 @@ class RaftLogTest {
         RaftLog l = RaftLog.newLog(storage, logger());
         l.append(index(offset + 1).termRange(1, num));
 
-        checkTerms(l, List.of(
-                new TermCase(offset - 1, 0, CompactedException.class),
-                new TermCase(offset, 1, null),
-                new TermCase(offset + num / 2, num / 2, null),
-                new TermCase(offset + num - 1, num - 1, null),
-                new TermCase(offset + num, 0, UnavailableException.class)));
+        checkTerms(
+                l,
+                List.of(
+                        new TermCase(offset - 1, 0, CompactedException.class),
+                        new TermCase(offset, 1, null),
+                        new TermCase(offset + num / 2, num / 2, null),
+                        new TermCase(offset + num - 1, num - 1, null),
+                        new TermCase(offset + num, 0, UnavailableException.class)));
     }
 
     @Test
@@ -628,16 +674,18 @@ class RaftLogTest {
         RaftLog l = RaftLog.newLog(storage, logger());
         l.restore(snap(unstablesnapi, 1));
 
-        checkTerms(l, List.of(
-                // cannot get term from storage
-                new TermCase(storagesnapi, 0, CompactedException.class),
-                // cannot get term from the gap between storage ents and unstable snapshot
-                new TermCase(storagesnapi + 1, 0, CompactedException.class),
-                new TermCase(unstablesnapi - 1, 0, CompactedException.class),
-                // get term from unstable snapshot index
-                new TermCase(unstablesnapi, 1, null),
-                // the log beyond the unstable snapshot is empty
-                new TermCase(unstablesnapi + 1, 0, UnavailableException.class)));
+        checkTerms(
+                l,
+                List.of(
+                        // cannot get term from storage
+                        new TermCase(storagesnapi, 0, CompactedException.class),
+                        // cannot get term from the gap between storage ents and unstable snapshot
+                        new TermCase(storagesnapi + 1, 0, CompactedException.class),
+                        new TermCase(unstablesnapi - 1, 0, CompactedException.class),
+                        // get term from unstable snapshot index
+                        new TermCase(unstablesnapi, 1, null),
+                        // the log beyond the unstable snapshot is empty
+                        new TermCase(unstablesnapi + 1, 0, UnavailableException.class)));
     }
 
     private static List<Entry> range(long from, long to) {
@@ -656,7 +704,11 @@ class RaftLogTest {
         long num = 100;
         long last = offset + num;
         long half = offset + num / 2;
-        Entry halfe = Entry.newBuilder().setIndex(half).setTerm(half).setType(EntryType.EntryNormal).build();
+        Entry halfe = Entry.newBuilder()
+                .setIndex(half)
+                .setTerm(half)
+                .setType(EntryType.EntryNormal)
+                .build();
         long size = halfe.getSerializedSize();
 
         MemoryStorage storage = new MemoryStorage();
@@ -750,8 +802,8 @@ class RaftLogTest {
                         return true;
                     }));
                     List<Entry> want = l.slice(lo, hi, NO_LIMIT);
-                    assertEquals(want, got, String.format("scan() and slice() mismatch on [%d, %d) @ %d",
-                            lo, hi, pageSize));
+                    assertEquals(
+                            want, got, String.format("scan() and slice() mismatch on [%d, %d) @ %d", lo, hi, pageSize));
                 }
             }
         }
@@ -778,8 +830,10 @@ class RaftLogTest {
     void toStringPrintsAsEtcd() {
         RaftLog l = logWith(index(1).terms(1, 2));
         l.commitTo(1);
-        assertEquals("committed=1, applied=0, applying=0, unstable.offset=1, unstable.offsetInProgress=1, "
-                + "len(unstable.Entries)=2", l.toString());
+        assertEquals(
+                "committed=1, applied=0, applying=0, unstable.offset=1, unstable.offsetInProgress=1, "
+                        + "len(unstable.Entries)=2",
+                l.toString());
     }
 
     @Test

@@ -128,9 +128,16 @@ class RaftPaperTest {
             r.tick();
         }
 
-        assertEquals(List.of(
-                msg(1, 2, MessageType.MsgHeartbeat).setTerm(1).setCommit(0).build(),
-                msg(1, 3, MessageType.MsgHeartbeat).setTerm(1).setCommit(0).build()),
+        assertEquals(
+                List.of(
+                        msg(1, 2, MessageType.MsgHeartbeat)
+                                .setTerm(1)
+                                .setCommit(0)
+                                .build(),
+                        msg(1, 3, MessageType.MsgHeartbeat)
+                                .setTerm(1)
+                                .setCommit(0)
+                                .build()),
                 sorted(readMessages(r)));
     }
 
@@ -166,14 +173,22 @@ class RaftPaperTest {
         assertEquals(2, r.term);
         assertEquals(StateType.StateCandidate, r.state);
         assertEquals(Boolean.TRUE, r.trk.votes().get(r.id));
-        assertEquals(List.of(
-                msg(1, 2, MessageType.MsgVote).setTerm(2).setIndex(0).setLogTerm(0).build(),
-                msg(1, 3, MessageType.MsgVote).setTerm(2).setIndex(0).setLogTerm(0).build()),
+        assertEquals(
+                List.of(
+                        msg(1, 2, MessageType.MsgVote)
+                                .setTerm(2)
+                                .setIndex(0)
+                                .setLogTerm(0)
+                                .build(),
+                        msg(1, 3, MessageType.MsgVote)
+                                .setTerm(2)
+                                .setIndex(0)
+                                .setLogTerm(0)
+                                .build()),
                 sorted(readMessages(r)));
     }
 
-    private record ElectionCase(int size, Map<Long, Boolean> votes, StateType state) {
-    }
+    private record ElectionCase(int size, Map<Long, Boolean> votes, StateType state) {}
 
     /**
      * §5.2: within one round of RequestVote a candidate wins (majority of grants), loses
@@ -188,11 +203,9 @@ class RaftPaperTest {
                 new ElectionCase(5, Map.of(2L, true, 3L, true, 4L, true, 5L, true), StateType.StateLeader),
                 new ElectionCase(5, Map.of(2L, true, 3L, true, 4L, true), StateType.StateLeader),
                 new ElectionCase(5, Map.of(2L, true, 3L, true), StateType.StateLeader),
-
                 new ElectionCase(3, Map.of(2L, false, 3L, false), StateType.StateFollower),
                 new ElectionCase(5, Map.of(2L, false, 3L, false, 4L, false, 5L, false), StateType.StateFollower),
                 new ElectionCase(5, Map.of(2L, true, 3L, false, 4L, false, 5L, false), StateType.StateFollower),
-
                 new ElectionCase(3, Map.of(), StateType.StateCandidate),
                 new ElectionCase(5, Map.of(2L, true), StateType.StateCandidate),
                 new ElectionCase(5, Map.of(2L, false, 3L, false), StateType.StateCandidate),
@@ -204,7 +217,10 @@ class RaftPaperTest {
             r.step(msg(1, 1, MessageType.MsgHup).build());
             advanceMessagesAfterAppend(r);
             for (Map.Entry<Long, Boolean> v : tt.votes().entrySet()) {
-                r.step(msg(v.getKey(), 1, MessageType.MsgVoteResp).setTerm(r.term).setReject(!v.getValue()).build());
+                r.step(msg(v.getKey(), 1, MessageType.MsgVoteResp)
+                        .setTerm(r.term)
+                        .setReject(!v.getValue())
+                        .build());
             }
 
             assertEquals(tt.state(), r.state, "#" + i);
@@ -216,13 +232,13 @@ class RaftPaperTest {
     @Test
     void followerVotesAtMostOncePerTerm() {
         long[][] tests = {
-                // vote, nvote, wreject (0/1)
-                {Raft.NONE, 2, 0},
-                {Raft.NONE, 3, 0},
-                {2, 2, 0},
-                {3, 3, 0},
-                {2, 3, 1},
-                {3, 2, 1},
+            // vote, nvote, wreject (0/1)
+            {Raft.NONE, 2, 0},
+            {Raft.NONE, 3, 0},
+            {2, 2, 0},
+            {3, 3, 0},
+            {2, 3, 1},
+            {3, 2, 1},
         };
         for (int i = 0; i < tests.length; i++) {
             long vote = tests[i][0];
@@ -366,9 +382,22 @@ class RaftPaperTest {
         assertEquals(li + 1, r.raftLog.lastIndex());
         assertEquals(li, r.raftLog.committed);
         Entry went = entry(1, li + 1, "some data");
-        assertEquals(List.of(
-                msg(1, 2, MessageType.MsgApp).setTerm(1).setIndex(li).setLogTerm(1).addEntries(went).setCommit(li).build(),
-                msg(1, 3, MessageType.MsgApp).setTerm(1).setIndex(li).setLogTerm(1).addEntries(went).setCommit(li).build()),
+        assertEquals(
+                List.of(
+                        msg(1, 2, MessageType.MsgApp)
+                                .setTerm(1)
+                                .setIndex(li)
+                                .setLogTerm(1)
+                                .addEntries(went)
+                                .setCommit(li)
+                                .build(),
+                        msg(1, 3, MessageType.MsgApp)
+                                .setTerm(1)
+                                .setIndex(li)
+                                .setLogTerm(1)
+                                .addEntries(went)
+                                .setCommit(li)
+                                .build()),
                 sorted(readMessages(r)));
         assertEquals(List.of(went), List.copyOf(r.raftLog.nextUnstableEnts()));
     }
@@ -403,8 +432,7 @@ class RaftPaperTest {
         }
     }
 
-    private record AckCase(int size, Set<Long> nonLeaderAcceptors, boolean wack) {
-    }
+    private record AckCase(int size, Set<Long> nonLeaderAcceptors, boolean wack) {}
 
     /** §5.3: an entry is committed once its leader replicated it on a majority. */
     @Test
@@ -445,11 +473,8 @@ class RaftPaperTest {
      */
     @Test
     void leaderCommitsPrecedingEntries() {
-        List<List<Entry>> tests = List.of(
-                List.of(),
-                List.of(entry(2, 1)),
-                List.of(entry(1, 1), entry(2, 2)),
-                List.of(entry(1, 1)));
+        List<List<Entry>> tests =
+                List.of(List.of(), List.of(entry(2, 1)), List.of(entry(1, 1), entry(2, 2)), List.of(entry(1, 1)));
         for (int i = 0; i < tests.size(); i++) {
             List<Entry> tt = tests.get(i);
             MemoryStorage storage = newTestMemoryStorage(withPeers(1, 2, 3));
@@ -472,8 +497,7 @@ class RaftPaperTest {
         }
     }
 
-    private record FollowerCommitCase(List<Entry> ents, long commit) {
-    }
+    private record FollowerCommitCase(List<Entry> ents, long commit) {}
 
     /** §5.3: a follower that learns an entry is committed applies it (in log order). */
     @Test
@@ -488,10 +512,15 @@ class RaftPaperTest {
             Raft r = raft3();
             r.becomeFollower(1, 2);
 
-            r.step(msg(2, 1, MessageType.MsgApp).setTerm(1).addAllEntries(tt.ents()).setCommit(tt.commit()).build());
+            r.step(msg(2, 1, MessageType.MsgApp)
+                    .setTerm(1)
+                    .addAllEntries(tt.ents())
+                    .setCommit(tt.commit())
+                    .build());
 
             assertEquals(tt.commit(), r.raftLog.committed, "#" + i);
-            assertEquals(tt.ents().subList(0, (int) tt.commit()), List.copyOf(r.raftLog.nextCommittedEnts(true)), "#" + i);
+            assertEquals(
+                    tt.ents().subList(0, (int) tt.commit()), List.copyOf(r.raftLog.nextCommittedEnts(true)), "#" + i);
         }
     }
 
@@ -503,16 +532,16 @@ class RaftPaperTest {
     void followerChecksAppendConsistency() {
         List<Entry> ents = List.of(entry(1, 1), entry(2, 2));
         long[][] tests = {
-                // term, index, windex, wreject (0/1), wrejectHint, wlogterm
-                // match with committed entries
-                {0, 0, 1, 0, 0, 0},
-                {1, 1, 1, 0, 0, 0},
-                // match with uncommitted entries
-                {2, 2, 2, 0, 0, 0},
-                // mismatch with an existing entry
-                {1, 2, 2, 1, 1, 1},
-                // entry that does not exist
-                {3, 3, 3, 1, 2, 2},
+            // term, index, windex, wreject (0/1), wrejectHint, wlogterm
+            // match with committed entries
+            {0, 0, 1, 0, 0, 0},
+            {1, 1, 1, 0, 0, 0},
+            // match with uncommitted entries
+            {2, 2, 2, 0, 0, 0},
+            // mismatch with an existing entry
+            {1, 2, 2, 1, 1, 1},
+            // entry that does not exist
+            {3, 3, 3, 1, 2, 2},
         };
         for (int i = 0; i < tests.length; i++) {
             long[] tt = tests[i];
@@ -522,9 +551,14 @@ class RaftPaperTest {
             r.loadState(HardState.newBuilder().setCommit(1).build());
             r.becomeFollower(2, 2);
 
-            r.step(msg(2, 1, MessageType.MsgApp).setTerm(2).setLogTerm(tt[0]).setIndex(tt[1]).build());
+            r.step(msg(2, 1, MessageType.MsgApp)
+                    .setTerm(2)
+                    .setLogTerm(tt[0])
+                    .setIndex(tt[1])
+                    .build());
 
-            Message.Builder expected = msg(1, 2, MessageType.MsgAppResp).setTerm(2).setIndex(tt[2]);
+            Message.Builder expected =
+                    msg(1, 2, MessageType.MsgAppResp).setTerm(2).setIndex(tt[2]);
             if (tt[3] == 1) {
                 expected.setReject(true).setRejectHint(tt[4]).setLogTerm(tt[5]);
             }
@@ -532,8 +566,7 @@ class RaftPaperTest {
         }
     }
 
-    private record AppendCase(long index, long term, List<Entry> ents, List<Entry> wents, List<Entry> wunstable) {
-    }
+    private record AppendCase(long index, long term, List<Entry> ents, List<Entry> wents, List<Entry> wunstable) {}
 
     /**
      * §5.3: on a valid append a follower deletes the first conflicting entry and all that
@@ -553,8 +586,12 @@ class RaftPaperTest {
             Raft r = newTestRaft(1, 10, 1, storage);
             r.becomeFollower(2, 2);
 
-            r.step(msg(2, 1, MessageType.MsgApp).setTerm(2).setLogTerm(tt.term()).setIndex(tt.index())
-                    .addAllEntries(tt.ents()).build());
+            r.step(msg(2, 1, MessageType.MsgApp)
+                    .setTerm(2)
+                    .setLogTerm(tt.term())
+                    .setIndex(tt.index())
+                    .addAllEntries(tt.ents())
+                    .build());
 
             assertEquals(tt.wents(), List.copyOf(r.raftLog.allEntries()), "#" + i);
             assertEquals(tt.wunstable(), List.copyOf(r.raftLog.nextUnstableEnts()), "#" + i);
@@ -577,7 +614,10 @@ class RaftPaperTest {
             MemoryStorage leadStorage = newTestMemoryStorage(withPeers(1, 2, 3));
             leadStorage.append(ents);
             Raft lead = newTestRaft(1, 10, 1, leadStorage);
-            lead.loadState(HardState.newBuilder().setCommit(lead.raftLog.lastIndex()).setTerm(term).build());
+            lead.loadState(HardState.newBuilder()
+                    .setCommit(lead.raftLog.lastIndex())
+                    .setTerm(term)
+                    .build());
             MemoryStorage followerStorage = newTestMemoryStorage(withPeers(1, 2, 3));
             followerStorage.append(tests.get(i));
             Raft follower = newTestRaft(2, 10, 1, followerStorage);
@@ -589,7 +629,9 @@ class RaftPaperTest {
             // The election happens in the term after the one loaded above.
             n.send(msg(3, 1, MessageType.MsgVoteResp).setTerm(term + 1).build());
 
-            n.send(msg(1, 1, MessageType.MsgProp).addEntries(Entry.getDefaultInstance()).build());
+            n.send(msg(1, 1, MessageType.MsgProp)
+                    .addEntries(Entry.getDefaultInstance())
+                    .build());
 
             assertEquals("", diffu(ltoa(lead.raftLog), ltoa(follower.raftLog)), "#" + i);
         }
@@ -598,14 +640,17 @@ class RaftPaperTest {
     /** §5.4.1: a vote request carries the candidate's last log entry and goes to every other node. */
     @Test
     void voteRequestCarriesCandidateLog() {
-        record VoteCase(List<Entry> ents, long wterm) {
-        }
+        record VoteCase(List<Entry> ents, long wterm) {}
         List<VoteCase> tests = List.of(new VoteCase(entsAt(1, 1), 2), new VoteCase(entsAt(1, 1, 2), 3));
         for (int j = 0; j < tests.size(); j++) {
             VoteCase tt = tests.get(j);
             Raft r = raft3();
-            r.step(msg(2, 1, MessageType.MsgApp).setTerm(tt.wterm() - 1).setLogTerm(0).setIndex(0)
-                    .addAllEntries(tt.ents()).build());
+            r.step(msg(2, 1, MessageType.MsgApp)
+                    .setTerm(tt.wterm() - 1)
+                    .setLogTerm(0)
+                    .setIndex(0)
+                    .addAllEntries(tt.ents())
+                    .build());
             readMessages(r);
 
             for (int i = 1; i < r.electionTimeout * 2; i++) {
@@ -629,8 +674,7 @@ class RaftPaperTest {
     /** §5.4.1: a voter denies its vote when its own log is more up to date than the candidate's. */
     @Test
     void voterDeniesCandidateWithStalerLog() {
-        record VoterCase(List<Entry> ents, long logterm, long index, boolean wreject) {
-        }
+        record VoterCase(List<Entry> ents, long logterm, long index, boolean wreject) {}
         List<VoterCase> tests = List.of(
                 // same log term
                 new VoterCase(entsAt(1, 1), 1, 1, false),
@@ -651,7 +695,11 @@ class RaftPaperTest {
             storage.append(tt.ents());
             Raft r = newTestRaft(1, 10, 1, storage);
 
-            r.step(msg(2, 1, MessageType.MsgVote).setTerm(3).setLogTerm(tt.logterm()).setIndex(tt.index()).build());
+            r.step(msg(2, 1, MessageType.MsgVote)
+                    .setTerm(3)
+                    .setLogTerm(tt.logterm())
+                    .setIndex(tt.index())
+                    .build());
 
             List<Message> msgs = readMessages(r);
             assertEquals(1, msgs.size(), "#" + i);
@@ -666,12 +714,12 @@ class RaftPaperTest {
     void leaderOnlyCommitsEntriesOfItsTermByCounting() {
         List<Entry> ents = List.of(entry(1, 1), entry(2, 2));
         long[][] tests = {
-                // index, wcommit
-                // entries of earlier terms are not committed by counting
-                {1, 0},
-                {2, 0},
-                // an entry of the current term is
-                {3, 3},
+            // index, wcommit
+            // entries of earlier terms are not committed by counting
+            {1, 0},
+            {2, 0},
+            // an entry of the current term is
+            {3, 3},
         };
         for (int i = 0; i < tests.length; i++) {
             MemoryStorage storage = newTestMemoryStorage(withPeers(1, 2));
@@ -683,9 +731,14 @@ class RaftPaperTest {
             r.becomeLeader();
             readMessages(r);
             // Propose an entry at the current term.
-            r.step(msg(1, 1, MessageType.MsgProp).addEntries(Entry.getDefaultInstance()).build());
+            r.step(msg(1, 1, MessageType.MsgProp)
+                    .addEntries(Entry.getDefaultInstance())
+                    .build());
 
-            r.step(msg(2, 1, MessageType.MsgAppResp).setTerm(r.term).setIndex(tests[i][0]).build());
+            r.step(msg(2, 1, MessageType.MsgAppResp)
+                    .setTerm(r.term)
+                    .setIndex(tests[i][0])
+                    .build());
             advanceMessagesAfterAppend(r);
             assertEquals(tests[i][1], r.raftLog.committed, "#" + i);
         }

@@ -125,7 +125,9 @@ class RaftProgressTest {
         ByteString large = ByteString.copyFromUtf8("b".repeat(5000));
         for (int i = 0; i < 22; i++) {
             ByteString b = i >= 10 && i < 16 ? large : blob; // some large messages in between
-            r.step(msg(1, 1, MessageType.MsgProp).addEntries(Entry.newBuilder().setData(b)).build());
+            r.step(msg(1, 1, MessageType.MsgProp)
+                    .addEntries(Entry.newBuilder().setData(b))
+                    .build());
         }
 
         List<Message> ms = readMessages(r);
@@ -207,7 +209,8 @@ class RaftProgressTest {
 
         // A single large proposal is accepted: the tail was under the limit before it.
         propEnts = Collections.nCopies(2 * maxEntries, testEntry);
-        Message propMsgLarge = msg(1, 1, MessageType.MsgProp).addAllEntries(propEnts).build();
+        Message propMsgLarge =
+                msg(1, 1, MessageType.MsgProp).addAllEntries(propEnts).build();
         r.step(propMsgLarge);
 
         // One more is dropped, again.
@@ -235,24 +238,36 @@ class RaftProgressTest {
         sm.raftLog.commitTo(sm.raftLog.lastIndex());
 
         // A heartbeat response from a node that is behind: resend MsgApp.
-        sm.step(Message.newBuilder().setFrom(2).setType(MessageType.MsgHeartbeatResp).build());
+        sm.step(Message.newBuilder()
+                .setFrom(2)
+                .setType(MessageType.MsgHeartbeatResp)
+                .build());
         List<Message> msgs = readMessages(sm);
         assertEquals(1, msgs.size());
         assertEquals(MessageType.MsgApp, msgs.get(0).getType());
 
         // A second heartbeat response resends again.
-        sm.step(Message.newBuilder().setFrom(2).setType(MessageType.MsgHeartbeatResp).build());
+        sm.step(Message.newBuilder()
+                .setFrom(2)
+                .setType(MessageType.MsgHeartbeatResp)
+                .build());
         msgs = readMessages(sm);
         assertEquals(1, msgs.size());
         assertEquals(MessageType.MsgApp, msgs.get(0).getType());
 
         // After an MsgAppResp, heartbeat responses no longer send MsgApp.
-        sm.step(Message.newBuilder().setFrom(2).setType(MessageType.MsgAppResp)
-                .setIndex(msgs.get(0).getIndex() + msgs.get(0).getEntriesCount()).build());
+        sm.step(Message.newBuilder()
+                .setFrom(2)
+                .setType(MessageType.MsgAppResp)
+                .setIndex(msgs.get(0).getIndex() + msgs.get(0).getEntriesCount())
+                .build());
         // Consume the message sent in response to MsgAppResp.
         readMessages(sm);
 
-        sm.step(Message.newBuilder().setFrom(2).setType(MessageType.MsgHeartbeatResp).build());
+        sm.step(Message.newBuilder()
+                .setFrom(2)
+                .setType(MessageType.MsgHeartbeatResp)
+                .build());
         assertTrue(readMessages(sm).isEmpty());
     }
 
@@ -268,15 +283,22 @@ class RaftProgressTest {
         nextEnts(sm, s);
 
         // Node 2 acks the first entry, committing it.
-        sm.step(Message.newBuilder().setFrom(2).setType(MessageType.MsgAppResp).setIndex(1).build());
+        sm.step(Message.newBuilder()
+                .setFrom(2)
+                .setType(MessageType.MsgAppResp)
+                .setIndex(1)
+                .build());
         assertEquals(1, sm.raftLog.committed);
 
         // Consume the appends that update the followers' commit index.
         readMessages(sm);
 
         // A new proposal on node 1.
-        sm.step(Message.newBuilder().setFrom(1).setType(MessageType.MsgProp)
-                .addEntries(Entry.getDefaultInstance()).build());
+        sm.step(Message.newBuilder()
+                .setFrom(1)
+                .setType(MessageType.MsgProp)
+                .addEntries(Entry.getDefaultInstance())
+                .build());
 
         // It goes to node 2 only: node 3 still waits.
         List<Message> msgs = readMessages(sm);
@@ -287,7 +309,11 @@ class RaftProgressTest {
         assertEquals(2, msgs.get(0).getEntries(0).getIndex());
 
         // Node 3 acks the first entry, which releases the wait: entry 2 goes out.
-        sm.step(Message.newBuilder().setFrom(3).setType(MessageType.MsgAppResp).setIndex(1).build());
+        sm.step(Message.newBuilder()
+                .setFrom(3)
+                .setType(MessageType.MsgAppResp)
+                .setIndex(1)
+                .build());
         msgs = readMessages(sm);
         assertEquals(1, msgs.size());
         assertEquals(MessageType.MsgApp, msgs.get(0).getType());
@@ -300,8 +326,7 @@ class RaftProgressTest {
     @Test
     void leaderHandlesAppendResponses() {
         // Initial progress: match = 0, next = 3.
-        record Case(long index, boolean reject, long wmatch, long wnext, int wmsgNum, long windex, long wcommitted) {
-        }
+        record Case(long index, boolean reject, long wmatch, long wnext, int wmsgNum, long windex, long wcommitted) {}
         List<Case> tests = List.of(
                 new Case(3, true, 0, 3, 0, 0, 0), // stale resp; no replies
                 new Case(2, true, 0, 2, 1, 1, 0), // denied resp; leader does not commit; decrease next and probe
@@ -318,8 +343,14 @@ class RaftProgressTest {
             sm.becomeCandidate();
             sm.becomeLeader();
             readMessages(sm);
-            sm.step(Message.newBuilder().setFrom(2).setType(MessageType.MsgAppResp).setIndex(tt.index())
-                    .setTerm(sm.term).setReject(tt.reject()).setRejectHint(tt.index()).build());
+            sm.step(Message.newBuilder()
+                    .setFrom(2)
+                    .setType(MessageType.MsgAppResp)
+                    .setIndex(tt.index())
+                    .setTerm(sm.term)
+                    .setReject(tt.reject())
+                    .setRejectHint(tt.index())
+                    .build());
 
             Progress p = pr(sm, 2);
             assertEquals(tt.wmatch(), p.match(), "#" + i);
@@ -338,8 +369,7 @@ class RaftProgressTest {
     @Test
     void nextAdvancesOptimisticallyOnlyWhenReplicating() {
         List<Entry> previousEnts = index(1).terms(1, 2, 3);
-        record Case(org.raftexample.raft.tracker.StateType state, long next, long wnext) {
-        }
+        record Case(org.raftexample.raft.tracker.StateType state, long next, long wnext) {}
         List<Case> tests = List.of(
                 // Replicating: previous entries + empty entry + proposal + 1.
                 new Case(org.raftexample.raft.tracker.StateType.StateReplicate, 2, previousEnts.size() + 1 + 1 + 1),
@@ -464,17 +494,34 @@ class RaftProgressTest {
     /** Ports TestFastLogRejection: rejection hints skip whole terms on both sides. */
     @Test
     void rejectionHintsFindConflictQuickly() {
-        record Case(List<Entry> leaderLog, List<Entry> followerLog, long followerCompact,
-                long rejectHintTerm, long rejectHintIndex, long nextAppendTerm, long nextAppendIndex) {
-        }
+        record Case(
+                List<Entry> leaderLog,
+                List<Entry> followerLog,
+                long followerCompact,
+                long rejectHintTerm,
+                long rejectHintIndex,
+                long nextAppendTerm,
+                long nextAppendIndex) {}
         List<Case> tests = List.of(
                 // The leader finds the conflict quickly: it appends (index 7, logTerm 4), then
                 // after the rejection (index 3, logTerm 2).
-                new Case(index(1).terms(1, 2, 2, 4, 4, 4, 4),
-                        index(1).terms(1, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3), 0, 3, 7, 2, 3),
+                new Case(
+                        index(1).terms(1, 2, 2, 4, 4, 4, 4),
+                        index(1).terms(1, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3),
+                        0,
+                        3,
+                        7,
+                        2,
+                        3),
                 // (index 8, logTerm 5), then (index 4, logTerm 3).
-                new Case(index(1).terms(1, 2, 2, 3, 4, 4, 4, 5),
-                        index(1).terms(1, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3), 0, 3, 8, 3, 4),
+                new Case(
+                        index(1).terms(1, 2, 2, 3, 4, 4, 4, 5),
+                        index(1).terms(1, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3),
+                        0,
+                        3,
+                        8,
+                        3,
+                        4),
                 // The follower finds the conflict quickly: (index 4, logTerm 1), then
                 // (index 1, logTerm 1).
                 new Case(index(1).terms(1, 1, 1, 1), index(1).terms(1, 2, 2, 4), 0, 1, 1, 1, 1),
@@ -499,14 +546,21 @@ class RaftProgressTest {
             MemoryStorage s1 = newTestMemoryStorage(withPeers(1, 2, 3));
             s1.append(test.leaderLog());
             Entry last = test.leaderLog().get(test.leaderLog().size() - 1);
-            s1.setHardState(HardState.newBuilder().setTerm(last.getTerm() - 1).setCommit(last.getIndex()).build());
+            s1.setHardState(HardState.newBuilder()
+                    .setTerm(last.getTerm() - 1)
+                    .setCommit(last.getIndex())
+                    .build());
             Raft n1 = newTestRaft(1, 10, 1, s1);
             n1.becomeCandidate(); // bumps the term to last.getTerm()
             n1.becomeLeader();
 
             MemoryStorage s2 = newTestMemoryStorage(withPeers(1, 2, 3));
             s2.append(test.followerLog());
-            s2.setHardState(HardState.newBuilder().setTerm(last.getTerm()).setVote(1).setCommit(0).build());
+            s2.setHardState(HardState.newBuilder()
+                    .setTerm(last.getTerm())
+                    .setVote(1)
+                    .setCommit(0)
+                    .build());
             Raft n2 = newTestRaft(2, 10, 1, s2);
             if (test.followerCompact() != 0) {
                 // Not a realistic state (the commit index is still 0): exercises an edge case
@@ -576,7 +630,8 @@ class RaftProgressTest {
 
         // A transient network issue: r1 probes r2.
         r1.step(msg(2, 1, MessageType.MsgUnreachable).build());
-        assertEquals(org.raftexample.raft.tracker.StateType.StateProbe, pr(r1, 2).state());
+        assertEquals(
+                org.raftexample.raft.tracker.StateType.StateProbe, pr(r1, 2).state());
 
         // The delayed rejection arrives: r1 resends from match, although the hint is lower.
         r1.step(resp2);

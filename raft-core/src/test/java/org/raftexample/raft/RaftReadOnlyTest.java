@@ -37,8 +37,9 @@ import org.raftexample.raftpb.MessageType;
 class RaftReadOnlyTest {
 
     private static Message readIndex(long id, String ctx) {
-        return msg(id, id, MessageType.MsgReadIndex).addEntries(
-                Entry.newBuilder().setData(ByteString.copyFromUtf8(ctx))).build();
+        return msg(id, id, MessageType.MsgReadIndex)
+                .addEntries(Entry.newBuilder().setData(ByteString.copyFromUtf8(ctx)))
+                .build();
     }
 
     /** Ports TestRaftFreesReadOnlyMem: confirmed reads are dropped from the pending list. */
@@ -52,8 +53,11 @@ class RaftReadOnlyTest {
         ByteString reqCtx = ByteString.copyFromUtf8("ctx");
 
         // The leader starts a linearizable read (raft dissertation 6.4, step 2).
-        sm.step(Message.newBuilder().setFrom(2).setType(MessageType.MsgReadIndex)
-                .addEntries(Entry.newBuilder().setData(reqCtx)).build());
+        sm.step(Message.newBuilder()
+                .setFrom(2)
+                .setType(MessageType.MsgReadIndex)
+                .addEntries(Entry.newBuilder().setData(reqCtx))
+                .build());
         List<Message> msgs = readMessages(sm);
         assertEquals(1, msgs.size());
         assertEquals(MessageType.MsgHeartbeat, msgs.get(0).getType());
@@ -61,13 +65,15 @@ class RaftReadOnlyTest {
 
         // Heartbeat responses from a majority (here 1 follower) confirm the leadership
         // (dissertation 6.4, step 3).
-        sm.step(Message.newBuilder().setFrom(2).setType(MessageType.MsgHeartbeatResp)
-                .setContext(msgs.get(0).getContext()).build());
+        sm.step(Message.newBuilder()
+                .setFrom(2)
+                .setType(MessageType.MsgHeartbeatResp)
+                .setContext(msgs.get(0).getContext())
+                .build());
         assertTrue(sm.readOnly.unconfirmedReads.isEmpty());
     }
 
-    private record ReadCase(Raft sm, int proposals, long wri, String wctx) {
-    }
+    private record ReadCase(Raft sm, int proposals, long wri, String wctx) {}
 
     /** Ports TestReadOnlyOptionSafe. */
     @Test
@@ -205,17 +211,15 @@ class RaftReadOnlyTest {
      */
     @Test
     void newLeaderPostponesReadsUntilItCommitsInItsTerm() {
-        record NodeConfig(long id, long committed, long applied, long compactIndex) {
-        }
-        List<NodeConfig> nodeConfigs = List.of(
-                new NodeConfig(1, 1, 1, 0),
-                new NodeConfig(2, 2, 2, 2),
-                new NodeConfig(3, 2, 2, 2));
+        record NodeConfig(long id, long committed, long applied, long compactIndex) {}
+        List<NodeConfig> nodeConfigs =
+                List.of(new NodeConfig(1, 1, 1, 0), new NodeConfig(2, 2, 2, 2), new NodeConfig(3, 2, 2, 2));
         List<Object> peers = new ArrayList<>();
         for (NodeConfig c : nodeConfigs) {
             MemoryStorage storage = newTestMemoryStorage(withPeers(1, 2, 3));
             storage.append(index(1).terms(1, 1));
-            storage.setHardState(HardState.newBuilder().setTerm(1).setCommit(c.committed()).build());
+            storage.setHardState(
+                    HardState.newBuilder().setTerm(1).setCommit(c.committed()).build());
             if (c.compactIndex() != 0) {
                 storage.compact(c.compactIndex());
             }
@@ -292,7 +296,8 @@ class RaftReadOnlyTest {
 
         // Read A must get an index of at least readIndexMinimumA.
         Message readIndexMsgA = msg(2, 1, MessageType.MsgReadIndex)
-                .addEntries(Entry.newBuilder().setData(ByteString.copyFromUtf8("A"))).build();
+                .addEntries(Entry.newBuilder().setData(ByteString.copyFromUtf8("A")))
+                .build();
         long readIndexMinimumA = r1.raftLog.committed;
 
         // Duplicate A for later, as the network or a retrying client might.
@@ -333,10 +338,12 @@ class RaftReadOnlyTest {
         for (ReadState rd : all) {
             String ctx = rd.requestCtx().toStringUtf8();
             if (ctx.equals("A")) {
-                assertTrue(rd.index() >= readIndexMinimumA,
+                assertTrue(
+                        rd.index() >= readIndexMinimumA,
                         "readIndex for A is " + rd.index() + " (should be >= " + readIndexMinimumA + ")");
             } else if (ctx.equals("B")) {
-                assertTrue(rd.index() >= readIndexMinimumB,
+                assertTrue(
+                        rd.index() >= readIndexMinimumB,
                         "readIndex for B is " + rd.index() + " (should be >= " + readIndexMinimumB + ")");
             }
         }

@@ -61,14 +61,17 @@ class RaftReplicationTest {
     /** Ports TestLogReplication. */
     @Test
     void proposalsReplicateToAllPeers() {
-        record Case(Network network, List<Message> msgs, long wcommitted) {
-        }
+        record Case(Network network, List<Message> msgs, long wcommitted) {}
         List<Case> tests = List.of(
                 new Case(newNetwork(null, null, null), List.of(prop(1, "somedata")), 2),
-                new Case(newNetwork(null, null, null), List.of(
-                        prop(1, "somedata"),
-                        msg(1, 2, MessageType.MsgHup).build(),
-                        msg(1, 2, MessageType.MsgProp).addEntries(RaftTestUtil.data("somedata")).build()),
+                new Case(
+                        newNetwork(null, null, null),
+                        List.of(
+                                prop(1, "somedata"),
+                                msg(1, 2, MessageType.MsgHup).build(),
+                                msg(1, 2, MessageType.MsgProp)
+                                        .addEntries(RaftTestUtil.data("somedata"))
+                                        .build()),
                         4));
 
         for (int i = 0; i < tests.size(); i++) {
@@ -88,9 +91,12 @@ class RaftReplicationTest {
                         ents.add(e);
                     }
                 }
-                List<Message> props = tt.msgs().stream().filter(m -> m.getType() == MessageType.MsgProp).toList();
+                List<Message> props = tt.msgs().stream()
+                        .filter(m -> m.getType() == MessageType.MsgProp)
+                        .toList();
                 for (int k = 0; k < props.size(); k++) {
-                    assertEquals(props.get(k).getEntries(0).getData(), ents.get(k).getData(), "#" + i + "." + j);
+                    assertEquals(
+                            props.get(k).getEntries(0).getData(), ents.get(k).getData(), "#" + i + "." + j);
                 }
             }
         }
@@ -213,7 +219,10 @@ class RaftReplicationTest {
         tt.send(hup(2));
         tt.send(hup(1));
         // An old leader trying to make progress; ignored.
-        tt.send(msg(2, 1, MessageType.MsgApp).setTerm(2).addAllEntries(index(3).terms(2)).build());
+        tt.send(msg(2, 1, MessageType.MsgApp)
+                .setTerm(2)
+                .addAllEntries(index(3).terms(2))
+                .build());
         // Commit a new entry.
         tt.send(prop(1, "somedata"));
 
@@ -228,8 +237,7 @@ class RaftReplicationTest {
     /** Ports TestProposal: a proposal succeeds only with a quorum. */
     @Test
     void proposalCommitsOnlyWithQuorum() {
-        record Case(Network network, boolean success) {
-        }
+        record Case(Network network, boolean success) {}
         List<Case> tests = List.of(
                 new Case(newNetwork(null, null, null), true),
                 new Case(newNetwork(null, null, NOP_STEPPER), true),
@@ -244,9 +252,8 @@ class RaftReplicationTest {
             tt.network().send(prop(1, "somedata"));
             Raft r = tt.network().raft(1);
 
-            String base = tt.success()
-                    ? logAfterOneProposal(SOMEDATA)
-                    : ltoa(RaftLog.newLog(new MemoryStorage(), null));
+            String base =
+                    tt.success() ? logAfterOneProposal(SOMEDATA) : ltoa(RaftLog.newLog(new MemoryStorage(), null));
             for (Map.Entry<Long, Network.StateMachine> p : tt.network().peers.entrySet()) {
                 if (p.getValue() instanceof Network.RaftPeer rp) {
                     assertEquals("", diffu(base, ltoa(rp.raft().raftLog)), "#" + j + ", peer " + p.getKey());
@@ -259,9 +266,7 @@ class RaftReplicationTest {
     /** Ports TestProposalByProxy: a follower forwards proposals to the leader. */
     @Test
     void followerForwardsProposalToLeader() {
-        List<Network> tests = List.of(
-                newNetwork(null, null, null),
-                newNetwork(null, null, NOP_STEPPER));
+        List<Network> tests = List.of(newNetwork(null, null, null), newNetwork(null, null, NOP_STEPPER));
 
         for (int j = 0; j < tests.size(); j++) {
             Network tt = tests.get(j);
@@ -283,8 +288,7 @@ class RaftReplicationTest {
     /** Ports TestCommit: a quorum match at the leader's term commits. */
     @Test
     void commitRequiresQuorumAtCurrentTerm() {
-        record Case(long[] matches, List<Entry> logs, long smTerm, long w) {
-        }
+        record Case(long[] matches, List<Entry> logs, long smTerm, long w) {}
         List<Case> tests = List.of(
                 // single
                 new Case(new long[] {1}, index(1).terms(1), 1, 1),
@@ -333,8 +337,7 @@ class RaftReplicationTest {
      */
     @Test
     void followerHandlesAppend() {
-        record Case(Message m, long wIndex, long wCommit, boolean wReject) {
-        }
+        record Case(Message m, long wIndex, long wCommit, boolean wReject) {}
         List<Case> tests = List.of(
                 // Reply false if the entry at prevLogIndex does not match prevLogTerm.
                 new Case(app(2, 3, 2, 3), 2, 0, true), // previous log mismatch
@@ -349,7 +352,11 @@ class RaftReplicationTest {
 
                 // Commit up to min(leaderCommit, index of last new entry).
                 new Case(app(1, 1, 1, 3), 2, 1, false), // match entry 1, commit up to last new entry 1
-                new Case(app(1, 1, 1, 3, index(2).terms(2)), 2, 2, false), // match entry 1, commit up to last new entry 2
+                new Case(
+                        app(1, 1, 1, 3, index(2).terms(2)),
+                        2,
+                        2,
+                        false), // match entry 1, commit up to last new entry 2
                 new Case(app(2, 2, 2, 3), 2, 2, false), // match entry 2, commit up to last new entry 2
                 new Case(app(2, 2, 2, 4), 2, 2, false)); // commit up to log.last()
 
@@ -374,20 +381,35 @@ class RaftReplicationTest {
     }
 
     private static Message app(long term, long logTerm, long index, long commit, List<Entry> ents) {
-        return Message.newBuilder().setType(MessageType.MsgApp).setTerm(term).setLogTerm(logTerm)
-                .setIndex(index).setCommit(commit).addAllEntries(ents).build();
+        return Message.newBuilder()
+                .setType(MessageType.MsgApp)
+                .setTerm(term)
+                .setLogTerm(logTerm)
+                .setIndex(index)
+                .setCommit(commit)
+                .addAllEntries(ents)
+                .build();
     }
 
     /** Ports TestHandleHeartbeat: a follower commits to the heartbeat's commit, never backwards. */
     @Test
     void followerCommitsToHeartbeatCommit() {
         long commit = 2;
-        record Case(Message m, long wCommit) {
-        }
+        record Case(Message m, long wCommit) {}
         List<Case> tests = List.of(
-                new Case(msg(2, 1, MessageType.MsgHeartbeat).setTerm(2).setCommit(commit + 1).build(), commit + 1),
+                new Case(
+                        msg(2, 1, MessageType.MsgHeartbeat)
+                                .setTerm(2)
+                                .setCommit(commit + 1)
+                                .build(),
+                        commit + 1),
                 // Do not decrease the commit index.
-                new Case(msg(2, 1, MessageType.MsgHeartbeat).setTerm(2).setCommit(commit - 1).build(), commit));
+                new Case(
+                        msg(2, 1, MessageType.MsgHeartbeat)
+                                .setTerm(2)
+                                .setCommit(commit - 1)
+                                .build(),
+                        commit));
 
         for (int i = 0; i < tests.size(); i++) {
             Case tt = tests.get(i);
@@ -429,8 +451,12 @@ class RaftReplicationTest {
     void heartbeatCarriesCommitBoundedByMatch() {
         long offset = 1000;
         // A state machine with log offset 1000.
-        Snapshot s = Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder()
-                .setIndex(offset).setTerm(1).setConfState(ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3)))
+        Snapshot s = Snapshot.newBuilder()
+                .setMetadata(SnapshotMetadata.newBuilder()
+                        .setIndex(offset)
+                        .setTerm(1)
+                        .setConfState(
+                                ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3)))
                 .build();
         MemoryStorage storage = new MemoryStorage();
         storage.applySnapshot(s);
@@ -456,8 +482,10 @@ class RaftReplicationTest {
         assertEquals(2, msgs.size());
 
         Map<Long, Long> wantCommitMap = new HashMap<>();
-        wantCommitMap.put(2L, Math.min(sm.raftLog.committed, sm.trk.progress().get(2L).match()));
-        wantCommitMap.put(3L, Math.min(sm.raftLog.committed, sm.trk.progress().get(3L).match()));
+        wantCommitMap.put(
+                2L, Math.min(sm.raftLog.committed, sm.trk.progress().get(2L).match()));
+        wantCommitMap.put(
+                3L, Math.min(sm.raftLog.committed, sm.trk.progress().get(3L).match()));
         for (int i = 0; i < msgs.size(); i++) {
             Message m = msgs.get(i);
             assertEquals(MessageType.MsgHeartbeat, m.getType(), "#" + i);
@@ -473,8 +501,7 @@ class RaftReplicationTest {
     /** Ports TestRecvMsgBeat: only a leader answers MsgBeat, with heartbeats. */
     @Test
     void onlyLeaderBroadcastsHeartbeatOnBeat() {
-        record Case(StateType state, int wMsg) {
-        }
+        record Case(StateType state, int wMsg) {}
         List<Case> tests = List.of(
                 new Case(StateType.StateLeader, 2),
                 // Candidates and followers ignore MsgBeat.

@@ -39,8 +39,12 @@ import org.raftexample.raftpb.SnapshotMetadata;
 class RaftRestoreTest {
 
     private static Snapshot snap(long index, long term, ConfState.Builder cs) {
-        return Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder()
-                .setIndex(index).setTerm(term).setConfState(cs)).build();
+        return Snapshot.newBuilder()
+                .setMetadata(SnapshotMetadata.newBuilder()
+                        .setIndex(index)
+                        .setTerm(term)
+                        .setConfState(cs))
+                .build();
     }
 
     private static ConfState.Builder voters(long... ids) {
@@ -99,7 +103,8 @@ class RaftRestoreTest {
     /** Ports TestRestoreWithVotersOutgoing: an outgoing voter restores a joint configuration. */
     @Test
     void restoreJointConfigurationAsOutgoingVoter() {
-        ConfState.Builder cs = voters(2, 3, 4).addVotersOutgoing(1).addVotersOutgoing(2).addVotersOutgoing(3);
+        ConfState.Builder cs =
+                voters(2, 3, 4).addVotersOutgoing(1).addVotersOutgoing(2).addVotersOutgoing(3);
         Snapshot s = snap(11, 11, cs);
 
         MemoryStorage storage = newTestMemoryStorage(withPeers(1, 2));
@@ -191,7 +196,9 @@ class RaftRestoreTest {
         assertEquals(commit, sm.raftLog.committed);
 
         // Ignore the snapshot, but fast-forward the commit index.
-        s = s.toBuilder().setMetadata(s.getMetadata().toBuilder().setIndex(commit + 1)).build();
+        s = s.toBuilder()
+                .setMetadata(s.getMetadata().toBuilder().setIndex(commit + 1))
+                .build();
         assertFalse(sm.restore(s));
         assertEquals(commit + 1, sm.raftLog.committed);
     }
@@ -210,8 +217,10 @@ class RaftRestoreTest {
 
         // Node 2 needs a snapshot.
         sm.trk.progress().get(2L).setNext(sm.raftLog.firstIndex());
-        sm.step(msg(2, 1, MessageType.MsgAppResp).setIndex(sm.trk.progress().get(2L).next() - 1)
-                .setReject(true).build());
+        sm.step(msg(2, 1, MessageType.MsgAppResp)
+                .setIndex(sm.trk.progress().get(2L).next() - 1)
+                .setReject(true)
+                .build());
 
         List<Message> msgs = readMessages(sm);
         assertEquals(1, msgs.size());
@@ -243,7 +252,12 @@ class RaftRestoreTest {
     @Test
     void snapshotMessageSetsLeader() {
         Snapshot s = snap(11, 11, voters(1, 2));
-        Message m = Message.newBuilder().setType(MessageType.MsgSnap).setFrom(1).setTerm(2).setSnapshot(s).build();
+        Message m = Message.newBuilder()
+                .setType(MessageType.MsgSnap)
+                .setFrom(1)
+                .setTerm(2)
+                .setSnapshot(s)
+                .build();
 
         Raft sm = newTestRaft(2, 10, 1, newTestMemoryStorage(withPeers(1, 2)));
         sm.step(m);
@@ -263,7 +277,8 @@ class RaftRestoreTest {
         }
         Raft lead = nt.raft(1);
         nextEnts(lead, nt.storage.get(1L));
-        ConfState cs = ConfState.newBuilder().addAllVoters(lead.trk.voterNodes()).build();
+        ConfState cs =
+                ConfState.newBuilder().addAllVoters(lead.trk.voterNodes()).build();
         nt.storage.get(1L).createSnapshot(lead.raftLog.applied, cs, (ByteString) null);
         nt.storage.get(1L).compact(lead.raftLog.applied);
 

@@ -52,8 +52,11 @@ class RaftSimulationTest {
         try {
             stats = new Simulation(p).run();
         } catch (Throwable t) {
-            throw new AssertionError("simulation failed: " + p + "\n  replay: mvn -B -pl raft-core -am test"
-                    + " -Dtest=RaftSimulationTest -Dsurefire.failIfNoSpecifiedTests=false -Draft.sim.seed=" + seed, t);
+            throw new AssertionError(
+                    "simulation failed: " + p + "\n  replay: mvn -B -pl raft-core -am test"
+                            + " -Dtest=RaftSimulationTest -Dsurefire.failIfNoSpecifiedTests=false -Draft.sim.seed="
+                            + seed,
+                    t);
         }
         // A run that never elected, proposed or applied anything would prove nothing.
         assertTrue(stats.elections > 0, "no leader was ever elected: " + p);

@@ -43,7 +43,10 @@ class RaftSnapTest {
         Progress pr2 = sm.trk.progress().get(2L);
         pr2.setNext(sm.raftLog.firstIndex());
 
-        sm.step(msg(2, 1, MessageType.MsgAppResp).setIndex(pr2.next() - 1).setReject(true).build());
+        sm.step(msg(2, 1, MessageType.MsgAppResp)
+                .setIndex(pr2.next() - 1)
+                .setReject(true)
+                .build());
 
         assertEquals(11, pr2.pendingSnapshot());
     }

@@ -19,8 +19,7 @@ import org.raftexample.raftpb.MessageType;
 final class RaftTestUtil {
     static final long NO_LIMIT = Long.MAX_VALUE;
 
-    private RaftTestUtil() {
-    }
+    private RaftTestUtil() {}
 
     /** etcd's newTestConfig: no message size limit, 256 in-flight messages. */
     static Config.Builder newTestConfig(long id, int election, int heartbeat, Storage storage) {
@@ -36,8 +35,7 @@ final class RaftTestUtil {
 
     /** Adjusts a fresh MemoryStorage before use (etcd's testMemoryStorageOptions). */
     @FunctionalInterface
-    interface StorageOption extends Consumer<MemoryStorage> {
-    }
+    interface StorageOption extends Consumer<MemoryStorage> {}
 
     /** Puts the given voters into the storage's initial (index 0) snapshot. */
     static StorageOption withPeers(long... peers) {
@@ -176,7 +174,11 @@ final class RaftTestUtil {
 
     /** An entry with term, index and data set. */
     static Entry entry(long term, long index, String data) {
-        return Entry.newBuilder().setTerm(term).setIndex(index).setData(ByteString.copyFromUtf8(data)).build();
+        return Entry.newBuilder()
+                .setTerm(term)
+                .setIndex(index)
+                .setData(ByteString.copyFromUtf8(data))
+                .build();
     }
 
     /** A proposal entry holding only data. */
@@ -210,7 +212,10 @@ final class RaftTestUtil {
      */
     static Raft votedWithConfig(Consumer<Config.Builder> configFunc, long vote, long term) {
         MemoryStorage storage = new MemoryStorage();
-        storage.setHardState(org.raftexample.raftpb.HardState.newBuilder().setVote(vote).setTerm(term).build());
+        storage.setHardState(org.raftexample.raftpb.HardState.newBuilder()
+                .setVote(vote)
+                .setTerm(term)
+                .build());
         Config.Builder cfg = newTestConfig(1, 5, 1, storage);
         if (configFunc != null) {
             configFunc.accept(cfg);
@@ -221,8 +226,7 @@ final class RaftTestUtil {
     }
 
     /** Orders messages by recipient, then type, then sender (etcd's messageSlice). */
-    static final Comparator<Message> MESSAGE_ORDER = Comparator
-            .comparingLong(Message::getTo)
+    static final Comparator<Message> MESSAGE_ORDER = Comparator.comparingLong(Message::getTo)
             .thenComparingInt(m -> m.getType().getNumber())
             .thenComparingLong(Message::getFrom);
 
@@ -247,7 +251,9 @@ final class RaftTestUtil {
         if (m.hasTerm()) {
             b.setTerm(m.getTerm());
         }
-        return b.setType(MessageType.MsgAppResp).setIndex(m.getIndex() + m.getEntriesCount()).build();
+        return b.setType(MessageType.MsgAppResp)
+                .setIndex(m.getIndex() + m.getEntriesCount())
+                .build();
     }
 
     /** Commits a new leader's empty entry by acking it from every follower, then persists and applies it. */
@@ -257,7 +263,9 @@ final class RaftTestUtil {
         }
         r.bcastAppend();
         for (Message m : readMessages(r)) {
-            if (m.getType() != MessageType.MsgApp || m.getEntriesCount() != 1 || m.getEntries(0).hasData()) {
+            if (m.getType() != MessageType.MsgApp
+                    || m.getEntriesCount() != 1
+                    || m.getEntries(0).hasData()) {
                 throw new IllegalStateException("not a message to append noop entry");
             }
             r.step(acceptAndReply(m));
@@ -277,7 +285,11 @@ final class RaftTestUtil {
         s.append("applying:  ").append(l.applying).append('\n');
         List<Entry> all = l.allEntries();
         for (int i = 0; i < all.size(); i++) {
-            s.append('#').append(i).append(": ").append(Util.describeEntry(all.get(i), null)).append('\n');
+            s.append('#')
+                    .append(i)
+                    .append(": ")
+                    .append(Util.describeEntry(all.get(i), null))
+                    .append('\n');
         }
         return s.toString();
     }
@@ -344,7 +356,9 @@ final class RaftTestUtil {
     /** A V1 configuration change of one node, as a V2 one (etcd's {@code (&pb.ConfChange{...}).AsV2()}). */
     static org.raftexample.raftpb.ConfChangeV2 confChangeV2(org.raftexample.raftpb.ConfChangeType type, long nodeId) {
         return org.raftexample.raftpb.ConfChanges.asV2(org.raftexample.raftpb.ConfChange.newBuilder()
-                .setType(type).setNodeId(nodeId).build());
+                .setType(type)
+                .setNodeId(nodeId)
+                .build());
     }
 
     /** The ltoa dump of a log over exactly these entries (etcd's {@code newLog(&MemoryStorage{ents: ents}, nil)}). */
@@ -355,20 +369,16 @@ final class RaftTestUtil {
     /** A logger that drops everything, for tests that run thousands of elections. */
     static final Logger DISCARD_LOGGER = new Logger() {
         @Override
-        public void debug(String format, Object... args) {
-        }
+        public void debug(String format, Object... args) {}
 
         @Override
-        public void info(String format, Object... args) {
-        }
+        public void info(String format, Object... args) {}
 
         @Override
-        public void warning(String format, Object... args) {
-        }
+        public void warning(String format, Object... args) {}
 
         @Override
-        public void error(String format, Object... args) {
-        }
+        public void error(String format, Object... args) {}
 
         @Override
         public void fatal(String format, Object... args) {

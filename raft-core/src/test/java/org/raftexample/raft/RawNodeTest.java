@@ -66,10 +66,12 @@ class RawNodeTest {
         MemoryStorage s = new MemoryStorage();
         s.setHardState(HardState.newBuilder().setTerm(1).setCommit(1).build());
         s.append(List.of(Entry.newBuilder().setTerm(1).setIndex(1).build()));
-        s.applySnapshot(Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder()
-                .setConfState(ConfState.newBuilder().addVoters(1))
-                .setIndex(1)
-                .setTerm(1)).build());
+        s.applySnapshot(Snapshot.newBuilder()
+                .setMetadata(SnapshotMetadata.newBuilder()
+                        .setConfState(ConfState.newBuilder().addVoters(1))
+                        .setIndex(1)
+                        .setTerm(1))
+                .build());
         // The log holds an entry so that non-local messages (vote requests, say) are handled
         // without tripping any assertion.
         RawNode rawNode = new RawNode(newTestConfig(1, 10, 1, s).build());
@@ -107,48 +109,67 @@ class RawNodeTest {
                 single(ConfChangeType.ConfChangeAddLearnerNode, 3));
         return Stream.of(
                 // A V1 config change.
-                new ConfChangeCase("v1 add voter",
-                        ConfChange.newBuilder().setType(ConfChangeType.ConfChangeAddNode).setNodeId(2).build(),
+                new ConfChangeCase(
+                        "v1 add voter",
+                        ConfChange.newBuilder()
+                                .setType(ConfChangeType.ConfChangeAddNode)
+                                .setNodeId(2)
+                                .build(),
                         confState(ids(1, 2), ids(), ids(), ids(), null),
                         null),
                 // The same as a V2 change works just the same, without a joint config.
-                new ConfChangeCase("v2 add voter",
+                new ConfChangeCase(
+                        "v2 add voter",
                         ConfChangeV2.newBuilder().addChanges(add2).build(),
                         confState(ids(1, 2), ids(), ids(), ids(), null),
                         null),
                 // Ditto, adding it as a learner instead.
-                new ConfChangeCase("v2 add learner",
+                new ConfChangeCase(
+                        "v2 add learner",
                         ConfChangeV2.newBuilder().addChanges(learner2).build(),
                         confState(ids(1), ids(), ids(2), ids(), null),
                         null),
                 // Joint consensus, asked for explicitly.
-                new ConfChangeCase("v2 add learner, joint explicit",
-                        ConfChangeV2.newBuilder().addChanges(learner2)
-                                .setTransition(ConfChangeTransition.ConfChangeTransitionJointExplicit).build(),
+                new ConfChangeCase(
+                        "v2 add learner, joint explicit",
+                        ConfChangeV2.newBuilder()
+                                .addChanges(learner2)
+                                .setTransition(ConfChangeTransition.ConfChangeTransitionJointExplicit)
+                                .build(),
                         confState(ids(1), ids(1), ids(2), ids(), null),
                         confState(ids(1), ids(), ids(2), ids(), null)),
                 // Ditto, with the implicit transition.
-                new ConfChangeCase("v2 add learner, joint implicit",
-                        ConfChangeV2.newBuilder().addChanges(learner2)
-                                .setTransition(ConfChangeTransition.ConfChangeTransitionJointImplicit).build(),
+                new ConfChangeCase(
+                        "v2 add learner, joint implicit",
+                        ConfChangeV2.newBuilder()
+                                .addChanges(learner2)
+                                .setTransition(ConfChangeTransition.ConfChangeTransitionJointImplicit)
+                                .build(),
                         confState(ids(1), ids(1), ids(2), ids(), true),
                         confState(ids(1), ids(), ids(2), ids(), null)),
                 // Add a new node and demote n1: joint consensus is really needed, and so is
                 // LearnersNext.
-                new ConfChangeCase("v2 add voter and demote, auto",
+                new ConfChangeCase(
+                        "v2 add voter and demote, auto",
                         ConfChangeV2.newBuilder().addAllChanges(addTwoDemoteOne).build(),
                         confState(ids(2), ids(1), ids(3), ids(1), true),
                         confState(ids(2), ids(), ids(1, 3), ids(), null)),
                 // Ditto explicit.
-                new ConfChangeCase("v2 add voter and demote, joint explicit",
-                        ConfChangeV2.newBuilder().addAllChanges(addTwoDemoteOne)
-                                .setTransition(ConfChangeTransition.ConfChangeTransitionJointExplicit).build(),
+                new ConfChangeCase(
+                        "v2 add voter and demote, joint explicit",
+                        ConfChangeV2.newBuilder()
+                                .addAllChanges(addTwoDemoteOne)
+                                .setTransition(ConfChangeTransition.ConfChangeTransitionJointExplicit)
+                                .build(),
                         confState(ids(2), ids(1), ids(3), ids(1), null),
                         confState(ids(2), ids(), ids(1, 3), ids(), null)),
                 // Ditto implicit.
-                new ConfChangeCase("v2 add voter and demote, joint implicit",
-                        ConfChangeV2.newBuilder().addAllChanges(addTwoDemoteOne)
-                                .setTransition(ConfChangeTransition.ConfChangeTransitionJointImplicit).build(),
+                new ConfChangeCase(
+                        "v2 add voter and demote, joint implicit",
+                        ConfChangeV2.newBuilder()
+                                .addAllChanges(addTwoDemoteOne)
+                                .setTransition(ConfChangeTransition.ConfChangeTransitionJointImplicit)
+                                .build(),
                         confState(ids(2), ids(1), ids(3), ids(1), true),
                         confState(ids(2), ids(), ids(1, 3), ids(), null)));
     }
@@ -228,7 +249,8 @@ class RawNodeTest {
             }
             context = ByteString.copyFromUtf8("manual");
             // leaving the joint state manually
-            rawNode.proposeConfChange(ConfChangeV2.newBuilder().setContext(context).build());
+            rawNode.proposeConfChange(
+                    ConfChangeV2.newBuilder().setContext(context).build());
             rd = rawNode.ready();
         }
 
@@ -277,8 +299,11 @@ class RawNodeTest {
                 if (ent.getType() == EntryType.EntryConfChangeV2) {
                     ConfChangeV2 cc = ConfChangeV2.parseFrom(ent.getData());
                     // Force it to step down.
-                    rawNode.step(Message.newBuilder().setType(MessageType.MsgHeartbeatResp).setFrom(1)
-                            .setTerm(rawNode.raft.term + 1).build());
+                    rawNode.step(Message.newBuilder()
+                            .setType(MessageType.MsgHeartbeatResp)
+                            .setFrom(1)
+                            .setTerm(rawNode.raft.term + 1)
+                            .build());
                     cs = rawNode.applyConfChange(cc);
                 }
             }
@@ -351,7 +376,10 @@ class RawNodeTest {
             rawNode.advance(rd);
         }
 
-        ConfChange cc1 = ConfChange.newBuilder().setType(ConfChangeType.ConfChangeAddNode).setNodeId(1).build();
+        ConfChange cc1 = ConfChange.newBuilder()
+                .setType(ConfChangeType.ConfChangeAddNode)
+                .setNodeId(1)
+                .build();
         ByteString ccdata1 = cc1.toByteString();
         proposeConfChangeAndApply(rawNode, s, cc1);
 
@@ -359,7 +387,10 @@ class RawNodeTest {
         proposeConfChangeAndApply(rawNode, s, cc1);
 
         // Adding a new node works.
-        ConfChange cc2 = ConfChange.newBuilder().setType(ConfChangeType.ConfChangeAddNode).setNodeId(2).build();
+        ConfChange cc2 = ConfChange.newBuilder()
+                .setType(ConfChangeType.ConfChangeAddNode)
+                .setNodeId(2)
+                .build();
         ByteString ccdata2 = cc2.toByteString();
         proposeConfChangeAndApply(rawNode, s, cc2);
 
@@ -448,7 +479,11 @@ class RawNodeTest {
     void startsFromStorageBootstrappedWithAConfState() {
         List<Entry> entries = List.of(
                 Entry.newBuilder().setTerm(1).setIndex(2).build(), // empty entry
-                Entry.newBuilder().setTerm(1).setIndex(3).setData(ByteString.copyFromUtf8("foo")).build());
+                Entry.newBuilder()
+                        .setTerm(1)
+                        .setIndex(3)
+                        .setData(ByteString.copyFromUtf8("foo"))
+                        .build());
         Ready want = new Ready(
                 new SoftState(1, StateType.StateLeader),
                 HardState.newBuilder().setTerm(1).setCommit(3).setVote(1).build(),
@@ -499,21 +534,25 @@ class RawNodeTest {
         long fi = storage.firstIndex();
         assertTrue(fi >= 2, "FirstIndex >= 2 is prerequisite for bootstrap");
 
-        assertThrows(StorageException.class, () -> storage.entries(fi, fi, NO_LIMIT),
+        assertThrows(
+                StorageException.class,
+                () -> storage.entries(fi, fi, NO_LIMIT),
                 "should not have been able to load first index");
 
         long li = storage.lastIndex();
-        assertThrows(StorageException.class, () -> storage.entries(li, li, NO_LIMIT),
+        assertThrows(
+                StorageException.class,
+                () -> storage.entries(li, li, NO_LIMIT),
                 "should not have been able to load last index");
 
         Storage.InitialState st = storage.initialState();
         assertTrue(Util.isEmptyHardState(st.hardState()));
         assertEquals(0, st.confState().getVotersCount());
 
-        storage.applySnapshot(Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder()
-                .setIndex(1)
-                .setTerm(0)
-                .setConfState(cs)).build());
+        storage.applySnapshot(Snapshot.newBuilder()
+                .setMetadata(
+                        SnapshotMetadata.newBuilder().setIndex(1).setTerm(0).setConfState(cs))
+                .build());
     }
 
     /** etcd's TestRawNodeRestart: a restarted node hands out its committed entries, and no hard state. */
@@ -521,12 +560,22 @@ class RawNodeTest {
     void restartHandsOutCommittedEntriesWithoutHardState() {
         List<Entry> entries = List.of(
                 Entry.newBuilder().setTerm(1).setIndex(1).build(),
-                Entry.newBuilder().setTerm(1).setIndex(2).setData(ByteString.copyFromUtf8("foo")).build());
+                Entry.newBuilder()
+                        .setTerm(1)
+                        .setIndex(2)
+                        .setData(ByteString.copyFromUtf8("foo"))
+                        .build());
         HardState st = HardState.newBuilder().setTerm(1).setCommit(1).build();
 
-        Ready want = new Ready(null, null, null, null, null,
+        Ready want = new Ready(
+                null,
+                null,
+                null,
+                null,
+                null,
                 entries.subList(0, (int) st.getCommit()), // up to the commit index of st
-                null, false);
+                null,
+                false);
 
         MemoryStorage storage = newTestMemoryStorage(withPeers(1));
         storage.setHardState(st);
@@ -544,12 +593,17 @@ class RawNodeTest {
      */
     @Test
     void restartFromSnapshotHandsOutTheCommittedEntriesAfterIt() {
-        Snapshot snap = Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder()
-                .setConfState(ConfState.newBuilder().addVoters(1).addVoters(2))
-                .setIndex(2)
-                .setTerm(1)).build();
-        List<Entry> entries = List.of(
-                Entry.newBuilder().setTerm(1).setIndex(3).setData(ByteString.copyFromUtf8("foo")).build());
+        Snapshot snap = Snapshot.newBuilder()
+                .setMetadata(SnapshotMetadata.newBuilder()
+                        .setConfState(ConfState.newBuilder().addVoters(1).addVoters(2))
+                        .setIndex(2)
+                        .setTerm(1))
+                .build();
+        List<Entry> entries = List.of(Entry.newBuilder()
+                .setTerm(1)
+                .setIndex(3)
+                .setData(ByteString.copyFromUtf8("foo"))
+                .build());
         HardState st = HardState.newBuilder().setTerm(1).setCommit(3).build();
 
         Ready want = new Ready(null, null, null, null, null, entries, null, false);
@@ -592,8 +646,8 @@ class RawNodeTest {
         // A copy: the status does not share the leader's in-flight window.
         assertNotSame(live.inflights(), copied.inflights());
 
-        TrackerConfig expCfg = new TrackerConfig(new JointConfig(MajorityConfig.of(1), new MajorityConfig()),
-                false, new HashSet<>(), new HashSet<>());
+        TrackerConfig expCfg = new TrackerConfig(
+                new JointConfig(MajorityConfig.of(1), new MajorityConfig()), false, new HashSet<>(), new HashSet<>());
         assertEquals(expCfg, status.config());
     }
 
@@ -638,14 +692,19 @@ class RawNodeTest {
     void commitPaginationAfterRestartLeavesNoGapInAppliedEntries() {
         MemoryStorage ms = newTestMemoryStorage(withPeers(1));
         Storage s = new IgnoreSizeHintMemStorage(ms);
-        HardState persistedHardState = HardState.newBuilder().setTerm(1).setVote(1).setCommit(10).build();
+        HardState persistedHardState =
+                HardState.newBuilder().setTerm(1).setVote(1).setCommit(10).build();
 
         ms.setHardState(persistedHardState);
         List<Entry> ents = new ArrayList<>();
         long size = 0;
         for (int i = 0; i < 10; i++) {
-            Entry ent = Entry.newBuilder().setTerm(1).setIndex(i + 1).setType(EntryType.EntryNormal)
-                    .setData(ByteString.copyFromUtf8("a")).build();
+            Entry ent = Entry.newBuilder()
+                    .setTerm(1)
+                    .setIndex(i + 1)
+                    .setType(EntryType.EntryNormal)
+                    .setData(ByteString.copyFromUtf8("a"))
+                    .build();
             ents.add(ent);
             size += ent.getSerializedSize();
         }
@@ -657,8 +716,12 @@ class RawNodeTest {
         // the commit index came to be 10).
         cfg.maxSizePerMsg(size - ents.get(ents.size() - 1).getSerializedSize() - 1);
 
-        ents.add(Entry.newBuilder().setTerm(1).setIndex(11).setType(EntryType.EntryNormal)
-                .setData(ByteString.copyFromUtf8("boom")).build());
+        ents.add(Entry.newBuilder()
+                .setTerm(1)
+                .setIndex(11)
+                .setType(EntryType.EntryNormal)
+                .setData(ByteString.copyFromUtf8("boom"))
+                .build());
         ms.setEnts(ents);
 
         RawNode rawNode = new RawNode(cfg.build());
@@ -668,7 +731,8 @@ class RawNodeTest {
             int n = rd.committedEntries().size();
             assertNotEquals(0, n, "stopped applying entries at index " + highestApplied);
             long next = rd.committedEntries().get(0).getIndex();
-            assertFalse(highestApplied != 0 && highestApplied + 1 != next,
+            assertFalse(
+                    highestApplied != 0 && highestApplied + 1 != next,
                     "attempting to apply index " + next + " after index " + highestApplied + ", leaving a gap");
 
             highestApplied = rd.committedEntries().get(n - 1).getIndex();
@@ -754,8 +818,10 @@ class RawNodeTest {
     void onlyAnAcceptedReadyConsumesTheMessages() {
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
         RawNode rn = newTestRawNode(1, 3, 1, s);
-        Message m1 = Message.newBuilder().setContext(ByteString.copyFromUtf8("foo")).build();
-        Message m2 = Message.newBuilder().setContext(ByteString.copyFromUtf8("bar")).build();
+        Message m1 =
+                Message.newBuilder().setContext(ByteString.copyFromUtf8("foo")).build();
+        Message m2 =
+                Message.newBuilder().setContext(ByteString.copyFromUtf8("bar")).build();
 
         // The first message is visible through readyWithoutAccept.
         rn.raft.msgs.add(m1);
@@ -811,8 +877,8 @@ class RawNodeTest {
     }
 
     /** A ConfState with the given id lists; autoLeave null leaves the field unset. */
-    private static ConfState confState(long[] voters, long[] outgoing, long[] learners, long[] learnersNext,
-            Boolean autoLeave) {
+    private static ConfState confState(
+            long[] voters, long[] outgoing, long[] learners, long[] learnersNext, Boolean autoLeave) {
         ConfState.Builder b = ConfState.newBuilder();
         for (long id : voters) {
             b.addVoters(id);
@@ -849,7 +915,14 @@ class RawNodeTest {
 
     /** The Ready with its soft state cleared, as etcd's TestRawNodeStart compares it. */
     private static Ready withoutSoftState(Ready rd) {
-        return new Ready(null, rd.hardState(), rd.readStates(), rd.entries(), rd.snapshot(),
-                rd.committedEntries(), rd.messages(), rd.mustSync());
+        return new Ready(
+                null,
+                rd.hardState(),
+                rd.readStates(),
+                rd.entries(),
+                rd.snapshot(),
+                rd.committedEntries(),
+                rd.messages(),
+                rd.mustSync());
     }
 }

@@ -41,9 +41,20 @@ import org.raftexample.raftpb.SnapshotMetadata;
 final class Simulation {
 
     /** The knobs of one run. */
-    record Params(long seed, int voters, boolean preVoteCheckQuorum, boolean asyncStorageWrites,
-            int faultTicks, int livenessTicks, boolean corruptAnAppend) {
-        Params(long seed, int voters, boolean preVoteCheckQuorum, boolean asyncStorageWrites, int faultTicks,
+    record Params(
+            long seed,
+            int voters,
+            boolean preVoteCheckQuorum,
+            boolean asyncStorageWrites,
+            int faultTicks,
+            int livenessTicks,
+            boolean corruptAnAppend) {
+        Params(
+                long seed,
+                int voters,
+                boolean preVoteCheckQuorum,
+                boolean asyncStorageWrites,
+                int faultTicks,
                 int livenessTicks) {
             this(seed, voters, preVoteCheckQuorum, asyncStorageWrites, faultTicks, livenessTicks, false);
         }
@@ -65,6 +76,7 @@ final class Simulation {
     private static final int STEPS_PER_TICK = 8;
     /** -Draft.sim.trace=true prints every node's raft log and every delivered message (for replays). */
     private static final boolean TRACE = Boolean.getBoolean("raft.sim.trace");
+
     private static final int ELECTION_TICK = 10;
     private static final int HEARTBEAT_TICK = 1;
     /**
@@ -114,7 +126,8 @@ final class Simulation {
             if (id <= params.voters()) {
                 n.disk.applySnapshot(Snapshot.newBuilder()
                         .setMetadata(SnapshotMetadata.newBuilder()
-                                .setIndex(1).setTerm(1)
+                                .setIndex(1)
+                                .setTerm(1)
                                 .setConfState(ConfState.newBuilder().addAllVoters(initialVoters)))
                         .setData(encodeState(1, 0))
                         .build());
@@ -272,7 +285,8 @@ final class Simulation {
         }
         for (long id : ids) {
             SimNode n = nodes.get(id);
-            boolean counted = mostApplied != null && members(mostApplied.confState).contains(id);
+            boolean counted =
+                    mostApplied != null && members(mostApplied.confState).contains(id);
             for (SimNode other : aliveNodes()) {
                 counted |= other != n && members(other.confState).contains(id);
             }
@@ -375,8 +389,8 @@ final class Simulation {
         }
         Raft r = leader.raft();
         Set<Long> voters = new TreeSet<>(r.trk.config().voters().incoming());
-        Set<Long> learners = new TreeSet<>(r.trk.config().learners() == null ? Set.of()
-                : r.trk.config().learners());
+        Set<Long> learners = new TreeSet<>(
+                r.trk.config().learners() == null ? Set.of() : r.trk.config().learners());
         boolean joint = !r.trk.config().voters().outgoing().isEmpty();
         try {
             if (joint) {
@@ -388,13 +402,19 @@ final class Simulation {
             int kind = rnd.nextInt(4);
             if (kind == 0 && voters.contains(target) && voters.size() > MIN_VOTERS) {
                 leader.rn.proposeConfChange(ConfChange.newBuilder()
-                        .setType(ConfChangeType.ConfChangeRemoveNode).setNodeId(target).build());
+                        .setType(ConfChangeType.ConfChangeRemoveNode)
+                        .setNodeId(target)
+                        .build());
             } else if (kind == 1 && !voters.contains(target)) {
                 leader.rn.proposeConfChange(ConfChange.newBuilder()
-                        .setType(ConfChangeType.ConfChangeAddNode).setNodeId(target).build());
+                        .setType(ConfChangeType.ConfChangeAddNode)
+                        .setNodeId(target)
+                        .build());
             } else if (kind == 2 && !voters.contains(target) && !learners.contains(target)) {
                 leader.rn.proposeConfChange(ConfChange.newBuilder()
-                        .setType(ConfChangeType.ConfChangeAddLearnerNode).setNodeId(target).build());
+                        .setType(ConfChangeType.ConfChangeAddLearnerNode)
+                        .setNodeId(target)
+                        .build());
             } else {
                 // A joint change: swap one voter for another id (demoting or removing it).
                 List<Long> vs = new ArrayList<>(voters);
@@ -404,13 +424,18 @@ final class Simulation {
                     return;
                 }
                 ConfChangeV2.Builder cc = ConfChangeV2.newBuilder()
-                        .setTransition(rnd.nextBoolean() ? ConfChangeTransition.ConfChangeTransitionAuto
-                                : ConfChangeTransition.ConfChangeTransitionJointExplicit)
+                        .setTransition(
+                                rnd.nextBoolean()
+                                        ? ConfChangeTransition.ConfChangeTransitionAuto
+                                        : ConfChangeTransition.ConfChangeTransitionJointExplicit)
                         .addChanges(ConfChangeSingle.newBuilder()
-                                .setType(ConfChangeType.ConfChangeAddNode).setNodeId(in))
+                                .setType(ConfChangeType.ConfChangeAddNode)
+                                .setNodeId(in))
                         .addChanges(ConfChangeSingle.newBuilder()
-                                .setType(rnd.nextBoolean() ? ConfChangeType.ConfChangeRemoveNode
-                                        : ConfChangeType.ConfChangeAddLearnerNode)
+                                .setType(
+                                        rnd.nextBoolean()
+                                                ? ConfChangeType.ConfChangeRemoveNode
+                                                : ConfChangeType.ConfChangeAddLearnerNode)
                                 .setNodeId(out));
                 leader.rn.proposeConfChange(cc.build());
             }
@@ -440,8 +465,10 @@ final class Simulation {
             try {
                 n.disk.applySnapshot(rd.snapshot());
             } catch (SnapOutOfDateException e) {
-                throw violation("node " + n.id + " was handed snapshot " + rd.snapshot().getMetadata().getIndex()
-                        + " older than its storage's " + n.disk.snapshot().getMetadata().getIndex()
+                throw violation("node " + n.id + " was handed snapshot "
+                        + rd.snapshot().getMetadata().getIndex()
+                        + " older than its storage's "
+                        + n.disk.snapshot().getMetadata().getIndex()
                         + " (applied " + n.applied + ", committed " + n.raft().raftLog.committed + ")");
             }
             n.restoreStateMachine(rd.snapshot());
@@ -477,7 +504,10 @@ final class Simulation {
     private void processAppendWork(SimNode n) {
         Message m = n.appendWork.poll();
         HardState hs = HardState.newBuilder()
-                .setTerm(m.getTerm()).setVote(m.getVote()).setCommit(m.getCommit()).build();
+                .setTerm(m.getTerm())
+                .setVote(m.getVote())
+                .setCommit(m.getCommit())
+                .build();
         if (m.hasSnapshot() && !isEmptySnap(m.getSnapshot())) {
             n.disk.applySnapshot(m.getSnapshot());
             n.restoreStateMachine(m.getSnapshot());
@@ -504,11 +534,11 @@ final class Simulation {
 
     // ---------------------------------------------------------------- the network
 
-    private record InFlight(Message msg, long deliverAt) {
-    }
+    private record InFlight(Message msg, long deliverAt) {}
 
     private void send(Message m) {
-        if (m.getTo() == m.getFrom() || m.getFrom() == Raft.LOCAL_APPEND_THREAD
+        if (m.getTo() == m.getFrom()
+                || m.getFrom() == Raft.LOCAL_APPEND_THREAD
                 || m.getFrom() == Raft.LOCAL_APPLY_THREAD) {
             // A local response (a storage thread's acknowledgement, or a leader's own vote or
             // append response): it never crosses the network and is never lost but in a crash.
@@ -526,7 +556,10 @@ final class Simulation {
             stats.snapshotsSent++;
             m = freshSnapshot(m);
         }
-        if (params.corruptAnAppend() && !corrupted && now > 800 && m.getType() == MessageType.MsgApp
+        if (params.corruptAnAppend()
+                && !corrupted
+                && now > 800
+                && m.getType() == MessageType.MsgApp
                 && m.getEntriesCount() > 0) {
             // A deliberately broken network, used only to show that the checks catch it: one
             // entry's payload changes in transit, so two nodes persist different entries under
@@ -579,8 +612,7 @@ final class Simulation {
             Message m = f.msg();
             SimNode from = nodes.get(m.getFrom());
             SimNode to = nodes.get(m.getTo());
-            boolean lost = to == null || to.rn == null || cut(m.getFrom(), m.getTo())
-                    || rnd.nextDouble() < dropRate;
+            boolean lost = to == null || to.rn == null || cut(m.getFrom(), m.getTo()) || rnd.nextDouble() < dropRate;
             if (lost) {
                 if (from != null && from.rn != null) {
                     if (m.getType() == MessageType.MsgSnap) {
@@ -617,11 +649,9 @@ final class Simulation {
     // ---------------------------------------------------------------- invariants
 
     /** An entry as identified by the log: its term, its payload and the term before it. */
-    private record EntryId(long term, ByteString data, long prevTerm) {
-    }
+    private record EntryId(long term, ByteString data, long prevTerm) {}
 
-    private record Applied(long term, ByteString data, long stateHash) {
-    }
+    private record Applied(long term, ByteString data, long stateHash) {}
 
     /**
      * Log matching: an (index, term) pair names one entry, with one payload and one predecessor
@@ -647,7 +677,8 @@ final class Simulation {
     }
 
     private static boolean sameEntry(EntryId a, EntryId b) {
-        return a.term() == b.term() && a.data().equals(b.data())
+        return a.term() == b.term()
+                && a.data().equals(b.data())
                 && (a.prevTerm() == -1 || b.prevTerm() == -1 || a.prevTerm() == b.prevTerm());
     }
 
@@ -819,8 +850,9 @@ final class Simulation {
             try {
                 disk.createSnapshot(applied, confState, encodeState(applied, stateHash));
             } catch (SnapOutOfDateException e) {
-                throw violation("compaction of node " + id + " at applied " + applied + ": first index "
-                        + disk.firstIndex() + ", snapshot " + disk.snapshot().getMetadata().getIndex());
+                throw violation(
+                        "compaction of node " + id + " at applied " + applied + ": first index " + disk.firstIndex()
+                                + ", snapshot " + disk.snapshot().getMetadata().getIndex());
             }
             long keep = rnd.nextInt(5);
             if (applied - keep > disk.firstIndex()) {
@@ -890,7 +922,8 @@ final class Simulation {
     }
 
     private static ByteString encodeState(long index, long hash) {
-        return ByteString.copyFrom(ByteBuffer.allocate(16).putLong(index).putLong(hash).flip());
+        return ByteString.copyFrom(
+                ByteBuffer.allocate(16).putLong(index).putLong(hash).flip());
     }
 
     private static long[] decodeState(ByteString data) {
@@ -941,8 +974,14 @@ final class Simulation {
                 sb.append("down ");
             } else {
                 Raft r = n.raft();
-                sb.append(r.state).append("/t").append(r.term).append("/applied").append(n.applied)
-                        .append("/config ").append(r.trk.config()).append(' ');
+                sb.append(r.state)
+                        .append("/t")
+                        .append(r.term)
+                        .append("/applied")
+                        .append(n.applied)
+                        .append("/config ")
+                        .append(r.trk.config())
+                        .append(' ');
                 if (r.state == StateType.StateLeader) {
                     sb.append("progress {").append(r.trk.progress()).append("} ");
                 }

@@ -91,7 +91,11 @@ class StorageErrorTest {
 
         RaftPanicException e = assertThrows(RaftPanicException.class, () -> r.sendAppend(2));
         assertSame(s.failure, e.getCause());
-        assertEquals(List.of(), readMessages(r).stream().filter(m -> m.getType() == MessageType.MsgSnap).toList());
+        assertEquals(
+                List.of(),
+                readMessages(r).stream()
+                        .filter(m -> m.getType() == MessageType.MsgSnap)
+                        .toList());
     }
 
     @Test
@@ -102,7 +106,11 @@ class StorageErrorTest {
 
         RaftPanicException e = assertThrows(RaftPanicException.class, () -> r.sendAppend(2));
         assertSame(s.failure, e.getCause());
-        assertEquals(List.of(), readMessages(r).stream().filter(m -> m.getType() == MessageType.MsgSnap).toList());
+        assertEquals(
+                List.of(),
+                readMessages(r).stream()
+                        .filter(m -> m.getType() == MessageType.MsgSnap)
+                        .toList());
     }
 
     @Test
@@ -113,6 +121,8 @@ class StorageErrorTest {
         s.ms.compact(4);
 
         r.sendAppend(2);
-        assertEquals(List.of(MessageType.MsgSnap), readMessages(r).stream().map(m -> m.getType()).toList());
+        assertEquals(
+                List.of(MessageType.MsgSnap),
+                readMessages(r).stream().map(m -> m.getType()).toList());
     }
 }

@@ -34,8 +34,9 @@ class StorageTest {
     void termIsKnownFromTheMarkerToTheLastEntry() {
         List<Entry> ents = index(3).terms(3, 4, 5);
         long[] is = {2, 3, 4, 5, 6};
-        Want[] wants = {Want.err(CompactedException.class), Want.ok(3), Want.ok(4), Want.ok(5),
-            Want.err(UnavailableException.class)};
+        Want[] wants = {
+            Want.err(CompactedException.class), Want.ok(3), Want.ok(4), Want.ok(5), Want.err(UnavailableException.class)
+        };
         for (int k = 0; k < is.length; k++) {
             MemoryStorage s = MemoryStorage.withEntries(ents);
             long i = is[k];
@@ -47,9 +48,8 @@ class StorageTest {
         }
     }
 
-    private record EntriesCase(long lo, long hi, long maxSize, Class<? extends StorageException> err,
-            List<Entry> want) {
-    }
+    private record EntriesCase(
+            long lo, long hi, long maxSize, Class<? extends StorageException> err, List<Entry> want) {}
 
     @Test
     void entriesAreLimitedBySizeButNeverEmpty() {
@@ -98,8 +98,7 @@ class StorageTest {
         assertEquals(5, s.firstIndex());
     }
 
-    private record CompactCase(long i, Class<? extends StorageException> err, long windex, long wterm, int wlen) {
-    }
+    private record CompactCase(long i, Class<? extends StorageException> err, long windex, long wterm, int wlen) {}
 
     @Test
     void compactKeepsTheCompactedEntryAsMarker() {
@@ -124,8 +123,12 @@ class StorageTest {
     }
 
     private static Snapshot snap(ByteString data, long index, long term, ConfState cs) {
-        return Snapshot.newBuilder().setData(data)
-                .setMetadata(SnapshotMetadata.newBuilder().setIndex(index).setTerm(term).setConfState(cs))
+        return Snapshot.newBuilder()
+                .setData(data)
+                .setMetadata(SnapshotMetadata.newBuilder()
+                        .setIndex(index)
+                        .setTerm(term)
+                        .setConfState(cs))
                 .build();
     }
 
@@ -191,9 +194,12 @@ class StorageTest {
 
         // bootstrap with confState
         MemoryStorage s3 = new MemoryStorage();
-        s3.applySnapshot(Snapshot.newBuilder().setData(data)
-                .setMetadata(SnapshotMetadata.newBuilder().setConfState(cs)).build());
-        assertEquals(cs.toBuilder().setAutoLeave(false).build(), s3.initialState().confState());
+        s3.applySnapshot(Snapshot.newBuilder()
+                .setData(data)
+                .setMetadata(SnapshotMetadata.newBuilder().setConfState(cs))
+                .build());
+        assertEquals(
+                cs.toBuilder().setAutoLeave(false).build(), s3.initialState().confState());
     }
 
     // What follows checks what the Java port adds to etcd's MemoryStorage.
@@ -210,8 +216,11 @@ class StorageTest {
         assertEquals(ConfState.newBuilder().setAutoLeave(false).build(), cs);
         // Like etcd's EnsureSnapshot: metadata with index, term and conf state present.
         Snapshot snap = s.snapshot();
-        assertEquals(true, snap.getMetadata().hasIndex() && snap.getMetadata().hasTerm()
-                && snap.getMetadata().hasConfState());
+        assertEquals(
+                true,
+                snap.getMetadata().hasIndex()
+                        && snap.getMetadata().hasTerm()
+                        && snap.getMetadata().hasConfState());
     }
 
     @Test
@@ -269,7 +278,8 @@ class StorageTest {
         assertEquals(5, s.lastIndex());
         ConfState cs = ConfState.newBuilder().addVoters(1).addLearners(2).build();
         s.setConfState(cs);
-        assertEquals(cs.toBuilder().setAutoLeave(false).build(), s.initialState().confState());
+        assertEquals(
+                cs.toBuilder().setAutoLeave(false).build(), s.initialState().confState());
         assertEquals(cs, s.snapshot().getMetadata().getConfState());
     }
 }

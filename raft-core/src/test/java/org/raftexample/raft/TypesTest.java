@@ -19,8 +19,13 @@ class TypesTest {
         assertNotEquals(new EntryID(5, 9), new EntryID(5, 10));
 
         assertEquals(new EntryID(0, 0), EntryID.of(Entry.getDefaultInstance()));
-        assertEquals(new EntryID(1, 2), EntryID.of(Entry.newBuilder().setTerm(1).setIndex(2)
-                .setData(ByteString.copyFromUtf8("data")).build()));
+        assertEquals(
+                new EntryID(1, 2),
+                EntryID.of(Entry.newBuilder()
+                        .setTerm(1)
+                        .setIndex(2)
+                        .setData(ByteString.copyFromUtf8("data"))
+                        .build()));
         assertEquals(new EntryID(10, 123), EntryID.of(entry(123, 10)));
         assertEquals("{term:10 index:123}", new EntryID(10, 123).toString());
     }
@@ -88,9 +93,11 @@ class TypesTest {
 
     @Test
     void invalidLogSliceExplainsItselfAsEtcd() {
-        assertEquals("leader term 10: entries {term:2 index:13} and {term:1 index:14} not consistent",
+        assertEquals(
+                "leader term 10: entries {term:2 index:13} and {term:1 index:14} not consistent",
                 new LogSlice(10, id(12, 2), List.of(e(13, 2), e(14, 1))).valid().orElseThrow());
-        assertEquals("leader term 9: entry {term:10 index:123} has a newer term",
+        assertEquals(
+                "leader term 9: entry {term:10 index:123} has a newer term",
                 new LogSlice(9, id(123, 10), List.of()).valid().orElseThrow());
     }
 }

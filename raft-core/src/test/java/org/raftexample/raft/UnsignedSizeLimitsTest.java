@@ -38,15 +38,18 @@ class UnsignedSizeLimitsTest {
 
     @Test
     void maxInflightBytesOfMaxUint64IsAcceptedAboveAnyMessageSize() {
-        Config c = newTestConfig(1, 10, 1, new MemoryStorage()).maxSizePerMsg(1 << 20)
-                .maxInflightBytes(MAX_UINT64).build();
+        Config c = newTestConfig(1, 10, 1, new MemoryStorage())
+                .maxSizePerMsg(1 << 20)
+                .maxInflightBytes(MAX_UINT64)
+                .build();
         assertEquals(Config.NO_LIMIT, c.maxInflightBytes());
     }
 
     @Test
     void maxSizePerMsgOfMaxUint64PutsTheWholeLogIntoOneAppend() {
         MemoryStorage s = newTestMemoryStorage(withPeers(1, 2));
-        Raft r = Raft.newRaft(newTestConfig(1, 10, 1, s).maxSizePerMsg(MAX_UINT64).build());
+        Raft r = Raft.newRaft(
+                newTestConfig(1, 10, 1, s).maxSizePerMsg(MAX_UINT64).build());
         r.becomeCandidate();
         r.becomeLeader();
         readMessages(r);
@@ -56,7 +59,9 @@ class UnsignedSizeLimitsTest {
             r.appendEntry(List.of(data("e" + i)));
         }
         r.sendAppend(2);
-        List<Message> apps = readMessages(r).stream().filter(m -> m.getType() == MessageType.MsgApp).toList();
+        List<Message> apps = readMessages(r).stream()
+                .filter(m -> m.getType() == MessageType.MsgApp)
+                .toList();
         assertEquals(1, apps.size());
         // The leader's empty entry plus the five appended ones.
         assertEquals(6, apps.get(0).getEntriesCount());
@@ -64,8 +69,8 @@ class UnsignedSizeLimitsTest {
 
     @Test
     void maxInflightBytesOfMaxUint64DoesNotStallReplication() {
-        Network nt = Network.newNetworkWithConfig(c -> c.maxSizePerMsg(1).maxInflightBytes(MAX_UINT64),
-                null, null, null);
+        Network nt =
+                Network.newNetworkWithConfig(c -> c.maxSizePerMsg(1).maxInflightBytes(MAX_UINT64), null, null, null);
         nt.send(msg(1, 1, MessageType.MsgHup).build());
         for (int i = 0; i < 20; i++) {
             nt.send(msg(1, 1, MessageType.MsgProp).addEntries(data("x" + i)).build());
@@ -78,12 +83,15 @@ class UnsignedSizeLimitsTest {
     @Test
     void maxUncommittedEntriesSizeOfMaxUint64AcceptsEveryProposal() {
         MemoryStorage s = newTestMemoryStorage(withPeers(1, 2, 3));
-        Raft r = Raft.newRaft(newTestConfig(1, 10, 1, s).maxUncommittedEntriesSize(MAX_UINT64).build());
+        Raft r = Raft.newRaft(
+                newTestConfig(1, 10, 1, s).maxUncommittedEntriesSize(MAX_UINT64).build());
         r.becomeCandidate();
         r.becomeLeader();
         // Nobody answers, so nothing commits and the uncommitted tail only grows.
         for (int i = 0; i < 100; i++) {
-            Message prop = msg(1, 1, MessageType.MsgProp).addEntries(data("payload-" + i)).build();
+            Message prop = msg(1, 1, MessageType.MsgProp)
+                    .addEntries(data("payload-" + i))
+                    .build();
             assertDoesNotThrow(() -> r.step(prop));
         }
         assertEquals(101, r.raftLog.lastIndex());
@@ -92,7 +100,8 @@ class UnsignedSizeLimitsTest {
     @Test
     void maxCommittedSizePerReadyOfMaxUint64HandsOutCommittedEntries() {
         MemoryStorage s = newTestMemoryStorage(withPeers(1));
-        RawNode rn = new RawNode(newTestConfig(1, 10, 1, s).maxCommittedSizePerReady(MAX_UINT64).build());
+        RawNode rn = new RawNode(
+                newTestConfig(1, 10, 1, s).maxCommittedSizePerReady(MAX_UINT64).build());
         rn.campaign();
         int committed = drain(rn, s);
         for (int i = 0; i < 3; i++) {

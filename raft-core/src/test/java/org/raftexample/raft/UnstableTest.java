@@ -21,7 +21,8 @@ class UnstableTest {
 
     private static Snapshot snap(long index, long term) {
         return Snapshot.newBuilder()
-                .setMetadata(SnapshotMetadata.newBuilder().setIndex(index).setTerm(term)).build();
+                .setMetadata(SnapshotMetadata.newBuilder().setIndex(index).setTerm(term))
+                .build();
     }
 
     private static Unstable unstable(List<Entry> entries, long offset, long offsetInProgress, Snapshot snap) {
@@ -34,8 +35,7 @@ class UnstableTest {
     }
 
     /** (entries, offset, snapshot) and the expected index, NONE for Go's ok == false. */
-    private record IndexCase(List<Entry> entries, long offset, Snapshot snap, long want) {
-    }
+    private record IndexCase(List<Entry> entries, long offset, Snapshot snap, long want) {}
 
     @Test
     void maybeFirstIndexComesFromTheSnapshotOnly() {
@@ -48,7 +48,8 @@ class UnstableTest {
                 new IndexCase(NO_ENTRIES, 5, snap(4, 1), 5));
         for (int i = 0; i < cases.size(); i++) {
             IndexCase tt = cases.get(i);
-            assertEquals(tt.want(), unstable(tt.entries(), tt.offset(), 0, tt.snap()).maybeFirstIndex(), "#" + i);
+            assertEquals(
+                    tt.want(), unstable(tt.entries(), tt.offset(), 0, tt.snap()).maybeFirstIndex(), "#" + i);
         }
     }
 
@@ -64,12 +65,12 @@ class UnstableTest {
                 new IndexCase(NO_ENTRIES, 0, null, NONE));
         for (int i = 0; i < cases.size(); i++) {
             IndexCase tt = cases.get(i);
-            assertEquals(tt.want(), unstable(tt.entries(), tt.offset(), 0, tt.snap()).maybeLastIndex(), "#" + i);
+            assertEquals(
+                    tt.want(), unstable(tt.entries(), tt.offset(), 0, tt.snap()).maybeLastIndex(), "#" + i);
         }
     }
 
-    private record TermCase(List<Entry> entries, long offset, Snapshot snap, long index, long want) {
-    }
+    private record TermCase(List<Entry> entries, long offset, Snapshot snap, long index, long want) {}
 
     @Test
     void maybeTermKnowsEntriesAndTheSnapshotEntry() {
@@ -88,7 +89,8 @@ class UnstableTest {
                 new TermCase(NO_ENTRIES, 0, null, 5, NONE));
         for (int i = 0; i < cases.size(); i++) {
             TermCase tt = cases.get(i);
-            assertEquals(tt.want(), unstable(tt.entries(), tt.offset(), 0, tt.snap()).maybeTerm(tt.index()), "#" + i);
+            assertEquals(
+                    tt.want(), unstable(tt.entries(), tt.offset(), 0, tt.snap()).maybeTerm(tt.index()), "#" + i);
         }
     }
 
@@ -106,8 +108,7 @@ class UnstableTest {
         assertFalse(u.snapshotInProgress);
     }
 
-    private record NextCase(List<Entry> entries, long offset, long offsetInProgress, List<Entry> want) {
-    }
+    private record NextCase(List<Entry> entries, long offset, long offsetInProgress, List<Entry> want) {}
 
     @Test
     void nextEntriesSkipsThoseInProgress() {
@@ -120,7 +121,10 @@ class UnstableTest {
                 new NextCase(index(5).terms(1, 1), 5, 7, NO_ENTRIES));
         for (int i = 0; i < cases.size(); i++) {
             NextCase tt = cases.get(i);
-            assertEquals(tt.want(), unstable(tt.entries(), tt.offset(), tt.offsetInProgress(), null).nextEntries(),
+            assertEquals(
+                    tt.want(),
+                    unstable(tt.entries(), tt.offset(), tt.offsetInProgress(), null)
+                            .nextEntries(),
                     "#" + i);
         }
     }
@@ -139,9 +143,13 @@ class UnstableTest {
         assertNull(u.nextSnapshot());
     }
 
-    private record AcceptCase(List<Entry> entries, Snapshot snapshot, long offsetInProgress,
-            boolean snapshotInProgress, long woffsetInProgress, boolean wsnapshotInProgress) {
-    }
+    private record AcceptCase(
+            List<Entry> entries,
+            Snapshot snapshot,
+            long offsetInProgress,
+            boolean snapshotInProgress,
+            long woffsetInProgress,
+            boolean wsnapshotInProgress) {}
 
     @Test
     void acceptInProgressMarksAllEntriesAndTheSnapshot() {
@@ -177,9 +185,16 @@ class UnstableTest {
         }
     }
 
-    private record StableCase(List<Entry> entries, long offset, long offsetInProgress, Snapshot snap,
-            long index, long term, long woffset, long woffsetInProgress, int wlen) {
-    }
+    private record StableCase(
+            List<Entry> entries,
+            long offset,
+            long offsetInProgress,
+            Snapshot snap,
+            long index,
+            long term,
+            long woffset,
+            long woffsetInProgress,
+            int wlen) {}
 
     @Test
     void stableToDropsMatchingEntriesAndIgnoresStaleIds() {
@@ -216,9 +231,14 @@ class UnstableTest {
         }
     }
 
-    private record AppendCase(List<Entry> entries, long offset, long offsetInProgress, List<Entry> toappend,
-            long woffset, long woffsetInProgress, List<Entry> wentries) {
-    }
+    private record AppendCase(
+            List<Entry> entries,
+            long offset,
+            long offsetInProgress,
+            List<Entry> toappend,
+            long woffset,
+            long woffsetInProgress,
+            List<Entry> wentries) {}
 
     @Test
     void truncateAndAppendReplacesTheOverlappingSuffix() {
@@ -232,8 +252,7 @@ class UnstableTest {
                 new AppendCase(index(5).terms(1), 5, 6, index(5).terms(2, 2), 5, 5, index(5).terms(2, 2)),
                 // truncate the existing entries and append
                 new AppendCase(index(5).terms(1, 1, 1), 5, 5, index(6).terms(2), 5, 5, index(5).terms(1, 2)),
-                new AppendCase(index(5).terms(1, 1, 1), 5, 5, index(7).terms(2, 2), 5, 5,
-                        index(5).terms(1, 1, 2, 2)),
+                new AppendCase(index(5).terms(1, 1, 1), 5, 5, index(7).terms(2, 2), 5, 5, index(5).terms(1, 1, 2, 2)),
                 new AppendCase(index(5).terms(1, 1, 1), 5, 6, index(6).terms(2), 5, 6, index(5).terms(1, 2)),
                 new AppendCase(index(5).terms(1, 1, 1), 5, 7, index(6).terms(2), 5, 6, index(5).terms(1, 2)));
         for (int i = 0; i < cases.size(); i++) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -23,10 +22,15 @@ class ConfStateTest {
     static Stream<Arguments> cases() {
         return Stream.of(
                 // Reordered voters and learners.
-                Arguments.of(cs().addAllVoters(List.of(1L, 2L, 3L)).addAllLearners(List.of(5L, 4L, 6L))
-                        .addAllVotersOutgoing(List.of(9L, 8L, 7L)).addAllLearnersNext(List.of(10L, 20L, 15L)),
-                        cs().addAllVoters(List.of(1L, 2L, 3L)).addAllLearners(List.of(4L, 5L, 6L))
-                                .addAllVotersOutgoing(List.of(7L, 9L, 8L)).addAllLearnersNext(List.of(20L, 10L, 15L)),
+                Arguments.of(
+                        cs().addAllVoters(List.of(1L, 2L, 3L))
+                                .addAllLearners(List.of(5L, 4L, 6L))
+                                .addAllVotersOutgoing(List.of(9L, 8L, 7L))
+                                .addAllLearnersNext(List.of(10L, 20L, 15L)),
+                        cs().addAllVoters(List.of(1L, 2L, 3L))
+                                .addAllLearners(List.of(4L, 5L, 6L))
+                                .addAllVotersOutgoing(List.of(7L, 9L, 8L))
+                                .addAllLearnersNext(List.of(20L, 10L, 15L)),
                         true),
                 // Empty and absent lists are the same thing.
                 Arguments.of(cs().addAllVoters(List.of()), cs(), true),
@@ -53,17 +57,22 @@ class ConfStateTest {
 
     @Test
     void unsetAutoLeaveCountsAsFalse() {
-        assertDoesNotThrow(() -> ConfChanges.checkEquivalent(cs().build(), cs().setAutoLeave(false).build()));
+        assertDoesNotThrow(() -> ConfChanges.checkEquivalent(
+                cs().build(), cs().setAutoLeave(false).build()));
     }
 
     @Test
     void mismatchMessageShowsSortedAndOriginalStates() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ConfChanges.checkEquivalent(cs().addVoters(2).addVoters(1).build(), cs().addVoters(3).build()));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> ConfChanges.checkEquivalent(
+                        cs().addVoters(2).addVoters(1).build(),
+                        cs().addVoters(3).build()));
         assertTrue(e.getMessage().startsWith("ConfStates not equivalent after sorting:\n"), e.getMessage());
         assertTrue(e.getMessage().contains("Inputs were:"), e.getMessage());
-        assertEquals("cannot compare ConfState: nil input (left=true, right=false)",
-                assertThrows(IllegalArgumentException.class,
-                        () -> ConfChanges.checkEquivalent(null, cs().build())).getMessage());
+        assertEquals(
+                "cannot compare ConfState: nil input (left=true, right=false)",
+                assertThrows(IllegalArgumentException.class, () -> ConfChanges.checkEquivalent(null, cs().build()))
+                        .getMessage());
     }
 }

@@ -35,16 +35,31 @@ class WireCompatibilityTest {
 
     private static Message expectedMessage() {
         return Message.newBuilder()
-                .setType(MessageType.MsgApp).setTo(2).setFrom(1).setTerm(5).setLogTerm(4).setIndex(7)
-                .addEntries(Entry.newBuilder().setType(EntryType.EntryNormal).setTerm(5).setIndex(8)
+                .setType(MessageType.MsgApp)
+                .setTo(2)
+                .setFrom(1)
+                .setTerm(5)
+                .setLogTerm(4)
+                .setIndex(7)
+                .addEntries(Entry.newBuilder()
+                        .setType(EntryType.EntryNormal)
+                        .setTerm(5)
+                        .setIndex(8)
                         .setData(ByteString.copyFromUtf8("hi")))
                 .setCommit(6)
-                .setSnapshot(Snapshot.newBuilder().setData(ByteString.copyFromUtf8("s"))
+                .setSnapshot(Snapshot.newBuilder()
+                        .setData(ByteString.copyFromUtf8("s"))
                         .setMetadata(SnapshotMetadata.newBuilder()
-                                .setConfState(ConfState.newBuilder().addVoters(1).addVoters(2))
-                                .setIndex(3).setTerm(2)))
-                .setReject(true).setRejectHint(11).setContext(ByteString.copyFromUtf8("ctx")).setVote(9)
-                .addResponses(Message.newBuilder().setType(MessageType.MsgAppResp).setTo(1))
+                                .setConfState(
+                                        ConfState.newBuilder().addVoters(1).addVoters(2))
+                                .setIndex(3)
+                                .setTerm(2)))
+                .setReject(true)
+                .setRejectHint(11)
+                .setContext(ByteString.copyFromUtf8("ctx"))
+                .setVote(9)
+                .addResponses(
+                        Message.newBuilder().setType(MessageType.MsgAppResp).setTo(1))
                 .build();
     }
 
@@ -53,7 +68,8 @@ class WireCompatibilityTest {
         Message m = Message.parseFrom(hex(MESSAGE));
         assertEquals(expectedMessage(), m);
         assertEquals(MessageType.MsgApp, m.getType());
-        assertEquals(List.of(1L, 2L), m.getSnapshot().getMetadata().getConfState().getVotersList());
+        assertEquals(
+                List.of(1L, 2L), m.getSnapshot().getMetadata().getConfState().getVotersList());
         assertTrue(m.getReject());
         assertEquals(9, m.getVote());
     }
@@ -69,8 +85,14 @@ class WireCompatibilityTest {
     void unsetFieldsAreNotEncodedButZeroValuesThatWereSetAre() {
         // Go's proto2 types have presence too: an entry with an explicit zero type and term
         // carries them on the wire, one without does not.
-        assertArrayEquals(hex("08 00 10 00 18 01"),
-                Entry.newBuilder().setType(EntryType.EntryNormal).setTerm(0).setIndex(1).build().toByteArray());
+        assertArrayEquals(
+                hex("08 00 10 00 18 01"),
+                Entry.newBuilder()
+                        .setType(EntryType.EntryNormal)
+                        .setTerm(0)
+                        .setIndex(1)
+                        .build()
+                        .toByteArray());
         assertArrayEquals(hex("18 01"), Entry.newBuilder().setIndex(1).build().toByteArray());
         assertFalse(Entry.newBuilder().setIndex(1).build().hasTerm());
     }
@@ -82,8 +104,12 @@ class WireCompatibilityTest {
 
         // ConfChange numbers its fields id=1, type=2, node_id=3, context=4.
         byte[] cc = hex("08 01 10 03 18 04 22 01 75");
-        ConfChange expected = ConfChange.newBuilder().setId(1).setType(ConfChangeType.ConfChangeAddLearnerNode)
-                .setNodeId(4).setContext(ByteString.copyFromUtf8("u")).build();
+        ConfChange expected = ConfChange.newBuilder()
+                .setId(1)
+                .setType(ConfChangeType.ConfChangeAddLearnerNode)
+                .setNodeId(4)
+                .setContext(ByteString.copyFromUtf8("u"))
+                .build();
         assertEquals(expected, ConfChange.parseFrom(cc));
         assertArrayEquals(cc, expected.toByteArray());
 
@@ -91,8 +117,11 @@ class WireCompatibilityTest {
         byte[] v2 = hex("08 02 12 04 08 01 10 03 1a 01 63");
         ConfChangeV2 expectedV2 = ConfChangeV2.newBuilder()
                 .setTransition(ConfChangeTransition.ConfChangeTransitionJointExplicit)
-                .addChanges(ConfChangeSingle.newBuilder().setType(ConfChangeType.ConfChangeRemoveNode).setNodeId(3))
-                .setContext(ByteString.copyFromUtf8("c")).build();
+                .addChanges(ConfChangeSingle.newBuilder()
+                        .setType(ConfChangeType.ConfChangeRemoveNode)
+                        .setNodeId(3))
+                .setContext(ByteString.copyFromUtf8("c"))
+                .build();
         assertEquals(expectedV2, ConfChangeV2.parseFrom(v2));
         assertArrayEquals(v2, expectedV2.toByteArray());
     }

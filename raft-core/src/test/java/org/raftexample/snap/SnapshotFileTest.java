@@ -25,8 +25,11 @@ class SnapshotFileTest {
     Path dir;
 
     private static SnapshotMetadata md(long term, long index) {
-        return SnapshotMetadata.newBuilder().setTerm(term).setIndex(index)
-                .setConfState(ConfState.newBuilder().addVoters(1).addVoters(2)).build();
+        return SnapshotMetadata.newBuilder()
+                .setTerm(term)
+                .setIndex(index)
+                .setConfState(ConfState.newBuilder().addVoters(1).addVoters(2))
+                .build();
     }
 
     private static byte[] data(int n) {
@@ -45,7 +48,10 @@ class SnapshotFileTest {
     void aFileWrittenEitherWayIsCheckedAndItsDataStreamedFromDisk() throws Exception {
         Snapshotter s = new Snapshotter(dir);
         byte[] a = data(300_000);
-        s.save(Snapshot.newBuilder().setData(ByteString.copyFrom(a)).setMetadata(md(1, 10)).build());
+        s.save(Snapshot.newBuilder()
+                .setData(ByteString.copyFrom(a))
+                .setMetadata(md(1, 10))
+                .build());
         byte[] b = data(200_001);
         s.save(md(2, 20), b.length, new ByteArrayInputStream(b));
 
@@ -58,9 +64,15 @@ class SnapshotFileTest {
         assertArrayEquals(b, readAll(fb));
         assertTrue(s.file(3, 30).isEmpty());
 
-        SnapshotFile newest = s.loadNewestAvailableFile(List.of(WAL.marker(10, 1), WAL.marker(20, 2))).orElseThrow();
+        SnapshotFile newest = s.loadNewestAvailableFile(List.of(WAL.marker(10, 1), WAL.marker(20, 2)))
+                .orElseThrow();
         assertEquals(20, newest.metadata().getIndex());
-        assertEquals(10, s.loadNewestAvailableFile(List.of(WAL.marker(10, 1))).orElseThrow().metadata().getIndex());
+        assertEquals(
+                10,
+                s.loadNewestAvailableFile(List.of(WAL.marker(10, 1)))
+                        .orElseThrow()
+                        .metadata()
+                        .getIndex());
     }
 
     @Test
@@ -79,7 +91,8 @@ class SnapshotFileTest {
         Files.write(newest, new byte[0]);
         assertThrows(SnapException.class, () -> SnapshotFile.check(newest));
 
-        SnapshotFile f = s.loadNewestAvailableFile(List.of(WAL.marker(10, 1), WAL.marker(20, 1))).orElseThrow();
+        SnapshotFile f = s.loadNewestAvailableFile(List.of(WAL.marker(10, 1), WAL.marker(20, 1)))
+                .orElseThrow();
         assertEquals(10, f.metadata().getIndex());
         assertTrue(Files.exists(dir.resolve(Snapshotter.fileName(1, 20) + ".broken")));
     }

@@ -56,8 +56,11 @@ class SnapshotFuzzTest {
     }
 
     private static Snapshot snapshot(long index, long term, String data) {
-        return Snapshot.newBuilder().setData(ByteString.copyFromUtf8(data))
-                .setMetadata(SnapshotMetadata.newBuilder().setIndex(index).setTerm(term)
+        return Snapshot.newBuilder()
+                .setData(ByteString.copyFromUtf8(data))
+                .setMetadata(SnapshotMetadata.newBuilder()
+                        .setIndex(index)
+                        .setTerm(term)
                         .setConfState(ConfState.newBuilder().addVoters(1).addVoters(2)))
                 .build();
     }
@@ -85,8 +88,12 @@ class SnapshotFuzzTest {
 
     @Test
     void loadingFallsBackFromADamagedNewestFileToTheIntactOlderOne() {
-        Fuzz.forAll(0x5aa9_0003L, TRIES, r -> Mutations.damage(r, newest),
-                Mutations.Damaged::toString, d -> loadWithDamagedNewest(d.bytes()));
+        Fuzz.forAll(
+                0x5aa9_0003L,
+                TRIES,
+                r -> Mutations.damage(r, newest),
+                Mutations.Damaged::toString,
+                d -> loadWithDamagedNewest(d.bytes()));
     }
 
     private static void loadWithDamagedNewest(byte[] damaged) throws Exception {
@@ -94,8 +101,8 @@ class SnapshotFuzzTest {
         Path d = Files.createTempDirectory(dir, "try");
         Files.copy(dir.resolve("pristine").resolve(Snapshotter.fileName(1, 5)), d.resolve(Snapshotter.fileName(1, 5)));
         Files.write(d.resolve(Snapshotter.fileName(2, 9)), damaged);
-        Snapshot loaded = assertTimeoutPreemptively(Duration.ofSeconds(10),
-                () -> new Snapshotter(d).load().orElseThrow());
+        Snapshot loaded = assertTimeoutPreemptively(
+                Duration.ofSeconds(10), () -> new Snapshotter(d).load().orElseThrow());
         assertEquals(readOrNull(damaged) != null ? saved : older, loaded);
     }
 

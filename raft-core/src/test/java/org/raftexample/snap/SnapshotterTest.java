@@ -30,8 +30,11 @@ class SnapshotterTest {
     private static Snapshot snap(long term, long index, String data) {
         return Snapshot.newBuilder()
                 .setData(ByteString.copyFrom(data, StandardCharsets.UTF_8))
-                .setMetadata(SnapshotMetadata.newBuilder().setTerm(term).setIndex(index)
-                        .setConfState(ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3)))
+                .setMetadata(SnapshotMetadata.newBuilder()
+                        .setTerm(term)
+                        .setIndex(index)
+                        .setConfState(
+                                ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3)))
                 .build();
     }
 
@@ -98,11 +101,15 @@ class SnapshotterTest {
     void emptyFileAndEmptyPayloadAreBroken() throws IOException {
         Snapshotter ss = new Snapshotter(dir);
         Files.write(dir.resolve(Snapshotter.fileName(1, 1)), new byte[0]);
-        Files.write(dir.resolve(Snapshotter.fileName(1, 2)),
+        Files.write(
+                dir.resolve(Snapshotter.fileName(1, 2)),
                 org.raftexample.snap.pb.Snapshot.newBuilder().setCrc(0).build().toByteArray());
         assertEquals(Optional.empty(), ss.load());
-        assertEquals(List.of("0000000000000001-0000000000000001.snap.broken",
-                "0000000000000001-0000000000000002.snap.broken"), files());
+        assertEquals(
+                List.of(
+                        "0000000000000001-0000000000000001.snap.broken",
+                        "0000000000000001-0000000000000002.snap.broken"),
+                files());
     }
 
     @Test
@@ -124,8 +131,8 @@ class SnapshotterTest {
         ss.save(s5);
         ss.save(snap(1, 10, "ten: saved, but the crash came before its WAL marker"));
 
-        assertEquals(Optional.of(s5), ss.loadNewestAvailable(
-                List.of(WAL.marker(0, 0), WAL.marker(1, 1), WAL.marker(5, 1))));
+        assertEquals(
+                Optional.of(s5), ss.loadNewestAvailable(List.of(WAL.marker(0, 0), WAL.marker(1, 1), WAL.marker(5, 1))));
         assertEquals(Optional.of(s1), ss.loadNewestAvailable(List.of(WAL.marker(0, 0), WAL.marker(1, 1))));
         // The term must match too.
         assertEquals(Optional.empty(), ss.loadNewestAvailable(List.of(WAL.marker(5, 2))));
@@ -138,7 +145,8 @@ class SnapshotterTest {
         for (long i = 1; i <= 6; i++) {
             ss.save(snap(1, i * 10, "s" + i));
         }
-        assertEquals(List.of(Snapshotter.fileName(1, 40), Snapshotter.fileName(1, 50), Snapshotter.fileName(1, 60)),
+        assertEquals(
+                List.of(Snapshotter.fileName(1, 40), Snapshotter.fileName(1, 50), Snapshotter.fileName(1, 60)),
                 files());
     }
 
@@ -166,8 +174,11 @@ class SnapshotterTest {
     void streamedSaveLoadsAsTheSameSnapshot() throws IOException {
         byte[] data = new byte[300_000];
         new Random(3).nextBytes(data);
-        Snapshot s = Snapshot.newBuilder().setData(ByteString.copyFrom(data))
-                .setMetadata(SnapshotMetadata.newBuilder().setTerm(4).setIndex(77)
+        Snapshot s = Snapshot.newBuilder()
+                .setData(ByteString.copyFrom(data))
+                .setMetadata(SnapshotMetadata.newBuilder()
+                        .setTerm(4)
+                        .setIndex(77)
                         .setConfState(ConfState.newBuilder().addVoters(1).addLearners(9)))
                 .build();
         Snapshotter ss = new Snapshotter(dir);
@@ -180,8 +191,11 @@ class SnapshotterTest {
     @Test
     void streamedSaveOfTooShortAStreamFailsWithoutLeavingAFile() throws IOException {
         Snapshotter ss = new Snapshotter(dir);
-        SnapshotMetadata md = SnapshotMetadata.newBuilder().setTerm(1).setIndex(5)
-                .setConfState(ConfState.newBuilder().addVoters(1)).build();
+        SnapshotMetadata md = SnapshotMetadata.newBuilder()
+                .setTerm(1)
+                .setIndex(5)
+                .setConfState(ConfState.newBuilder().addVoters(1))
+                .build();
         assertThrows(SnapException.class, () -> ss.save(md, 100, new ByteArrayInputStream(new byte[10])));
         assertEquals(List.of(), files());
     }

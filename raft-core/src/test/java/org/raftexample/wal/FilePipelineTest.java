@@ -32,7 +32,9 @@ class FilePipelineTest {
         }
         // Nothing prepared is left behind once the pipeline is closed.
         try (Stream<Path> s = Files.list(dir)) {
-            assertEquals(0, s.filter(f -> f.getFileName().toString().endsWith(".tmp")).count());
+            assertEquals(
+                    0,
+                    s.filter(f -> f.getFileName().toString().endsWith(".tmp")).count());
         }
     }
 
@@ -41,14 +43,23 @@ class FilePipelineTest {
         Path walDir = dir.resolve("wal");
         try (WAL w = WAL.create(walDir, null, new WalOptions(4096))) {
             for (int i = 1; i <= 200; i++) {
-                w.save(org.raftexample.raftpb.HardState.newBuilder().setTerm(1).setCommit(i - 1).build(),
-                        java.util.List.of(org.raftexample.raftpb.Entry.newBuilder().setIndex(i).setTerm(1)
-                                .setData(com.google.protobuf.ByteString.copyFromUtf8("x".repeat(100))).build()));
+                w.save(
+                        org.raftexample.raftpb.HardState.newBuilder()
+                                .setTerm(1)
+                                .setCommit(i - 1)
+                                .build(),
+                        java.util.List.of(org.raftexample.raftpb.Entry.newBuilder()
+                                .setIndex(i)
+                                .setTerm(1)
+                                .setData(com.google.protobuf.ByteString.copyFromUtf8("x".repeat(100)))
+                                .build()));
             }
             assertTrue(w.segmentFileNames().size() > 3, "moved to new segments: " + w.segmentFileNames());
         }
         try (Stream<Path> s = Files.list(walDir)) {
-            assertEquals(0, s.filter(f -> f.getFileName().toString().endsWith(".tmp")).count());
+            assertEquals(
+                    0,
+                    s.filter(f -> f.getFileName().toString().endsWith(".tmp")).count());
         }
         try (WAL w = WAL.open(walDir, WAL.marker(0, 0))) {
             assertEquals(200, w.readAll().entries().size());

@@ -7,8 +7,7 @@ public final class LockProbe {
     static final int OPENED = 0;
     static final int LOCKED = 3;
 
-    private LockProbe() {
-    }
+    private LockProbe() {}
 
     public static void main(String[] args) {
         try (WAL w = WAL.open(Path.of(args[0]), WAL.marker(0, 0), WalFixtures.SMALL)) {

@@ -37,8 +37,8 @@ class RecordTest {
 
     private Path encode(int prevCrc, RecordType type, byte[]... datas) throws IOException {
         Path p = tmp.resolve("seg");
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = FileChannel.open(
+                p, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             Encoder e = new Encoder(ch, 0, prevCrc);
             for (byte[] d : datas) {
                 e.encode(type, d);
@@ -54,8 +54,11 @@ class RecordTest {
         Path p = encode(0x1234abcd, RecordType.ENTRY, data);
         CRC32C crc = Crc32c.resumeFrom(0x1234abcd);
         crc.update(data);
-        Record want = Record.newBuilder().setType(2).setCrc((int) crc.getValue())
-                .setData(ByteString.copyFrom(data)).build();
+        Record want = Record.newBuilder()
+                .setType(2)
+                .setCrc((int) crc.getValue())
+                .setData(ByteString.copyFrom(data))
+                .build();
         byte[] got = Files.readAllBytes(p);
         assertArrayEquals(frameOf(want), got);
         assertEquals(0, got.length % 8);
@@ -149,7 +152,12 @@ class RecordTest {
     void badChecksumOfACompleteRecordIsCorruptionEvenAtTheTail() throws IOException {
         Path p = encode(0, RecordType.ENTRY, new byte[] {5, 6, 7, 8});
         byte[] bytes = Files.readAllBytes(p);
-        bytes[bytes.length - 1 - Frame.paddingOf(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong())] ^= 0x10;
+        bytes[
+                bytes.length
+                        - 1
+                        - Frame.paddingOf(ByteBuffer.wrap(bytes)
+                                .order(ByteOrder.LITTLE_ENDIAN)
+                                .getLong())] ^= 0x10;
         Files.write(p, bytes);
         try (SegmentReader r = new SegmentReader(p, true)) {
             CorruptWalException e = assertThrows(CorruptWalException.class, () -> r.next(new CRC32C()));

@@ -33,6 +33,7 @@ class RepairTest {
 
     @TempDir
     Path tmp;
+
     private Path pristine;
     private Path segment;
     private WalFixtures.FrameSpan last;
@@ -43,7 +44,9 @@ class RepairTest {
         pristine = tmp.resolve("pristine");
         try (WAL w = WAL.create(pristine, null, SMALL)) {
             for (long i = 1; i <= ENTRIES; i++) {
-                w.save(HardState.getDefaultInstance(), List.of(entry(i, 1, "value-" + i + "-" + "v".repeat((int) i * 7))));
+                w.save(
+                        HardState.getDefaultInstance(),
+                        List.of(entry(i, 1, "value-" + i + "-" + "v".repeat((int) i * 7))));
             }
         }
         segment = WalFixtures.lastSegment(pristine);
@@ -201,7 +204,9 @@ class RepairTest {
         WalFixtures.truncate(seg, last.start() + 3);
         readBack(dir);
         assertEquals(SMALL.segmentSizeBytes(), Files.size(seg));
-        assertEquals(last.start(), WalFixtures.frames(seg).get(WalFixtures.frames(seg).size() - 1).end());
+        assertEquals(
+                last.start(),
+                WalFixtures.frames(seg).get(WalFixtures.frames(seg).size() - 1).end());
     }
 
     @Test
@@ -218,7 +223,9 @@ class RepairTest {
                 CorruptWalException e = assertThrows(CorruptWalException.class, w::readAll);
                 assertEquals(seg, e.file());
                 assertEquals(victim.start(), e.offset());
-                assertTrue(e.getMessage().contains(seg.toString()) && e.getMessage().contains("offset " + victim.start()),
+                assertTrue(
+                        e.getMessage().contains(seg.toString())
+                                && e.getMessage().contains("offset " + victim.start()),
                         e.getMessage());
             }
             assertArrayEquals(damaged, Files.readAllBytes(seg), "a corrupt log is left as it is");
@@ -281,7 +288,8 @@ class RepairTest {
         byte[] b = Files.readAllBytes(second);
         long word = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         int recordBytes = (int) Frame.recordBytes(word);
-        org.raftexample.wal.pb.Record rec = org.raftexample.wal.pb.Record.parser().parseFrom(b, 8, recordBytes);
+        org.raftexample.wal.pb.Record rec =
+                org.raftexample.wal.pb.Record.parser().parseFrom(b, 8, recordBytes);
         byte[] forged = rec.toBuilder().setCrc(rec.getCrc() ^ 0x01).build().toByteArray();
         assertEquals(recordBytes, forged.length);
         System.arraycopy(forged, 0, b, 8, forged.length);

@@ -26,8 +26,7 @@ import org.raftexample.raftpb.HardState;
 public final class WalBench {
     private static final int ENTRY_BYTES = 100;
 
-    private WalBench() {
-    }
+    private WalBench() {}
 
     public static void main(String[] args) throws IOException {
         Path base = Path.of(args.length > 0 ? args[0] : "raft-core/target/wal-bench");
@@ -41,8 +40,12 @@ public final class WalBench {
             rows.add(wal(base, seconds, batch));
         }
 
-        System.out.printf(Locale.ROOT, "WAL benchmark in %s (%s, %.1f s per case)%n", base.toAbsolutePath(),
-                Files.getFileStore(base).type(), seconds);
+        System.out.printf(
+                Locale.ROOT,
+                "WAL benchmark in %s (%s, %.1f s per case)%n",
+                base.toAbsolutePath(),
+                Files.getFileStore(base).type(),
+                seconds);
         String fmt = "%-40s %12s %10s %10s %12s%n";
         System.out.printf(Locale.ROOT, fmt, "case", "entries/s", "MB/s", "syncs/s", "us/save");
         for (String[] r : rows) {
@@ -56,8 +59,8 @@ public final class WalBench {
         Files.deleteIfExists(f);
         long n = 0;
         long elapsed;
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel ch =
+                FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             if (preallocated) {
                 DiskIo.zeroFillTo(ch, WalOptions.DEFAULT_SEGMENT_SIZE_BYTES);
                 ch.force(true);
@@ -85,7 +88,11 @@ public final class WalBench {
         double secs = elapsed / 1e9;
         return new String[] {
             preallocated ? "raw write 100 B + fdatasync (prealloc)" : "raw write 100 B + fsync (append)",
-            "-", "-", fmt(n / secs), fmt(elapsed / 1e3 / n)};
+            "-",
+            "-",
+            fmt(n / secs),
+            fmt(elapsed / 1e3 / n)
+        };
     }
 
     private static String[] wal(Path base, double seconds, int batch) throws IOException {
@@ -120,8 +127,11 @@ public final class WalBench {
             double secs = elapsed / 1e9;
             row = new String[] {
                 "WAL save, batch of " + batch + " x 100 B",
-                fmt(entries / secs), String.format(Locale.ROOT, "%.2f", entries * ENTRY_BYTES / secs / 1e6),
-                fmt(syncs / secs), fmt(elapsed / 1e3 / saves)};
+                fmt(entries / secs),
+                String.format(Locale.ROOT, "%.2f", entries * ENTRY_BYTES / secs / 1e6),
+                fmt(syncs / secs),
+                fmt(elapsed / 1e3 / saves)
+            };
         }
         deleteDir(dir);
         return row;

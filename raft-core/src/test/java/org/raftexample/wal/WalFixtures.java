@@ -20,12 +20,14 @@ import org.raftexample.wal.pb.Snapshot;
 final class WalFixtures {
     static final WalOptions SMALL = new WalOptions(4096);
 
-    private WalFixtures() {
-    }
+    private WalFixtures() {}
 
     static Entry entry(long index, long term, String data) {
-        return Entry.newBuilder().setIndex(index).setTerm(term)
-                .setData(ByteString.copyFrom(data, StandardCharsets.UTF_8)).build();
+        return Entry.newBuilder()
+                .setIndex(index)
+                .setTerm(term)
+                .setData(ByteString.copyFrom(data, StandardCharsets.UTF_8))
+                .build();
     }
 
     static List<Entry> entries(long from, long to, long term) {
@@ -37,12 +39,19 @@ final class WalFixtures {
     }
 
     static HardState state(long term, long vote, long commit) {
-        return HardState.newBuilder().setTerm(term).setVote(vote).setCommit(commit).build();
+        return HardState.newBuilder()
+                .setTerm(term)
+                .setVote(vote)
+                .setCommit(commit)
+                .build();
     }
 
     static Snapshot marker(long index, long term) {
-        return Snapshot.newBuilder().setIndex(index).setTerm(term)
-                .setConfState(ConfState.newBuilder().addVoters(1)).build();
+        return Snapshot.newBuilder()
+                .setIndex(index)
+                .setTerm(term)
+                .setConfState(ConfState.newBuilder().addVoters(1))
+                .build();
     }
 
     static Snapshot start() {
@@ -50,8 +59,7 @@ final class WalFixtures {
     }
 
     /** A frame found by walking the length words of a segment: [start, end). */
-    record FrameSpan(long start, long end) {
-    }
+    record FrameSpan(long start, long end) {}
 
     /** Walks the frames of a segment up to the first zero length word or end of file. */
     static List<FrameSpan> frames(Path segment) throws IOException {
@@ -72,7 +80,9 @@ final class WalFixtures {
 
     static List<Path> segmentFiles(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".wal")).sorted().toList();
+            return s.filter(p -> p.getFileName().toString().endsWith(".wal"))
+                    .sorted()
+                    .toList();
         }
     }
 

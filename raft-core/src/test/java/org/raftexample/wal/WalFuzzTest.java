@@ -43,7 +43,12 @@ class WalFuzzTest {
             for (long i = 1; i <= ENTRIES; i++) {
                 Entry e = WalFixtures.entry(i, 1 + i / 20, "value-" + i + "-" + "v".repeat((int) (i % 13) * 9));
                 WRITTEN.add(e);
-                w.save(HardState.newBuilder().setTerm(1 + i / 20).setCommit(i - 1).build(), List.of(e));
+                w.save(
+                        HardState.newBuilder()
+                                .setTerm(1 + i / 20)
+                                .setCommit(i - 1)
+                                .build(),
+                        List.of(e));
             }
         }
     }
@@ -55,12 +60,15 @@ class WalFuzzTest {
     }
 
     /** Which segment to damage (taken modulo the number of segments), and how. */
-    record Damage(int segmentPick, List<Mutations.Op> edits) {
-    }
+    record Damage(int segmentPick, List<Mutations.Op> edits) {}
 
     @Test
     void aDamagedSegmentReadsAsAPrefixOfTheLogOrFailsCleanly() {
-        Fuzz.forAll(0x3a1f_0001L, TRIES, r -> new Damage(r.nextInt(100), Mutations.ops(r)), Damage::toString,
+        Fuzz.forAll(
+                0x3a1f_0001L,
+                TRIES,
+                r -> new Damage(r.nextInt(100), Mutations.ops(r)),
+                Damage::toString,
                 d -> damageAndRead(d.segmentPick(), d.edits()));
     }
 

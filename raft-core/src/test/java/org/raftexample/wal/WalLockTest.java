@@ -17,14 +17,14 @@ class WalLockTest {
     @TempDir
     Path tmp;
 
-    private record Outcome(int exitCode, String output) {
-    }
+    private record Outcome(int exitCode, String output) {}
 
     private static Outcome probe(Path dir) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                LockProbe.class.getName(), dir.toString())
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        java, "-cp", System.getProperty("java.class.path"), LockProbe.class.getName(), dir.toString())
+                .redirectErrorStream(true)
+                .start();
         try {
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 throw new AssertionError("probe process did not finish");

@@ -20,7 +20,8 @@ class WalSyncObserverTest {
         try (WAL w = WAL.create(dir.resolve("wal"), null)) {
             w.setSyncObserver(durations::add);
             long before = w.syncCount();
-            w.save(HardState.newBuilder().setTerm(1).setVote(1).setCommit(0).build(),
+            w.save(
+                    HardState.newBuilder().setTerm(1).setVote(1).setCommit(0).build(),
                     List.of(Entry.newBuilder().setTerm(1).setIndex(1).build()));
             assertEquals(1, w.syncCount() - before);
             assertEquals(1, durations.size());

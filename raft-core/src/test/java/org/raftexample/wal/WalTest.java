@@ -101,7 +101,8 @@ class WalTest {
         Files.writeString(leftover.resolve("junk"), "x");
         WAL.create(dir(), "abc".getBytes(StandardCharsets.UTF_8), SMALL).close();
         assertFalse(Files.exists(leftover));
-        assertArrayEquals("abc".getBytes(StandardCharsets.UTF_8), readBack(dir()).metadata());
+        assertArrayEquals(
+                "abc".getBytes(StandardCharsets.UTF_8), readBack(dir()).metadata());
     }
 
     @Test
@@ -156,7 +157,9 @@ class WalTest {
         }
         assertTrue(WalFixtures.segmentFiles(dir()).size() > 3);
         try (WAL w = WAL.open(dir(), marker(150, 1), SMALL)) {
-            assertTrue(w.segmentFileNames().size() < WalFixtures.segmentFiles(dir()).size(),
+            assertTrue(
+                    w.segmentFileNames().size()
+                            < WalFixtures.segmentFiles(dir()).size(),
                     "segments before the one holding index 150 are not read");
             WalContents c = w.readAll();
             assertEquals(50, c.entries().size());
@@ -244,7 +247,8 @@ class WalTest {
                 assertThrows(WalException.class, () -> WAL.open(dir(), m, SMALL), "marker " + i);
             } else {
                 try (WAL w = WAL.open(dir(), m, SMALL)) {
-                    assertEquals(entries(i + 1, 8, 1).size(), w.readAll().entries().size(), "marker " + i);
+                    assertEquals(
+                            entries(i + 1, 8, 1).size(), w.readAll().entries().size(), "marker " + i);
                 }
             }
         }
@@ -315,11 +319,14 @@ class WalTest {
         try (WAL w = WAL.create(dir(), null, SMALL)) {
             w.save(hs, List.of(entry(1, 1, "big-" + "y".repeat(5000))));
             w.saveSnapshot(marker(2, 1));
-            assertEquals(List.of("0000000000000000-0000000000000000.wal", "0000000000000001-0000000000000002.wal"),
+            assertEquals(
+                    List.of("0000000000000000-0000000000000000.wal", "0000000000000001-0000000000000002.wal"),
                     w.segmentFileNames());
         }
         Path full = dir().resolve("0000000000000000-0000000000000000.wal");
-        long end = WalFixtures.frames(full).get(WalFixtures.frames(full).size() - 1).end();
+        long end = WalFixtures.frames(full)
+                .get(WalFixtures.frames(full).size() - 1)
+                .end();
         assertEquals(end, Files.size(full), "a full segment is truncated to its last record");
         // Reading only the new segment still finds the hard state.
         try (WAL w = WAL.open(dir(), marker(2, 1), SMALL)) {
@@ -395,7 +402,9 @@ class WalTest {
     void snapshotMarkerAfterTheFirstNeedsAConfState() {
         try (WAL w = WAL.create(dir(), null, SMALL)) {
             assertThrows(IllegalArgumentException.class, () -> w.saveSnapshot(WAL.marker(5, 1)));
-            assertThrows(IllegalArgumentException.class, () -> w.saveSnapshot(Snapshot.newBuilder().setIndex(1).build()));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> w.saveSnapshot(Snapshot.newBuilder().setIndex(1).build()));
             w.saveSnapshot(marker(5, 1));
         }
     }
@@ -432,7 +441,11 @@ class WalTest {
             int total = WalFixtures.segmentFiles(dir()).size();
             assertTrue(held.size() < total);
             assertEquals(total - held.size(), w.purgeReleased());
-            assertEquals(held, WalFixtures.segmentFiles(dir()).stream().map(p -> p.getFileName().toString()).toList());
+            assertEquals(
+                    held,
+                    WalFixtures.segmentFiles(dir()).stream()
+                            .map(p -> p.getFileName().toString())
+                            .toList());
         }
         try (WAL w = WAL.open(dir(), marker(5, 1), SMALL)) {
             assertEquals(List.of(entry(6, 1, "q".repeat(5000))), w.readAll().entries());
@@ -471,8 +484,8 @@ class WalTest {
                 }
             }
         }
-        assertEquals(List.of(WAL.marker(0, 0), marker(4, 1), marker(8, 1), marker(12, 1)),
-                WAL.validSnapshotEntries(dir()));
+        assertEquals(
+                List.of(WAL.marker(0, 0), marker(4, 1), marker(8, 1), marker(12, 1)), WAL.validSnapshotEntries(dir()));
     }
 
     @Test
@@ -524,7 +537,9 @@ class WalTest {
 
         Path seg = WalFixtures.segmentFiles(dir()).get(1);
         WalFixtures.FrameSpan victim = WalFixtures.frames(seg).stream()
-                .filter(f -> f.end() - f.start() > 1000).findFirst().orElseThrow(); // an entry
+                .filter(f -> f.end() - f.start() > 1000)
+                .findFirst()
+                .orElseThrow(); // an entry
         WalFixtures.flipBit(seg, victim.start() + 300, 2);
         byte[] damaged = Files.readAllBytes(seg);
         CorruptWalException e = assertThrows(CorruptWalException.class, () -> WAL.verify(dir(), start()));
@@ -556,7 +571,8 @@ class WalTest {
     @org.junit.jupiter.api.Timeout(60)
     void validSnapshotEntriesCanReadWhileTheWalIsBeingWritten() throws Exception {
         WAL w = WAL.create(dir(), null, SMALL);
-        java.util.concurrent.atomic.AtomicReference<Throwable> writerError = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Throwable> writerError =
+                new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         Thread writer = new Thread(() -> {
             try {
@@ -602,8 +618,8 @@ class WalTest {
 
     @Test
     void searchIndexFindsTheSegmentHoldingAnIndex() {
-        List<SegmentName> names = List.of(new SegmentName(0, 0), new SegmentName(1, 10),
-                new SegmentName(2, 20), new SegmentName(3, 30));
+        List<SegmentName> names =
+                List.of(new SegmentName(0, 0), new SegmentName(1, 10), new SegmentName(2, 20), new SegmentName(3, 30));
         assertEquals(0, WAL.searchIndex(names, 0));
         assertEquals(0, WAL.searchIndex(names, 9));
         assertEquals(1, WAL.searchIndex(names, 10));

@@ -16,8 +16,7 @@ import org.raftexample.raftpb.Message;
  */
 final class Frames {
 
-    private Frames() {
-    }
+    private Frames() {}
 
     /** Thrown when the peer sends something that is not a valid frame; the stream is then closed. */
     static final class FrameException extends IOException {
@@ -98,8 +97,8 @@ final class Frames {
                 return null;
             }
             if (size < 0 || size > maxMessageBytes) {
-                throw new FrameException("frame of " + Integer.toUnsignedString(size)
-                        + " bytes exceeds the limit of " + maxMessageBytes);
+                throw new FrameException("frame of " + Integer.toUnsignedString(size) + " bytes exceeds the limit of "
+                        + maxMessageBytes);
             }
             byte[] body = new byte[size];
             try {

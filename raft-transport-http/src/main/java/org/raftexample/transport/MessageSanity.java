@@ -21,8 +21,7 @@ import org.raftexample.raftpb.SnapshotMetadata;
  */
 final class MessageSanity {
 
-    private MessageSanity() {
-    }
+    private MessageSanity() {}
 
     /** Which endpoint a message arrived on: a MsgSnap only ever travels on its own. */
     enum Channel {
@@ -44,8 +43,10 @@ final class MessageSanity {
             return Optional.of(type + " is local to a node and never sent by a peer");
         }
         if ((type == MessageType.MsgSnap) != (channel == Channel.SNAPSHOT)) {
-            return Optional.of(type == MessageType.MsgSnap ? "MsgSnap outside " + Protocol.SNAPSHOT_PATH
-                    : type + " on " + Protocol.SNAPSHOT_PATH);
+            return Optional.of(
+                    type == MessageType.MsgSnap
+                            ? "MsgSnap outside " + Protocol.SNAPSHOT_PATH
+                            : type + " on " + Protocol.SNAPSHOT_PATH);
         }
         Optional<String> range = outOfRange(m);
         if (range.isPresent()) {
@@ -83,15 +84,15 @@ final class MessageSanity {
         }
         for (Entry e : m.getEntriesList()) {
             if ((e.getTerm() | e.getIndex()) < 0) {
-                return Optional.of("entry term or index out of range: term " + u(e.getTerm()) + ", index "
-                        + u(e.getIndex()));
+                return Optional.of(
+                        "entry term or index out of range: term " + u(e.getTerm()) + ", index " + u(e.getIndex()));
             }
         }
         if (m.hasSnapshot()) {
             SnapshotMetadata md = m.getSnapshot().getMetadata();
             if ((md.getTerm() | md.getIndex()) < 0) {
-                return Optional.of("snapshot term or index out of range: term " + u(md.getTerm()) + ", index "
-                        + u(md.getIndex()));
+                return Optional.of(
+                        "snapshot term or index out of range: term " + u(md.getTerm()) + ", index " + u(md.getIndex()));
             }
         }
         return Optional.empty();
@@ -123,7 +124,8 @@ final class MessageSanity {
     private static Optional<String> snapshotShape(Message m) {
         SnapshotMetadata md = m.getSnapshot().getMetadata();
         if (md.getIndex() == 0 || md.getTerm() == 0) {
-            return Optional.of("MsgSnap with an empty snapshot (index " + md.getIndex() + ", term " + md.getTerm() + ")");
+            return Optional.of(
+                    "MsgSnap with an empty snapshot (index " + md.getIndex() + ", term " + md.getTerm() + ")");
         }
         if (md.getTerm() > m.getTerm()) {
             return Optional.of("MsgSnap with snapshot term " + md.getTerm() + " above its term " + m.getTerm());

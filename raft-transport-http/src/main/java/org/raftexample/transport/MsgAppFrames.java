@@ -33,8 +33,7 @@ final class MsgAppFrames {
     static final int CONTINUATION = 1;
     static final int FULL = 2;
 
-    private MsgAppFrames() {
-    }
+    private MsgAppFrames() {}
 
     /** The position both ends track: the term and the last entry of the previous MsgApp. */
     private static final class Position {
@@ -58,8 +57,16 @@ final class MsgAppFrames {
 
         /** The message a continuation frame with these entries and commit stands for. */
         Message continuation(long from, long to, List<Entry> entries, long commit) {
-            return Message.newBuilder().setType(MessageType.MsgApp).setTo(to).setFrom(from).setTerm(term)
-                    .setLogTerm(lastLogTerm).setIndex(lastIndex).addAllEntries(entries).setCommit(commit).build();
+            return Message.newBuilder()
+                    .setType(MessageType.MsgApp)
+                    .setTo(to)
+                    .setFrom(from)
+                    .setTerm(term)
+                    .setLogTerm(lastLogTerm)
+                    .setIndex(lastIndex)
+                    .addAllEntries(entries)
+                    .setCommit(commit)
+                    .build();
         }
     }
 
@@ -68,6 +75,7 @@ final class MsgAppFrames {
         private final OutputStream raw;
         /** Buffers and encodes every frame; one per stream, so writing an entry allocates nothing. */
         private final CodedOutputStream out;
+
         private final long from;
         private final long to;
         private final Position position = new Position();
@@ -81,8 +89,11 @@ final class MsgAppFrames {
 
         @Override
         public void write(Message m) throws IOException {
-            if (m.getType() == MessageType.MsgApp && position.known && m.getTerm() == position.term
-                    && m.getIndex() == position.lastIndex && m.getLogTerm() == position.lastLogTerm
+            if (m.getType() == MessageType.MsgApp
+                    && position.known
+                    && m.getTerm() == position.term
+                    && m.getIndex() == position.lastIndex
+                    && m.getLogTerm() == position.lastLogTerm
                     && isContinuation(m)) {
                 out.writeRawByte(CONTINUATION);
                 out.writeUInt64NoTag(m.getEntriesCount());
@@ -114,7 +125,8 @@ final class MsgAppFrames {
          * and comparing every entry.
          */
         private boolean isContinuation(Message m) {
-            Message rest = m.getEntriesCount() == 0 ? m : m.toBuilder().clearEntries().build();
+            Message rest =
+                    m.getEntriesCount() == 0 ? m : m.toBuilder().clearEntries().build();
             return rest.equals(position.continuation(from, to, List.of(), m.getCommit()));
         }
 

@@ -63,8 +63,15 @@ final class Peer {
      */
     void stop() {
         RuntimeException failure = null;
-        for (Runnable part : new Runnable[] {prober::stop, msgAppReader::stop, messageReader::stop, msgAppWriter::stop,
-                messageWriter::stop, pipeline::stop, snapshots::stop}) {
+        for (Runnable part : new Runnable[] {
+            prober::stop,
+            msgAppReader::stop,
+            messageReader::stop,
+            msgAppWriter::stop,
+            messageWriter::stop,
+            pipeline::stop,
+            snapshots::stop
+        }) {
             try {
                 part.run();
             } catch (RuntimeException e) {
@@ -166,12 +173,21 @@ final class Peer {
     /** A pipeline or snapshot request failed; {@code httpStatus} is 0 when no answer came. */
     void deliveryFailed(Message m, URI base, int httpStatus, String reason) {
         if (httpStatus == HttpStatus.GONE_410) {
-            ctx.errors().report(new TransportError(TransportError.Kind.MEMBER_REMOVED, id,
-                    "peer " + Protocol.formatId(id) + " says this member was removed", null));
+            ctx.errors()
+                    .report(new TransportError(
+                            TransportError.Kind.MEMBER_REMOVED,
+                            id,
+                            "peer " + Protocol.formatId(id) + " says this member was removed",
+                            null));
         }
         String why = httpStatus == 0 ? reason : httpStatus + " " + reason.strip();
-        LOG.debug("{} -> {}: failed to send {} via {}: {}", Protocol.formatId(ctx.localId()), Protocol.formatId(id),
-                m.getType(), base, why);
+        LOG.debug(
+                "{} -> {}: failed to send {} via {}: {}",
+                Protocol.formatId(ctx.localId()),
+                Protocol.formatId(id),
+                m.getType(),
+                base,
+                why);
         if (httpStatus == 0) {
             urls.unreachable(base);
         }

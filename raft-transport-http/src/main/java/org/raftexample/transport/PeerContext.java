@@ -12,5 +12,4 @@ record PeerContext(
         HttpClient client,
         ErrorQueue errors,
         String threadPrefix,
-        PeerTrafficListener traffic) {
-}
+        PeerTrafficListener traffic) {}

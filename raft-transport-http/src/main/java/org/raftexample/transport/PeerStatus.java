@@ -47,7 +47,10 @@ final class PeerStatus {
     synchronized void deactivate(String reason) {
         if (activeSince != null) {
             activeSince = null;
-            LOG.warn("{} -> {}: peer became inactive: {}", Protocol.formatId(localId), Protocol.formatId(peerId),
+            LOG.warn(
+                    "{} -> {}: peer became inactive: {}",
+                    Protocol.formatId(localId),
+                    Protocol.formatId(peerId),
                     reason);
             noteWarned();
         }
@@ -63,7 +66,11 @@ final class PeerStatus {
             suppressed++;
             return false;
         }
-        LOG.warn("{} -> {}: {}{}", Protocol.formatId(localId), Protocol.formatId(peerId), problem,
+        LOG.warn(
+                "{} -> {}: {}{}",
+                Protocol.formatId(localId),
+                Protocol.formatId(peerId),
+                problem,
                 suppressed == 0 ? "" : " (" + suppressed + " more failure(s) not logged since the last warning)");
         noteWarned();
         return true;

@@ -11,22 +11,17 @@ package org.raftexample.transport;
 public interface PeerTrafficListener {
 
     /** Does nothing; the default when an application does not listen. */
-    PeerTrafficListener NONE = new PeerTrafficListener() {
-    };
+    PeerTrafficListener NONE = new PeerTrafficListener() {};
 
     /** A message of {@code bytes} (its encoded size) was handed to the connection to {@code to}. */
-    default void sent(long to, long bytes) {
-    }
+    default void sent(long to, long bytes) {}
 
     /** A message of {@code bytes} (its encoded size) arrived from {@code from}. */
-    default void received(long from, long bytes) {
-    }
+    default void received(long from, long bytes) {}
 
     /** A message to {@code to} was lost: dropped on a full buffer, or its connection or request failed. */
-    default void sendFailed(long to) {
-    }
+    default void sendFailed(long to) {}
 
     /** A probe of {@code to}'s peer endpoint took {@code nanos} from request to answer. */
-    default void roundTrip(long to, long nanos) {
-    }
+    default void roundTrip(long to, long nanos) {}
 }

@@ -25,21 +25,21 @@ import java.util.regex.Pattern;
  * alone. PKCS#1 and SEC1 keys are rewrapped as PKCS#8, which is what the JDK's key factories read.
  */
 final class Pem {
-    private static final Pattern BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
+    private static final Pattern BLOCK =
+            Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
     // The algorithm identifiers a rewrapped key needs: rsaEncryption (1.2.840.113549.1.1.1) with NULL
     // parameters, and id-ecPublicKey (1.2.840.10045.2.1) followed by the curve's own identifier.
     private static final byte[] RSA_ALGORITHM = {
-        0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
-    private static final byte[] EC_PUBLIC_KEY_OID = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
+        0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00
+    };
+    private static final byte[] EC_PUBLIC_KEY_OID = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01
+    };
     private static final String[] PKCS8_ALGORITHMS = {"RSA", "EC", "Ed25519", "Ed448", "RSASSA-PSS", "DSA"};
 
-    private Pem() {
-    }
+    private Pem() {}
 
     /** A PEM block of one type and its decoded bytes. */
-    private record Block(String type, byte[] der) {
-    }
+    private record Block(String type, byte[] der) {}
 
     /** The certificates of a PEM file, in file order (leaf first for a chain); at least one. */
     static List<X509Certificate> readCertificates(Path file) throws IOException, GeneralSecurityException {
@@ -63,15 +63,15 @@ final class Pem {
                 case "PRIVATE KEY":
                     return pkcs8(b.der(), file);
                 case "RSA PRIVATE KEY":
-                    return KeyFactory.getInstance("RSA").generatePrivate(
-                            new PKCS8EncodedKeySpec(wrap(RSA_ALGORITHM, b.der())));
+                    return KeyFactory.getInstance("RSA")
+                            .generatePrivate(new PKCS8EncodedKeySpec(wrap(RSA_ALGORITHM, b.der())));
                 case "EC PRIVATE KEY":
-                    return KeyFactory.getInstance("EC").generatePrivate(
-                            new PKCS8EncodedKeySpec(wrap(ecAlgorithm(b.der(), file), b.der())));
+                    return KeyFactory.getInstance("EC")
+                            .generatePrivate(new PKCS8EncodedKeySpec(wrap(ecAlgorithm(b.der(), file), b.der())));
                 case "ENCRYPTED PRIVATE KEY":
                     throw new GeneralSecurityException(file + " holds an encrypted key; give an unencrypted one");
                 default:
-                    // EC PARAMETERS and the like precede the key in openssl's output: skip them.
+                // EC PARAMETERS and the like precede the key in openssl's output: skip them.
             }
         }
         throw new GeneralSecurityException(file + " holds no PEM private key");

@@ -67,7 +67,8 @@ final class Pipeline {
         URI base = peer.urls().pick();
         try {
             byte[] body = m.toByteArray();
-            ContentResponse response = ctx.client().newRequest(base.resolve(Protocol.RAFT_PATH))
+            ContentResponse response = ctx.client()
+                    .newRequest(base.resolve(Protocol.RAFT_PATH))
                     .method(HttpMethod.POST)
                     .headers(h -> Protocol.addRequestHeaders(h, ctx.clusterId(), ctx.localId(), peer.id()))
                     .body(new BytesRequestContent(Protocol.CONTENT_TYPE_PROTOBUF, body))

@@ -55,7 +55,8 @@ final class Prober {
         URI base = peer.urls().pick();
         long start = System.nanoTime();
         try {
-            ctx.client().newRequest(base.resolve(Protocol.PROBING_PATH))
+            ctx.client()
+                    .newRequest(base.resolve(Protocol.PROBING_PATH))
                     .method(HttpMethod.GET)
                     .timeout(ctx.timeouts().dial().toMillis() * 2, TimeUnit.MILLISECONDS)
                     .send(result -> {

@@ -22,13 +22,13 @@ final class Protocol {
      * may add endpoints or headers but keeps every existing frame readable.
      */
     static final String VERSION = "1.0.0";
+
     static final String MIN_VERSION = "1.0.0";
 
     static final String CONTENT_TYPE_PROTOBUF = "application/x-protobuf";
     static final String CONTENT_TYPE_STREAM = "application/octet-stream";
 
-    private Protocol() {
-    }
+    private Protocol() {}
 
     /** Ids travel as unsigned hexadecimal, as etcd prints them. */
     static String formatId(long id) {

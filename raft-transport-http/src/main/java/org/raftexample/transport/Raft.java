@@ -52,7 +52,9 @@ public interface Raft {
         if (bytes.size() != size) {
             throw new EOFException("snapshot data truncated: " + bytes.size() + " of " + size + " bytes");
         }
-        process(header.toBuilder().setSnapshot(header.getSnapshot().toBuilder().setData(bytes)).build());
+        process(header.toBuilder()
+                .setSnapshot(header.getSnapshot().toBuilder().setData(bytes))
+                .build());
     }
 
     /**
@@ -66,6 +68,5 @@ public interface Raft {
     }
 
     /** Exactly {@code length} bytes of snapshot data, as a stream its reader closes. */
-    record SnapshotBody(long length, InputStream data) {
-    }
+    record SnapshotBody(long length, InputStream data) {}
 }

@@ -48,8 +48,14 @@ final class RaftHandler extends Handler.Abstract {
      * @param bodyDeadline how long a pipeline body may take to arrive in full: a sender dribbling it a byte at a
      *                     time (which resets the connection's idle timeout) holds a server thread no longer
      */
-    RaftHandler(long localId, long clusterId, Raft raft, TransportLimits limits, LongFunction<Peer> peers,
-            Duration bodyDeadline, PeerTrafficListener traffic) {
+    RaftHandler(
+            long localId,
+            long clusterId,
+            Raft raft,
+            TransportLimits limits,
+            LongFunction<Peer> peers,
+            Duration bodyDeadline,
+            PeerTrafficListener traffic) {
         this.localId = localId;
         this.clusterId = clusterId;
         this.raft = raft;
@@ -90,8 +96,7 @@ final class RaftHandler extends Handler.Abstract {
         } catch (Refusal r) {
             LOG.debug("refused {} {}: {} {}", request.getMethod(), path, r.status, r.getMessage());
             if (r.status == HttpStatus.METHOD_NOT_ALLOWED_405) {
-                response.getHeaders().put(HttpHeader.ALLOW,
-                        path.startsWith(Protocol.STREAM_PREFIX) ? "GET" : "POST");
+                response.getHeaders().put(HttpHeader.ALLOW, path.startsWith(Protocol.STREAM_PREFIX) ? "GET" : "POST");
             }
             reply(response, callback, r.status, r.getMessage());
         } catch (Throwable t) {
@@ -178,8 +183,7 @@ final class RaftHandler extends Handler.Abstract {
         noContent(response, callback);
     }
 
-    private void handleStream(Request request, Response response, Callback callback, String rest)
-            throws Refusal {
+    private void handleStream(Request request, Response response, Callback callback, String rest) throws Refusal {
         requireMethod(request, HttpMethod.GET);
         int slash = rest.indexOf('/');
         StreamType type = slash < 0 ? null : StreamType.fromPath(rest.substring(0, slash));
@@ -217,7 +221,8 @@ final class RaftHandler extends Handler.Abstract {
     private long checkHeaders(Request request) throws Refusal {
         var headers = request.getHeaders();
         if (!Protocol.compatible(headers.get(Protocol.SERVER_VERSION))) {
-            throw new Refusal(HttpStatus.PRECONDITION_FAILED_412,
+            throw new Refusal(
+                    HttpStatus.PRECONDITION_FAILED_412,
                     "incompatible protocol version " + headers.get(Protocol.SERVER_VERSION));
         }
         Long cluster = parseHeaderId(headers.get(Protocol.CLUSTER_ID));
@@ -278,9 +283,13 @@ final class RaftHandler extends Handler.Abstract {
 
     /** {@link #readLimited}, failing the body (so the blocked read ends with 400) if it is not in by the deadline. */
     private byte[] readWithDeadline(Request request, int max) throws Refusal {
-        Scheduler.Task deadline = request.getComponents().getScheduler().schedule(
-                () -> request.fail(new TimeoutException("body not received within " + bodyDeadline.toMillis() + " ms")),
-                bodyDeadline.toMillis(), TimeUnit.MILLISECONDS);
+        Scheduler.Task deadline = request.getComponents()
+                .getScheduler()
+                .schedule(
+                        () -> request.fail(
+                                new TimeoutException("body not received within " + bodyDeadline.toMillis() + " ms")),
+                        bodyDeadline.toMillis(),
+                        TimeUnit.MILLISECONDS);
         try {
             return readLimited(request, max);
         } finally {

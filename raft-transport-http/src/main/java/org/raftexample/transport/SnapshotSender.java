@@ -33,12 +33,11 @@ final class SnapshotSender {
 
     SnapshotSender(Peer peer) {
         this.peer = peer;
-        this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1),
-                r -> {
-                    Thread t = new Thread(r, peer.threadName("snapshot"));
-                    t.setDaemon(true);
-                    return t;
-                });
+        this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1), r -> {
+            Thread t = new Thread(r, peer.threadName("snapshot"));
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Queues a snapshot; false when one is already waiting (the caller reports FAILURE). */
@@ -64,7 +63,9 @@ final class SnapshotSender {
 
     static List<ByteBuffer> encode(Message m) {
         ByteString data = m.getSnapshot().getData();
-        Message header = m.toBuilder().setSnapshot(m.getSnapshot().toBuilder().clearData()).build();
+        Message header = m.toBuilder()
+                .setSnapshot(m.getSnapshot().toBuilder().clearData())
+                .build();
         byte[] headerBytes = header.toByteArray();
         ByteBuffer prefix = ByteBuffer.allocate(4 + headerBytes.length + 8);
         prefix.putInt(headerBytes.length).put(headerBytes).putLong(data.size()).flip();
@@ -76,7 +77,9 @@ final class SnapshotSender {
 
     /** The body prefix of a snapshot whose data is streamed from elsewhere: header and data length. */
     static byte[] prefix(Message m, long dataLength) {
-        Message header = m.toBuilder().setSnapshot(m.getSnapshot().toBuilder().clearData()).build();
+        Message header = m.toBuilder()
+                .setSnapshot(m.getSnapshot().toBuilder().clearData())
+                .build();
         byte[] headerBytes = header.toByteArray();
         ByteBuffer prefix = ByteBuffer.allocate(4 + headerBytes.length + 8);
         prefix.putInt(headerBytes.length).put(headerBytes).putLong(dataLength);
@@ -91,12 +94,15 @@ final class SnapshotSender {
             Request.Content content;
             if (m.getSnapshot().getData().isEmpty() && (stored = ctx.raft().openSnapshot(m)) != null) {
                 // Streamed from the application's file: memory stays at the copy buffer's size.
-                content = new InputStreamRequestContent(Protocol.CONTENT_TYPE_STREAM, new SequenceInputStream(
-                        new ByteArrayInputStream(prefix(m, stored.length())), stored.data()), 64 * 1024);
+                content = new InputStreamRequestContent(
+                        Protocol.CONTENT_TYPE_STREAM,
+                        new SequenceInputStream(new ByteArrayInputStream(prefix(m, stored.length())), stored.data()),
+                        64 * 1024);
             } else {
                 content = new ByteBufferRequestContent(Protocol.CONTENT_TYPE_STREAM, encode(m));
             }
-            ContentResponse response = ctx.client().newRequest(base.resolve(Protocol.SNAPSHOT_PATH))
+            ContentResponse response = ctx.client()
+                    .newRequest(base.resolve(Protocol.SNAPSHOT_PATH))
                     .method(HttpMethod.POST)
                     .headers(h -> Protocol.addRequestHeaders(h, ctx.clusterId(), ctx.localId(), peer.id()))
                     .body(content)

@@ -74,8 +74,12 @@ final class StreamReader {
                 break;
             } catch (Exception e) {
                 if (running) {
-                    LOG.debug("{} <- {}: {} stream failed: {}", id(peer.context().localId()), id(peer.id()),
-                            type.path, e.toString());
+                    LOG.debug(
+                            "{} <- {}: {} stream failed: {}",
+                            id(peer.context().localId()),
+                            id(peer.id()),
+                            type.path,
+                            e.toString());
                 }
             } finally {
                 Request r = inFlight;
@@ -130,18 +134,28 @@ final class StreamReader {
             return listener.getInputStream();
         }
         if (status == HttpStatus.GONE_410) {
-            ctx.errors().report(new TransportError(TransportError.Kind.MEMBER_REMOVED, peer.id(),
-                    "peer " + id(peer.id()) + " says this member was removed", null));
+            ctx.errors()
+                    .report(new TransportError(
+                            TransportError.Kind.MEMBER_REMOVED,
+                            peer.id(),
+                            "peer " + id(peer.id()) + " says this member was removed",
+                            null));
         } else if (status == HttpStatus.PRECONDITION_FAILED_412) {
-            LOG.warn("{} <- {}: {} stream refused with 412 (cluster id, target id or version mismatch)",
-                    id(ctx.localId()), id(peer.id()), type.path);
+            LOG.warn(
+                    "{} <- {}: {} stream refused with 412 (cluster id, target id or version mismatch)",
+                    id(ctx.localId()),
+                    id(peer.id()),
+                    type.path);
         }
         throw new IOException("stream refused with status " + status);
     }
 
     private void decodeLoop(InputStream body) throws IOException {
-        Frames.Decoder reader = type.decoder(new BufferedInputStream(body, 64 * 1024),
-                peer.context().limits().maxMessageBytes(), peer.id(), peer.context().localId());
+        Frames.Decoder reader = type.decoder(
+                new BufferedInputStream(body, 64 * 1024),
+                peer.context().limits().maxMessageBytes(),
+                peer.id(),
+                peer.context().localId());
         Raft raft = peer.context().raft();
         while (running) {
             Message m;
@@ -156,8 +170,13 @@ final class StreamReader {
             var why = MessageSanity.check(m, MessageSanity.Channel.MESSAGE);
             if (why.isPresent()) {
                 // Dropped, as raft expects of a lossy network; the stream itself stays up.
-                REFUSED.warn("{} <- {}: refused a {} on the {} stream: {}", id(peer.context().localId()),
-                        id(peer.id()), m.getType(), type.path, why.get());
+                REFUSED.warn(
+                        "{} <- {}: refused a {} on the {} stream: {}",
+                        id(peer.context().localId()),
+                        id(peer.id()),
+                        m.getType(),
+                        type.path,
+                        why.get());
                 continue;
             }
             peer.context().traffic().received(peer.id(), m.getSerializedSize());
@@ -170,8 +189,12 @@ final class StreamReader {
                 // Expected under overload; raft's retries recover a message lost on a stream.
                 LOG.debug("{} <- {}: {}", id(peer.context().localId()), id(peer.id()), e.getMessage());
             } catch (Exception e) {
-                LOG.warn("{} <- {}: raft failed to process {}: {}", id(peer.context().localId()), id(peer.id()),
-                        m.getType(), e.toString());
+                LOG.warn(
+                        "{} <- {}: raft failed to process {}: {}",
+                        id(peer.context().localId()),
+                        id(peer.id()),
+                        m.getType(),
+                        e.toString());
             }
         }
     }

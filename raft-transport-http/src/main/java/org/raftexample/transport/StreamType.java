@@ -34,7 +34,8 @@ enum StreamType {
 
     /** The frame decoder for messages from {@code from} to {@code to} on a stream of this type. */
     Frames.Decoder decoder(InputStream in, int maxMessageBytes, long from, long to) {
-        return this == MSGAPP ? new MsgAppFrames.Reader(in, maxMessageBytes, from, to)
+        return this == MSGAPP
+                ? new MsgAppFrames.Reader(in, maxMessageBytes, from, to)
                 : new Frames.Reader(in, maxMessageBytes);
     }
 

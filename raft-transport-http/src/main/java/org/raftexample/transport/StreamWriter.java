@@ -56,8 +56,8 @@ final class StreamWriter {
 
     /** Hands over the response of an accepted stream request; the writer completes {@code callback} later. */
     void attach(Response response, Callback callback) {
-        Attachment fresh = new Attachment(response, callback,
-                peer.context().timeouts().streamRead().toMillis());
+        Attachment fresh = new Attachment(
+                response, callback, peer.context().timeouts().streamRead().toMillis());
         Attachment replaced;
         synchronized (lock) {
             if (!running) {
@@ -113,8 +113,11 @@ final class StreamWriter {
                     // An immediate heartbeat commits the response, so the dialer knows the stream is up.
                     enc.writeHeartbeat();
                     enc.flush();
-                    LOG.info("{} -> {}: {} stream established", Protocol.formatId(peer.context().localId()),
-                            Protocol.formatId(peer.id()), type.path);
+                    LOG.info(
+                            "{} -> {}: {} stream established",
+                            Protocol.formatId(peer.context().localId()),
+                            Protocol.formatId(peer.id()),
+                            type.path);
                 }
                 Message m = pending != null ? pending : queue.poll(heartbeatMillis, TimeUnit.MILLISECONDS);
                 pending = null;
@@ -177,8 +180,12 @@ final class StreamWriter {
         }
         conn.fail(cause);
         if (wasCurrent && running) {
-            LOG.warn("{} -> {}: {} stream broke: {}", Protocol.formatId(peer.context().localId()),
-                    Protocol.formatId(peer.id()), type.path, cause.toString());
+            LOG.warn(
+                    "{} -> {}: {} stream broke: {}",
+                    Protocol.formatId(peer.context().localId()),
+                    Protocol.formatId(peer.id()),
+                    type.path,
+                    cause.toString());
             peer.status().deactivate(type.path + " stream write failed");
             peer.context().traffic().sendFailed(peer.id());
             // Whatever was being written is lost; raft learns the peer is unreachable and will resend.

@@ -73,8 +73,8 @@ public record TlsFiles(Path certFile, Path keyFile, Path trustedCaFile, boolean 
             ks.setKeyEntry("key", key, STORE_PASSWORD.toCharArray(), chain.toArray(new X509Certificate[0]));
             return ks;
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot load TLS certificate " + certFile + " and key " + keyFile
-                    + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot load TLS certificate " + certFile + " and key " + keyFile + ": " + e.getMessage(), e);
         }
     }
 
@@ -88,8 +88,8 @@ public record TlsFiles(Path certFile, Path keyFile, Path trustedCaFile, boolean 
             }
             return ks;
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot load trusted CA file " + trustedCaFile + ": "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot load trusted CA file " + trustedCaFile + ": " + e.getMessage(), e);
         }
     }
 }

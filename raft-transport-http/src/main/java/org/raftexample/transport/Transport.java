@@ -62,8 +62,14 @@ public final class Transport implements AutoCloseable {
     public Transport(TransportConfig config) {
         this.config = config;
         this.threadPrefix = "raft-transport-" + Protocol.formatId(config.id()) + "-";
-        this.handler = new RaftHandler(config.id(), config.clusterId(), config.raft(), config.limits(),
-                peers::get, config.timeouts().request(), config.traffic());
+        this.handler = new RaftHandler(
+                config.id(),
+                config.clusterId(),
+                config.raft(),
+                config.limits(),
+                peers::get,
+                config.timeouts().request(),
+                config.traffic());
     }
 
     /** Starts the HTTP client and, unless in handler-only mode, the peer listener. */
@@ -75,20 +81,33 @@ public final class Transport implements AutoCloseable {
         try {
             client = newClient();
             client.start();
-            context = new PeerContext(config.id(), config.clusterId(), config.raft(), config.limits(),
-                    config.timeouts(), client, errors, threadPrefix, config.traffic());
+            context = new PeerContext(
+                    config.id(),
+                    config.clusterId(),
+                    config.raft(),
+                    config.limits(),
+                    config.timeouts(),
+                    client,
+                    errors,
+                    threadPrefix,
+                    config.traffic());
             if (config.listenUrl() != null) {
                 startServer();
             }
         } catch (Exception e) {
             if (!listenerFailureReported) {
-                errors.report(new TransportError(TransportError.Kind.LISTENER_FAILED, 0,
-                        "could not start the peer transport on " + config.listenUrl(), e));
+                errors.report(new TransportError(
+                        TransportError.Kind.LISTENER_FAILED,
+                        0,
+                        "could not start the peer transport on " + config.listenUrl(),
+                        e));
             }
             stopQuietly();
             throw new TransportException("could not start the peer transport on " + config.listenUrl(), e);
         }
-        LOG.info("transport {} started{}", Protocol.formatId(config.id()),
+        LOG.info(
+                "transport {} started{}",
+                Protocol.formatId(config.id()),
                 server == null ? " (handler only)" : " on " + listenUri());
     }
 
@@ -266,8 +285,8 @@ public final class Transport implements AutoCloseable {
         HttpConnectionFactory h1 = new HttpConnectionFactory(http);
         connector = config.tls() == null
                 ? new ServerConnector(server, 1, 1, h1)
-                : new ServerConnector(server, 1, 1,
-                        new SslConnectionFactory(config.tls().newServerFactory(), h1.getProtocol()), h1);
+                : new ServerConnector(
+                        server, 1, 1, new SslConnectionFactory(config.tls().newServerFactory(), h1.getProtocol()), h1);
         connector.setHost(config.listenUrl().getHost());
         connector.setPort(Math.max(config.listenUrl().getPort(), 0));
         connector.setAcceptedTcpNoDelay(true);
@@ -285,8 +304,8 @@ public final class Transport implements AutoCloseable {
             @Override
             public void lifeCycleFailure(LifeCycle event, Throwable cause) {
                 listenerFailureReported = true;
-                errors.report(new TransportError(TransportError.Kind.LISTENER_FAILED, 0,
-                        "peer listener failed", cause));
+                errors.report(
+                        new TransportError(TransportError.Kind.LISTENER_FAILED, 0, "peer listener failed", cause));
             }
         });
         server.start();

@@ -38,14 +38,19 @@ public record TransportConfig(
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(timeouts, "timeouts");
         if (listenUrl != null && (!scheme(tls).equals(listenUrl.getScheme()) || listenUrl.getHost() == null)) {
-            throw new IllegalArgumentException("listen URL must be " + scheme(tls) + "://host:port, got "
-                    + listenUrl);
+            throw new IllegalArgumentException("listen URL must be " + scheme(tls) + "://host:port, got " + listenUrl);
         }
     }
 
     /** A config that nobody listens to the traffic of. */
-    public TransportConfig(long id, long clusterId, URI listenUrl, Raft raft, TransportLimits limits,
-            TransportTimeouts timeouts, TlsFiles tls) {
+    public TransportConfig(
+            long id,
+            long clusterId,
+            URI listenUrl,
+            Raft raft,
+            TransportLimits limits,
+            TransportTimeouts timeouts,
+            TlsFiles tls) {
         this(id, clusterId, listenUrl, raft, limits, timeouts, tls, PeerTrafficListener.NONE);
     }
 
@@ -65,8 +70,8 @@ public record TransportConfig(
 
     /** A config with default limits and timeouts, over TLS when {@code tls} is not null. */
     public static TransportConfig of(long id, long clusterId, URI listenUrl, Raft raft, TlsFiles tls) {
-        return new TransportConfig(id, clusterId, listenUrl, raft, TransportLimits.defaults(),
-                TransportTimeouts.defaults(), tls);
+        return new TransportConfig(
+                id, clusterId, listenUrl, raft, TransportLimits.defaults(), TransportTimeouts.defaults(), tls);
     }
 
     public TransportConfig withLimits(TransportLimits newLimits) {

@@ -10,15 +10,14 @@ package org.raftexample.transport;
  * @param pipelineSenders   concurrent pipeline requests per peer (etcd: 4)
  */
 public record TransportLimits(
-        int maxMessageBytes,
-        long maxSnapshotBytes,
-        int streamBufferSize,
-        int pipelineBufferSize,
-        int pipelineSenders) {
+        int maxMessageBytes, long maxSnapshotBytes, int streamBufferSize, int pipelineBufferSize, int pipelineSenders) {
 
     public TransportLimits {
-        if (maxMessageBytes <= 0 || maxSnapshotBytes <= 0 || streamBufferSize <= 0
-                || pipelineBufferSize <= 0 || pipelineSenders <= 0) {
+        if (maxMessageBytes <= 0
+                || maxSnapshotBytes <= 0
+                || streamBufferSize <= 0
+                || pipelineBufferSize <= 0
+                || pipelineSenders <= 0) {
             throw new IllegalArgumentException("transport limits must be positive: " + this);
         }
     }

@@ -31,7 +31,12 @@ public record TransportTimeouts(
 
     /** etcd's figures: 5 s read timeout with a heartbeat every third of it, 100 ms first redial. */
     public static TransportTimeouts defaults() {
-        return new TransportTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofMillis(1600),
-                Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofSeconds(1));
+        return new TransportTimeouts(
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(10),
+                Duration.ofMillis(1600),
+                Duration.ofSeconds(5),
+                Duration.ofMillis(100),
+                Duration.ofSeconds(1));
     }
 }

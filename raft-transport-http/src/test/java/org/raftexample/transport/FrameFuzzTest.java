@@ -63,18 +63,32 @@ class FrameFuzzTest {
         List<Message> out = new ArrayList<>();
         long index = 10;
         for (int i = 0; i < 6; i++) {
-            Message.Builder m = Message.newBuilder().setType(MessageType.MsgApp).setFrom(1).setTo(2).setTerm(3)
-                    .setLogTerm(3).setIndex(index).setCommit(index);
+            Message.Builder m = Message.newBuilder()
+                    .setType(MessageType.MsgApp)
+                    .setFrom(1)
+                    .setTo(2)
+                    .setTerm(3)
+                    .setLogTerm(3)
+                    .setIndex(index)
+                    .setCommit(index);
             for (int e = 0; e < i; e++) {
                 index++;
-                m.addEntries(Entry.newBuilder().setTerm(3).setIndex(index)
+                m.addEntries(Entry.newBuilder()
+                        .setTerm(3)
+                        .setIndex(index)
                         .setData(ByteString.copyFromUtf8("value " + index)));
             }
             out.add(m.build());
         }
         out.add(TestSupport.heartbeat(1, 2, index));
-        out.add(Message.newBuilder().setType(MessageType.MsgVote).setFrom(1).setTo(2).setTerm(4).setIndex(index)
-                .setLogTerm(3).build());
+        out.add(Message.newBuilder()
+                .setType(MessageType.MsgVote)
+                .setFrom(1)
+                .setTo(2)
+                .setTerm(4)
+                .setIndex(index)
+                .setLogTerm(3)
+                .build());
         return out;
     }
 
@@ -85,13 +99,21 @@ class FrameFuzzTest {
 
     @Test
     void damagedMessageStreamsDecodeOrFailCleanly() {
-        Fuzz.forAll(0xf4a3_0001L, TRIES, r -> Mutations.damage(r, MESSAGE_STREAM), Mutations.Damaged::toString,
+        Fuzz.forAll(
+                0xf4a3_0001L,
+                TRIES,
+                r -> Mutations.damage(r, MESSAGE_STREAM),
+                Mutations.Damaged::toString,
                 d -> drain(d.bytes(), in -> new Frames.Reader(in, LIMIT)));
     }
 
     @Test
     void damagedMsgAppStreamsDecodeOrFailCleanly() {
-        Fuzz.forAll(0xf4a3_0002L, TRIES, r -> Mutations.damage(r, MSGAPP_STREAM), Mutations.Damaged::toString,
+        Fuzz.forAll(
+                0xf4a3_0002L,
+                TRIES,
+                r -> Mutations.damage(r, MSGAPP_STREAM),
+                Mutations.Damaged::toString,
                 d -> drain(d.bytes(), in -> new MsgAppFrames.Reader(in, LIMIT, 1, 2)));
     }
 

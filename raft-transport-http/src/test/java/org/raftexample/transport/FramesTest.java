@@ -40,17 +40,17 @@ class FramesTest {
     @Test
     void negativeLengthTruncatedFrameAndGarbageAreRejected() throws Exception {
         byte[] negative = {(byte) 0x80, 0, 0, 0};
-        assertThrows(Frames.FrameException.class,
-                () -> new Frames.Reader(new ByteArrayInputStream(negative), 1000).read());
+        assertThrows(
+                Frames.FrameException.class, () -> new Frames.Reader(new ByteArrayInputStream(negative), 1000).read());
 
         byte[] whole = frame(TestSupport.heartbeat(1, 2, 3));
         byte[] truncated = Arrays.copyOf(whole, whole.length - 1);
-        assertThrows(Frames.FrameException.class,
-                () -> new Frames.Reader(new ByteArrayInputStream(truncated), 1000).read());
+        assertThrows(
+                Frames.FrameException.class, () -> new Frames.Reader(new ByteArrayInputStream(truncated), 1000).read());
 
         byte[] garbage = {0, 0, 0, 3, (byte) 0xff, (byte) 0xff, (byte) 0xff};
-        assertThrows(Frames.FrameException.class,
-                () -> new Frames.Reader(new ByteArrayInputStream(garbage), 1000).read());
+        assertThrows(
+                Frames.FrameException.class, () -> new Frames.Reader(new ByteArrayInputStream(garbage), 1000).read());
     }
 
     /** One message as the writer frames it (the writer buffers until flushed). */

@@ -37,18 +37,28 @@ class MessageSanityTest {
     }
 
     private static Message.Builder snap(long term, long snapTerm, long snapIndex) {
-        return msg(MessageType.MsgSnap, term).setSnapshot(Snapshot.newBuilder()
-                .setMetadata(SnapshotMetadata.newBuilder().setTerm(snapTerm).setIndex(snapIndex)));
+        return msg(MessageType.MsgSnap, term)
+                .setSnapshot(Snapshot.newBuilder()
+                        .setMetadata(
+                                SnapshotMetadata.newBuilder().setTerm(snapTerm).setIndex(snapIndex)));
     }
 
     @Test
     void messagesAsRaftSendsThemPass() {
-        assertPasses(msg(MessageType.MsgApp, 3).setLogTerm(2).setIndex(10).setCommit(9)
-                .addEntries(entry(2, 11)).addEntries(entry(3, 12)));
+        assertPasses(msg(MessageType.MsgApp, 3)
+                .setLogTerm(2)
+                .setIndex(10)
+                .setCommit(9)
+                .addEntries(entry(2, 11))
+                .addEntries(entry(3, 12)));
         assertPasses(msg(MessageType.MsgApp, 3).setLogTerm(3).setIndex(12).setCommit(12)); // empty append
-        assertPasses(msg(MessageType.MsgApp, 1).setIndex(0).addEntries(entry(1, 1)));  // probe from the start
+        assertPasses(msg(MessageType.MsgApp, 1).setIndex(0).addEntries(entry(1, 1))); // probe from the start
         assertPasses(msg(MessageType.MsgHeartbeat, 3).setCommit(12));
-        assertPasses(msg(MessageType.MsgAppResp, 3).setIndex(12).setReject(true).setRejectHint(7).setLogTerm(2));
+        assertPasses(msg(MessageType.MsgAppResp, 3)
+                .setIndex(12)
+                .setReject(true)
+                .setRejectHint(7)
+                .setLogTerm(2));
         assertPasses(msg(MessageType.MsgVote, 4).setLogTerm(3).setIndex(12));
         assertPasses(msg(MessageType.MsgPreVoteResp, 5).setReject(true));
         assertPasses(msg(MessageType.MsgProp, 0).addEntries(Entry.getDefaultInstance()));
@@ -69,8 +79,10 @@ class MessageSanityTest {
         assertRefused(msg(MessageType.MsgAppResp, 3).setReject(true).setRejectHint(HIGH));
         assertRefused(msg(MessageType.MsgApp, 3).setIndex(HIGH - 1).addEntries(entry(3, HIGH)));
         assertRefused(msg(MessageType.MsgProp, 0).addEntries(entry(HIGH, 0)));
-        assertTrue(MessageSanity.check(snap(3, HIGH + 1, 10001).build(), Channel.SNAPSHOT).isPresent());
-        assertTrue(MessageSanity.check(snap(3, 2, HIGH).build(), Channel.SNAPSHOT).isPresent());
+        assertTrue(MessageSanity.check(snap(3, HIGH + 1, 10001).build(), Channel.SNAPSHOT)
+                .isPresent());
+        assertTrue(
+                MessageSanity.check(snap(3, 2, HIGH).build(), Channel.SNAPSHOT).isPresent());
     }
 
     @Test
@@ -81,9 +93,17 @@ class MessageSanityTest {
 
     @Test
     void localMessageTypesAreRefused() {
-        for (MessageType t : new MessageType[] {MessageType.MsgHup, MessageType.MsgBeat, MessageType.MsgUnreachable,
-                MessageType.MsgSnapStatus, MessageType.MsgCheckQuorum, MessageType.MsgStorageAppend,
-                MessageType.MsgStorageAppendResp, MessageType.MsgStorageApply, MessageType.MsgStorageApplyResp}) {
+        for (MessageType t : new MessageType[] {
+            MessageType.MsgHup,
+            MessageType.MsgBeat,
+            MessageType.MsgUnreachable,
+            MessageType.MsgSnapStatus,
+            MessageType.MsgCheckQuorum,
+            MessageType.MsgStorageAppend,
+            MessageType.MsgStorageAppendResp,
+            MessageType.MsgStorageApply,
+            MessageType.MsgStorageApplyResp
+        }) {
             assertRefused(msg(t, 3));
         }
     }
@@ -92,7 +112,8 @@ class MessageSanityTest {
     void proposalsWithoutEntriesAndReadRequestsWithoutOneContextAreRefused() {
         assertRefused(msg(MessageType.MsgProp, 0));
         assertRefused(msg(MessageType.MsgReadIndex, 0));
-        assertRefused(msg(MessageType.MsgReadIndex, 0).addEntries(Entry.getDefaultInstance())
+        assertRefused(msg(MessageType.MsgReadIndex, 0)
+                .addEntries(Entry.getDefaultInstance())
                 .addEntries(Entry.getDefaultInstance()));
     }
 
@@ -110,16 +131,20 @@ class MessageSanityTest {
         assertRefused(msg(MessageType.MsgApp, 3).setLogTerm(2).setIndex(10).addEntries(entry(2, 12))); // gap
         assertRefused(msg(MessageType.MsgApp, 3).setLogTerm(2).setIndex(10).addEntries(entry(2, 10))); // overlap
         assertRefused(msg(MessageType.MsgApp, 3).setLogTerm(2).setIndex(10).addEntries(entry(1, 11))); // older term
-        assertRefused(msg(MessageType.MsgApp, 3).setLogTerm(2).setIndex(10).addEntries(entry(4, 11))); // newer than leader
-        assertRefused(msg(MessageType.MsgApp, 3).setLogTerm(4).setIndex(10));                       // log term too
-        assertRefused(msg(MessageType.MsgApp, 3).setIndex(10).addEntries(entry(3, 11)).addEntries(entry(2, 12)));
+        assertRefused(
+                msg(MessageType.MsgApp, 3).setLogTerm(2).setIndex(10).addEntries(entry(4, 11))); // newer than leader
+        assertRefused(msg(MessageType.MsgApp, 3).setLogTerm(4).setIndex(10)); // log term too
+        assertRefused(
+                msg(MessageType.MsgApp, 3).setIndex(10).addEntries(entry(3, 11)).addEntries(entry(2, 12)));
     }
 
     @Test
     void snapshotsTravelOnlyOnTheirEndpointAndAreNeverEmptyOrFromTheFuture() {
         assertTrue(MessageSanity.check(snap(3, 2, 100).build(), Channel.MESSAGE).isPresent());
-        assertTrue(MessageSanity.check(msg(MessageType.MsgHeartbeat, 3).build(), Channel.SNAPSHOT).isPresent());
+        assertTrue(MessageSanity.check(msg(MessageType.MsgHeartbeat, 3).build(), Channel.SNAPSHOT)
+                .isPresent());
         assertTrue(MessageSanity.check(snap(3, 0, 0).build(), Channel.SNAPSHOT).isPresent());
-        assertTrue(MessageSanity.check(snap(3, 4, 100).build(), Channel.SNAPSHOT).isPresent());
+        assertTrue(
+                MessageSanity.check(snap(3, 4, 100).build(), Channel.SNAPSHOT).isPresent());
     }
 }

@@ -22,10 +22,18 @@ class MsgAppFramesTest {
 
     /** A MsgApp as raft builds it: entries after (index, logTerm), in the given term. */
     private static Message app(long term, long logTerm, long index, int entries, long commit) {
-        Message.Builder b = Message.newBuilder().setType(MessageType.MsgApp).setTo(FOLLOWER).setFrom(LEADER)
-                .setTerm(term).setLogTerm(logTerm).setIndex(index).setCommit(commit);
+        Message.Builder b = Message.newBuilder()
+                .setType(MessageType.MsgApp)
+                .setTo(FOLLOWER)
+                .setFrom(LEADER)
+                .setTerm(term)
+                .setLogTerm(logTerm)
+                .setIndex(index)
+                .setCommit(commit);
         for (int i = 0; i < entries; i++) {
-            b.addEntries(Entry.newBuilder().setTerm(term).setIndex(index + 1 + i)
+            b.addEntries(Entry.newBuilder()
+                    .setTerm(term)
+                    .setIndex(index + 1 + i)
                     .setData(ByteString.copyFromUtf8("entry " + (index + 1 + i))));
         }
         return b.build();
@@ -49,16 +57,16 @@ class MsgAppFramesTest {
     @Test
     void everyMessageDecodesToItsOriginal() throws Exception {
         List<Message> sent = List.of(
-                app(2, 1, 10, 3, 9),          // first: full frame
-                app(2, 2, 13, 2, 12),         // continues: compact
-                app(2, 2, 15, 0, 15),         // empty continuation (commit only): compact
-                app(2, 2, 15, 4, 15),         // continues again
-                app(2, 1, 12, 1, 15),         // a retry from an earlier index: full
-                app(3, 2, 13, 1, 15),         // a new term: full
-                app(3, 3, 14, 2, 16),         // continues in the new term
+                app(2, 1, 10, 3, 9), // first: full frame
+                app(2, 2, 13, 2, 12), // continues: compact
+                app(2, 2, 15, 0, 15), // empty continuation (commit only): compact
+                app(2, 2, 15, 4, 15), // continues again
+                app(2, 1, 12, 1, 15), // a retry from an earlier index: full
+                app(3, 2, 13, 1, 15), // a new term: full
+                app(3, 3, 14, 2, 16), // continues in the new term
                 app(3, 3, 16, 1, 16).toBuilder().setReject(false).build(), // unusual field: full
-                TestSupport.heartbeat(LEADER, FOLLOWER, 16),               // not a MsgApp: full, resets
-                app(3, 3, 17, 1, 17));        // after a reset: full
+                TestSupport.heartbeat(LEADER, FOLLOWER, 16), // not a MsgApp: full, resets
+                app(3, 3, 17, 1, 17)); // after a reset: full
         byte[] bytes = encode(sent);
         MsgAppFrames.Reader r = reader(bytes);
         for (Message m : sent) {
@@ -76,23 +84,28 @@ class MsgAppFramesTest {
         Message next = app(5, 5, 101, 1, 101);
         int oneFull = encode(List.of(first)).length;
         int fullThenCompact = encode(List.of(first, next)).length;
-        assertTrue(fullThenCompact - oneFull <= oneFull - 10,
+        assertTrue(
+                fullThenCompact - oneFull <= oneFull - 10,
                 "continuation frame is smaller: " + (fullThenCompact - oneFull) + " vs " + oneFull);
     }
 
     @Test
     void malformedFramesAreRejected() throws Exception {
         byte[] orphanContinuation = {MsgAppFrames.CONTINUATION, 0, 0};
-        assertThrows(Frames.FrameException.class, () -> reader(orphanContinuation).read());
+        assertThrows(
+                Frames.FrameException.class, () -> reader(orphanContinuation).read());
         assertThrows(Frames.FrameException.class, () -> reader(new byte[] {9}).read());
 
         byte[] valid = encode(List.of(app(2, 1, 10, 3, 9), app(2, 2, 13, 2, 12)));
         for (int cut = 1; cut < valid.length - 1; cut++) {
             MsgAppFrames.Reader r = reader(Arrays.copyOf(valid, cut));
-            assertThrows(java.io.IOException.class, () -> {
-                r.read();
-                r.read();
-            }, "cut at " + cut);
+            assertThrows(
+                    java.io.IOException.class,
+                    () -> {
+                        r.read();
+                        r.read();
+                    },
+                    "cut at " + cut);
         }
 
         ByteArrayOutputStream buf = new ByteArrayOutputStream();

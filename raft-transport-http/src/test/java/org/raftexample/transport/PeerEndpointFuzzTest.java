@@ -3,12 +3,12 @@ package org.raftexample.transport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import java.nio.ByteBuffer;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.Random;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -19,7 +19,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.raftexample.fuzz.Fuzz;
 import org.raftexample.fuzz.Mutations;
-import org.raftexample.raftpb.Message;
 
 /**
  * The peer port's endpoints, fuzzed through a real Jetty server: random methods, paths and header damage, with
@@ -41,12 +40,19 @@ class PeerEndpointFuzzTest {
     private static byte[] snapshotBody;
 
     /** One request: where, how, with which headers broken, and its body. */
-    record Shot(String method, String path, int headerDamage, boolean snapshotBase, List<Mutations.Op> edits,
-            byte[] garbage, boolean useGarbage) {
+    record Shot(
+            String method,
+            String path,
+            int headerDamage,
+            boolean snapshotBase,
+            List<Mutations.Op> edits,
+            byte[] garbage,
+            boolean useGarbage) {
         @Override
         public String toString() {
             return method + " " + path + ", header damage " + headerDamage + ", "
-                    + (useGarbage ? "random body " + Fuzz.hex(garbage)
+                    + (useGarbage
+                            ? "random body " + Fuzz.hex(garbage)
                             : (snapshotBase ? "snapshot" : "pipeline") + " body with edits " + edits);
         }
     }
@@ -56,7 +62,8 @@ class PeerEndpointFuzzTest {
         raft = new RecordingRaft();
         transport = TestSupport.start(TransportConfig.of(LOCAL, TestSupport.CLUSTER, TestSupport.ANY_PORT, raft)
                 .withTimeouts(TestSupport.FAST)
-                .withLimits(TransportLimits.defaults().withMaxMessageBytes(64 << 10).withMaxSnapshotBytes(1 << 20)));
+                .withLimits(
+                        TransportLimits.defaults().withMaxMessageBytes(64 << 10).withMaxSnapshotBytes(1 << 20)));
         transport.addPeer(MEMBER, List.of("http://127.0.0.1:1"));
         client = new HttpClient();
         client.start();
@@ -80,10 +87,25 @@ class PeerEndpointFuzzTest {
     static Shot shot(Random r) {
         String method = Fuzz.oneOf(r, "POST", "POST", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "GET");
         String path = r.nextBoolean()
-                ? Fuzz.oneOf(r, "/raft", "/raft/snapshot", "/raft/stream/message/1", "/raft/stream/msgappv2/1",
-                        "/raft/stream/bogus/1", "/raft/stream/message/zz", "/raft/", "/", "/raft/probing")
+                ? Fuzz.oneOf(
+                        r,
+                        "/raft",
+                        "/raft/snapshot",
+                        "/raft/stream/message/1",
+                        "/raft/stream/msgappv2/1",
+                        "/raft/stream/bogus/1",
+                        "/raft/stream/message/zz",
+                        "/raft/",
+                        "/",
+                        "/raft/probing")
                 : "/" + Fuzz.string(r, "abz/.-_0123456789", 0, 30);
-        return new Shot(method, path, r.nextInt(7), r.nextBoolean(), Mutations.ops(r), Mutations.randomBytes(r, 2048),
+        return new Shot(
+                method,
+                path,
+                r.nextInt(7),
+                r.nextBoolean(),
+                Mutations.ops(r),
+                Mutations.randomBytes(r, 2048),
                 r.nextBoolean());
     }
 
@@ -99,7 +121,8 @@ class PeerEndpointFuzzTest {
             // A well-formed stream request is answered with a stream that stays open: not this test's subject.
             method = "POST";
         }
-        byte[] body = shot.useGarbage() ? shot.garbage()
+        byte[] body = shot.useGarbage()
+                ? shot.garbage()
                 : Mutations.apply(shot.snapshotBase() ? snapshotBody : pipelineBody, shot.edits());
         ContentResponse r = client.newRequest(transport.listenUri() + shot.path())
                 .method(method)
@@ -114,9 +137,11 @@ class PeerEndpointFuzzTest {
                 .timeout(10, TimeUnit.SECONDS)
                 .send();
         assertNotEquals(500, r.getStatus(), method + " " + shot.path() + ": " + r.getContentAsString());
-        ContentResponse ok = client.newRequest(transport.listenUri().resolve(Protocol.RAFT_PATH)).method("POST")
+        ContentResponse ok = client.newRequest(transport.listenUri().resolve(Protocol.RAFT_PATH))
+                .method("POST")
                 .headers(h -> Protocol.addRequestHeaders(h, TestSupport.CLUSTER, MEMBER, LOCAL))
-                .body(new BytesRequestContent(TestSupport.heartbeat(MEMBER, LOCAL, 1).toByteArray()))
+                .body(new BytesRequestContent(
+                        TestSupport.heartbeat(MEMBER, LOCAL, 1).toByteArray()))
                 .timeout(10, TimeUnit.SECONDS)
                 .send();
         assertEquals(204, ok.getStatus());
@@ -132,8 +157,7 @@ class PeerEndpointFuzzTest {
             case 4 -> h.put(Protocol.SERVER_VERSION, "0.0.1");
             case 5 -> h.put(Protocol.SERVER_FROM, "ffffffffffffffffff");
             case 6 -> h.put(Protocol.RAFT_TO, "-1");
-            default -> {
-            }
+            default -> {}
         }
     }
 }

@@ -54,15 +54,24 @@ class PeerPortSecurityTest {
 
     /** A forged leader's append: a term far ahead, an entry, and a commit index that would apply it. */
     private static Message forgedAppend(long from) {
-        return Message.newBuilder().setType(MessageType.MsgApp).setFrom(from).setTo(LOCAL).setTerm(1_000_000)
-                .setLogTerm(0).setIndex(0).setCommit(1)
-                .addEntries(Entry.newBuilder().setTerm(1_000_000).setIndex(1)
+        return Message.newBuilder()
+                .setType(MessageType.MsgApp)
+                .setFrom(from)
+                .setTo(LOCAL)
+                .setTerm(1_000_000)
+                .setLogTerm(0)
+                .setIndex(0)
+                .setCommit(1)
+                .addEntries(Entry.newBuilder()
+                        .setTerm(1_000_000)
+                        .setIndex(1)
                         .setData(com.google.protobuf.ByteString.copyFromUtf8("forged")))
                 .build();
     }
 
     private ContentResponse post(String path, long headerFrom, byte[] body) throws Exception {
-        return client.newRequest(base.resolve(path)).method(HttpMethod.POST)
+        return client.newRequest(base.resolve(path))
+                .method(HttpMethod.POST)
                 .headers(h -> Protocol.addRequestHeaders(h, TestSupport.CLUSTER, headerFrom, LOCAL))
                 .body(new BytesRequestContent(body))
                 .timeout(10, TimeUnit.SECONDS)
@@ -71,19 +80,28 @@ class PeerPortSecurityTest {
 
     @Test
     void pipelineMessageFromANonMemberWithAFarAheadTermIsRefusedAndNeverReachesRaft() throws Exception {
-        ContentResponse r = post(Protocol.RAFT_PATH, STRANGER, forgedAppend(STRANGER).toByteArray());
+        ContentResponse r =
+                post(Protocol.RAFT_PATH, STRANGER, forgedAppend(STRANGER).toByteArray());
         assertEquals(404, r.getStatus());
         assertEquals("error sender not found\n", r.getContentAsString());
         assertNull(raft.received.poll(200, TimeUnit.MILLISECONDS));
         // A member is still heard.
-        assertEquals(204, post(Protocol.RAFT_PATH, MEMBER, TestSupport.heartbeat(MEMBER, LOCAL, 4).toByteArray())
-                .getStatus());
+        assertEquals(
+                204,
+                post(
+                                Protocol.RAFT_PATH,
+                                MEMBER,
+                                TestSupport.heartbeat(MEMBER, LOCAL, 4).toByteArray())
+                        .getStatus());
         assertEquals(4, raft.received.poll(5, TimeUnit.SECONDS).getCommit());
     }
 
     @Test
     void memberHeaderDoesNotCarryAMessageWhoseSenderIsNotAMember() throws Exception {
-        assertEquals(404, post(Protocol.RAFT_PATH, MEMBER, forgedAppend(STRANGER).toByteArray()).getStatus());
+        assertEquals(
+                404,
+                post(Protocol.RAFT_PATH, MEMBER, forgedAppend(STRANGER).toByteArray())
+                        .getStatus());
         assertNull(raft.received.poll(200, TimeUnit.MILLISECONDS));
     }
 
@@ -96,7 +114,8 @@ class PeerPortSecurityTest {
             part.get(bytes);
             body.write(bytes);
         }
-        assertEquals(404, post(Protocol.SNAPSHOT_PATH, STRANGER, body.toByteArray()).getStatus());
+        assertEquals(
+                404, post(Protocol.SNAPSHOT_PATH, STRANGER, body.toByteArray()).getStatus());
         assertNull(raft.received.poll(200, TimeUnit.MILLISECONDS));
         assertTrue(raft.snapshotReports.isEmpty());
     }
@@ -106,12 +125,13 @@ class PeerPortSecurityTest {
         java.util.concurrent.atomic.AtomicBoolean dribbling = new java.util.concurrent.atomic.AtomicBoolean(true);
         try (java.net.Socket s = new java.net.Socket(base.getHost(), base.getPort())) {
             s.setSoTimeout(30_000);
-            s.getOutputStream().write(("POST /raft HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
-                    + Protocol.CLUSTER_ID + ": " + Protocol.formatId(TestSupport.CLUSTER) + "\r\n"
-                    + Protocol.SERVER_FROM + ": " + Protocol.formatId(MEMBER) + "\r\n"
-                    + Protocol.RAFT_TO + ": " + Protocol.formatId(LOCAL) + "\r\n"
-                    + Protocol.SERVER_VERSION + ": " + Protocol.VERSION + "\r\n\r\n")
-                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write(("POST /raft HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
+                                    + Protocol.CLUSTER_ID + ": " + Protocol.formatId(TestSupport.CLUSTER) + "\r\n"
+                                    + Protocol.SERVER_FROM + ": " + Protocol.formatId(MEMBER) + "\r\n"
+                                    + Protocol.RAFT_TO + ": " + Protocol.formatId(LOCAL) + "\r\n"
+                                    + Protocol.SERVER_VERSION + ": " + Protocol.VERSION + "\r\n\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             Thread dribbler = new Thread(() -> {
                 // A byte every 200 ms keeps the connection's idle timeout from ever firing.
                 while (dribbling.get()) {
@@ -140,16 +160,22 @@ class PeerPortSecurityTest {
     @Test
     void strayPathsAndWrongMethodsGetOneLineOfPlainText() throws Exception {
         for (String path : List.of("/", "/favicon.ico", "/v2/keys/x", "/raft/nope")) {
-            ContentResponse r = client.newRequest(base.resolve(path)).timeout(10, TimeUnit.SECONDS).send();
+            ContentResponse r = client.newRequest(base.resolve(path))
+                    .timeout(10, TimeUnit.SECONDS)
+                    .send();
             assertEquals(404, r.getStatus(), path);
             assertPlainOneLine(r);
         }
-        ContentResponse get = client.newRequest(base.resolve(Protocol.RAFT_PATH)).timeout(10, TimeUnit.SECONDS)
+        ContentResponse get = client.newRequest(base.resolve(Protocol.RAFT_PATH))
+                .timeout(10, TimeUnit.SECONDS)
                 .send();
         assertEquals(405, get.getStatus());
         assertPlainOneLine(get);
-        ContentResponse put = client.newRequest(base.resolve("/anything")).method(HttpMethod.PUT)
-                .body(new BytesRequestContent(new byte[10])).timeout(10, TimeUnit.SECONDS).send();
+        ContentResponse put = client.newRequest(base.resolve("/anything"))
+                .method(HttpMethod.PUT)
+                .body(new BytesRequestContent(new byte[10]))
+                .timeout(10, TimeUnit.SECONDS)
+                .send();
         assertEquals(404, put.getStatus());
         assertPlainOneLine(put);
     }
@@ -169,7 +195,9 @@ class PeerPortSecurityTest {
     }
 
     private static void assertPlainOneLine(ContentResponse r) {
-        assertTrue(r.getMediaType() != null && r.getMediaType().equals("text/plain"), r.getHeaders().toString());
+        assertTrue(
+                r.getMediaType() != null && r.getMediaType().equals("text/plain"),
+                r.getHeaders().toString());
         String text = r.getContentAsString();
         assertTrue(text.endsWith("\n") && text.indexOf('\n') == text.length() - 1, text);
         assertFalse(text.contains("<"), text);

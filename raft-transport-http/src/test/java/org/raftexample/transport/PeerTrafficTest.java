@@ -64,7 +64,8 @@ class PeerTrafficTest {
 
     private Transport node(long id, RecordingRaft raft, Counting traffic) {
         Transport t = TestSupport.start(TransportConfig.of(id, TestSupport.CLUSTER, TestSupport.ANY_PORT, raft)
-                .withTimeouts(TestSupport.FAST).withTraffic(traffic));
+                .withTimeouts(TestSupport.FAST)
+                .withTraffic(traffic));
         transports.add(t);
         return t;
     }
@@ -96,7 +97,9 @@ class PeerTrafficTest {
         assertEquals(total, Counting.get(ta.sent, 2));
         assertEquals(0, Counting.get(ta.failures, 2));
 
-        TestSupport.await(() -> Counting.get(ta.roundTrips, 2) > 0 && Counting.get(tb.roundTrips, 1) > 0, WAIT,
+        TestSupport.await(
+                () -> Counting.get(ta.roundTrips, 2) > 0 && Counting.get(tb.roundTrips, 1) > 0,
+                WAIT,
                 "a round trip measured each way");
     }
 

@@ -60,23 +60,28 @@ class PemTest {
     void refusesWhatIsNotAUsableKeyOrCertificateWithTheFileNamed() throws Exception {
         Path garbage = dir.resolve("garbage.pem");
         Files.writeString(garbage, "not a pem file");
-        assertTrue(assertThrows(java.io.IOException.class, () -> Pem.readPrivateKey(garbage)).getMessage()
+        assertTrue(assertThrows(java.io.IOException.class, () -> Pem.readPrivateKey(garbage))
+                .getMessage()
                 .contains("garbage.pem"));
         Path encrypted = dir.resolve("enc.pem");
-        Files.writeString(encrypted, "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n");
-        assertTrue(assertThrows(GeneralSecurityException.class, () -> Pem.readPrivateKey(encrypted)).getMessage()
+        Files.writeString(
+                encrypted, "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n");
+        assertTrue(assertThrows(GeneralSecurityException.class, () -> Pem.readPrivateKey(encrypted))
+                .getMessage()
                 .contains("encrypted"));
         Path badKey = dir.resolve("bad-key.pem");
         Files.writeString(badKey, "-----BEGIN EC PRIVATE KEY-----\nMAMCAQE=\n-----END EC PRIVATE KEY-----\n");
         assertThrows(GeneralSecurityException.class, () -> Pem.readPrivateKey(badKey));
         Path noCurve = dir.resolve("no-curve-key.pem");
         TestCerts.writeSec1WithoutCurve(noCurve);
-        assertTrue(assertThrows(GeneralSecurityException.class, () -> Pem.readPrivateKey(noCurve)).getMessage()
+        assertTrue(assertThrows(GeneralSecurityException.class, () -> Pem.readPrivateKey(noCurve))
+                .getMessage()
                 .contains("without curve parameters"));
         TestCerts.Ca ca = TestCerts.newCa(dir, "ca");
         TestCerts.Issued leaf = TestCerts.issue(ca, dir, "leaf");
         assertThrows(GeneralSecurityException.class, () -> Pem.readCertificates(leaf.keyFile()));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> new TlsFiles(leaf.certFile(), garbage, null, false).newServerFactory());
         assertTrue(e.getMessage().contains("garbage.pem"), e.getMessage());
     }

@@ -12,8 +12,7 @@ import org.raftexample.raftpb.Message;
 
 /** A {@link Raft} for tests: records everything the transport hands it. */
 final class RecordingRaft implements Raft {
-    record SnapshotReport(long id, SnapshotStatus status) {
-    }
+    record SnapshotReport(long id, SnapshotStatus status) {}
 
     final BlockingQueue<Message> received = new LinkedBlockingQueue<>();
     final List<Long> unreachable = new CopyOnWriteArrayList<>();

@@ -43,7 +43,8 @@ class RequestChecksTest {
         raft = new RecordingRaft();
         transport = TestSupport.start(TransportConfig.of(LOCAL, TestSupport.CLUSTER, TestSupport.ANY_PORT, raft)
                 .withTimeouts(TestSupport.FAST)
-                .withLimits(TransportLimits.defaults().withMaxMessageBytes(MAX_MESSAGE)
+                .withLimits(TransportLimits.defaults()
+                        .withMaxMessageBytes(MAX_MESSAGE)
                         .withMaxSnapshotBytes(1 << 20)));
         base = transport.listenUri();
         // The sender must be a member; nothing listens on its URL, which only the outgoing side would use.
@@ -59,7 +60,8 @@ class RequestChecksTest {
     }
 
     private ContentResponse post(String path, byte[] body, Consumer<HttpFields.Mutable> headers) throws Exception {
-        Request r = client.newRequest(base.resolve(path)).method(HttpMethod.POST)
+        Request r = client.newRequest(base.resolve(path))
+                .method(HttpMethod.POST)
                 .headers(headers)
                 .body(new BytesRequestContent(body))
                 .timeout(10, TimeUnit.SECONDS);
@@ -89,8 +91,8 @@ class RequestChecksTest {
 
     @Test
     void wrongClusterIdIsRefusedWith412AndDropped() throws Exception {
-        ContentResponse r = post("/raft", heartbeat(LOCAL),
-                h -> Protocol.addRequestHeaders(h, TestSupport.CLUSTER + 1, REMOTE, LOCAL));
+        ContentResponse r = post(
+                "/raft", heartbeat(LOCAL), h -> Protocol.addRequestHeaders(h, TestSupport.CLUSTER + 1, REMOTE, LOCAL));
         assertEquals(412, r.getStatus());
         assertTrue(raft.received.isEmpty());
         assertStillServing();
@@ -98,8 +100,10 @@ class RequestChecksTest {
 
     @Test
     void requestAddressedToAnotherNodeIsRefusedWith412() throws Exception {
-        assertEquals(412, post("/raft", heartbeat(LOCAL),
-                h -> Protocol.addRequestHeaders(h, TestSupport.CLUSTER, REMOTE, 3)).getStatus());
+        assertEquals(
+                412,
+                post("/raft", heartbeat(LOCAL), h -> Protocol.addRequestHeaders(h, TestSupport.CLUSTER, REMOTE, 3))
+                        .getStatus());
         // Header right, message addressed elsewhere.
         assertEquals(412, post("/raft", heartbeat(3), valid()).getStatus());
         assertTrue(raft.received.isEmpty());
@@ -108,19 +112,27 @@ class RequestChecksTest {
 
     @Test
     void incompatibleOrMissingVersionIsRefusedWith412() throws Exception {
-        assertEquals(412, post("/raft", heartbeat(LOCAL), valid().andThen(
-                h -> h.put(Protocol.SERVER_VERSION, "2.0.0"))).getStatus());
-        assertEquals(412, post("/raft", heartbeat(LOCAL), valid().andThen(
-                h -> h.remove(Protocol.SERVER_VERSION))).getStatus());
+        assertEquals(
+                412,
+                post("/raft", heartbeat(LOCAL), valid().andThen(h -> h.put(Protocol.SERVER_VERSION, "2.0.0")))
+                        .getStatus());
+        assertEquals(
+                412,
+                post("/raft", heartbeat(LOCAL), valid().andThen(h -> h.remove(Protocol.SERVER_VERSION)))
+                        .getStatus());
         assertTrue(raft.received.isEmpty());
     }
 
     @Test
     void missingSenderIsRefusedWith400() throws Exception {
-        assertEquals(400, post("/raft", heartbeat(LOCAL), valid().andThen(
-                h -> h.remove(Protocol.SERVER_FROM))).getStatus());
-        assertEquals(400, post("/raft", heartbeat(LOCAL), valid().andThen(
-                h -> h.put(Protocol.RAFT_TO, "not-hex"))).getStatus());
+        assertEquals(
+                400,
+                post("/raft", heartbeat(LOCAL), valid().andThen(h -> h.remove(Protocol.SERVER_FROM)))
+                        .getStatus());
+        assertEquals(
+                400,
+                post("/raft", heartbeat(LOCAL), valid().andThen(h -> h.put(Protocol.RAFT_TO, "not-hex")))
+                        .getStatus());
     }
 
     @Test
@@ -167,17 +179,30 @@ class RequestChecksTest {
     void unknownPathsAndWrongMethodsAreRefused() throws Exception {
         assertEquals(404, post("/raft/nope", heartbeat(LOCAL), valid()).getStatus());
         assertEquals(404, post("/elsewhere", heartbeat(LOCAL), valid()).getStatus());
-        ContentResponse get = client.newRequest(base.resolve("/raft")).headers(valid()).send();
+        ContentResponse get =
+                client.newRequest(base.resolve("/raft")).headers(valid()).send();
         assertEquals(405, get.getStatus());
         assertEquals("POST", get.getHeaders().get("Allow"));
         assertEquals(405, post("/raft/stream/message/1", new byte[0], valid()).getStatus());
-        assertEquals(404, client.newRequest(base.resolve("/raft/stream/bogus/1")).headers(valid()).send()
-                .getStatus());
-        assertEquals(404, client.newRequest(base.resolve("/raft/stream/message/zz")).headers(valid()).send()
-                .getStatus());
+        assertEquals(
+                404,
+                client.newRequest(base.resolve("/raft/stream/bogus/1"))
+                        .headers(valid())
+                        .send()
+                        .getStatus());
+        assertEquals(
+                404,
+                client.newRequest(base.resolve("/raft/stream/message/zz"))
+                        .headers(valid())
+                        .send()
+                        .getStatus());
         // A well-formed stream request from a member this node has not added.
-        assertEquals(404, client.newRequest(base.resolve("/raft/stream/message/3"))
-                .headers(h -> Protocol.addRequestHeaders(h, TestSupport.CLUSTER, 3, LOCAL)).send().getStatus());
+        assertEquals(
+                404,
+                client.newRequest(base.resolve("/raft/stream/message/3"))
+                        .headers(h -> Protocol.addRequestHeaders(h, TestSupport.CLUSTER, 3, LOCAL))
+                        .send()
+                        .getStatus());
         assertStillServing();
     }
 
@@ -186,10 +211,15 @@ class RequestChecksTest {
         Message snap = TransportTest.snapshotMessage(REMOTE, LOCAL, new byte[1000]);
         byte[] whole = concat(SnapshotSender.encode(snap));
         // Truncated data.
-        assertEquals(400, post("/raft/snapshot", java.util.Arrays.copyOf(whole, whole.length - 10), valid())
-                .getStatus());
+        assertEquals(
+                400,
+                post("/raft/snapshot", java.util.Arrays.copyOf(whole, whole.length - 10), valid())
+                        .getStatus());
         // Garbage header.
-        assertEquals(400, post("/raft/snapshot", new byte[] {0, 0, 0, 3, 1, 2, 3}, valid()).getStatus());
+        assertEquals(
+                400,
+                post("/raft/snapshot", new byte[] {0, 0, 0, 3, 1, 2, 3}, valid())
+                        .getStatus());
         // A non-snapshot message on the snapshot endpoint.
         byte[] hb = heartbeat(LOCAL);
         ByteArrayOutputStream wrongType = new ByteArrayOutputStream();
@@ -197,15 +227,19 @@ class RequestChecksTest {
         out.writeInt(hb.length);
         out.write(hb);
         out.writeLong(0);
-        assertEquals(400, post("/raft/snapshot", wrongType.toByteArray(), valid()).getStatus());
+        assertEquals(
+                400, post("/raft/snapshot", wrongType.toByteArray(), valid()).getStatus());
         // Data larger than the snapshot limit.
         byte[] bigHeader = concat(SnapshotSender.encode(TransportTest.snapshotMessage(REMOTE, LOCAL, new byte[0])));
         ByteBuffer.wrap(bigHeader).putLong(bigHeader.length - 8, 2L << 20);
-        assertEquals(413, post("/raft/snapshot", bigHeader, valid().andThen(h -> { })).getStatus());
+        assertEquals(
+                413, post("/raft/snapshot", bigHeader, valid().andThen(h -> {})).getStatus());
         assertTrue(raft.received.isEmpty());
         // The intact body goes through.
         assertEquals(204, post("/raft/snapshot", whole, valid()).getStatus());
-        assertEquals(1000, raft.received.poll(5, TimeUnit.SECONDS).getSnapshot().getData().size());
+        assertEquals(
+                1000,
+                raft.received.poll(5, TimeUnit.SECONDS).getSnapshot().getData().size());
     }
 
     @Test
@@ -223,10 +257,22 @@ class RequestChecksTest {
         try (Socket s = new Socket(base.getHost(), base.getPort())) {
             s.setSoTimeout(10_000);
             StringBuilder head = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: localhost\r\n");
-            head.append(Protocol.CLUSTER_ID).append(": ").append(Protocol.formatId(TestSupport.CLUSTER)).append("\r\n");
-            head.append(Protocol.SERVER_FROM).append(": ").append(Protocol.formatId(REMOTE)).append("\r\n");
-            head.append(Protocol.RAFT_TO).append(": ").append(Protocol.formatId(LOCAL)).append("\r\n");
-            head.append(Protocol.SERVER_VERSION).append(": ").append(Protocol.VERSION).append("\r\n");
+            head.append(Protocol.CLUSTER_ID)
+                    .append(": ")
+                    .append(Protocol.formatId(TestSupport.CLUSTER))
+                    .append("\r\n");
+            head.append(Protocol.SERVER_FROM)
+                    .append(": ")
+                    .append(Protocol.formatId(REMOTE))
+                    .append("\r\n");
+            head.append(Protocol.RAFT_TO)
+                    .append(": ")
+                    .append(Protocol.formatId(LOCAL))
+                    .append("\r\n");
+            head.append(Protocol.SERVER_VERSION)
+                    .append(": ")
+                    .append(Protocol.VERSION)
+                    .append("\r\n");
             head.append(chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + declaredLength + "\r\n");
             head.append("\r\n");
             OutputStream out = s.getOutputStream();

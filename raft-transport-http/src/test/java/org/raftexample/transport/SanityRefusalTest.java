@@ -45,13 +45,20 @@ class SanityRefusalTest {
     }
 
     private int post(String path, byte[] body) throws Exception {
-        return client.newRequest(transport.listenUri().resolve(path)).method("POST")
+        return client.newRequest(transport.listenUri().resolve(path))
+                .method("POST")
                 .headers(h -> Protocol.addRequestHeaders(h, TestSupport.CLUSTER, REMOTE, LOCAL))
-                .body(new BytesRequestContent(body)).timeout(10, TimeUnit.SECONDS).send().getStatus();
+                .body(new BytesRequestContent(body))
+                .timeout(10, TimeUnit.SECONDS)
+                .send()
+                .getStatus();
     }
 
     private static byte[] snapshotBody(Message m) throws Exception {
-        byte[] header = m.toBuilder().setSnapshot(m.getSnapshot().toBuilder().clearData()).build().toByteArray();
+        byte[] header = m.toBuilder()
+                .setSnapshot(m.getSnapshot().toBuilder().clearData())
+                .build()
+                .toByteArray();
         byte[] data = m.getSnapshot().getData().toByteArray();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         DataOutputStream d = new DataOutputStream(out);
@@ -63,17 +70,27 @@ class SanityRefusalTest {
     }
 
     private static Message snap(long snapTerm, long snapIndex) {
-        return Message.newBuilder().setType(MessageType.MsgSnap).setFrom(REMOTE).setTo(LOCAL).setTerm(3)
-                .setSnapshot(Snapshot.newBuilder().setData(ByteString.copyFromUtf8("{}"))
-                        .setMetadata(SnapshotMetadata.newBuilder().setTerm(snapTerm).setIndex(snapIndex)))
+        return Message.newBuilder()
+                .setType(MessageType.MsgSnap)
+                .setFrom(REMOTE)
+                .setTo(LOCAL)
+                .setTerm(3)
+                .setSnapshot(Snapshot.newBuilder()
+                        .setData(ByteString.copyFromUtf8("{}"))
+                        .setMetadata(
+                                SnapshotMetadata.newBuilder().setTerm(snapTerm).setIndex(snapIndex)))
                 .build();
     }
 
     @Test
     void refusedMessagesAreAnswered400AndNeverReachRaft() throws Exception {
-        Message hugeTerm = TestSupport.heartbeat(REMOTE, LOCAL, 1).toBuilder().setTerm((1L << 63) + 1).build();
+        Message hugeTerm = TestSupport.heartbeat(REMOTE, LOCAL, 1).toBuilder()
+                .setTerm((1L << 63) + 1)
+                .build();
         assertEquals(400, post("/raft", hugeTerm.toByteArray()));
-        Message local = TestSupport.heartbeat(REMOTE, LOCAL, 1).toBuilder().setType(MessageType.MsgHup).build();
+        Message local = TestSupport.heartbeat(REMOTE, LOCAL, 1).toBuilder()
+                .setType(MessageType.MsgHup)
+                .build();
         assertEquals(400, post("/raft", local.toByteArray()));
         assertEquals(400, post("/raft", snap(2, 100).toByteArray()));
         assertEquals(400, post("/raft/snapshot", snapshotBody(snap((1L << 63) + 1, 10001))));
@@ -84,6 +101,12 @@ class SanityRefusalTest {
         assertEquals(204, post("/raft", TestSupport.heartbeat(REMOTE, LOCAL, 9).toByteArray()));
         assertEquals(204, post("/raft/snapshot", snapshotBody(snap(2, 100))));
         assertEquals(9, raft.received.poll(5, TimeUnit.SECONDS).getCommit());
-        assertEquals(100, raft.received.poll(5, TimeUnit.SECONDS).getSnapshot().getMetadata().getIndex());
+        assertEquals(
+                100,
+                raft.received
+                        .poll(5, TimeUnit.SECONDS)
+                        .getSnapshot()
+                        .getMetadata()
+                        .getIndex());
     }
 }

@@ -97,8 +97,8 @@ class StreamRobustnessTest {
         byte[] oversized = {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff};
         byte[] undecodable = {0, 0, 0, 4, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff};
         byte[] truncated = java.util.Arrays.copyOf(frames(TestSupport.heartbeat(2, 1, 1)), 6);
-        ScriptedStream script = new ScriptedStream(List.of(oversized, undecodable, truncated,
-                frames(TestSupport.heartbeat(2, 1, 77))), false);
+        ScriptedStream script = new ScriptedStream(
+                List.of(oversized, undecodable, truncated, frames(TestSupport.heartbeat(2, 1, 77))), false);
         startFakePeer(script);
 
         Message m = TestSupport.drain(recorded, 1, WAIT).get(0);
@@ -110,13 +110,20 @@ class StreamRobustnessTest {
     void messagesNoMemberSendsAreDroppedAndTheStreamStaysUp() throws Exception {
         // A term of 2^63, a local message type and an append with a gap, between two good heartbeats, on one
         // live stream: the bad ones never reach raft, the good ones do, and the stream is not redialed.
-        Message huge = TestSupport.heartbeat(2, 1, 5).toBuilder().setTerm(1L << 63).build();
+        Message huge =
+                TestSupport.heartbeat(2, 1, 5).toBuilder().setTerm(1L << 63).build();
         Message local = TestSupport.heartbeat(2, 1, 6).toBuilder()
-                .setType(org.raftexample.raftpb.MessageType.MsgSnapStatus).build();
+                .setType(org.raftexample.raftpb.MessageType.MsgSnapStatus)
+                .build();
         Message gap = TestSupport.app(2, 1, 10, 1, 8).toBuilder()
-                .setEntries(0, TestSupport.app(2, 1, 10, 1, 8).getEntries(0).toBuilder().setIndex(13)).build();
-        ScriptedStream script = new ScriptedStream(List.of(frames(TestSupport.heartbeat(2, 1, 1), huge, local,
-                gap, TestSupport.heartbeat(2, 1, 2))), false);
+                .setEntries(
+                        0,
+                        TestSupport.app(2, 1, 10, 1, 8).getEntries(0).toBuilder()
+                                .setIndex(13))
+                .build();
+        ScriptedStream script = new ScriptedStream(
+                List.of(frames(TestSupport.heartbeat(2, 1, 1), huge, local, gap, TestSupport.heartbeat(2, 1, 2))),
+                false);
         startFakePeer(script);
 
         List<Message> got = TestSupport.drain(recorded, 2, WAIT);

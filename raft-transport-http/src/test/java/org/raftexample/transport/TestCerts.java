@@ -42,18 +42,18 @@ public final class TestCerts {
     private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
     /** How a private key is written: PKCS#8 ("PRIVATE KEY") or the algorithm's own form ("RSA/EC PRIVATE KEY"). */
-    public enum KeyForm { PKCS8, TRADITIONAL }
+    public enum KeyForm {
+        PKCS8,
+        TRADITIONAL
+    }
 
     /** A certificate authority: its certificate, its keys, and the PEM file of the certificate. */
-    public record Ca(X509Certificate cert, KeyPair keys, Path pemFile) {
-    }
+    public record Ca(X509Certificate cert, KeyPair keys, Path pemFile) {}
 
     /** A certificate and key issued by a CA, as PEM files. */
-    public record Issued(Path certFile, Path keyFile) {
-    }
+    public record Issued(Path certFile, Path keyFile) {}
 
-    private TestCerts() {
-    }
+    private TestCerts() {}
 
     /** A self-signed CA written to {@code dir/<name>-ca.pem}. */
     public static Ca newCa(Path dir, String name) {
@@ -83,16 +83,17 @@ public final class TestCerts {
     public static Issued issue(Ca ca, Path dir, String name, boolean rsa, KeyForm form) {
         try {
             KeyPair keys = rsa ? rsaKeys() : ecKeys();
-            X509v3CertificateBuilder b = builder(new X500Name(ca.cert().getSubjectX500Principal().getName()),
-                    new X500Name("CN=" + name), keys);
+            X509v3CertificateBuilder b = builder(
+                    new X500Name(ca.cert().getSubjectX500Principal().getName()), new X500Name("CN=" + name), keys);
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            b.addExtension(Extension.keyUsage, true,
-                    new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
-            b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-                    new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+            b.addExtension(
+                    Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+            b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
+                KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
+            }));
             b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
-                new GeneralName(GeneralName.dNSName, "localhost")}));
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")
+            }));
             X509Certificate cert = sign(b, ca.keys());
             Path certFile = dir.resolve(name + ".pem");
             Path keyFile = dir.resolve(name + "-key.pem");
@@ -134,7 +135,10 @@ public final class TestCerts {
                 java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
                 keys.load(null, null);
                 char[] password = "test".toCharArray();
-                keys.setKeyEntry("key", Pem.readPrivateKey(client.keyFile()), password,
+                keys.setKeyEntry(
+                        "key",
+                        Pem.readPrivateKey(client.keyFile()),
+                        password,
                         Pem.readCertificates(client.certFile()).toArray(new X509Certificate[0]));
                 javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
                         javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
@@ -160,8 +164,8 @@ public final class TestCerts {
                 org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(key.getEncoded());
         org.bouncycastle.asn1.sec.ECPrivateKey inner =
                 org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
-        org.bouncycastle.asn1.sec.ECPrivateKey withCurve = new org.bouncycastle.asn1.sec.ECPrivateKey(256,
-                inner.getKey(), info.getPrivateKeyAlgorithm().getParameters());
+        org.bouncycastle.asn1.sec.ECPrivateKey withCurve = new org.bouncycastle.asn1.sec.ECPrivateKey(
+                256, inner.getKey(), info.getPrivateKeyAlgorithm().getParameters());
         return new org.bouncycastle.util.io.pem.PemObject("EC PRIVATE KEY", withCurve.getEncoded());
     }
 
@@ -172,8 +176,12 @@ public final class TestCerts {
 
     private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys) {
         Instant now = Instant.now();
-        return new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(SERIAL.incrementAndGet()),
-                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(2))), subject,
+        return new JcaX509v3CertificateBuilder(
+                issuer,
+                BigInteger.valueOf(SERIAL.incrementAndGet()),
+                Date.from(now.minus(Duration.ofHours(1))),
+                Date.from(now.plus(Duration.ofDays(2))),
+                subject,
                 keys.getPublic());
     }
 

@@ -19,11 +19,15 @@ final class TestSupport {
     static final URI ANY_PORT = URI.create("http://127.0.0.1:0");
 
     /** Fast timings so that failures and reconnections show up within a test's budget. */
-    static final TransportTimeouts FAST = new TransportTimeouts(Duration.ofMillis(500), Duration.ofSeconds(5),
-            Duration.ofMillis(200), Duration.ofMillis(1500), Duration.ofMillis(20), Duration.ofMillis(200));
+    static final TransportTimeouts FAST = new TransportTimeouts(
+            Duration.ofMillis(500),
+            Duration.ofSeconds(5),
+            Duration.ofMillis(200),
+            Duration.ofMillis(1500),
+            Duration.ofMillis(20),
+            Duration.ofMillis(200));
 
-    private TestSupport() {
-    }
+    private TestSupport() {}
 
     static Transport start(long id, RecordingRaft raft) {
         return start(TransportConfig.of(id, CLUSTER, ANY_PORT, raft).withTimeouts(FAST));
@@ -40,7 +44,11 @@ final class TestSupport {
         for (int i = 0; i < transports.size(); i++) {
             for (int j = 0; j < transports.size(); j++) {
                 if (i != j) {
-                    transports.get(i).addPeer(ids.get(j), List.of(transports.get(j).listenUri().toString()));
+                    transports
+                            .get(i)
+                            .addPeer(
+                                    ids.get(j),
+                                    List.of(transports.get(j).listenUri().toString()));
                 }
             }
         }
@@ -48,7 +56,9 @@ final class TestSupport {
 
     /** Waits until both outgoing streams of {@code from} to {@code to} are attached. */
     static void awaitStreams(Transport from, long to) {
-        await(() -> from.peer(to) != null && from.peer(to).streamsWorking(), Duration.ofSeconds(10),
+        await(
+                () -> from.peer(to) != null && from.peer(to).streamsWorking(),
+                Duration.ofSeconds(10),
                 "streams to " + to + " up");
     }
 
@@ -69,19 +79,32 @@ final class TestSupport {
     }
 
     static Message app(long from, long to, long index, int entries, int entrySize) {
-        Message.Builder b = Message.newBuilder().setType(MessageType.MsgApp).setFrom(from).setTo(to).setTerm(1)
-                .setLogTerm(1).setIndex(index).setCommit(index);
+        Message.Builder b = Message.newBuilder()
+                .setType(MessageType.MsgApp)
+                .setFrom(from)
+                .setTo(to)
+                .setTerm(1)
+                .setLogTerm(1)
+                .setIndex(index)
+                .setCommit(index);
         byte[] data = new byte[entrySize];
         for (int i = 0; i < entries; i++) {
-            b.addEntries(Entry.newBuilder().setTerm(1).setIndex(index + 1 + i)
+            b.addEntries(Entry.newBuilder()
+                    .setTerm(1)
+                    .setIndex(index + 1 + i)
                     .setData(com.google.protobuf.ByteString.copyFrom(data)));
         }
         return b.build();
     }
 
     static Message heartbeat(long from, long to, long commit) {
-        return Message.newBuilder().setType(MessageType.MsgHeartbeat).setFrom(from).setTo(to).setTerm(1)
-                .setCommit(commit).build();
+        return Message.newBuilder()
+                .setType(MessageType.MsgHeartbeat)
+                .setFrom(from)
+                .setTo(to)
+                .setTerm(1)
+                .setCommit(commit)
+                .build();
     }
 
     static List<Message> drain(RecordingRaft raft, int count, Duration timeout) throws InterruptedException {

@@ -34,6 +34,7 @@ class TlsTransportTest {
 
     @TempDir
     static Path dir;
+
     private static TestCerts.Ca ca;
     private static TestCerts.Ca otherCa;
     private static TestCerts.Issued node1;
@@ -61,8 +62,13 @@ class TlsTransportTest {
     }
 
     private Transport node(long id, TestCerts.Issued cert, RecordingRaft raft) {
-        Transport t = TestSupport.start(TransportConfig.of(id, TestSupport.CLUSTER, URI.create("https://127.0.0.1:0"),
-                raft, TestCerts.tlsFiles(cert, ca, true)).withTimeouts(TestSupport.FAST));
+        Transport t = TestSupport.start(TransportConfig.of(
+                        id,
+                        TestSupport.CLUSTER,
+                        URI.create("https://127.0.0.1:0"),
+                        raft,
+                        TestCerts.tlsFiles(cert, ca, true))
+                .withTimeouts(TestSupport.FAST));
         transports.add(t);
         return t;
     }
@@ -79,7 +85,8 @@ class TlsTransportTest {
     }
 
     private static ContentResponse postHeartbeat(HttpClient c, URI url) throws Exception {
-        return c.newRequest(url.resolve(Protocol.RAFT_PATH)).method(HttpMethod.POST)
+        return c.newRequest(url.resolve(Protocol.RAFT_PATH))
+                .method(HttpMethod.POST)
                 .headers(h -> Protocol.addRequestHeaders(h, TestSupport.CLUSTER, 1, 2))
                 .body(new BytesRequestContent(TestSupport.heartbeat(1, 2, 7).toByteArray()))
                 .timeout(10, TimeUnit.SECONDS)
@@ -123,12 +130,13 @@ class TlsTransportTest {
         RecordingRaft rb = new RecordingRaft();
         Transport b = node(2, node2, rb);
         b.addPeer(1, List.of("https://127.0.0.1:1"));
-        SslContextFactory.Client strangerTls = new TlsFiles(stranger.certFile(), stranger.keyFile(),
-                ca.pemFile(), false).newClientFactory();
+        SslContextFactory.Client strangerTls =
+                new TlsFiles(stranger.certFile(), stranger.keyFile(), ca.pemFile(), false).newClientFactory();
         assertThrows(ExecutionException.class, () -> postHeartbeat(client(strangerTls), b.listenUri()));
         assertNull(rb.received.poll(200, TimeUnit.MILLISECONDS));
         // The same request with a member's certificate goes through: the refusal was the certificate's.
-        SslContextFactory.Client memberTls = TestCerts.tlsFiles(node1, ca, false).newClientFactory();
+        SslContextFactory.Client memberTls =
+                TestCerts.tlsFiles(node1, ca, false).newClientFactory();
         assertEquals(204, postHeartbeat(client(memberTls), b.listenUri()).getStatus());
         assertEquals(7, rb.received.poll(10, TimeUnit.SECONDS).getCommit());
     }
@@ -153,9 +161,13 @@ class TlsTransportTest {
         RecordingRaft ra = new RecordingRaft();
         RecordingRaft rb = new RecordingRaft();
         Transport a = node(1, node1, ra);
-        Transport impostor = TestSupport.start(TransportConfig.of(2, TestSupport.CLUSTER,
-                URI.create("https://127.0.0.1:0"), rb, new TlsFiles(stranger.certFile(), stranger.keyFile(),
-                        otherCa.pemFile(), false)).withTimeouts(TestSupport.FAST));
+        Transport impostor = TestSupport.start(TransportConfig.of(
+                        2,
+                        TestSupport.CLUSTER,
+                        URI.create("https://127.0.0.1:0"),
+                        rb,
+                        new TlsFiles(stranger.certFile(), stranger.keyFile(), otherCa.pemFile(), false))
+                .withTimeouts(TestSupport.FAST));
         transports.add(impostor);
         a.addPeer(2, List.of(impostor.listenUri().toString()));
         impostor.addPeer(1, List.of(a.listenUri().toString()));
@@ -169,8 +181,10 @@ class TlsTransportTest {
         RecordingRaft r = new RecordingRaft();
         Transport tls = node(1, node1, r);
         assertThrows(IllegalArgumentException.class, () -> tls.addPeer(2, List.of("http://127.0.0.1:2380")));
-        assertThrows(IllegalArgumentException.class, () -> TransportConfig.of(1, 1,
-                URI.create("http://127.0.0.1:0"), r, TestCerts.tlsFiles(node1, ca, true)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> TransportConfig.of(
+                        1, 1, URI.create("http://127.0.0.1:0"), r, TestCerts.tlsFiles(node1, ca, true)));
         Transport plain = TestSupport.start(1, r);
         transports.add(plain);
         assertThrows(IllegalArgumentException.class, () -> plain.addPeer(2, List.of("https://127.0.0.1:2380")));

@@ -25,8 +25,7 @@ import org.raftexample.raftpb.MessageType;
 public final class TransportBench {
     private static final int WINDOW = 256;
 
-    private TransportBench() {
-    }
+    private TransportBench() {}
 
     /** Counts what arrives and frees a window slot per message. */
     private static final class CountingRaft implements Raft {
@@ -53,16 +52,22 @@ public final class TransportBench {
         }
 
         @Override
-        public void reportSnapshot(long id, SnapshotStatus status) {
-        }
+        public void reportSnapshot(long id, SnapshotStatus status) {}
     }
 
     public static void main(String[] args) throws Exception {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 5;
-        System.out.printf(Locale.ROOT, "MsgApp over one stream, loopback, window %d messages, %.1f s per row%n",
-                WINDOW, seconds);
-        System.out.printf(Locale.ROOT, "%-10s %-6s %12s %14s %10s %10s%n",
-                "entry", "batch", "msgs/s", "entries/s", "MB/s", "wire MB/s");
+        System.out.printf(
+                Locale.ROOT, "MsgApp over one stream, loopback, window %d messages, %.1f s per row%n", WINDOW, seconds);
+        System.out.printf(
+                Locale.ROOT,
+                "%-10s %-6s %12s %14s %10s %10s%n",
+                "entry",
+                "batch",
+                "msgs/s",
+                "entries/s",
+                "MB/s",
+                "wire MB/s");
         int[][] configs = {{100, 1}, {100, 16}, {100, 64}, {100, 256}, {4096, 1}, {4096, 16}, {4096, 64}};
         for (int[] c : configs) {
             run(c[0], c[1], seconds);
@@ -74,7 +79,7 @@ public final class TransportBench {
         CountingRaft sender = new CountingRaft();
         URI any = URI.create("http://127.0.0.1:0");
         try (Transport a = new Transport(TransportConfig.of(1, 1, any, sender));
-             Transport b = new Transport(TransportConfig.of(2, 1, any, receiver))) {
+                Transport b = new Transport(TransportConfig.of(2, 1, any, receiver))) {
             a.start();
             b.start();
             a.addPeer(2, List.of(b.listenUri().toString()));
@@ -92,9 +97,15 @@ public final class TransportBench {
             double elapsed = (System.nanoTime() - start) / 1e9;
             long msgs = receiver.messages.get() - m0;
             long ents = receiver.entries.get() - e0;
-            System.out.printf(Locale.ROOT, "%-10s %-6d %12.0f %14.0f %10.1f %10.1f%s%n",
-                    entrySize + " B", batch, msgs / elapsed, ents / elapsed,
-                    ents * (double) entrySize / elapsed / 1e6, msgs * (double) wireBytes / elapsed / 1e6,
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-10s %-6d %12.0f %14.0f %10.1f %10.1f%s%n",
+                    entrySize + " B",
+                    batch,
+                    msgs / elapsed,
+                    ents / elapsed,
+                    ents * (double) entrySize / elapsed / 1e6,
+                    msgs * (double) wireBytes / elapsed / 1e6,
                     sender.unreachable.get() > 0 ? "  (drops: " + sender.unreachable.get() + ")" : "");
         }
     }
@@ -111,8 +122,14 @@ public final class TransportBench {
         }
 
         Message next() {
-            Message.Builder b = Message.newBuilder().setType(MessageType.MsgApp).setTo(2).setFrom(1).setTerm(2)
-                    .setLogTerm(2).setIndex(index).setCommit(index);
+            Message.Builder b = Message.newBuilder()
+                    .setType(MessageType.MsgApp)
+                    .setTo(2)
+                    .setFrom(1)
+                    .setTerm(2)
+                    .setLogTerm(2)
+                    .setIndex(index)
+                    .setCommit(index);
             for (int i = 1; i <= batch; i++) {
                 b.addEntries(Entry.newBuilder().setTerm(2).setIndex(index + i).setData(payload));
             }
@@ -151,5 +168,4 @@ public final class TransportBench {
         }
         receiver.window.release(WINDOW);
     }
-
 }

@@ -115,8 +115,9 @@ class TransportTest {
         for (int i = 0; i < 3; i++) {
             for (int j = 0; j < 3; j++) {
                 if (i != j) {
-                    ts.get(i).send(List.of(TestSupport.app(i + 1, j + 1, 7, 1, 10),
-                            TestSupport.heartbeat(i + 1, j + 1, 7)));
+                    ts.get(i)
+                            .send(List.of(
+                                    TestSupport.app(i + 1, j + 1, 7, 1, 10), TestSupport.heartbeat(i + 1, j + 1, 7)));
                 }
             }
         }
@@ -144,12 +145,11 @@ class TransportTest {
         b.stop();
         // Until a's writers notice their connections died, messages would be written into them and lost
         // (raft would resend them); wait for that so the message below must travel on a new stream.
-        TestSupport.await(() -> a.activeSince(2).isEmpty() && !a.peer(2).streamsWorking(), WAIT,
-                "a notices b is gone");
+        TestSupport.await(() -> a.activeSince(2).isEmpty() && !a.peer(2).streamsWorking(), WAIT, "a notices b is gone");
 
         RecordingRaft rb2 = new RecordingRaft();
-        Transport b2 = TestSupport.start(TransportConfig.of(2, TestSupport.CLUSTER, bUrl, rb2)
-                .withTimeouts(TestSupport.FAST));
+        Transport b2 = TestSupport.start(
+                TransportConfig.of(2, TestSupport.CLUSTER, bUrl, rb2).withTimeouts(TestSupport.FAST));
         transports.add(b2);
         b2.addPeer(1, List.of(a.listenUri().toString()));
         TestSupport.awaitStreams(a, 2);
@@ -194,13 +194,17 @@ class TransportTest {
 
         a.send(List.of(snapshotMessage(1, 2, new byte[4096])));
 
-        assertEquals(new RecordingRaft.SnapshotReport(2, SnapshotStatus.FAILURE),
+        assertEquals(
+                new RecordingRaft.SnapshotReport(2, SnapshotStatus.FAILURE),
                 ra.snapshotReports.poll(WAIT.toSeconds(), TimeUnit.SECONDS));
         assertNull(rb.received.poll(200, TimeUnit.MILLISECONDS), "the dropped snapshot was not delivered");
         // What raft does after a failed report: it sends the snapshot again, and this time it is taken.
         a.send(List.of(snapshotMessage(1, 2, new byte[4096])));
-        assertEquals(MessageType.MsgSnap, rb.received.poll(WAIT.toSeconds(), TimeUnit.SECONDS).getType());
-        assertEquals(new RecordingRaft.SnapshotReport(2, SnapshotStatus.FINISH),
+        assertEquals(
+                MessageType.MsgSnap,
+                rb.received.poll(WAIT.toSeconds(), TimeUnit.SECONDS).getType());
+        assertEquals(
+                new RecordingRaft.SnapshotReport(2, SnapshotStatus.FINISH),
                 ra.snapshotReports.poll(WAIT.toSeconds(), TimeUnit.SECONDS));
     }
 
@@ -258,7 +262,8 @@ class TransportTest {
             // One snapshot in flight (the peer never answers), one waiting: the third is refused at once.
             byte[] data = new byte[1024];
             a.send(List.of(snapshotMessage(1, 2, data), snapshotMessage(1, 2, data), snapshotMessage(1, 2, data)));
-            assertEquals(new RecordingRaft.SnapshotReport(2, SnapshotStatus.FAILURE),
+            assertEquals(
+                    new RecordingRaft.SnapshotReport(2, SnapshotStatus.FAILURE),
                     ra.snapshotReports.poll(1, TimeUnit.SECONDS));
         }
     }
@@ -305,8 +310,8 @@ class TransportTest {
         RecordingRaft ra = new RecordingRaft();
         RecordingRaft rb = new RecordingRaft();
         Transport a = node(1, ra);
-        Transport b = TestSupport.start(TransportConfig.of(2, TestSupport.CLUSTER, null, rb)
-                .withTimeouts(TestSupport.FAST));
+        Transport b = TestSupport.start(
+                TransportConfig.of(2, TestSupport.CLUSTER, null, rb).withTimeouts(TestSupport.FAST));
         transports.add(b);
         Server appServer = new Server();
         ServerConnector connector = new ServerConnector(appServer);
@@ -347,20 +352,28 @@ class TransportTest {
         a.stop();
         b.stop();
 
-        TestSupport.await(() -> TestSupport.threadsNamed("raft-transport-a1-").isEmpty()
-                && TestSupport.threadsNamed("raft-transport-b2-").isEmpty(), WAIT, "all transport threads gone");
-        TestSupport.await(() -> {
-            Set<Thread> extra = new HashSet<>(Thread.getAllStackTraces().keySet());
-            extra.removeAll(before);
-            // JVM-wide helpers (common pool, attach listener...) may start at any time; they are not ours.
-            extra.removeIf(t -> !t.isAlive() || t.getName().startsWith("ForkJoinPool.commonPool")
-                    || t.getThreadGroup() == null || "system".equals(t.getThreadGroup().getName())
-                    || "InnocuousThreadGroup".equals(t.getThreadGroup().getName()));
-            if (!extra.isEmpty()) {
-                System.out.println("threads left: " + extra);
-            }
-            return extra.isEmpty();
-        }, WAIT, "no thread of any name outlives stop()");
+        TestSupport.await(
+                () -> TestSupport.threadsNamed("raft-transport-a1-").isEmpty()
+                        && TestSupport.threadsNamed("raft-transport-b2-").isEmpty(),
+                WAIT,
+                "all transport threads gone");
+        TestSupport.await(
+                () -> {
+                    Set<Thread> extra = new HashSet<>(Thread.getAllStackTraces().keySet());
+                    extra.removeAll(before);
+                    // JVM-wide helpers (common pool, attach listener...) may start at any time; they are not ours.
+                    extra.removeIf(t -> !t.isAlive()
+                            || t.getName().startsWith("ForkJoinPool.commonPool")
+                            || t.getThreadGroup() == null
+                            || "system".equals(t.getThreadGroup().getName())
+                            || "InnocuousThreadGroup".equals(t.getThreadGroup().getName()));
+                    if (!extra.isEmpty()) {
+                        System.out.println("threads left: " + extra);
+                    }
+                    return extra.isEmpty();
+                },
+                WAIT,
+                "no thread of any name outlives stop()");
         try (ServerSocket again = new ServerSocket()) {
             again.setReuseAddress(true);
             again.bind(new java.net.InetSocketAddress("127.0.0.1", port));
@@ -370,8 +383,11 @@ class TransportTest {
     @Test
     void listenerThatCannotBindFailsStartAndQueuesAnError() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-            Transport t = new Transport(TransportConfig.of(9, TestSupport.CLUSTER,
-                    URI.create("http://127.0.0.1:" + taken.getLocalPort()), new RecordingRaft()));
+            Transport t = new Transport(TransportConfig.of(
+                    9,
+                    TestSupport.CLUSTER,
+                    URI.create("http://127.0.0.1:" + taken.getLocalPort()),
+                    new RecordingRaft()));
             transports.add(t);
             org.junit.jupiter.api.Assertions.assertThrows(TransportException.class, t::start);
             TransportError error = t.pollError(1, TimeUnit.SECONDS);
@@ -379,7 +395,9 @@ class TransportTest {
             assertEquals(TransportError.Kind.LISTENER_FAILED, error.kind());
             assertNull(t.pollError(0, TimeUnit.SECONDS), "reported once");
         }
-        TestSupport.await(() -> TestSupport.threadsNamed("raft-transport-9-").isEmpty(), WAIT,
+        TestSupport.await(
+                () -> TestSupport.threadsNamed("raft-transport-9-").isEmpty(),
+                WAIT,
                 "a failed start leaves no threads");
     }
 
@@ -398,7 +416,9 @@ class TransportTest {
         a.addPeer(2, List.of(dead, b.listenUri().toString()));
         a.addPeer(3, List.of(dead));
         TestSupport.awaitStreams(b, 1);
-        TestSupport.await(() -> a.activeSince(2).isPresent() && a.peer(2).streamsWorking(), WAIT,
+        TestSupport.await(
+                () -> a.activeSince(2).isPresent() && a.peer(2).streamsWorking(),
+                WAIT,
                 "a reaches b through its second URL");
         a.send(List.of(TestSupport.heartbeat(1, 2, 1)));
         assertEquals(1, TestSupport.drain(rb, 1, WAIT).get(0).getCommit());
@@ -411,12 +431,20 @@ class TransportTest {
     }
 
     static Message snapshotMessage(long from, long to, byte[] data) {
-        Snapshot snapshot = Snapshot.newBuilder().setData(ByteString.copyFrom(data))
-                .setMetadata(SnapshotMetadata.newBuilder().setIndex(100).setTerm(3)
+        Snapshot snapshot = Snapshot.newBuilder()
+                .setData(ByteString.copyFrom(data))
+                .setMetadata(SnapshotMetadata.newBuilder()
+                        .setIndex(100)
+                        .setTerm(3)
                         .setConfState(ConfState.newBuilder().addVoters(1).addVoters(2)))
                 .build();
-        return Message.newBuilder().setType(MessageType.MsgSnap).setFrom(from).setTo(to).setTerm(3)
-                .setSnapshot(snapshot).build();
+        return Message.newBuilder()
+                .setType(MessageType.MsgSnap)
+                .setFrom(from)
+                .setTo(to)
+                .setTerm(3)
+                .setSnapshot(snapshot)
+                .build();
     }
 
     static byte[] sha256(byte[] data) throws Exception {

@@ -26,8 +26,9 @@ import org.junit.jupiter.api.Timeout;
  */
 class DiskFaultsIT {
 
-    private static final String[] FLAGS = {"--snapshot-count", "100", "--snapshot-catchup-entries", "20",
-        "--request-timeout-ms", "2000"};
+    private static final String[] FLAGS = {
+        "--snapshot-count", "100", "--snapshot-catchup-entries", "20", "--request-timeout-ms", "2000"
+    };
 
     private static void requireRoot() {
         boolean root = Shell.isRoot();
@@ -47,7 +48,8 @@ class DiskFaultsIT {
         requireRoot();
         long t0 = System.nanoTime();
         // One 64 MiB WAL segment is preallocated at start; 8 MiB more leaves room for a few snapshots.
-        try (Network net = FaultsIT.network(3); SmallDisk disk = SmallDisk.tmpfs(72);
+        try (Network net = FaultsIT.network(3);
+                SmallDisk disk = SmallDisk.tmpfs(72);
                 FaultCluster c = new FaultCluster(net, "disk-full", FLAGS)) {
             c.dataDir(1, disk.mount());
             c.startAll(3);
@@ -69,7 +71,8 @@ class DiskFaultsIT {
             // Node 1 alone, space freed: its own state must hold every write it acknowledged.
             c.killAtOnce(List.of(2L, 3L));
             try (Stream<Path> files = Files.list(disk.mount())) {
-                for (Path p : files.filter(p -> p.getFileName().toString().startsWith("filler")).toList()) {
+                for (Path p : files.filter(p -> p.getFileName().toString().startsWith("filler"))
+                        .toList()) {
                     Files.delete(p);
                 }
             }
@@ -78,16 +81,30 @@ class DiskFaultsIT {
             List<Op> asSeenByNode1 = new ArrayList<>();
             for (Op op : history.ops()) {
                 boolean ackedElsewhere = op.isWrite() && op.outcome() == Op.Outcome.OK && op.node() != 1;
-                asSeenByNode1.add(ackedElsewhere ? new Op(op.client(), op.kind(), op.key(), op.value(), false,
-                        op.node(), op.incarnation(), op.invokeNanos(), op.completeNanos(), Op.Outcome.UNKNOWN) : op);
+                asSeenByNode1.add(
+                        ackedElsewhere
+                                ? new Op(
+                                        op.client(),
+                                        op.kind(),
+                                        op.key(),
+                                        op.value(),
+                                        false,
+                                        op.node(),
+                                        op.incarnation(),
+                                        op.invokeNanos(),
+                                        op.completeNanos(),
+                                        Op.Outcome.UNKNOWN)
+                                : op);
             }
             long ackedByNode1 = history.ops().stream()
-                    .filter(o -> o.isWrite() && o.outcome() == Op.Outcome.OK && o.node() == 1).count();
+                    .filter(o -> o.isWrite() && o.outcome() == Op.Outcome.OK && o.node() == 1)
+                    .count();
             assertTrue(ackedByNode1 > 0, "node 1 acknowledged writes before its disk filled up");
             // It serves HTTP before it has applied the committed entries of its log again: wait for them.
             List<String> missing = List.of("not read yet");
             for (long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                    !missing.isEmpty() && System.nanoTime() < end; Thread.sleep(200)) {
+                    !missing.isEmpty() && System.nanoTime() < end;
+                    Thread.sleep(200)) {
                 Map<String, String> alone = new HashMap<>();
                 for (String k : keys) {
                     String r = c.get(1, k + "?serializable=true");
@@ -96,8 +113,11 @@ class DiskFaultsIT {
                 }
                 missing = HistoryChecks.lostWrites(asSeenByNode1, alone);
             }
-            assertEquals(List.of(), missing, "writes node 1 acknowledged (" + ackedByNode1
-                    + "), missing from its own restarted state after 30 s");
+            assertEquals(
+                    List.of(),
+                    missing,
+                    "writes node 1 acknowledged (" + ackedByNode1
+                            + "), missing from its own restarted state after 30 s");
 
             c.restart(2);
             c.restart(3);
@@ -107,8 +127,15 @@ class DiskFaultsIT {
             after.start();
             Thread.sleep(2000);
             after.stop();
-            FaultScenario.Report r = FaultScenario.check(c, "disk-full", "disk-full", history, keys,
-                    clients.unexpectedAnswers() + after.unexpectedAnswers(), 2, t0);
+            FaultScenario.Report r = FaultScenario.check(
+                    c,
+                    "disk-full",
+                    "disk-full",
+                    history,
+                    keys,
+                    clients.unexpectedAnswers() + after.unexpectedAnswers(),
+                    2,
+                    t0);
             System.out.println(r.line());
             FaultsIT.record(r);
             assertTrue(r.passed(), String.join("\n", r.problems()));
@@ -120,7 +147,8 @@ class DiskFaultsIT {
     void aFailingFsyncStopsTheNodeInsteadOfAcknowledging() throws Exception {
         requireRoot();
         long t0 = System.nanoTime();
-        try (Network net = FaultsIT.network(3); SmallDisk disk = SmallDisk.failingExt4(120, 400);
+        try (Network net = FaultsIT.network(3);
+                SmallDisk disk = SmallDisk.failingExt4(120, 400);
                 FaultCluster c = new FaultCluster(net, "fsync-fails", FLAGS)) {
             c.dataDir(1, disk.mount());
             c.startAll(3);
@@ -132,7 +160,9 @@ class DiskFaultsIT {
             Thread.sleep(1500);
             Path segment;
             try (Stream<Path> files = Files.list(disk.mount().resolve("raftexample-1"))) {
-                segment = files.filter(p -> p.toString().endsWith(".wal")).findFirst().orElseThrow();
+                segment = files.filter(p -> p.toString().endsWith(".wal"))
+                        .findFirst()
+                        .orElseThrow();
             }
             // Frozen while the blocks are taken away, so that no write of its claims space in between.
             c.pause(1);
@@ -152,12 +182,14 @@ class DiskFaultsIT {
             // theirs (etcd's pipeline, Raft thesis 10.2.1), so nodes 2 and 3 may have made it durable.
             // Such a write must therefore be there afterwards; the whole-history checks below (no
             // acknowledged write lost, linearizable) verify exactly that on nodes 2 and 3.
-            long ackedAfterFailure = history.ops().stream().filter(o -> o.isWrite() && o.node() == 1
-                    && o.outcome() == Op.Outcome.OK && o.invokeNanos() > armed).count();
+            long ackedAfterFailure = history.ops().stream()
+                    .filter(o ->
+                            o.isWrite() && o.node() == 1 && o.outcome() == Op.Outcome.OK && o.invokeNanos() > armed)
+                    .count();
             System.out.println("fsync-fails: node 1 acknowledged " + ackedAfterFailure
                     + " write(s) after the fault; each must survive on nodes 2 and 3");
-            FaultScenario.Report r = FaultScenario.check(c, "fsync-fails", "fsync-fails", history, keys,
-                    clients.unexpectedAnswers(), 1, t0);
+            FaultScenario.Report r = FaultScenario.check(
+                    c, "fsync-fails", "fsync-fails", history, keys, clients.unexpectedAnswers(), 1, t0);
             System.out.println(r.line());
             FaultsIT.record(r);
             assertTrue(r.passed(), String.join("\n", r.problems()));

@@ -37,7 +37,8 @@ import java.util.stream.Stream;
  */
 final class FaultCluster implements AutoCloseable {
 
-    private static final Pattern ROLE = Pattern.compile("became (leader|follower|candidate|pre-candidate) at term (\\d+)");
+    private static final Pattern ROLE =
+            Pattern.compile("became (leader|follower|candidate|pre-candidate) at term (\\d+)");
 
     private final Network net;
     private final Path dir;
@@ -51,15 +52,18 @@ final class FaultCluster implements AutoCloseable {
     private final Set<Long> members = new TreeSet<>();
     private final Set<Long> paused = new TreeSet<>();
     private final List<Process> everStarted = new ArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
 
     FaultCluster(Network net, String name, String... flags) throws IOException {
         this.net = net;
         this.name = name;
         this.flags = List.of(flags);
         this.dir = Files.createTempDirectory("raftexample-faults");
-        this.jar = Path.of(System.getProperty("raftexample.jar", "target/raftexample.jar")).toAbsolutePath();
+        this.jar = Path.of(System.getProperty("raftexample.jar", "target/raftexample.jar"))
+                .toAbsolutePath();
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("no jar at " + jar + ": run `mvn package` first");
         }
@@ -100,12 +104,20 @@ final class FaultCluster implements AutoCloseable {
     Process start(long id, int clusterSize, boolean join) {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                "-jar", jar.toString(),
-                "--id", Long.toString(id),
-                "--cluster", net.clusterFlag(id, clusterSize),
-                "--port", Integer.toString(URI.create(net.httpUrl(id)).getPort()),
-                "--data-dir", dataDirOf(id).toString()));
+                "-Xmx160m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Xshare:auto",
+                "-jar",
+                jar.toString(),
+                "--id",
+                Long.toString(id),
+                "--cluster",
+                net.clusterFlag(id, clusterSize),
+                "--port",
+                Integer.toString(URI.create(net.httpUrl(id)).getPort()),
+                "--data-dir",
+                dataDirOf(id).toString()));
         cmd.addAll(flags);
         if (join) {
             cmd.add("--join");
@@ -124,8 +136,10 @@ final class FaultCluster implements AutoCloseable {
             cmd = commands.get(id);
         }
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log(id).toFile())).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log(id).toFile()))
+                    .start();
             synchronized (this) {
                 running.put(id, p);
                 everStarted.add(p);
@@ -218,7 +232,10 @@ final class FaultCluster implements AutoCloseable {
 
     /** Waits until node {@code id} answers HTTP (any status). */
     void awaitUp(long id) throws InterruptedException {
-        await("node " + id + " serving HTTP", Duration.ofSeconds(60), () -> !get(id, "/?serializable=true").equals("-1"));
+        await(
+                "node " + id + " serving HTTP",
+                Duration.ofSeconds(60),
+                () -> !get(id, "/?serializable=true").equals("-1"));
     }
 
     /**
@@ -267,8 +284,12 @@ final class FaultCluster implements AutoCloseable {
     /** GET, returning "status body", or "-1" when the request failed at the connection level. */
     String get(long id, String path) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(net.httpUrl(id) + path))
-                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(net.httpUrl(id) + path))
+                            .timeout(Duration.ofSeconds(10))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return r.statusCode() + " " + r.body();
         } catch (IOException e) {
             return "-1";
@@ -281,11 +302,17 @@ final class FaultCluster implements AutoCloseable {
     /** Sends a request, returning its status, or -1 when it failed at the connection level. */
     int send(long id, String method, String path, String body) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(net.httpUrl(id) + path))
-                    .timeout(Duration.ofSeconds(10))
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            return http.send(
+                            HttpRequest.newBuilder(URI.create(net.httpUrl(id) + path))
+                                    .timeout(Duration.ofSeconds(10))
+                                    .method(
+                                            method,
+                                            body == null
+                                                    ? HttpRequest.BodyPublishers.noBody()
+                                                    : HttpRequest.BodyPublishers.ofString(body))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         } catch (IOException e) {
             return -1;
         } catch (InterruptedException e) {
@@ -313,7 +340,9 @@ final class FaultCluster implements AutoCloseable {
             try {
                 if (Files.exists(log(id))) {
                     List<String> lines = Files.readAllLines(log(id), StandardCharsets.UTF_8);
-                    sb.append("--- node ").append(id).append(" log ---\n")
+                    sb.append("--- node ")
+                            .append(id)
+                            .append(" log ---\n")
                             .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 25), lines.size())))
                             .append('\n');
                 }

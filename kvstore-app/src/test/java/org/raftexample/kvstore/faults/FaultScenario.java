@@ -18,24 +18,43 @@ import java.util.stream.Collectors;
 final class FaultScenario {
 
     /** The figures of one scenario run. */
-    record Report(String name, String network, int operations, long acknowledged, long unknown, int opsChecked,
-            int faults, int lostWrites, int violations, double seconds, List<String> problems) {
+    record Report(
+            String name,
+            String network,
+            int operations,
+            long acknowledged,
+            long unknown,
+            int opsChecked,
+            int faults,
+            int lostWrites,
+            int violations,
+            double seconds,
+            List<String> problems) {
         boolean passed() {
             return problems.isEmpty();
         }
 
         String line() {
-            return String.format("%-20s %5.1f s  %5d ops (%d acknowledged writes, %d unknown), %d checked, %d faults,"
-                    + " %d lost writes, %d linearizability violations%s", name, seconds, operations, acknowledged,
-                    unknown, opsChecked, faults, lostWrites, violations, passed() ? "" : "  FAILED");
+            return String.format(
+                    "%-20s %5.1f s  %5d ops (%d acknowledged writes, %d unknown), %d checked, %d faults,"
+                            + " %d lost writes, %d linearizability violations%s",
+                    name,
+                    seconds,
+                    operations,
+                    acknowledged,
+                    unknown,
+                    opsChecked,
+                    faults,
+                    lostWrites,
+                    violations,
+                    passed() ? "" : "  FAILED");
         }
     }
 
     static final int KEYS = 6;
     static final int CLIENTS = 6;
 
-    private FaultScenario() {
-    }
+    private FaultScenario() {}
 
     /** Runs {@code nemesis} in rounds for at least {@code duration} (one round at least). */
     static Report run(FaultCluster c, Nemesis nemesis, Duration duration, long seed) throws Exception {
@@ -58,8 +77,8 @@ final class FaultScenario {
             clients.stop();
         }
 
-        return check(c, nemesis.name() + "-" + seed, nemesis.name(), history, keys, clients.unexpectedAnswers(),
-                faults, t0);
+        return check(
+                c, nemesis.name() + "-" + seed, nemesis.name(), history, keys, clients.unexpectedAnswers(), faults, t0);
     }
 
     static List<String> keys(String prefix) {
@@ -74,8 +93,16 @@ final class FaultScenario {
      * The end of every scenario, once the faults are repaired and the clients stopped: convergence,
      * final reads, then all the checks on the history.
      */
-    static Report check(FaultCluster c, String runName, String name, History history, List<String> keys,
-            int unexpectedAnswers, int faults, long t0) throws InterruptedException {
+    static Report check(
+            FaultCluster c,
+            String runName,
+            String name,
+            History history,
+            List<String> keys,
+            int unexpectedAnswers,
+            int faults,
+            long t0)
+            throws InterruptedException {
         List<String> problems = new ArrayList<>();
         Map<String, String> finalValues = converge(c, keys, problems);
         finalReads(c, keys, history);
@@ -96,16 +123,29 @@ final class FaultScenario {
         if (unexpectedAnswers > 0) {
             problems.add(unexpectedAnswers + " answers in 4xx to well-formed requests");
         }
-        long acked = ops.stream().filter(o -> o.isWrite() && o.outcome() == Op.Outcome.OK).count();
-        long unknown = ops.stream().filter(o -> o.outcome() == Op.Outcome.UNKNOWN).count();
+        long acked = ops.stream()
+                .filter(o -> o.isWrite() && o.outcome() == Op.Outcome.OK)
+                .count();
+        long unknown =
+                ops.stream().filter(o -> o.outcome() == Op.Outcome.UNKNOWN).count();
         if (acked == 0) {
             problems.add("no write was acknowledged at all: the scenario proved nothing");
         }
         if (!problems.isEmpty()) {
             c.keep(runName + "-history.txt", ops.stream().map(Op::toString).collect(Collectors.joining("\n")) + "\n");
         }
-        return new Report(name, c.network().describe(), ops.size(), acked, unknown, lin.opsChecked(), faults,
-                lost.size(), lin.violations().size(), (System.nanoTime() - t0) / 1e9, problems);
+        return new Report(
+                name,
+                c.network().describe(),
+                ops.size(),
+                acked,
+                unknown,
+                lin.opsChecked(),
+                faults,
+                lost.size(),
+                lin.violations().size(),
+                (System.nanoTime() - t0) / 1e9,
+                problems);
     }
 
     /**
@@ -132,7 +172,8 @@ final class FaultScenario {
                 last.put(id, state);
             }
             if (last.values().stream().distinct().count() == 1
-                    && last.values().iterator().next().values().stream().noneMatch(v -> v != null && v.startsWith("?"))) {
+                    && last.values().iterator().next().values().stream()
+                            .noneMatch(v -> v != null && v.startsWith("?"))) {
                 return last.values().iterator().next();
             }
             Thread.sleep(200);
@@ -150,8 +191,17 @@ final class FaultScenario {
                     String r = c.get(id, k);
                     long complete = System.nanoTime();
                     if (r.startsWith("200 ") || r.startsWith("404 ")) {
-                        history.add(new Op(-1, Op.Kind.GET, k, r.startsWith("200 ") ? r.substring(4) : null, false,
-                                id, c.incarnation(id), invoke, complete, Op.Outcome.OK));
+                        history.add(new Op(
+                                -1,
+                                Op.Kind.GET,
+                                k,
+                                r.startsWith("200 ") ? r.substring(4) : null,
+                                false,
+                                id,
+                                c.incarnation(id),
+                                invoke,
+                                complete,
+                                Op.Outcome.OK));
                         break;
                     }
                     Thread.sleep(200);

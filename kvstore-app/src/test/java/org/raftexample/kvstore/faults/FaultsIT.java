@@ -58,15 +58,22 @@ class FaultsIT {
     @BeforeAll
     void startCluster() throws Exception {
         seed = Long.getLong("faults.seed", System.nanoTime() % 100_000);
-        duration = Duration.ofSeconds(Boolean.getBoolean("faults.soak")
-                ? Long.getLong("faults.soak.seconds", 120) : Long.getLong("faults.seconds", 6));
+        duration = Duration.ofSeconds(
+                Boolean.getBoolean("faults.soak")
+                        ? Long.getLong("faults.soak.seconds", 120)
+                        : Long.getLong("faults.seconds", 6));
         net = network(4);
-        System.out.println("fault suite: seed " + seed + ", " + duration.toSeconds() + " s per scenario, on "
-                + net.describe());
-        cluster = new FaultCluster(net, "faults",
-                "--snapshot-count", System.getProperty("faults.snapshot.count", "200"),
-                "--snapshot-catchup-entries", System.getProperty("faults.snapshot.catchup", "50"),
-                "--request-timeout-ms", "2000");
+        System.out.println(
+                "fault suite: seed " + seed + ", " + duration.toSeconds() + " s per scenario, on " + net.describe());
+        cluster = new FaultCluster(
+                net,
+                "faults",
+                "--snapshot-count",
+                System.getProperty("faults.snapshot.count", "200"),
+                "--snapshot-catchup-entries",
+                System.getProperty("faults.snapshot.catchup", "50"),
+                "--request-timeout-ms",
+                "2000");
         cluster.startAll(3);
         cluster.awaitLeader(Duration.ofSeconds(60));
     }
@@ -89,7 +96,8 @@ class FaultsIT {
     static void record(FaultScenario.Report r) throws IOException {
         synchronized (REPORTS) {
             REPORTS.add(r);
-            Path out = Path.of(System.getProperty("raftexample.itlogs", "target")).resolve("faults-report.txt");
+            Path out =
+                    Path.of(System.getProperty("raftexample.itlogs", "target")).resolve("faults-report.txt");
             Files.createDirectories(out.getParent());
             Files.writeString(out, summary());
         }
@@ -102,8 +110,10 @@ class FaultsIT {
             for (FaultScenario.Report r : REPORTS) {
                 sb.append("  ").append(r.line()).append('\n');
             }
-            sb.append(String.format("  total: %d scenarios, %d operations checked, %d faults injected, %d acknowledged"
-                    + " writes lost, %d linearizability violations%n  network: %s%n", REPORTS.size(),
+            sb.append(String.format(
+                    "  total: %d scenarios, %d operations checked, %d faults injected, %d acknowledged"
+                            + " writes lost, %d linearizability violations%n  network: %s%n",
+                    REPORTS.size(),
                     REPORTS.stream().mapToInt(FaultScenario.Report::opsChecked).sum(),
                     REPORTS.stream().mapToInt(FaultScenario.Report::faults).sum(),
                     REPORTS.stream().mapToInt(FaultScenario.Report::lostWrites).sum(),
@@ -120,8 +130,10 @@ class FaultsIT {
         FaultScenario.Report r = FaultScenario.run(cluster, nemesis, duration, scenarioSeed);
         record(r);
         System.out.println(r.line());
-        assertTrue(r.passed(), r.name() + " (rerun with -Dfaults.seed=" + seed + "):\n"
-                + String.join("\n", r.problems()) + "\n" + cluster.tails());
+        assertTrue(
+                r.passed(),
+                r.name() + " (rerun with -Dfaults.seed=" + seed + "):\n" + String.join("\n", r.problems()) + "\n"
+                        + cluster.tails());
     }
 
     /**
@@ -141,12 +153,24 @@ class FaultsIT {
         String before = putUntilAcknowledged(h, old, key, "before");
         net.isolate(old);
         try {
-            long other = cluster.members().stream().filter(id -> id != old).findFirst().orElseThrow();
+            long other = cluster.members().stream()
+                    .filter(id -> id != old)
+                    .findFirst()
+                    .orElseThrow();
             putUntilAcknowledged(h, other, key, "after");
             long invoke = System.nanoTime();
             String local = cluster.get(old, key + "?serializable=true");
-            Op localRead = new Op(0, Op.Kind.GET, key, local.substring(4), true, old, cluster.incarnation(old), invoke,
-                    System.nanoTime(), Op.Outcome.OK);
+            Op localRead = new Op(
+                    0,
+                    Op.Kind.GET,
+                    key,
+                    local.substring(4),
+                    true,
+                    old,
+                    cluster.incarnation(old),
+                    invoke,
+                    System.nanoTime(),
+                    Op.Outcome.OK);
             assertEquals("200 " + before, local, "the cut-off leader only knows the old value");
             h.add(localRead);
             assertEquals("503", cluster.get(old, key).substring(0, 3), "no linearizable read without a quorum");
@@ -156,8 +180,20 @@ class FaultsIT {
         }
         assertEquals(List.of(), HistoryChecks.serializableReads(h.ops()), "a stale local read is allowed");
         assertTrue(new LinearizabilityChecker().check(h.ops()).linearizable());
-        List<Op> claimed = h.ops().stream().map(o -> o.serializable() ? new Op(o.client(), o.kind(), o.key(),
-                o.value(), false, o.node(), o.incarnation(), o.invokeNanos(), o.completeNanos(), o.outcome()) : o)
+        List<Op> claimed = h.ops().stream()
+                .map(o -> o.serializable()
+                        ? new Op(
+                                o.client(),
+                                o.kind(),
+                                o.key(),
+                                o.value(),
+                                false,
+                                o.node(),
+                                o.incarnation(),
+                                o.invokeNanos(),
+                                o.completeNanos(),
+                                o.outcome())
+                        : o)
                 .toList();
         LinearizabilityChecker.Result r = new LinearizabilityChecker().check(claimed);
         assertFalse(r.linearizable(), "the checker must refuse a stale read claimed to be linearizable");
@@ -175,7 +211,8 @@ class FaultsIT {
     @Timeout(120)
     void aLeaderWokenFromSigstopServesNoStaleLinearizableReadAndNoFalseAcknowledgement() throws Exception {
         long old = cluster.awaitLeader(Duration.ofSeconds(30));
-        long other = cluster.members().stream().filter(id -> id != old).findFirst().orElseThrow();
+        long other =
+                cluster.members().stream().filter(id -> id != old).findFirst().orElseThrow();
         String key = "/woken-" + seed;
         History h = new History();
         putUntilAcknowledged(h, old, key, "before");
@@ -189,12 +226,13 @@ class FaultsIT {
         long invoke = System.nanoTime();
         String read = cluster.get(old, key);
         long complete = System.nanoTime();
-        assertTrue(read.equals("200 " + after) || read.startsWith("503 "),
+        assertTrue(
+                read.equals("200 " + after) || read.startsWith("503 "),
                 "the woken leader answered a linearizable read with " + read + " (the majority acknowledged " + after
                         + ")\n" + cluster.tails());
         if (read.startsWith("200 ")) {
-            h.add(new Op(0, Op.Kind.GET, key, after, false, old, cluster.incarnation(old), invoke, complete,
-                    Op.Outcome.OK));
+            h.add(new Op(
+                    0, Op.Kind.GET, key, after, false, old, cluster.incarnation(old), invoke, complete, Op.Outcome.OK));
         }
         boolean acked = putOnce(h, old, key, "woken");
         String confirm = "";
@@ -205,8 +243,17 @@ class FaultsIT {
             Thread.sleep(confirm.startsWith("200 ") ? 0 : 200);
         }
         assertTrue(confirm.startsWith("200 "), "no linearizable read through " + other + ": " + confirm);
-        h.add(new Op(0, Op.Kind.GET, key, confirm.substring(4), false, other, cluster.incarnation(other), invoke,
-                complete, Op.Outcome.OK));
+        h.add(new Op(
+                0,
+                Op.Kind.GET,
+                key,
+                confirm.substring(4),
+                false,
+                other,
+                cluster.incarnation(other),
+                invoke,
+                complete,
+                Op.Outcome.OK));
         if (acked) {
             assertEquals("200 woken", confirm, "a write the woken node acknowledged must be committed");
         }
@@ -219,7 +266,16 @@ class FaultsIT {
     private boolean putOnce(History h, long node, String key, String value) {
         long invoke = System.nanoTime();
         int status = cluster.send(node, "PUT", key, value);
-        h.add(new Op(0, Op.Kind.PUT, key, value, false, node, cluster.incarnation(node), invoke, System.nanoTime(),
+        h.add(new Op(
+                0,
+                Op.Kind.PUT,
+                key,
+                value,
+                false,
+                node,
+                cluster.incarnation(node),
+                invoke,
+                System.nanoTime(),
                 status == 204 ? Op.Outcome.OK : Op.Outcome.UNKNOWN));
         return status == 204;
     }
@@ -302,7 +358,13 @@ class FaultsIT {
     @Order(10)
     @Timeout(900)
     void mixedFaultsKeepTheHistoryLinearizable() throws Exception {
-        scenario(Nemesis.mixed(List.of(Nemesis.isolateLeader(), Nemesis.isolateFollower(), Nemesis.bridge(),
-                Nemesis.flappingLinks(), Nemesis.pauseLeader(), Nemesis.killRandom(), Nemesis.killLeader())));
+        scenario(Nemesis.mixed(List.of(
+                Nemesis.isolateLeader(),
+                Nemesis.isolateFollower(),
+                Nemesis.bridge(),
+                Nemesis.flappingLinks(),
+                Nemesis.pauseLeader(),
+                Nemesis.killRandom(),
+                Nemesis.killLeader())));
     }
 }

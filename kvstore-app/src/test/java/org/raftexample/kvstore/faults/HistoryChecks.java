@@ -14,8 +14,7 @@ import java.util.Objects;
  */
 final class HistoryChecks {
 
-    private HistoryChecks() {
-    }
+    private HistoryChecks() {}
 
     /**
      * Acknowledged writes missing from {@code finalValues} (key to the value every replica holds
@@ -70,7 +69,8 @@ final class HistoryChecks {
                     continue;
                 }
             }
-            byNodeKey.computeIfAbsent(op.node() + "." + op.incarnation() + " " + op.key(), k -> new ArrayList<>())
+            byNodeKey
+                    .computeIfAbsent(op.node() + "." + op.incarnation() + " " + op.key(), k -> new ArrayList<>())
                     .add(op);
         }
         for (List<Op> reads : byNodeKey.values()) {
@@ -79,7 +79,8 @@ final class HistoryChecks {
                 Op later = reads.get(i);
                 for (int j = 0; j < i; j++) {
                     Op earlier = reads.get(j);
-                    if (!earlier.precedes(later) || Objects.equals(earlier.value(), later.value())
+                    if (!earlier.precedes(later)
+                            || Objects.equals(earlier.value(), later.value())
                             || earlier.value() == null) {
                         continue;
                     }
@@ -101,8 +102,8 @@ final class HistoryChecks {
             if (op.isWrite() && op.outcome() != Op.Outcome.FAIL) {
                 Op before = writerOf.put(op.value(), op);
                 if (before != null) {
-                    throw new IllegalArgumentException("value written twice, the checks need unique values: "
-                            + before + " and " + op);
+                    throw new IllegalArgumentException(
+                            "value written twice, the checks need unique values: " + before + " and " + op);
                 }
             }
         }

@@ -27,9 +27,7 @@ class HistoryChecksTest {
 
     @Test
     void anAcknowledgedWriteOverwrittenByAnOlderOneIsLost() {
-        List<Op> h = List.of(
-                Op.put(1, "k", "a", 0, 1, Op.Outcome.OK),
-                Op.put(1, "k", "b", 2, 3, Op.Outcome.OK));
+        List<Op> h = List.of(Op.put(1, "k", "a", 0, 1, Op.Outcome.OK), Op.put(1, "k", "b", 2, 3, Op.Outcome.OK));
         List<String> lost = HistoryChecks.lostWrites(h, Map.of("k", "a"));
         assertEquals(1, lost.size());
         assertTrue(lost.get(0).contains("PUT k b"), lost.toString());
@@ -39,13 +37,16 @@ class HistoryChecksTest {
     void anAcknowledgedWriteOfAKeyThatEndedAbsentIsLost() {
         Map<String, String> end = new HashMap<>();
         end.put("k", null);
-        assertEquals(1, HistoryChecks.lostWrites(List.of(Op.put(1, "k", "a", 0, 1, Op.Outcome.OK)), end).size());
+        assertEquals(
+                1,
+                HistoryChecks.lostWrites(List.of(Op.put(1, "k", "a", 0, 1, Op.Outcome.OK)), end)
+                        .size());
     }
 
     @Test
     void aFinalValueNoPutWroteIsReported() {
-        List<String> lost = HistoryChecks.lostWrites(List.of(Op.put(1, "k", "a", 0, 1, Op.Outcome.FAIL)),
-                Map.of("k", "a"));
+        List<String> lost =
+                HistoryChecks.lostWrites(List.of(Op.put(1, "k", "a", 0, 1, Op.Outcome.FAIL)), Map.of("k", "a"));
         assertEquals(1, lost.size());
         assertTrue(lost.get(0).contains("no PUT wrote"), lost.toString());
     }

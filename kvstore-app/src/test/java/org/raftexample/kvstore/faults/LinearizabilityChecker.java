@@ -38,7 +38,8 @@ final class LinearizabilityChecker {
     /** The verdict for a whole history. */
     record Result(boolean linearizable, int keysChecked, int opsChecked, List<String> violations) {
         String describe() {
-            return linearizable ? "linearizable (" + opsChecked + " operations on " + keysChecked + " keys)"
+            return linearizable
+                    ? "linearizable (" + opsChecked + " operations on " + keysChecked + " keys)"
                     : String.join("\n", violations);
         }
     }
@@ -64,7 +65,8 @@ final class LinearizabilityChecker {
         for (Op op : history) {
             // A write of unknown outcome whose value nobody read can always go last (or nowhere),
             // so it changes no verdict; dropped, it cannot blow up the search either.
-            boolean unobservedUnknown = op.isWrite() && op.outcome() == Op.Outcome.UNKNOWN
+            boolean unobservedUnknown = op.isWrite()
+                    && op.outcome() == Op.Outcome.UNKNOWN
                     && !read.contains(op.key() + "\u0000" + op.value());
             if (counts(op) && !unobservedUnknown) {
                 byKey.computeIfAbsent(op.key(), k -> new ArrayList<>()).add(op);
@@ -105,11 +107,9 @@ final class LinearizabilityChecker {
         }
     }
 
-    private record Frame(Event call, String stateBefore) {
-    }
+    private record Frame(Event call, String stateBefore) {}
 
-    private record Explored(BitSet linearized, String state) {
-    }
+    private record Explored(BitSet linearized, String state) {}
 
     /** Null if the key's operations are linearizable, else a description of why not. */
     private String checkKey(String key, List<Op> ops) {
@@ -186,10 +186,16 @@ final class LinearizabilityChecker {
     }
 
     private static String explain(String key, List<Op> ops, int deepest, Op stuckAt, String stuckState) {
-        StringBuilder sb = new StringBuilder("key ").append(key).append(": not linearizable. At most ")
-                .append(deepest).append(" of ").append(ops.size())
+        StringBuilder sb = new StringBuilder("key ")
+                .append(key)
+                .append(": not linearizable. At most ")
+                .append(deepest)
+                .append(" of ")
+                .append(ops.size())
                 .append(" operations can be linearized; then this one cannot be placed (the register holding ")
-                .append(stuckState == null ? "<absent>" : stuckState).append("):\n  ").append(stuckAt)
+                .append(stuckState == null ? "<absent>" : stuckState)
+                .append("):\n  ")
+                .append(stuckAt)
                 .append("\n operations overlapping it or just before it:");
         int shown = 0;
         for (Op op : ops) {
@@ -197,7 +203,8 @@ final class LinearizabilityChecker {
                 sb.append("\n  ...");
                 break;
             }
-            if (op != stuckAt && op.completeNanos() >= stuckAt.invokeNanos() - 1_000_000_000L
+            if (op != stuckAt
+                    && op.completeNanos() >= stuckAt.invokeNanos() - 1_000_000_000L
                     && op.invokeNanos() <= stuckAt.completeNanos()) {
                 sb.append("\n  ").append(op);
                 shown++;

@@ -54,23 +54,15 @@ class LinearizabilityCheckerTest {
 
     @Test
     void concurrentWritesMayTakeEffectInEitherOrder() {
-        assertLinearizable(
-                Op.put(1, "k", "a", 0, 10, OK),
-                Op.put(2, "k", "b", 1, 9, OK),
-                Op.get(3, "k", "a", 11, 12));
-        assertLinearizable(
-                Op.put(1, "k", "a", 0, 10, OK),
-                Op.put(2, "k", "b", 1, 9, OK),
-                Op.get(3, "k", "b", 11, 12));
+        assertLinearizable(Op.put(1, "k", "a", 0, 10, OK), Op.put(2, "k", "b", 1, 9, OK), Op.get(3, "k", "a", 11, 12));
+        assertLinearizable(Op.put(1, "k", "a", 0, 10, OK), Op.put(2, "k", "b", 1, 9, OK), Op.get(3, "k", "b", 11, 12));
     }
 
     @Test
     void aWriteWithAnUnknownOutcomeMayTakeEffectLateOrNever() {
         // Never observed: fine.
         assertLinearizable(
-                Op.put(1, "k", "a", 0, 1, OK),
-                Op.put(2, "k", "b", 2, 3, UNKNOWN),
-                Op.get(3, "k", "a", 20, 21));
+                Op.put(1, "k", "a", 0, 1, OK), Op.put(2, "k", "b", 2, 3, UNKNOWN), Op.get(3, "k", "a", 20, 21));
         // Observed long after its client gave up: fine too, it may have committed late.
         assertLinearizable(
                 Op.put(1, "k", "a", 0, 1, OK),
@@ -114,31 +106,22 @@ class LinearizabilityCheckerTest {
 
     @Test
     void aStaleReadAfterACompletedWriteFails() {
-        assertNotLinearizable(
-                Op.put(1, "k", "a", 0, 1, OK),
-                Op.put(1, "k", "b", 2, 3, OK),
-                Op.get(2, "k", "a", 4, 5));
+        assertNotLinearizable(Op.put(1, "k", "a", 0, 1, OK), Op.put(1, "k", "b", 2, 3, OK), Op.get(2, "k", "a", 4, 5));
     }
 
     @Test
     void readingAbsentAfterACompletedWriteFails() {
-        assertNotLinearizable(
-                Op.put(1, "k", "a", 0, 1, OK),
-                Op.get(2, "k", null, 2, 3));
+        assertNotLinearizable(Op.put(1, "k", "a", 0, 1, OK), Op.get(2, "k", null, 2, 3));
     }
 
     @Test
     void aReadOfAValueNeverWrittenFails() {
-        assertNotLinearizable(
-                Op.put(1, "k", "a", 0, 1, OK),
-                Op.get(2, "k", "zzz", 2, 3));
+        assertNotLinearizable(Op.put(1, "k", "a", 0, 1, OK), Op.get(2, "k", "zzz", 2, 3));
     }
 
     @Test
     void aReadOfAFailedWriteFails() {
-        assertNotLinearizable(
-                Op.put(1, "k", "a", 0, 1, FAIL),
-                Op.get(2, "k", "a", 2, 3));
+        assertNotLinearizable(Op.put(1, "k", "a", 0, 1, FAIL), Op.get(2, "k", "a", 2, 3));
     }
 
     @Test
@@ -196,8 +179,9 @@ class LinearizabilityCheckerTest {
                 Op read = bad.get(i);
                 Op stale = staleValueFor(ops, read);
                 if (stale != null) {
-                    bad.set(i, Op.get(read.client(), read.key(), stale.value(), read.invokeNanos(),
-                            read.completeNanos()));
+                    bad.set(
+                            i,
+                            Op.get(read.client(), read.key(), stale.value(), read.invokeNanos(), read.completeNanos()));
                     break;
                 }
             }
@@ -228,8 +212,7 @@ class LinearizabilityCheckerTest {
      * [invoke, complete] window, so the history is linearizable by construction.
      */
     private static List<Op> randomLinearizableHistory(Random rnd, int count, int clients) {
-        record Pending(int client, boolean write, String key, long invoke, long effect, long complete) {
-        }
+        record Pending(int client, boolean write, String key, long invoke, long effect, long complete) {}
         List<Pending> pending = new ArrayList<>();
         long[] clientFree = new long[clients];
         for (int i = 0; i < count; i++) {

@@ -170,8 +170,8 @@ interface Nemesis {
             });
             int code = c.awaitExit(removed, Duration.ofSeconds(30));
             if (code != 0) {
-                throw new AssertionError("removed node " + removed + " ended with " + code + " instead of 0\n"
-                        + c.tails());
+                throw new AssertionError(
+                        "removed node " + removed + " ended with " + code + " instead of 0\n" + c.tails());
             }
             sleep(SETTLE);
             return 2;
@@ -180,7 +180,8 @@ interface Nemesis {
 
     /** Each round one of the given nemeses, chosen at random. */
     static Nemesis mixed(List<Nemesis> choices) {
-        return named("mixed", (c, rnd) -> choices.get(rnd.nextInt(choices.size())).round(c, rnd));
+        return named(
+                "mixed", (c, rnd) -> choices.get(rnd.nextInt(choices.size())).round(c, rnd));
     }
 
     interface Round {

@@ -70,11 +70,13 @@ final class NetnsNetwork implements Network {
         int start = (int) (ProcessHandle.current().pid() % 200);
         for (int i = 0; i < 200 && l == null; i++) {
             s = 10 + (start + i) % 200;
-            if (!Shell.run("ip", "-o", "addr", "show", "to", "10.77." + s + ".0/24").output().isEmpty()) {
+            if (!Shell.run("ip", "-o", "addr", "show", "to", "10.77." + s + ".0/24")
+                    .output()
+                    .isEmpty()) {
                 continue;
             }
-            ch = FileChannel.open(Path.of("/tmp/rxf-subnet-" + s + ".lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
+            ch = FileChannel.open(
+                    Path.of("/tmp/rxf-subnet-" + s + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             l = ch.tryLock();
             if (l == null) {
                 ch.close();
@@ -122,8 +124,9 @@ final class NetnsNetwork implements Network {
             Shell.check("ip", "netns", "add", ns(id));
             namespaces.add(ns(id));
             Shell.check("ip", "-n", ns(id), "link", "set", "lo", "up");
-            Shell.check("ip", "link", "add", "eth0", "netns", ns(id), "type", "veth", "peer", "name", "n" + id,
-                    "netns", sw());
+            Shell.check(
+                    "ip", "link", "add", "eth0", "netns", ns(id), "type", "veth", "peer", "name", "n" + id, "netns",
+                    sw());
             Shell.check("ip", "-n", ns(id), "addr", "add", addr(id) + "/24", "dev", "eth0");
             Shell.check("ip", "-n", ns(id), "link", "set", "eth0", "up");
             Shell.check("ip", "-n", sw(), "link", "set", "n" + id, "master", "br0");
@@ -161,8 +164,8 @@ final class NetnsNetwork implements Network {
 
     @Override
     public String describe() {
-        return "network namespaces " + prefix + "n1.." + prefix + "n" + maxNodes + " at 10.77." + subnet
-                + ".1-" + maxNodes + " on a bridge in " + sw() + ", the test at 10.77." + subnet + ".254";
+        return "network namespaces " + prefix + "n1.." + prefix + "n" + maxNodes + " at 10.77." + subnet + ".1-"
+                + maxNodes + " on a bridge in " + sw() + ", the test at 10.77." + subnet + ".254";
     }
 
     @Override

@@ -16,12 +16,28 @@ package org.raftexample.kvstore.faults;
  * @param completeNanos when its answer arrived; {@link Long#MAX_VALUE} when the outcome is unknown
  * @param outcome OK, FAIL (it certainly did not take effect) or UNKNOWN (it may or may not have)
  */
-record Op(int client, Kind kind, String key, String value, boolean serializable, long node, int incarnation,
-        long invokeNanos, long completeNanos, Outcome outcome) {
+record Op(
+        int client,
+        Kind kind,
+        String key,
+        String value,
+        boolean serializable,
+        long node,
+        int incarnation,
+        long invokeNanos,
+        long completeNanos,
+        Outcome outcome) {
 
-    enum Kind { PUT, GET }
+    enum Kind {
+        PUT,
+        GET
+    }
 
-    enum Outcome { OK, FAIL, UNKNOWN }
+    enum Outcome {
+        OK,
+        FAIL,
+        UNKNOWN
+    }
 
     Op {
         if (outcome == Outcome.UNKNOWN) {

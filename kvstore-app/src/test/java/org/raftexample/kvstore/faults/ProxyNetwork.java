@@ -68,7 +68,10 @@ final class ProxyNetwork implements Network {
     public String clusterFlag(long id, int size) {
         List<String> urls = new ArrayList<>();
         for (long i = 1; i <= size; i++) {
-            urls.add(i == id ? peerUrl(i) : "http://127.0.0.1:" + proxies.get(List.of(id, i)).port());
+            urls.add(
+                    i == id
+                            ? peerUrl(i)
+                            : "http://127.0.0.1:" + proxies.get(List.of(id, i)).port());
         }
         return String.join(",", urls);
     }

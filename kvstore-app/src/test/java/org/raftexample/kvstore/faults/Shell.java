@@ -8,11 +8,9 @@ import java.util.concurrent.TimeUnit;
 /** Runs system commands (ip, mount, kill, ...) for the fault harness, failing loudly. Stateless. */
 final class Shell {
 
-    private Shell() {
-    }
+    private Shell() {}
 
-    record Result(int exitCode, String output) {
-    }
+    record Result(int exitCode, String output) {}
 
     /** Runs the command, returning its exit code and merged output (never throws for a non-zero exit). */
     static Result run(String... command) {
@@ -37,8 +35,8 @@ final class Shell {
     static String check(String... command) {
         Result r = run(command);
         if (r.exitCode() != 0) {
-            throw new IllegalStateException("`" + String.join(" ", command) + "` exited " + r.exitCode() + ": "
-                    + r.output());
+            throw new IllegalStateException(
+                    "`" + String.join(" ", command) + "` exited " + r.exitCode() + ": " + r.output());
         }
         return r.output();
     }

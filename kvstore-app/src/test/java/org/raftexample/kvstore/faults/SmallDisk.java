@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  */
 final class SmallDisk implements AutoCloseable {
 
-    private static final Pattern EXTENT = Pattern.compile("^\\s*\\d+:\\s*\\d+\\.\\.\\s*\\d+:\\s*(\\d+)\\.\\.\\s*(\\d+):");
+    private static final Pattern EXTENT =
+            Pattern.compile("^\\s*\\d+:\\s*\\d+\\.\\.\\s*\\d+:\\s*(\\d+)\\.\\.\\s*(\\d+):");
 
     private final Path root;
     private final Path mount;
@@ -119,8 +120,14 @@ final class SmallDisk implements AutoCloseable {
             if (m.find()) {
                 long first = Long.parseLong(m.group(1));
                 long last = Long.parseLong(m.group(2));
-                Shell.check("fallocate", "--punch-hole", "--offset", Long.toString(first * 4096),
-                        "--length", Long.toString((last - first + 1) * 4096), backing.resolve("disk.img").toString());
+                Shell.check(
+                        "fallocate",
+                        "--punch-hole",
+                        "--offset",
+                        Long.toString(first * 4096),
+                        "--length",
+                        Long.toString((last - first + 1) * 4096),
+                        backing.resolve("disk.img").toString());
                 extents++;
             }
         }

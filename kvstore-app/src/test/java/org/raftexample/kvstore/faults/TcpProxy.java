@@ -84,24 +84,27 @@ final class TcpProxy implements AutoCloseable {
     }
 
     private void pump(Socket from, Socket to) {
-        Thread t = new Thread(() -> {
-            byte[] buf = new byte[16 * 1024];
-            try (InputStream is = from.getInputStream(); OutputStream os = to.getOutputStream()) {
-                for (int n; (n = is.read(buf)) >= 0; ) {
-                    os.write(buf, 0, n);
-                    os.flush();
-                }
-            } catch (IOException e) {
-                // the link was cut or a side hung up
-            } finally {
-                closeQuietly(from);
-                closeQuietly(to);
-                synchronized (this) {
-                    sockets.remove(from);
-                    sockets.remove(to);
-                }
-            }
-        }, "proxy-pump-" + server.getLocalPort());
+        Thread t = new Thread(
+                () -> {
+                    byte[] buf = new byte[16 * 1024];
+                    try (InputStream is = from.getInputStream();
+                            OutputStream os = to.getOutputStream()) {
+                        for (int n; (n = is.read(buf)) >= 0; ) {
+                            os.write(buf, 0, n);
+                            os.flush();
+                        }
+                    } catch (IOException e) {
+                        // the link was cut or a side hung up
+                    } finally {
+                        closeQuietly(from);
+                        closeQuietly(to);
+                        synchronized (this) {
+                            sockets.remove(from);
+                            sockets.remove(to);
+                        }
+                    }
+                },
+                "proxy-pump-" + server.getLocalPort());
         t.setDaemon(true);
         t.start();
     }

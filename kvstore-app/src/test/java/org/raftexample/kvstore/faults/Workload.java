@@ -33,7 +33,8 @@ final class Workload {
     private final AtomicInteger unexpected = new AtomicInteger();
     private volatile boolean running;
 
-    Workload(FaultCluster cluster, History history, List<String> keys, int clients, long seed, Duration requestTimeout) {
+    Workload(
+            FaultCluster cluster, History history, List<String> keys, int clients, long seed, Duration requestTimeout) {
         this.cluster = cluster;
         this.history = history;
         this.keys = List.copyOf(keys);
@@ -68,8 +69,10 @@ final class Workload {
 
     private void clientLoop(int client) {
         Random rnd = new Random(seed * 1000 + client);
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(1)).build();
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(1))
+                .build();
         for (int n = 0; running; n++) {
             List<Long> members = cluster.members();
             long node = members.get(rnd.nextInt(members.size()));
@@ -95,8 +98,11 @@ final class Workload {
         long invoke = System.nanoTime();
         Op.Outcome outcome;
         try {
-            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(cluster.network().httpUrl(node) + key))
-                    .timeout(requestTimeout).PUT(HttpRequest.BodyPublishers.ofString(value)).build(),
+            HttpResponse<Void> r = http.send(
+                    HttpRequest.newBuilder(URI.create(cluster.network().httpUrl(node) + key))
+                            .timeout(requestTimeout)
+                            .PUT(HttpRequest.BodyPublishers.ofString(value))
+                            .build(),
                     HttpResponse.BodyHandlers.discarding());
             if (r.statusCode() == 204) {
                 outcome = Op.Outcome.OK;
@@ -123,8 +129,12 @@ final class Workload {
         String value = null;
         Op.Outcome outcome;
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(cluster.network().httpUrl(node) + key
-                    + (serializable ? "?serializable=true" : ""))).timeout(requestTimeout).GET().build(),
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(
+                                    cluster.network().httpUrl(node) + key + (serializable ? "?serializable=true" : "")))
+                            .timeout(requestTimeout)
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 200) {
                 value = r.body();
@@ -143,7 +153,7 @@ final class Workload {
             Thread.currentThread().interrupt();
             outcome = Op.Outcome.FAIL;
         }
-        return new Op(client, Op.Kind.GET, key, value, serializable, node, incarnation, invoke, System.nanoTime(),
-                outcome);
+        return new Op(
+                client, Op.Kind.GET, key, value, serializable, node, incarnation, invoke, System.nanoTime(), outcome);
     }
 }

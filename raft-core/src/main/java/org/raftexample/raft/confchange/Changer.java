@@ -3,7 +3,6 @@ package org.raftexample.raft.confchange;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-
 import org.raftexample.raft.quorum.MajorityConfig;
 import org.raftexample.raft.tracker.Inflights;
 import org.raftexample.raft.tracker.Progress;
@@ -127,9 +126,10 @@ public final class Changer {
                 case ConfChangeAddNode -> makeVoter(cfg, trk, id);
                 case ConfChangeAddLearnerNode -> makeLearner(cfg, trk, id);
                 case ConfChangeRemoveNode -> remove(cfg, trk, id);
-                case ConfChangeUpdateNode -> {
-                }
-                default -> throw new IllegalArgumentException("unexpected conf type " + cc.getType().getNumber());
+                case ConfChangeUpdateNode -> {}
+                default ->
+                    throw new IllegalArgumentException(
+                            "unexpected conf type " + cc.getType().getNumber());
             }
         }
         if (cfg.voters().incoming().isEmpty()) {
@@ -301,7 +301,10 @@ public final class Changer {
             if (sb.length() > 0) {
                 sb.append(' ');
             }
-            sb.append(cc.getType()).append('(').append(Long.toUnsignedString(cc.getNodeId())).append(')');
+            sb.append(cc.getType())
+                    .append('(')
+                    .append(Long.toUnsignedString(cc.getNodeId()))
+                    .append(')');
         }
         return sb.toString();
     }

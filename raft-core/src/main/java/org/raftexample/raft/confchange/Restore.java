@@ -3,7 +3,6 @@ package org.raftexample.raft.confchange;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
-
 import org.raftexample.raft.tracker.ProgressTracker;
 import org.raftexample.raftpb.ConfChangeSingle;
 import org.raftexample.raftpb.ConfChangeType;
@@ -11,12 +10,10 @@ import org.raftexample.raftpb.ConfState;
 
 /** Rebuilds a configuration from a ConfState (after a restart or from a snapshot). */
 public final class Restore {
-    private Restore() {
-    }
+    private Restore() {}
 
     /** The operations that rebuild a ConfState from an empty configuration. */
-    record Ops(List<ConfChangeSingle> outgoing, List<ConfChangeSingle> incoming) {
-    }
+    record Ops(List<ConfChangeSingle> outgoing, List<ConfChangeSingle> incoming) {}
 
     /**
      * Splits a ConfState into operations: {@code outgoing} adds the outgoing voters one by one

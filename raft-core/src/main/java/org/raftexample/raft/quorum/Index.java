@@ -11,8 +11,7 @@ public final class Index {
      */
     public static final long MAX = Long.MAX_VALUE;
 
-    private Index() {
-    }
+    private Index() {}
 
     /** Prints an index as Go's Index.String does: decimal, or "∞" for {@link #MAX}. */
     public static String toString(long index) {

@@ -1,7 +1,6 @@
 package org.raftexample.raft.tracker;
 
 import java.util.Arrays;
-
 import org.raftexample.raft.RaftPanicException;
 
 /**

@@ -24,8 +24,7 @@ public final class Progress {
     boolean isLearner;
 
     /** A zero progress (StateProbe, all indexes 0, no in-flight window) to be filled by setters. */
-    public Progress() {
-    }
+    public Progress() {}
 
     /**
      * The copy the configuration changer works on: every field copied, the {@link Inflights}
@@ -241,8 +240,11 @@ public final class Progress {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
-        sb.append(state).append(" match=").append(Long.toUnsignedString(match))
-                .append(" next=").append(Long.toUnsignedString(next));
+        sb.append(state)
+                .append(" match=")
+                .append(Long.toUnsignedString(match))
+                .append(" next=")
+                .append(Long.toUnsignedString(next));
         if (isLearner) {
             sb.append(" learner");
         }

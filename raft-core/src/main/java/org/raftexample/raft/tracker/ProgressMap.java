@@ -3,13 +3,11 @@ package org.raftexample.raft.tracker;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.raftexample.raft.quorum.MajorityConfig;
 
 /** The progress of every tracked peer by id; prints one peer per line in id order, as Go does. */
 public final class ProgressMap extends HashMap<Long, Progress> {
-    public ProgressMap() {
-    }
+    public ProgressMap() {}
 
     public ProgressMap(Map<Long, Progress> m) {
         super(m);

@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.raftexample.raft.quorum.AckedIndexer;
 import org.raftexample.raft.quorum.MajorityConfig;
 import org.raftexample.raft.quorum.VoteResult;
@@ -74,7 +73,8 @@ public final class ProgressTracker {
 
     /** Whether the only voter is a single node (necessarily the leader) and no joint change is in progress. */
     public boolean isSingleton() {
-        return config.voters().incoming().size() == 1 && config.voters().outgoing().isEmpty();
+        return config.voters().incoming().size() == 1
+                && config.voters().outgoing().isEmpty();
     }
 
     /** Each tracked peer's match index, as the quorum code reads acknowledgements. */
@@ -155,8 +155,7 @@ public final class ProgressTracker {
     }
 
     /** Granted and rejected votes among tracked voters, and what they decide. */
-    public record TallyResult(int granted, int rejected, VoteResult result) {
-    }
+    public record TallyResult(int granted, int rejected, VoteResult result) {}
 
     /**
      * Counts the votes of tracked non-learners (votes from peers no longer in the configuration

@@ -3,7 +3,6 @@ package org.raftexample.raft.tracker;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
-
 import org.raftexample.raft.quorum.JointConfig;
 import org.raftexample.raft.quorum.MajorityConfig;
 
@@ -69,8 +68,11 @@ public final class TrackerConfig {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TrackerConfig c && autoLeave == c.autoLeave && voters.equals(c.voters)
-                && learners.equals(c.learners) && learnersNext.equals(c.learnersNext);
+        return o instanceof TrackerConfig c
+                && autoLeave == c.autoLeave
+                && voters.equals(c.voters)
+                && learners.equals(c.learners)
+                && learnersNext.equals(c.learnersNext);
     }
 
     @Override

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.raftexample.raft.tracker.ProgressTracker;
 import org.raftexample.raftpb.ConfChanges;
@@ -17,8 +16,8 @@ class ChangerTest {
         ProgressTracker t = new ProgressTracker(10, 0);
         t.config().voters().incoming().add(1L);
         Changer c = new Changer(t, 0);
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> c.simple(ConfChanges.fromString("v2")));
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> c.simple(ConfChanges.fromString("v2")));
         assertEquals("no progress for 1", e.getMessage());
     }
 
@@ -47,12 +46,15 @@ class ChangerTest {
         ConfigAndProgress joint = c.enterJoint(true, ConfChanges.fromString("v2 r1 v3"));
         assertEquals("voters=(2 3)&&(1) autoleave", joint.config().toString());
         assertEquals("voters=(1) learners=(2)", t.config().toString());
-        assertEquals("1: StateProbe match=0 next=5\n2: StateProbe match=0 next=5 learner\n", t.progress().toString());
+        assertEquals(
+                "1: StateProbe match=0 next=5\n2: StateProbe match=0 next=5 learner\n",
+                t.progress().toString());
     }
 
     @Test
     void describeNamesEachChange() {
-        assertEquals("ConfChangeAddNode(1) ConfChangeAddLearnerNode(2) ConfChangeRemoveNode(3) ConfChangeUpdateNode(4)",
+        assertEquals(
+                "ConfChangeAddNode(1) ConfChangeAddLearnerNode(2) ConfChangeRemoveNode(3) ConfChangeUpdateNode(4)",
                 Changer.describe(ConfChanges.fromString("v1 l2 r3 u4")));
         assertEquals("", Changer.describe(List.of()));
     }

@@ -3,7 +3,6 @@ package org.raftexample.raft.confchange;
 import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.raftexample.raft.datadriven.TestData;

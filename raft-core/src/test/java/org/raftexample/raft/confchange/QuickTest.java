@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 import org.raftexample.raft.tracker.ProgressTracker;
 import org.raftexample.raftpb.ConfChangeSingle;
@@ -26,8 +25,8 @@ class QuickTest {
         for (int i = 0; i < CASES; i++) {
             List<ConfChangeSingle> setup = initialChanges(rnd);
             List<ConfChangeSingle> ccs = confChanges(rnd);
-            String context = "case " + i + " (seed " + SEED + "): setup " + Changer.describe(setup)
-                    + ", changes " + Changer.describe(ccs);
+            String context = "case " + i + " (seed " + SEED + "): setup " + Changer.describe(setup) + ", changes "
+                    + Changer.describe(ccs);
 
             Changer viaSimple = newChanger(setup);
             runWithSimple(viaSimple, ccs);
@@ -35,8 +34,10 @@ class QuickTest {
             runWithJoint(viaJoint, ccs);
 
             assertEquals(viaSimple.tracker().config(), viaJoint.tracker().config(), context);
-            assertEquals(ProgressDump.of(viaSimple.tracker().progress()),
-                    ProgressDump.of(viaJoint.tracker().progress()), context);
+            assertEquals(
+                    ProgressDump.of(viaSimple.tracker().progress()),
+                    ProgressDump.of(viaJoint.tracker().progress()),
+                    context);
             assertEquals(viaSimple.lastIndex(), viaJoint.lastIndex(), context);
         }
     }
@@ -91,11 +92,17 @@ class QuickTest {
     /** Adds voter 1, then 1 to 5 more voters with ids in 1..5. */
     private static List<ConfChangeSingle> initialChanges(Random rnd) {
         List<ConfChangeSingle> ccs = new ArrayList<>();
-        ccs.add(ConfChangeSingle.newBuilder().setType(ConfChangeType.ConfChangeAddNode).setNodeId(1).build());
+        ccs.add(ConfChangeSingle.newBuilder()
+                .setType(ConfChangeType.ConfChangeAddNode)
+                .setNodeId(1)
+                .build());
         int n = 1 + rnd.nextInt(5);
         for (int i = 0; i < n; i++) {
             long id = 1 + rnd.nextInt(5);
-            ccs.add(ConfChangeSingle.newBuilder().setType(ConfChangeType.ConfChangeAddNode).setNodeId(id).build());
+            ccs.add(ConfChangeSingle.newBuilder()
+                    .setType(ConfChangeType.ConfChangeAddNode)
+                    .setNodeId(id)
+                    .build());
         }
         return ccs;
     }

@@ -8,7 +8,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -23,11 +22,14 @@ class RestoreTest {
 
     static Stream<ConfState> unitCases() {
         return Stream.of(
-                ConfState.newBuilder(),
-                ConfState.newBuilder().addAllVoters(List.of(1L, 2L, 3L)),
-                ConfState.newBuilder().addAllVoters(List.of(1L, 2L, 3L)).addAllLearners(List.of(4L, 5L, 6L)),
-                ConfState.newBuilder().addAllVoters(List.of(1L, 2L, 3L)).addLearners(5)
-                        .addAllVotersOutgoing(List.of(1L, 2L, 4L, 6L)).addLearnersNext(4))
+                        ConfState.newBuilder(),
+                        ConfState.newBuilder().addAllVoters(List.of(1L, 2L, 3L)),
+                        ConfState.newBuilder().addAllVoters(List.of(1L, 2L, 3L)).addAllLearners(List.of(4L, 5L, 6L)),
+                        ConfState.newBuilder()
+                                .addAllVoters(List.of(1L, 2L, 3L))
+                                .addLearners(5)
+                                .addAllVotersOutgoing(List.of(1L, 2L, 4L, 6L))
+                                .addLearnersNext(4))
                 .map(b -> ConfChanges.ensureConfState(b.build()));
     }
 
@@ -66,10 +68,14 @@ class RestoreTest {
         chg.tracker().setProgress(r.progress());
 
         ConfState sorted = cs.toBuilder()
-                .clearVoters().addAllVoters(sorted(cs.getVotersList()))
-                .clearLearners().addAllLearners(sorted(cs.getLearnersList()))
-                .clearVotersOutgoing().addAllVotersOutgoing(sorted(cs.getVotersOutgoingList()))
-                .clearLearnersNext().addAllLearnersNext(sorted(cs.getLearnersNextList()))
+                .clearVoters()
+                .addAllVoters(sorted(cs.getVotersList()))
+                .clearLearners()
+                .addAllLearners(sorted(cs.getLearnersList()))
+                .clearVotersOutgoing()
+                .addAllVotersOutgoing(sorted(cs.getVotersOutgoingList()))
+                .clearLearnersNext()
+                .addAllLearnersNext(sorted(cs.getLearnersNextList()))
                 .build();
         ConfState cs2 = chg.tracker().confState();
         assertEquals(sorted, cs2);

@@ -11,7 +11,6 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.DynamicTest;
 import org.opentest4j.AssertionFailedError;
 
@@ -24,8 +23,7 @@ import org.opentest4j.AssertionFailedError;
  * expected/actual pair lets an IDE show the diff.
  */
 public final class DataDriven {
-    private DataDriven() {
-    }
+    private DataDriven() {}
 
     /** Reads every block of a script file, in order. */
     public static List<TestData> parse(Path file) {
@@ -47,7 +45,9 @@ public final class DataDriven {
         List<DynamicTest> tests = new ArrayList<>();
         for (Path file : txtFilesUnder(dir)) {
             String name = dir.relativize(file).toString();
-            tests.add(DynamicTest.dynamicTest(name.substring(0, name.length() - ".txt".length()), file.toUri(),
+            tests.add(DynamicTest.dynamicTest(
+                    name.substring(0, name.length() - ".txt".length()),
+                    file.toUri(),
                     () -> runTest(file, handlerPerFile.get())));
         }
         return tests.stream();
@@ -82,9 +82,11 @@ public final class DataDriven {
             throw new AssertionFailedError(d.pos + ": " + d.cmdLine() + inputSuffix(d) + "\nfailed with " + e, e);
         }
         if (!d.expected.equals(actual)) {
-            throw new AssertionFailedError(d.pos + ": " + d.cmdLine() + inputSuffix(d)
-                    + "\noutput didn't match expected (" + firstDifference(d.expected, actual) + ")",
-                    d.expected, actual);
+            throw new AssertionFailedError(
+                    d.pos + ": " + d.cmdLine() + inputSuffix(d) + "\noutput didn't match expected ("
+                            + firstDifference(d.expected, actual) + ")",
+                    d.expected,
+                    actual);
         }
     }
 

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,8 +54,12 @@ class DataDrivenTest {
         TestData d = blocks.get(0);
         assertTrue(d.pos.endsWith("t.txt:4"), d.pos);
         assertEquals("cmd", d.cmd);
-        assertEquals(List.of(new CmdArg("a", List.of()), new CmdArg("b", List.of("1")),
-                new CmdArg("c", List.of("x", "y", "z"))), d.cmdArgs);
+        assertEquals(
+                List.of(
+                        new CmdArg("a", List.of()),
+                        new CmdArg("b", List.of("1")),
+                        new CmdArg("c", List.of("x", "y", "z"))),
+                d.cmdArgs);
         assertEquals("first input\n  second input", d.input);
         assertEquals("out 1\nout 2\n", d.expected);
         TestData o = blocks.get(1);
@@ -119,16 +122,18 @@ class DataDrivenTest {
     void parsesArgumentFormsLikeDatadriven() {
         ScriptParser.ParsedLine l = ScriptParser.parseLine("  cmd  bare   e= one=1 f=(a (b, c), d) g=() h=x(y");
         assertEquals("cmd", l.cmd());
-        assertEquals(List.of(
-                new CmdArg("bare", List.of()),
-                new CmdArg("e", List.of("")),
-                new CmdArg("one", List.of("1")),
-                new CmdArg("f", List.of("a (b, c)", "d")),
-                new CmdArg("g", List.of("")),
-                new CmdArg("h", List.of("x(y"))), l.args());
+        assertEquals(
+                List.of(
+                        new CmdArg("bare", List.of()),
+                        new CmdArg("e", List.of("")),
+                        new CmdArg("one", List.of("1")),
+                        new CmdArg("f", List.of("a (b, c)", "d")),
+                        new CmdArg("g", List.of("")),
+                        new CmdArg("h", List.of("x(y"))),
+                l.args());
         assertNull(ScriptParser.parseLine("   "));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ScriptParser.parseLine("cmd k=(1,2"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> ScriptParser.parseLine("cmd k=(1,2"));
         assertTrue(e.getMessage().startsWith("cannot parse directive at column"), e.getMessage());
     }
 
@@ -141,7 +146,8 @@ class DataDrivenTest {
 
     @Test
     void scanHelpersReadSingleValuesAndNameTheProblem() throws IOException {
-        TestData d = parse("cmd n=42 big=18446744073709551615 b=true s=str many=(1,2) bad=x\n----\n").get(0);
+        TestData d = parse("cmd n=42 big=18446744073709551615 b=true s=str many=(1,2) bad=x\n----\n")
+                .get(0);
         assertEquals(42, d.scanInt("n"));
         assertEquals(42L, d.scanLong("n"));
         assertEquals(-1L, d.scanLong("big"));
@@ -153,10 +159,13 @@ class DataDrivenTest {
         assertNull(d.arg("absent"));
 
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> d.scanLong("absent"));
-        assertTrue(missing.getMessage().contains("t.txt:1") && missing.getMessage().contains("absent"),
+        assertTrue(
+                missing.getMessage().contains("t.txt:1") && missing.getMessage().contains("absent"),
                 missing.getMessage());
         IllegalArgumentException malformed = assertThrows(IllegalArgumentException.class, () -> d.scanInt("bad"));
-        assertTrue(malformed.getMessage().contains("t.txt:1") && malformed.getMessage().contains("bad"),
+        assertTrue(
+                malformed.getMessage().contains("t.txt:1")
+                        && malformed.getMessage().contains("bad"),
                 malformed.getMessage());
         assertThrows(IllegalArgumentException.class, () -> d.scanBool("s"));
         assertThrows(IllegalArgumentException.class, () -> d.scanString("many"));
@@ -164,7 +173,8 @@ class DataDrivenTest {
 
     @Test
     void runTestAddsMissingFinalNewlineAndAcceptsEmptyOutput() throws IOException {
-        Path p = script("ok.txt", "echo\nhello\n----\nhello\n\nnothing\n----\n\nblank\n----\n----\na\n\nb\n----\n----\n");
+        Path p = script(
+                "ok.txt", "echo\nhello\n----\nhello\n\nnothing\n----\n\nblank\n----\n----\na\n\nb\n----\n----\n");
         List<String> seen = new ArrayList<>();
         DataDriven.runTest(p, d -> {
             seen.add(d.cmd);
@@ -181,10 +191,12 @@ class DataDrivenTest {
     void runTestStopsAtFirstMismatchWithExpectedAndActual() throws IOException {
         Path p = script("fail.txt", "a\n----\n1\n\nb\n----\n2\n\nc\n----\n3\n");
         List<String> seen = new ArrayList<>();
-        AssertionFailedError e = assertThrows(AssertionFailedError.class, () -> DataDriven.runTest(p, d -> {
-            seen.add(d.cmd);
-            return d.cmd.equals("b") ? "two" : d.expected;
-        }));
+        AssertionFailedError e = assertThrows(
+                AssertionFailedError.class,
+                () -> DataDriven.runTest(p, d -> {
+                    seen.add(d.cmd);
+                    return d.cmd.equals("b") ? "two" : d.expected;
+                }));
         assertEquals(List.of("a", "b"), seen);
         assertTrue(e.getMessage().contains("fail.txt:5"), e.getMessage());
         assertEquals("2\n", e.getExpected().getStringRepresentation());
@@ -194,12 +206,14 @@ class DataDrivenTest {
     @Test
     void handlerExceptionIsReportedWithPosition() throws IOException {
         Path p = script("boom.txt", "a\n----\n\nb x=1\n----\n");
-        AssertionFailedError e = assertThrows(AssertionFailedError.class, () -> DataDriven.runTest(p, d -> {
-            if (d.cmd.equals("b")) {
-                throw new IllegalStateException("kaput");
-            }
-            return "";
-        }));
+        AssertionFailedError e = assertThrows(
+                AssertionFailedError.class,
+                () -> DataDriven.runTest(p, d -> {
+                    if (d.cmd.equals("b")) {
+                        throw new IllegalStateException("kaput");
+                    }
+                    return "";
+                }));
         assertTrue(e.getMessage().contains("boom.txt:4: b x=1"), e.getMessage());
         assertTrue(e.getCause() instanceof IllegalStateException);
     }
@@ -218,10 +232,12 @@ class DataDrivenTest {
         script("d/.hidden.txt", "");
         script("d/notes.md", "");
         List<String> names = DataDriven.txtFilesUnder(tmp.resolve("d")).stream()
-                .map(p -> tmp.resolve("d").relativize(p).toString()).collect(Collectors.toList());
+                .map(p -> tmp.resolve("d").relativize(p).toString())
+                .collect(Collectors.toList());
         assertEquals(List.of("a.txt", "b.txt", Path.of("sub", "c.txt").toString()), names);
         List<String> testNames = DataDriven.dynamicTests(tmp.resolve("d"), () -> d -> "")
-                .map(DynamicTest::getDisplayName).collect(Collectors.toList());
+                .map(DynamicTest::getDisplayName)
+                .collect(Collectors.toList());
         assertEquals(List.of("a", "b", Path.of("sub", "c").toString()), testNames);
     }
 
@@ -229,11 +245,15 @@ class DataDrivenTest {
     void missingTestdataFolderAbortsInsteadOfFailing() {
         withProperties(tmp.resolve("nowhere").toString(), "false", () -> {
             assertTrue(TestdataDir.root().isEmpty());
-            TestAbortedException e = assertThrows(TestAbortedException.class, () -> TestdataDir.require("quorum/testdata"));
+            TestAbortedException e =
+                    assertThrows(TestAbortedException.class, () -> TestdataDir.require("quorum/testdata"));
             assertTrue(e.getMessage().contains("etcd raft testdata not found at"), e.getMessage());
         });
-        withProperties(tmp.toString(), "false",
-                () -> assertEquals(tmp.toAbsolutePath().normalize(), TestdataDir.root().orElseThrow()));
+        withProperties(
+                tmp.toString(),
+                "false",
+                () -> assertEquals(
+                        tmp.toAbsolutePath().normalize(), TestdataDir.root().orElseThrow()));
     }
 
     @Test
@@ -272,7 +292,8 @@ class DataDrivenTest {
         List<Path> files = DataDriven.txtFilesUnder(root);
         assertFalse(files.isEmpty());
         for (Path f : files) {
-            long separators = Files.readAllLines(f).stream().filter("----"::equals).count();
+            long separators =
+                    Files.readAllLines(f).stream().filter("----"::equals).count();
             List<TestData> blocks = DataDriven.parse(f);
             // No etcd script uses the double-separator form, so each block owns exactly one "----".
             assertEquals(separators, blocks.size(), f.toString());

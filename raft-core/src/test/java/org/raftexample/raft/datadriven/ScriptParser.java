@@ -88,7 +88,8 @@ final class ScriptParser {
                 input.append(l).append('\n');
             }
             String expected = separator ? readExpected(pos) : "";
-            blocks.add(new TestData(pos, parsed.cmd(), parsed.args(), input.toString().strip(), expected));
+            blocks.add(new TestData(
+                    pos, parsed.cmd(), parsed.args(), input.toString().strip(), expected));
         }
         return blocks;
     }
@@ -127,8 +128,7 @@ final class ScriptParser {
     }
 
     /** A command and its arguments; null stands for a blank line. */
-    record ParsedLine(String cmd, List<CmdArg> args) {
-    }
+    record ParsedLine(String cmd, List<CmdArg> args) {}
 
     /**
      * Parses one command line: a command word, then arguments separated by spaces, each

@@ -17,6 +17,7 @@ public final class TestData {
     public final String pos;
     /** The first word of the command line. */
     public final String cmd;
+
     public final List<CmdArg> cmdArgs;
     /** The lines between the command and the separator, with surrounding whitespace trimmed. */
     public final String input;

@@ -6,7 +6,6 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 
@@ -26,8 +25,7 @@ public final class TestdataDir {
     public static final String REQUIRED_PROPERTY = "raft.testdata.required";
     static final String DEFAULT = "../../shared/etcd-raft-testdata";
 
-    private TestdataDir() {
-    }
+    private TestdataDir() {}
 
     /** The configured folder, or empty when it does not exist. */
     public static Optional<Path> root() {

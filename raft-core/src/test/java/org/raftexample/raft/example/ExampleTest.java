@@ -244,7 +244,8 @@ class ExampleTest {
             c.member(leader).node.propose(("key" + i + "=value" + i).getBytes(StandardCharsets.UTF_8));
             c.settle();
         }
-        assertTrue(c.member(leader).storage.firstIndex() > c.member(laggard).applied + 1,
+        assertTrue(
+                c.member(leader).storage.firstIndex() > c.member(laggard).applied + 1,
                 "the leader compacted entries the laggard has not got");
         c.isolated.clear();
         c.tickUntil(() -> c.member(laggard).kv.size() == 300, "the laggard catches up");

@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,7 +25,9 @@ class QuickTest {
             MajorityConfig c = new MajorityConfig(smallRandIdxMap(rnd).keySet());
             MapAckIndexer l = new MapAckIndexer();
             l.putAll(smallRandIdxMap(rnd));
-            assertEquals(alternativeMajorityCommittedIndex(c, l), c.committedIndex(l),
+            assertEquals(
+                    alternativeMajorityCommittedIndex(c, l),
+                    c.committedIndex(l),
                     "case " + i + " (seed " + SEED + "): config " + c + " acks " + l);
         }
     }

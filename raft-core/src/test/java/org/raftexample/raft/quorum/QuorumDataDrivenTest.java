@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.raftexample.raft.datadriven.CmdArg;
@@ -65,12 +64,14 @@ class QuorumDataDrivenTest {
                         }
                         idxs.add(n);
                     }
-                    case "votes" -> votes.add(switch (v) {
-                        case "y" -> 2L;
-                        case "n" -> 1L;
-                        case "_" -> 0L;
-                        default -> throw new IllegalArgumentException(d.pos + ": unknown vote: " + v);
-                    });
+                    case "votes" ->
+                        votes.add(
+                                switch (v) {
+                                    case "y" -> 2L;
+                                    case "n" -> 1L;
+                                    case "_" -> 0L;
+                                    default -> throw new IllegalArgumentException(d.pos + ": unknown vote: " + v);
+                                });
                     default -> throw new IllegalArgumentException(d.pos + ": unknown arg " + arg.key());
                 }
             }
@@ -82,7 +83,8 @@ class QuorumDataDrivenTest {
         List<Long> input = d.cmd.equals("vote") ? votes : idxs;
         Set<Long> voters = new JointConfig(c, cj).ids();
         if (voters.size() != input.size()) {
-            return String.format("error: mismatched input (explicit or _) for voters %s: %s",
+            return String.format(
+                    "error: mismatched input (explicit or _) for voters %s: %s",
                     goMapOfSet(voters), goSliceOfIndexes(input));
         }
 
@@ -187,7 +189,8 @@ class QuorumDataDrivenTest {
 
     /** Go's %v of a map[uint64]struct{}: {@code map[1:{} 2:{}]}, keys sorted. */
     private static String goMapOfSet(Set<Long> ids) {
-        return MajorityConfig.sorted(ids).stream().map(id -> Long.toUnsignedString(id) + ":{}")
+        return MajorityConfig.sorted(ids).stream()
+                .map(id -> Long.toUnsignedString(id) + ":{}")
                 .collect(Collectors.joining(" ", "map[", "]"));
     }
 

@@ -54,6 +54,7 @@ final class ClusterNode {
     private final List<String> applied = new ArrayList<>();
     /** The same data as a set, so the proposer can ask cheaply whether something committed. */
     private final Set<String> appliedSet = new HashSet<>();
+
     private HardState hardState = HardState.getDefaultInstance();
 
     private ClusterNode(long id, RaftNetwork.Iface iface) {

@@ -85,7 +85,8 @@ public final class InteractionCommands {
                 try {
                     newFirstIndex = Long.parseUnsignedLong(arg);
                 } catch (NumberFormatException e) {
-                    throw new InteractionException("strconv.ParseUint: parsing " + GoFormat.quote(arg) + ": invalid syntax");
+                    throw new InteractionException(
+                            "strconv.ParseUint: parsing " + GoFormat.quote(arg) + ": invalid syntax");
                 }
                 env.compact(firstAsNodeIdx(d), newFirstIndex);
             }
@@ -207,8 +208,8 @@ public final class InteractionCommands {
                         ReadOnlyOption v = switch (val) {
                             case "safe" -> ReadOnlyOption.ReadOnlySafe;
                             case "lease-based" -> ReadOnlyOption.ReadOnlyLeaseBased;
-                            default -> throw new InteractionException(
-                                    "invalid read-only option " + GoFormat.quote(val));
+                            default ->
+                                throw new InteractionException("invalid read-only option " + GoFormat.quote(val));
                         };
                         settings.add(c -> c.readOnlyOption(v));
                     }
@@ -311,12 +312,13 @@ public final class InteractionCommands {
             for (String val : arg.vals()) {
                 switch (arg.key()) {
                     case "v1" -> v1 = parseBoolOrReport(val);
-                    case "transition" -> transition = switch (val) {
-                        case "auto" -> ConfChangeTransition.ConfChangeTransitionAuto;
-                        case "implicit" -> ConfChangeTransition.ConfChangeTransitionJointImplicit;
-                        case "explicit" -> ConfChangeTransition.ConfChangeTransitionJointExplicit;
-                        default -> throw new InteractionException("unknown transition " + val);
-                    };
+                    case "transition" ->
+                        transition = switch (val) {
+                            case "auto" -> ConfChangeTransition.ConfChangeTransitionAuto;
+                            case "implicit" -> ConfChangeTransition.ConfChangeTransitionJointImplicit;
+                            case "explicit" -> ConfChangeTransition.ConfChangeTransitionJointExplicit;
+                            default -> throw new InteractionException("unknown transition " + val);
+                        };
                     default -> throw new InteractionException("unknown command " + arg.key());
                 }
             }
@@ -331,15 +333,19 @@ public final class InteractionCommands {
             if (ccs.size() > 1 || transition != ConfChangeTransition.ConfChangeTransitionAuto) {
                 throw new InteractionException("v1 conf change can only have one operation and no transition");
             }
-            env.proposeConfChange(idx, ConfChange.newBuilder()
-                    .setType(ccs.get(0).getType())
-                    .setNodeId(ccs.get(0).getNodeId())
-                    .build());
+            env.proposeConfChange(
+                    idx,
+                    ConfChange.newBuilder()
+                            .setType(ccs.get(0).getType())
+                            .setNodeId(ccs.get(0).getNodeId())
+                            .build());
         } else {
-            env.proposeConfChange(idx, ConfChangeV2.newBuilder()
-                    .setTransition(transition)
-                    .addAllChanges(ccs)
-                    .build());
+            env.proposeConfChange(
+                    idx,
+                    ConfChangeV2.newBuilder()
+                            .setTransition(transition)
+                            .addAllChanges(ccs)
+                            .build());
         }
     }
 
@@ -400,8 +406,7 @@ public final class InteractionCommands {
     private static boolean parseBoolOrReport(String s) {
         Boolean b = goParseBool(s);
         if (b == null) {
-            throw new InteractionException("strconv.ParseBool: parsing "
-                    + GoFormat.quote(s) + ": invalid syntax");
+            throw new InteractionException("strconv.ParseBool: parsing " + GoFormat.quote(s) + ": invalid syntax");
         }
         return b;
     }

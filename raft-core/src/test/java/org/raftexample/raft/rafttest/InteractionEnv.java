@@ -47,6 +47,7 @@ public final class InteractionEnv {
     final List<Node> nodes = new ArrayList<>();
     /** Messages sent but not yet delivered or dropped, in the order they were sent. */
     List<Message> messages = new ArrayList<>();
+
     final RedirectLogger output = new RedirectLogger();
 
     public InteractionEnv(InteractionOpts options) {
@@ -143,8 +144,8 @@ public final class InteractionEnv {
                 long fi = storage.firstIndex();
                 long expected = snap.getMetadata().getIndex() + 1;
                 if (fi != expected) {
-                    throw new InteractionException(String.format(
-                            "failed to establish first index %d; got %d", expected, fi));
+                    throw new InteractionException(
+                            String.format("failed to establish first index %d; got %d", expected, fi));
                 }
             }
             Config.Builder cfg = raftConfigStub();
@@ -218,8 +219,8 @@ public final class InteractionEnv {
                 return;
             }
         }
-        throw new InteractionException("log levels must be either of ["
-                + String.join(" ", RedirectLogger.LEVEL_NAMES) + "]");
+        throw new InteractionException(
+                "log levels must be either of [" + String.join(" ", RedirectLogger.LEVEL_NAMES) + "]");
     }
 
     public void setRandomizedElectionTimeout(int idx, int timeout) {
@@ -247,7 +248,8 @@ public final class InteractionEnv {
         for (Node n : nodes) {
             Status st = n.rawNode.status();
             boolean voter = st.config().voters().ids().contains(st.id());
-            output.write(String.format("%d: %s %s Term:%d Lead:%d\n",
+            output.write(String.format(
+                    "%d: %s %s Term:%d Lead:%d\n",
                     st.id(), st.raftState(), voter ? "(Voter)" : "(Non-Voter)", st.term(), st.lead()));
         }
     }
@@ -267,8 +269,7 @@ public final class InteractionEnv {
     // ---- messages
 
     /** Who a batch of in-flight messages goes to, and whether they are dropped instead. */
-    public record Recipient(long id, boolean drop) {
-    }
+    public record Recipient(long id, boolean drop) {}
 
     /**
      * Delivers (or drops) the in-flight messages addressed to each recipient in turn, of the given
@@ -319,8 +320,8 @@ public final class InteractionEnv {
      * Splits {@code msgs} into those for {@code to} (of type {@code type} unless null) and the rest,
      * keeping their order. Local messages are never dropped: they need reliable delivery.
      */
-    static void splitMsgs(List<Message> msgs, long to, MessageType type, boolean drop,
-            List<Message> matched, List<Message> rest) {
+    static void splitMsgs(
+            List<Message> msgs, long to, MessageType type, boolean drop, List<Message> matched, List<Message> rest) {
         for (Message msg : msgs) {
             if (msg.getTo() == to && !(drop && isLocalMsg(msg)) && (type == null || msg.getType() == type)) {
                 matched.add(msg);

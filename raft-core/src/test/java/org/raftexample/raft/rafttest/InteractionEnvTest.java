@@ -19,7 +19,8 @@ class InteractionEnvTest {
         List<CmdArg> cmdArgs = new ArrayList<>();
         for (String a : args) {
             int eq = a.indexOf('=');
-            cmdArgs.add(eq < 0 ? new CmdArg(a, List.of()) : new CmdArg(a.substring(0, eq), List.of(a.substring(eq + 1))));
+            cmdArgs.add(
+                    eq < 0 ? new CmdArg(a, List.of()) : new CmdArg(a.substring(0, eq), List.of(a.substring(eq + 1))));
         }
         return commands.handle(new TestData("test:1", cmd, cmdArgs, "", ""));
     }
@@ -74,8 +75,9 @@ class InteractionEnvTest {
         run("add-nodes", "2", "voters=1", "index=2");
         run("log-level", "info");
         assertEquals("no append work to perform", run("process-append-thread", "1"));
-        assertEquals("> 1 processing apply thread\n  no apply work to perform\n"
-                + "> 2 processing apply thread\n  no apply work to perform\n",
+        assertEquals(
+                "> 1 processing apply thread\n  no apply work to perform\n"
+                        + "> 2 processing apply thread\n  no apply work to perform\n",
                 run("process-apply-thread", "1", "2"));
     }
 

@@ -14,5 +14,4 @@ import org.raftexample.raft.RawNode;
  *     that field package-private, so the caller in package {@code org.raftexample.raft} supplies it
  */
 public record InteractionOpts(
-        Consumer<Config.Builder> onConfig, BiConsumer<RawNode, Integer> setRandomizedElectionTimeout) {
-}
+        Consumer<Config.Builder> onConfig, BiConsumer<RawNode, Integer> setRandomizedElectionTimeout) {}

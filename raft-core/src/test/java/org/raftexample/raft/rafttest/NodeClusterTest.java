@@ -47,6 +47,7 @@ class NodeClusterTest {
     private final List<ClusterNode> nodes = new ArrayList<>();
     /** How many times each payload was handed to a node. */
     private final Map<String, Integer> proposed = new HashMap<>();
+
     private int reproposals;
 
     @AfterEach
@@ -137,7 +138,8 @@ class NodeClusterTest {
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             while (System.nanoTime() - deadline < 0) {
-                if (nodes.stream().filter(ClusterNode::isServing)
+                if (nodes.stream()
+                        .filter(ClusterNode::isServing)
                         .allMatch(n -> n.node().status().softState().lead() == target.id)) {
                     return;
                 }
@@ -145,7 +147,9 @@ class NodeClusterTest {
             }
             if (attempt == 5) {
                 fail("leadership did not move to " + target.id + ", leaders "
-                        + nodes.stream().map(n -> n.node().status().softState().lead()).toList());
+                        + nodes.stream()
+                                .map(n -> n.node().status().softState().lead())
+                                .toList());
             }
         }
     }
@@ -164,14 +168,17 @@ class NodeClusterTest {
      */
     private List<String> awaitIdenticalLogs(int n) {
         List<List<String>> logs = new ArrayList<>();
-        awaitCondition(Duration.ofSeconds(30), () -> {
-            logs.clear();
-            for (ClusterNode x : nodes) {
-                logs.add(x.applied());
-            }
-            return logs.get(0).size() >= n && logs.stream().allMatch(logs.get(0)::equals);
-        }, () -> "identical logs; applied counts " + logs.stream().map(List::size).toList()
-                + ", first difference at " + firstDifference(logs));
+        awaitCondition(
+                Duration.ofSeconds(30),
+                () -> {
+                    logs.clear();
+                    for (ClusterNode x : nodes) {
+                        logs.add(x.applied());
+                    }
+                    return logs.get(0).size() >= n && logs.stream().allMatch(logs.get(0)::equals);
+                },
+                () -> "identical logs; applied counts "
+                        + logs.stream().map(List::size).toList() + ", first difference at " + firstDifference(logs));
         for (ClusterNode x : nodes) {
             assertNull(x.failure(), "node " + x.id + " failed");
         }
@@ -181,8 +188,8 @@ class NodeClusterTest {
             times.merge(p, 1, Integer::sum);
         }
         assertEquals(new HashSet<>(payloads(0, n)), times.keySet(), "payloads applied");
-        times.forEach((p, c) -> assertTrue(c <= proposed.get(p),
-                p + " applied " + c + " times, proposed " + proposed.get(p)));
+        times.forEach((p, c) ->
+                assertTrue(c <= proposed.get(p), p + " applied " + c + " times, proposed " + proposed.get(p)));
         return log;
     }
 
@@ -240,12 +247,14 @@ class NodeClusterTest {
         long quietSince = System.nanoTime();
         int lastApplied = -1;
         while (!batch.stream().allMatch(this::appliedAnywhere)) {
-            int applied = nodes.stream().mapToInt(ClusterNode::appliedCount).max().orElse(0);
+            int applied =
+                    nodes.stream().mapToInt(ClusterNode::appliedCount).max().orElse(0);
             if (applied != lastApplied) {
                 lastApplied = applied;
                 quietSince = System.nanoTime();
             }
-            boolean quiet = System.nanoTime() - quietSince > Duration.ofSeconds(1).toNanos();
+            boolean quiet =
+                    System.nanoTime() - quietSince > Duration.ofSeconds(1).toNanos();
             if (quiet && (dropped || maxTerm() > term)) {
                 return; // dropped, or a new leader committed what it could: the rest is gone
             }
@@ -260,20 +269,24 @@ class NodeClusterTest {
     /** Waits for a running node that believes it leads; with several, the one of the highest term. */
     private ClusterNode currentLeader() {
         ClusterNode[] found = {null};
-        awaitCondition(Duration.ofSeconds(20), () -> {
-            long best = -1;
-            for (ClusterNode n : nodes) {
-                if (!n.isServing()) {
-                    continue;
-                }
-                Status st = n.node().status();
-                if (st.softState().raftState() == StateType.StateLeader && st.hardState().getTerm() > best) {
-                    best = st.hardState().getTerm();
-                    found[0] = n;
-                }
-            }
-            return best >= 0;
-        }, () -> "no leader");
+        awaitCondition(
+                Duration.ofSeconds(20),
+                () -> {
+                    long best = -1;
+                    for (ClusterNode n : nodes) {
+                        if (!n.isServing()) {
+                            continue;
+                        }
+                        Status st = n.node().status();
+                        if (st.softState().raftState() == StateType.StateLeader
+                                && st.hardState().getTerm() > best) {
+                            best = st.hardState().getTerm();
+                            found[0] = n;
+                        }
+                    }
+                    return best >= 0;
+                },
+                () -> "no leader");
         return found[0];
     }
 
@@ -296,23 +309,26 @@ class NodeClusterTest {
     /** Waits until all nodes agree on one leader, and returns its position. */
     private int waitLeader() {
         int[] leader = {-1};
-        awaitCondition(Duration.ofSeconds(20), () -> {
-            long lead = 0;
-            int index = -1;
-            for (int i = 0; i < nodes.size(); i++) {
-                Status st = nodes.get(i).node().status();
-                long l = st.softState().lead();
-                if (l == 0 || (lead != 0 && l != lead)) {
-                    return false;
-                }
-                lead = l;
-                if (st.softState().raftState() == StateType.StateLeader) {
-                    index = i;
-                }
-            }
-            leader[0] = index;
-            return index >= 0;
-        }, () -> "no single leader");
+        awaitCondition(
+                Duration.ofSeconds(20),
+                () -> {
+                    long lead = 0;
+                    int index = -1;
+                    for (int i = 0; i < nodes.size(); i++) {
+                        Status st = nodes.get(i).node().status();
+                        long l = st.softState().lead();
+                        if (l == 0 || (lead != 0 && l != lead)) {
+                            return false;
+                        }
+                        lead = l;
+                        if (st.softState().raftState() == StateType.StateLeader) {
+                            index = i;
+                        }
+                    }
+                    leader[0] = index;
+                    return index >= 0;
+                },
+                () -> "no single leader");
         return leader[0];
     }
 

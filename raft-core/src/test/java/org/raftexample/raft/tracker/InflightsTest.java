@@ -7,19 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.stream.Stream;
-
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 import org.raftexample.raft.RaftPanicException;
 
 /** Go: tracker/inflights_test.go. */
 class InflightsTest {
 
     /** Asserts the whole internal state of the window, ring buffer included. */
-    private static void assertState(Inflights in, int start, int count, long bytes, int size,
-            long[] indexes, long[] sizes) {
+    private static void assertState(
+            Inflights in, int start, int count, long bytes, int size, long[] indexes, long[] sizes) {
         assertEquals(start, in.start, "start");
         assertEquals(count, in.count, "count");
         assertEquals(bytes, in.bytes, "bytes");
@@ -43,29 +42,29 @@ class InflightsTest {
         for (int i = 0; i < 5; i++) {
             in.add(i, 100 + i);
         }
-        assertState(in, 0, 5, 510, 10,
-                new long[] {0, 1, 2, 3, 4, 0, 0, 0, 0, 0},
-                new long[] {100, 101, 102, 103, 104, 0, 0, 0, 0, 0});
+        assertState(in, 0, 5, 510, 10, new long[] {0, 1, 2, 3, 4, 0, 0, 0, 0, 0}, new long[] {
+            100, 101, 102, 103, 104, 0, 0, 0, 0, 0
+        });
         for (int i = 5; i < 10; i++) {
             in.add(i, 100 + i);
         }
-        assertState(in, 0, 10, 1045, 10,
-                new long[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9},
-                new long[] {100, 101, 102, 103, 104, 105, 106, 107, 108, 109});
+        assertState(in, 0, 10, 1045, 10, new long[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, new long[] {
+            100, 101, 102, 103, 104, 105, 106, 107, 108, 109
+        });
 
         Inflights in2 = preallocated(10, 5);
         for (int i = 0; i < 5; i++) {
             in2.add(i, 100 + i);
         }
-        assertState(in2, 5, 5, 510, 10,
-                new long[] {0, 0, 0, 0, 0, 0, 1, 2, 3, 4},
-                new long[] {0, 0, 0, 0, 0, 100, 101, 102, 103, 104});
+        assertState(in2, 5, 5, 510, 10, new long[] {0, 0, 0, 0, 0, 0, 1, 2, 3, 4}, new long[] {
+            0, 0, 0, 0, 0, 100, 101, 102, 103, 104
+        });
         for (int i = 5; i < 10; i++) {
             in2.add(i, 100 + i);
         }
-        assertState(in2, 5, 10, 1045, 10,
-                new long[] {5, 6, 7, 8, 9, 0, 1, 2, 3, 4},
-                new long[] {105, 106, 107, 108, 109, 100, 101, 102, 103, 104});
+        assertState(in2, 5, 10, 1045, 10, new long[] {5, 6, 7, 8, 9, 0, 1, 2, 3, 4}, new long[] {
+            105, 106, 107, 108, 109, 100, 101, 102, 103, 104
+        });
     }
 
     @Test
@@ -109,8 +108,8 @@ class InflightsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("fullCases")
-    void fullBoundsMessagesAndBytesAndAddingWhenFullPanics(String name, int size, long maxBytes, int fullAt,
-            long freeLE, int againAt) {
+    void fullBoundsMessagesAndBytesAndAddingWhenFullPanics(
+            String name, int size, long maxBytes, int fullAt, long freeLE, int againAt) {
         Inflights in = new Inflights(size, maxBytes);
         addUntilFull(in, 0, fullAt);
         in.freeLE(freeLE);

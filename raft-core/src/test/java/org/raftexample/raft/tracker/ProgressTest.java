@@ -31,8 +31,8 @@ class ProgressTest {
         pr.setRecentActive(false);
         pr.setMsgAppFlowPaused(true);
         pr.setIsLearner(true);
-        assertEquals("StateSnapshot match=1 next=2 learner paused pendingSnap=123 inactive inflight=1[full]",
-                pr.toString());
+        assertEquals(
+                "StateSnapshot match=1 next=2 learner paused pendingSnap=123 inactive inflight=1[full]", pr.toString());
     }
 
     @ParameterizedTest(name = "{0} flowPaused={1} -> paused={2}")
@@ -124,8 +124,8 @@ class ProgressTest {
         "StateProbe, 0, 10, 9, 2, true, 3", // down to min(rejected, hint+1)
         "StateProbe, 0, 10, 9, 0, true, 1", // hint 0: back to 1
     })
-    void maybeDecrToIgnoresStaleRejectionsAndLowersNext(StateType state, long match, long next, long rejected,
-            long hint, boolean want, long wantNext) {
+    void maybeDecrToIgnoresStaleRejectionsAndLowersNext(
+            StateType state, long match, long next, long rejected, long hint, boolean want, long wantNext) {
         Progress p = new Progress();
         p.setState(state);
         p.setMatch(match);

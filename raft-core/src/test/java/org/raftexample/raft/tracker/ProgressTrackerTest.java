@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-
 import org.junit.jupiter.api.Test;
 import org.raftexample.raft.quorum.Index;
 import org.raftexample.raft.quorum.VoteResult;
@@ -94,8 +93,15 @@ class ProgressTrackerTest {
         ProgressTracker t = tracker(new long[] {3, 1, 2}, new long[] {2, 5}, new long[] {9, 6});
         t.config().learnersNext().add(5L);
         t.config().setAutoLeave(true);
-        assertEquals(ConfState.newBuilder().addAllVoters(List.of(1L, 2L, 3L)).addAllVotersOutgoing(List.of(2L, 5L))
-                .addAllLearners(List.of(6L, 9L)).addLearnersNext(5).setAutoLeave(true).build(), t.confState());
+        assertEquals(
+                ConfState.newBuilder()
+                        .addAllVoters(List.of(1L, 2L, 3L))
+                        .addAllVotersOutgoing(List.of(2L, 5L))
+                        .addAllLearners(List.of(6L, 9L))
+                        .addLearnersNext(5)
+                        .setAutoLeave(true)
+                        .build(),
+                t.confState());
         assertTrue(new ProgressTracker(1, 0).confState().hasAutoLeave());
         assertEquals(List.of(1L, 2L, 3L, 5L), t.voterNodes());
         assertEquals(List.of(6L, 9L), t.learnerNodes());
