@@ -68,8 +68,15 @@ final class KVHttpServer implements AutoCloseable {
         return connector.getLocalPort();
     }
 
+    /** Stops the server; an interrupt while it waits for open requests is kept on the calling thread. */
     @Override
-    public void close() throws Exception {
-        server.stop();
+    public void close() {
+        try {
+            server.stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            throw new IllegalStateException("stopping the key-value HTTP server", e);
+        }
     }
 }

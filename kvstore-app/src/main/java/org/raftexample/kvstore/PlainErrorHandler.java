@@ -1,9 +1,5 @@
 package org.raftexample.kvstore;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -21,12 +17,6 @@ final class PlainErrorHandler extends ErrorHandler {
         int status = request.getAttribute(ERROR_STATUS) instanceof Integer s ? s : response.getStatus();
         HttpKVApi.send(response, callback, status, text(status, request.getAttribute(ERROR_MESSAGE)));
         return true;
-    }
-
-    @Override
-    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-        fields.put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
-        return ByteBuffer.wrap((text(status, reason) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private static String text(int status, Object reason) {

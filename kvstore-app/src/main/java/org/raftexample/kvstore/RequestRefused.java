@@ -5,6 +5,7 @@ package org.raftexample.kvstore;
  * one, removing one that is not); the HTTP API answers it with {@link #status()} and this message.
  */
 final class RequestRefused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
 
     private final int status;
 

@@ -81,6 +81,8 @@ final class RequestRegistry implements AutoCloseable {
      * {@link #trigger}, or fails at the deadline, or by {@link #fail}. Completing or cancelling it from
      * outside forgets the request.
      */
+    // unchecked: the registry holds futures of every result type; the caller that registers an id is the
+    // one that names T, and trigger() for that id is given a value of that type.
     @SuppressWarnings("unchecked")
     <T> CompletableFuture<T> register(long id) {
         CompletableFuture<Object> f = new CompletableFuture<>();
@@ -212,6 +214,7 @@ final class RequestRegistry implements AutoCloseable {
         execute(() -> complete(f, value));
     }
 
+    // unchecked: completing with the value the registering caller's type T promised (see register).
     @SuppressWarnings("unchecked")
     private static void complete(CompletableFuture<?> f, Object value) {
         ((CompletableFuture<Object>) f).complete(value);

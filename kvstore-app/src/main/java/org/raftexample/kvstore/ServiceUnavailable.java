@@ -5,6 +5,7 @@ package org.raftexample.kvstore;
  * once, or after a while); the HTTP API answers it with 503 and this message.
  */
 final class ServiceUnavailable extends RuntimeException {
+    private static final long serialVersionUID = 1L;
 
     ServiceUnavailable(String message) {
         super(message, null, false, false);

@@ -46,6 +46,8 @@ final class SnapshotFormat {
 
     /** A malformed snapshot (bad magic, version, lengths, count or checksum, truncated, trailing data). */
     static final class MalformedSnapshotException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
         MalformedSnapshotException(String message) {
             super("snapshot: " + message);
         }

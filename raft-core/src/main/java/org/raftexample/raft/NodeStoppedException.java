@@ -7,6 +7,8 @@ package org.raftexample.raft;
  * throwable escaped raft), that failure is the cause, so the application sees why raft is gone.
  */
 public final class NodeStoppedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     static final String MESSAGE = "raft: stopped";
 
     public NodeStoppedException() {

@@ -8,6 +8,8 @@ package org.raftexample.raft;
  * machine whose state can no longer be trusted.
  */
 public final class RaftPanicException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     public RaftPanicException(String message) {
         super(message);
     }

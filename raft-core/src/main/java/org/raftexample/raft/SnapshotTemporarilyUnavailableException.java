@@ -5,6 +5,8 @@ package org.raftexample.raft;
  * for again later (etcd's ErrSnapshotTemporarilyUnavailable); raft then retries instead of failing.
  */
 public final class SnapshotTemporarilyUnavailableException extends StorageException {
+    private static final long serialVersionUID = 1L;
+
     public static final String MESSAGE = "snapshot is temporarily unavailable";
 
     public SnapshotTemporarilyUnavailableException() {

@@ -6,6 +6,8 @@ package org.raftexample.raft;
  * <p>It is thrown on ordinary paths, so it carries no stack trace.
  */
 public final class StepLocalMsgException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     /** The text etcd uses for this error. */
     public static final String MESSAGE = "raft: cannot step raft local message";
 

@@ -8,6 +8,8 @@ package org.raftexample.raft;
  * storage makes the raft instance unusable, as an unexpected error does in etcd.
  */
 public class StorageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     public StorageException(String message) {
         super(message);
     }

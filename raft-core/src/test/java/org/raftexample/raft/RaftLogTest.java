@@ -68,6 +68,7 @@ class RaftLogTest {
             {index(3).terms(1, 2, 4, 4), 3L},
         };
         for (int i = 0; i < cases.length; i++) {
+            // unchecked: the table's first column holds only List<Entry> values (built above).
             @SuppressWarnings("unchecked")
             List<Entry> ents = (List<Entry>) cases[i][0];
             RaftLog raftLog = logWith(previousEnts);

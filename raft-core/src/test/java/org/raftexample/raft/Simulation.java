@@ -68,6 +68,8 @@ final class Simulation {
 
     /** Thrown when an invariant breaks; the message names the invariant and the step. */
     static final class SafetyViolation extends AssertionError {
+        private static final long serialVersionUID = 1L;
+
         SafetyViolation(String message) {
             super(message);
         }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.raftexample.wal.WalFixtures.SMALL;
 import static org.raftexample.wal.WalFixtures.entries;
 import static org.raftexample.wal.WalFixtures.entry;
@@ -267,11 +266,11 @@ class WalTest {
         List<Snapshot> snaps = WAL.validSnapshotEntries(dir());
         assertEquals(marker(6, 1), snaps.get(snaps.size() - 1));
         assertFalse(snaps.contains(WAL.marker(0, 0)), "the first segment is gone");
-        try (WAL w = WAL.open(dir(), WAL.marker(0, 0), SMALL)) {
-            fail("index 0 is no longer in any segment");
-        } catch (WalException expected) {
-            assertTrue(expected.getMessage().contains("file not found"), expected.getMessage());
-        }
+        WalException expected = assertThrows(
+                WalException.class,
+                () -> WAL.open(dir(), WAL.marker(0, 0), SMALL).close(),
+                "index 0 is no longer in any segment");
+        assertTrue(expected.getMessage().contains("file not found"), expected.getMessage());
     }
 
     @Test
@@ -382,8 +381,11 @@ class WalTest {
 
     @Test
     void createdWalHoldsTheLockToo() {
-        try (WAL w = WAL.create(dir(), null, SMALL)) {
+        WAL w = WAL.create(dir(), null, SMALL);
+        try {
             assertThrows(WalLockedException.class, () -> WAL.open(dir(), start(), SMALL));
+        } finally {
+            w.close();
         }
     }
 

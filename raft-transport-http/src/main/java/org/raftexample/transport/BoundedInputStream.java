@@ -9,6 +9,8 @@ final class BoundedInputStream extends InputStream {
 
     /** The underlying stream ended before {@code size} bytes: the sender's body was truncated. */
     static final class TruncatedException extends EOFException {
+        private static final long serialVersionUID = 1L;
+
         TruncatedException(String message) {
             super(message);
         }

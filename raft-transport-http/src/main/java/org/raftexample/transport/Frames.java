@@ -20,6 +20,8 @@ final class Frames {
 
     /** Thrown when the peer sends something that is not a valid frame; the stream is then closed. */
     static final class FrameException extends IOException {
+        private static final long serialVersionUID = 1L;
+
         FrameException(String message) {
             super(message);
         }

@@ -1,8 +1,5 @@
 package org.raftexample.transport;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
@@ -25,12 +22,6 @@ final class PlainTextErrorHandler extends ErrorHandler {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
         Content.Sink.write(response, true, text(status, request.getAttribute(ERROR_MESSAGE)) + "\n", callback);
         return true;
-    }
-
-    @Override
-    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-        fields.put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
-        return ByteBuffer.wrap((text(status, reason) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private static String text(int status, Object reason) {

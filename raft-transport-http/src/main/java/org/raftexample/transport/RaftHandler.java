@@ -67,6 +67,8 @@ final class RaftHandler extends Handler.Abstract {
 
     /** A request that must be refused with this status and text. */
     private static final class Refusal extends Exception {
+        private static final long serialVersionUID = 1L;
+
         final int status;
 
         Refusal(int status, String text) {

@@ -16,6 +16,7 @@ import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.InputStreamRequestContent;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.raftexample.raftpb.Message;
 
 /**
@@ -97,7 +98,7 @@ final class SnapshotSender {
                 content = new InputStreamRequestContent(
                         Protocol.CONTENT_TYPE_STREAM,
                         new SequenceInputStream(new ByteArrayInputStream(prefix(m, stored.length())), stored.data()),
-                        64 * 1024);
+                        new ByteBufferPool.Sized(ctx.client().getByteBufferPool(), false, 64 * 1024));
             } else {
                 content = new ByteBufferRequestContent(Protocol.CONTENT_TYPE_STREAM, encode(m));
             }

@@ -7,6 +7,8 @@ import org.raftexample.raft.quorum.MajorityConfig;
 
 /** The progress of every tracked peer by id; prints one peer per line in id order, as Go does. */
 public final class ProgressMap extends HashMap<Long, Progress> {
+    private static final long serialVersionUID = 1L;
+
     public ProgressMap() {}
 
     public ProgressMap(Map<Long, Progress> m) {

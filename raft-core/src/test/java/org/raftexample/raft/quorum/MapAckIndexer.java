@@ -4,6 +4,8 @@ import java.util.HashMap;
 
 /** An {@link AckedIndexer} over a plain map from voter id to acknowledged index, for tests. */
 final class MapAckIndexer extends HashMap<Long, Long> implements AckedIndexer {
+    private static final long serialVersionUID = 1L;
+
     @Override
     public long ackedIndex(long voterId) {
         Long idx = get(voterId);

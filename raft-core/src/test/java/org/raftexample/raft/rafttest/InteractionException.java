@@ -5,6 +5,8 @@ package org.raftexample.raft.rafttest;
  * returns such errors from its handlers), as opposed to a broken script, which fails the test.
  */
 final class InteractionException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     InteractionException(String message) {
         super(message);
     }
