@@ -127,15 +127,20 @@ final class LeaderWatch {
     }
 
     /**
-     * Why a new request should be refused at once, if it should: this node lost its leader two
-     * election timeouts ago or more, so a leader is not about to appear. A node that has not seen a
-     * leader since it started lets requests wait (up to their deadline) for the first one.
+     * Why a new request should be refused at once, if it should: this node was the leader and stepped
+     * down because it lost contact with a quorum (it has just found that it cannot reach a majority, so
+     * no request through it can commit until that changes), or it lost its leader two election
+     * timeouts ago or more, so a leader is not about to appear. A node that has not seen a leader since
+     * it started lets requests wait (up to their deadline) for the first one.
      */
     synchronized Optional<String> refuseNow() {
-        if (lead != 0 || !everHadLeader || clock.getAsLong() - leaderlessSince < patienceNanos) {
+        if (lead != 0 || !everHadLeader) {
             return Optional.empty();
         }
-        return Optional.of(reason);
+        if (reason.equals(LOST_QUORUM) || clock.getAsLong() - leaderlessSince >= patienceNanos) {
+            return Optional.of(reason);
+        }
+        return Optional.empty();
     }
 
     /** Why a request that timed out did: no leader (and why), or a leader that did not commit in time. */

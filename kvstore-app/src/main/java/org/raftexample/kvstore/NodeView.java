@@ -34,6 +34,12 @@ interface NodeView {
     /** How many keys the store holds. */
     long keyCount();
 
+    /** How many committed entries the store skipped because they held no key-value record. */
+    long entriesSkipped();
+
+    /** How many proposals from peers were dropped before raft because no member could apply them. */
+    long proposalsFiltered();
+
     /** The peer URL of every member this node knows a URL for (itself included), by id. */
     Map<Long, String> peerUrls();
 

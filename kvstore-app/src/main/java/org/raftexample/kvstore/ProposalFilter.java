@@ -15,18 +15,17 @@ import org.slf4j.LoggerFactory;
  * Keeps proposals that this application could not apply out of the raft log: a MsgProp received from a peer
  * (a follower forwarding to the leader, or anyone on the network claiming to be one) must carry only entries
  * the members can decode. Local proposals are built by the application and decode by construction, so only
- * received messages go through here. Stateless apart from a rate limit on its log line; safe from any
- * thread (the transport calls it from its request and stream threads).
+ * received messages go through here. One per node: its only state is the count of dropped proposals (the
+ * metric {@code raftexample_server_proposals_filtered_total}) and the rate limit on its log line, both
+ * atomics; safe from any thread (the transport calls it from its request and stream threads).
  */
 final class ProposalFilter {
     private static final Logger LOG = LoggerFactory.getLogger(ProposalFilter.class);
     /** At most one WARN per this many nanoseconds; the others only count. */
     private static final long LOG_EVERY_NANOS = 1_000_000_000L;
 
-    private static final AtomicLong lastLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
-    private static final AtomicLong dropped = new AtomicLong();
-
-    private ProposalFilter() {}
+    private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
+    private final AtomicLong dropped = new AtomicLong();
 
     /** Whether {@code m} may be stepped into raft: anything but a MsgProp, or a MsgProp whose entries all decode. */
     static boolean acceptable(Message m) {
@@ -42,7 +41,7 @@ final class ProposalFilter {
     }
 
     /** Drops {@code m} with a rate-limited WARN when it is not {@link #acceptable}; returns whether to keep it. */
-    static boolean admit(Message m) {
+    boolean admit(Message m) {
         if (acceptable(m)) {
             return true;
         }
@@ -58,8 +57,8 @@ final class ProposalFilter {
         return false;
     }
 
-    /** How many proposals {@link #admit} has dropped in this process. */
-    static long droppedCount() {
+    /** How many proposals {@link #admit} has dropped on this node since it started. */
+    long droppedCount() {
         return dropped.get();
     }
 

@@ -66,6 +66,7 @@ final class RaftNode implements Raft, AutoCloseable {
     private final StateMachine stateMachine;
     private final RequestRegistry requests;
     private final LinearizableReads reads;
+    private final ProposalFilter proposals = new ProposalFilter();
     private final CompletableFuture<Integer> terminated = new CompletableFuture<>();
 
     private RaftStorage storage;
@@ -274,7 +275,7 @@ final class RaftNode implements Raft, AutoCloseable {
 
     @Override
     public void process(Message m) throws MessageDroppedException {
-        if (!ProposalFilter.admit(m)) {
+        if (!proposals.admit(m)) {
             return; // a proposal no member could apply must never reach the log (issue 13)
         }
         if (!node.step(m)) {
@@ -344,6 +345,11 @@ final class RaftNode implements Raft, AutoCloseable {
     /** The index of the newest snapshot saved or restored here. */
     long snapshotIndex() {
         return applier.snapshotIndex();
+    }
+
+    /** How many proposals from peers were dropped because no member could apply them (ProposalFilter). */
+    long proposalsFiltered() {
+        return proposals.droppedCount();
     }
 
     /** The cluster id the transport checks. */

@@ -58,6 +58,16 @@ final class RaftNodeView implements NodeView {
     }
 
     @Override
+    public long entriesSkipped() {
+        return store.skippedEntries();
+    }
+
+    @Override
+    public long proposalsFiltered() {
+        return raft.proposalsFiltered();
+    }
+
+    @Override
     public Map<Long, String> peerUrls() {
         return raft.peerUrls();
     }

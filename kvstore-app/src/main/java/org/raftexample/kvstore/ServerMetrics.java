@@ -88,6 +88,19 @@ final class ServerMetrics implements PeerTrafficListener {
                 .name("etcd_server_proposals_failed_total")
                 .help("The total number of failed proposals seen.")
                 .register(registry);
+        // Issue 13: what this node refused to let a bad entry do. Both are counts kept by the node
+        // (the store, the proposal filter) since it started, read at scrape time.
+        CounterWithCallback.builder()
+                .name("raftexample_server_entries_skipped_total")
+                .help("Committed normal entries applied as no-ops because they hold no key-value record.")
+                .callback(cb -> cb.call(node.entriesSkipped()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("raftexample_server_proposals_filtered_total")
+                .help("Proposals received from peers and dropped before raft because an entry could not be "
+                        + "applied by any member.")
+                .callback(cb -> cb.call(node.proposalsFiltered()))
+                .register(registry);
         GaugeWithCallback.builder()
                 .name("etcd_server_id")
                 .help("Server or member ID in hexadecimal format. 1 for 'server_id' label with current ID.")

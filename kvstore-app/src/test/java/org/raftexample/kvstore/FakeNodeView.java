@@ -27,6 +27,8 @@ final class FakeNodeView implements NodeView {
     volatile long walBytes = 4096;
     volatile long keys = 3;
     volatile long maxApplyLag = 100;
+    volatile long entriesSkipped;
+    volatile long proposalsFiltered;
     volatile Set<Long> voters = Set.of(1L, 2L, 3L);
     volatile Set<Long> learners = Set.of();
     /** On a leader: each follower's match index and raft's recentActive flag. */
@@ -115,6 +117,16 @@ final class FakeNodeView implements NodeView {
     @Override
     public long keyCount() {
         return keys;
+    }
+
+    @Override
+    public long entriesSkipped() {
+        return entriesSkipped;
+    }
+
+    @Override
+    public long proposalsFiltered() {
+        return proposalsFiltered;
     }
 
     @Override

@@ -35,9 +35,22 @@ final class ForgedMessages {
     /** Key prefix of the key-value records forged proposals carry; they are committed like any write. */
     static final String FORGED_KEY_PREFIX = "/forged-";
 
-    /** One message to send: where, as whom, and the status the transport must answer. */
+    /**
+     * One message to send: where, as whom, and the status the transport must answer. {@code poison}: a proposal
+     * holding an entry no member could apply, which the target must drop before raft (and count).
+     */
     record Forged(
-            long sender, long target, Message message, boolean snapshotEndpoint, int expectedStatus, String kind) {}
+            long sender,
+            long target,
+            Message message,
+            boolean snapshotEndpoint,
+            int expectedStatus,
+            String kind,
+            boolean poison) {
+        Forged(long sender, long target, Message message, boolean snapshotEndpoint, int expectedStatus, String kind) {
+            this(sender, target, message, snapshotEndpoint, expectedStatus, kind, false);
+        }
+    }
 
     private static final MessageType[] LOCAL = {
         MessageType.MsgHup,
@@ -205,7 +218,7 @@ final class ForgedMessages {
                         true,
                         204,
                         "stale snapshot");
-            case 7, 8, 9 -> accepted(sender, target, proposal(sender, target), "proposal");
+            case 7, 8, 9 -> proposal(sender, target);
             default ->
                 accepted(
                         sender,
@@ -270,12 +283,20 @@ final class ForgedMessages {
         return b;
     }
 
-    private Message proposal(long sender, long target) {
+    /**
+     * A proposal of one to three entries: key-value records and empty entries, which any member applies, and
+     * entries no member can apply: bytes that are not protobuf at all, protobuf that is not a key-value record
+     * (a record without its value), conf changes that do not parse. One of the latter makes it poison.
+     */
+    private Forged proposal(long sender, long target) {
         Message.Builder b = msg(MessageType.MsgProp, sender, target, 0);
         int n = 1 + random.nextInt(3);
+        boolean poison = false;
         for (int i = 0; i < n; i++) {
+            int kind = random.nextInt(6);
+            poison |= kind >= 2;
             b.addEntries(
-                    switch (random.nextInt(5)) {
+                    switch (kind) {
                         case 0 -> kvEntry();
                         case 1 -> Entry.getDefaultInstance();
                         case 2 ->
@@ -283,13 +304,22 @@ final class ForgedMessages {
                                     .setType(pick(EntryType.EntryConfChange, EntryType.EntryConfChangeV2))
                                     .setData(ByteString.copyFrom(new byte[] {(byte) 0xff, (byte) 0xff, 0x01}))
                                     .build();
-                        default ->
+                        case 3 ->
                             Entry.newBuilder()
-                                    .setData(bytes(1 + random.nextInt(64)))
+                                    .setData(KV.newBuilder()
+                                            .setKey(FORGED_KEY_PREFIX + "no-value")
+                                            .build()
+                                            .toByteString())
+                                    .build();
+                        default ->
+                            // Field number 0 with wire type 7: no protobuf parser accepts the first byte.
+                            Entry.newBuilder()
+                                    .setData(ByteString.copyFrom(new byte[] {0x07})
+                                            .concat(bytes(random.nextInt(64))))
                                     .build();
                     });
         }
-        return b.build();
+        return new Forged(sender, target, b.build(), false, 204, poison ? "poison proposal" : "proposal", poison);
     }
 
     private Entry kvEntry() {

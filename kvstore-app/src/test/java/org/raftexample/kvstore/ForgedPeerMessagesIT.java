@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -27,7 +28,10 @@ import org.raftexample.raftpb.Message;
  * A barrage of forged peer messages (issue 13) against a running three-node cluster, sent to the real peer
  * endpoints ({@code POST /raft} and {@code POST /raft/snapshot}) with the headers the transport checks, from
  * each member's id and from ids that are not members, while a client writes. Every message gets the answer its
- * kind calls for (404 for a sender that is not a peer of the target), no node stops, every acknowledged write is on every node, and the replicas agree.
+ * kind calls for (404 for a sender that is not a peer of the target), no node stops, every acknowledged write is
+ * on every node, the replicas agree (applied index, keys, every forged key-value record on all or none), and every
+ * poison proposal is dropped and counted ({@code raftexample_server_proposals_filtered_total}) by the member it
+ * was sent to, none committed ({@code raftexample_server_entries_skipped_total} stays 0).
  *
  * <p>The messages come from {@link ForgedMessages}, seeded: {@code -Dforged.seed=N} replays one run,
  * {@code -Dforged.count=N} sets how many messages it sends (default 400).
@@ -57,6 +61,11 @@ class ForgedPeerMessagesIT {
 
             ForgedMessages gen = new ForgedMessages(seed, 3, NON_MEMBER, NON_MEMBER_HIGH);
             Map<String, AtomicInteger> kinds = new ConcurrentHashMap<>();
+            long[] filteredBefore = new long[4];
+            long[] poisonTaken = new long[4];
+            for (long id = 1; id <= 3; id++) {
+                filteredBefore[(int) id] = counter(c, id, FILTERED);
+            }
             try {
                 for (int i = 0; i < count; i++) {
                     ForgedMessages.Forged f = gen.next();
@@ -66,7 +75,12 @@ class ForgedPeerMessagesIT {
                     // because the node's inbound queue was full.
                     boolean peer = f.sender() >= 1 && f.sender() <= 3 && f.sender() != f.target();
                     int expected = peer ? f.expectedStatus() : 404;
-                    boolean asExpected = status == expected || (expected == 204 && status == 503);
+                    // A poison proposal is dropped (and counted) before raft could refuse it: always 204.
+                    boolean asExpected =
+                            status == expected || (expected == 204 && status == 503 && !(peer && f.poison()));
+                    if (peer && f.poison() && status == 204) {
+                        poisonTaken[(int) f.target()]++;
+                    }
                     kinds.computeIfAbsent(f.kind() + " -> " + expected, k -> new AtomicInteger())
                             .incrementAndGet();
                     if (!asExpected) {
@@ -99,6 +113,28 @@ class ForgedPeerMessagesIT {
                 assertEquals(one, c.get(2, key + "?serializable=true"), key + replay);
                 assertEquals(one, c.get(3, key + "?serializable=true"), key + replay);
             }
+            // The replicas agree: the same applied index and the same number of keys on every member.
+            c.await("every member at the same applied index with the same keys" + replay, WAIT, () -> {
+                JsonNode one = OpsIT.json(c, 1, "/_raftexample/status");
+                for (long id = 2; id <= 3; id++) {
+                    JsonNode other = OpsIT.json(c, id, "/_raftexample/status");
+                    if (!one.has("applied")
+                            || !one.path("applied").equals(other.path("applied"))
+                            || !one.path("keys").equals(other.path("keys"))) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            // Each poison proposal was dropped by the member it was sent to, and counted there; none was
+            // committed, so no member skipped an entry.
+            for (long id = 1; id <= 3; id++) {
+                assertEquals(
+                        filteredBefore[(int) id] + poisonTaken[(int) id],
+                        counter(c, id, FILTERED),
+                        "poison proposals dropped by node " + id + replay);
+                assertEquals(0, counter(c, id, SKIPPED), "entries skipped by node " + id + replay);
+            }
             assertAllAlive(c, replay);
             for (long id = 1; id <= 3; id++) {
                 String log = Files.readString(c.log(id), StandardCharsets.UTF_8);
@@ -111,9 +147,22 @@ class ForgedPeerMessagesIT {
                 ignoredAcks += countLines(c, id, "beyond its last index");
             }
             System.out.println("forged messages: seed " + seed + ", " + count + " messages " + kinds + ", "
+                    + (poisonTaken[1] + poisonTaken[2] + poisonTaken[3]) + " poison proposals dropped, "
                     + acknowledged.size() + " writes acknowledged, final term " + highestTerm(c) + ", "
                     + ignoredAcks + " forged acknowledgements ignored by a leader");
         }
+    }
+
+    static final String FILTERED = "raftexample_server_proposals_filtered_total";
+    static final String SKIPPED = "raftexample_server_entries_skipped_total";
+
+    /** A counter of a node's metrics, as a whole number. */
+    static long counter(NodeProcesses c, long id, String name) throws Exception {
+        Double v = OpsIT.metrics(c, id).get(name);
+        if (v == null) {
+            fail("node " + id + " exports no " + name);
+        }
+        return v.longValue();
     }
 
     private static final Pattern TERM = Pattern.compile("became [a-z-]+ at term (\\d+)");

@@ -66,10 +66,15 @@ class LeaderWatchTest {
     }
 
     @Test
-    void aLeaderSteppingDownInItsOwnTermFailsWhatIsInFlightAtOnce() {
+    void aLeaderSteppingDownInItsOwnTermFailsWhatIsInFlightAndRefusesNewRequestsAtOnce() {
         watch.stateChanged(new SoftState(1, StateType.StateLeader), term(4));
         watch.stateChanged(new SoftState(0, StateType.StateFollower), null);
         assertEquals(LeaderWatch.LOST_QUORUM, failed.get(failed.size() - 1));
+        assertEquals(Optional.of(LeaderWatch.LOST_QUORUM), watch.refuseNow(), "no need to wait: no quorum");
+        watch.stateChanged(new SoftState(0, StateType.StatePreCandidate), null);
+        assertEquals(Optional.of(LeaderWatch.LOST_QUORUM), watch.refuseNow(), "campaigning changes nothing");
+        watch.stateChanged(new SoftState(2, StateType.StateFollower), term(5));
+        assertEquals(Optional.empty(), watch.refuseNow(), "back in contact with a leader");
     }
 
     @Test

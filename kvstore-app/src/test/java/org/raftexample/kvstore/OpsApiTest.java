@@ -180,6 +180,8 @@ class OpsApiTest {
     @Test
     void metricsCarryEtcdNamesAndCountRequestsByMethodAndCode() throws Exception {
         view.leader(2);
+        view.entriesSkipped = 2;
+        view.proposalsFiltered = 5;
         send("PUT", "/k", "v");
         send("GET", "/missing", null);
         metrics.leaderChanged();
@@ -207,7 +209,9 @@ class OpsApiTest {
                 "etcd_network_peer_round_trip_time_seconds_count{To=\"2\"} 1",
                 "raftexample_http_requests_total{code=\"204\",method=\"PUT\"} 1.0",
                 "raftexample_http_requests_total{code=\"404\",method=\"GET\"} 1.0",
-                "raftexample_keys 3.0")) {
+                "raftexample_keys 3.0",
+                "raftexample_server_entries_skipped_total 2.0",
+                "raftexample_server_proposals_filtered_total 5.0")) {
             assertTrue(text.lines().anyMatch(l -> l.equals(line)), line + " in\n" + text);
         }
         assertTrue(text.contains("jvm_memory_used_bytes"), "JVM metrics are exported");
