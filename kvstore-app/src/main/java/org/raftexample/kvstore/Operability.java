@@ -129,8 +129,8 @@ final class Operability implements NodeEvents, AutoCloseable {
 
     @Override
     public void snapshotSaved(long index, long nanos) {
+        // Only timed here: SnapshotWriter logs the snapshot once, with its size.
         metrics.snapshotSaved(nanos);
-        LOG.info("snapshot at index {} saved in {} ms", index, nanos / 1_000_000);
     }
 
     @Override
