@@ -26,6 +26,7 @@ import java.util.zip.CRC32C;
 import org.raftexample.raftpb.Snapshot;
 import org.raftexample.raftpb.SnapshotMetadata;
 import org.raftexample.wal.DiskIo;
+import org.raftexample.wal.InjectedDiskFault;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -169,9 +170,11 @@ public final class Snapshotter {
             Files.createDirectories(dir);
             try (FileChannel ch = FileChannel.open(
                     tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                InjectedDiskFault.beforeWrite();
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 64 * 1024);
                 body.writeTo(out);
                 out.flush();
+                InjectedDiskFault.beforeSync();
                 ch.force(true);
             }
             DiskIo.durableRename(tmp, target);

@@ -651,6 +651,7 @@ public final class WAL implements AutoCloseable {
 
     private void force() throws IOException {
         long start = System.nanoTime();
+        InjectedDiskFault.beforeSync();
         tail.force(false);
         syncs++;
         syncObserver.accept(System.nanoTime() - start);

@@ -194,6 +194,49 @@ class PeerPortSecurityTest {
         }
     }
 
+    /**
+     * Jetty refuses a path it cannot parse (such as "/..") with a 400 and then closes the connection: the
+     * answer must say so ("Connection: close"), or a pooled client connection would fail its next request.
+     */
+    @Test
+    void anUnparseablePathIsRefusedInPlainTextAndThePooledConnectionStaysUsable() throws Exception {
+        for (String path : List.of("/..", "/raft/../..", "/%2e%2e", "/a/%00")) {
+            try (java.net.Socket s = new java.net.Socket(base.getHost(), base.getPort())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream()
+                        .write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                String head = answer.substring(0, Math.max(0, answer.indexOf("\r\n\r\n")));
+                assertTrue(answer.startsWith("HTTP/1.1 4"), path + ": " + answer);
+                assertTrue(head.contains("Content-Type: text/plain"), path + ": " + answer);
+                // The server closed the connection (readAllBytes returned), so it must have said it would.
+                assertTrue(head.contains("Connection: close"), path + ": " + answer);
+                assertFalse(answer.contains("<"), answer);
+            }
+        }
+        // The same through a pooled client: the request after the refusal is served, not failed with an EOF.
+        HttpClient pooled = new HttpClient();
+        pooled.setMaxConnectionsPerDestination(1);
+        pooled.start();
+        try {
+            for (int i = 0; i < 3; i++) {
+                ContentResponse bad = pooled.newRequest(base.getHost(), base.getPort())
+                        .path("/..")
+                        .timeout(10, TimeUnit.SECONDS)
+                        .send();
+                assertEquals(400, bad.getStatus());
+                assertPlainOneLine(bad);
+                ContentResponse stray = pooled.newRequest(base.resolve("/stray"))
+                        .timeout(10, TimeUnit.SECONDS)
+                        .send();
+                assertEquals(404, stray.getStatus());
+            }
+        } finally {
+            pooled.stop();
+        }
+    }
+
     private static void assertPlainOneLine(ContentResponse r) {
         assertTrue(
                 r.getMediaType() != null && r.getMediaType().equals("text/plain"),

@@ -12,17 +12,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.raftexample.wal.InjectedDiskFault;
 
 /**
- * Disk faults under a client load, on real filesystems the test makes (root only: mount, losetup):
- * node 1's data directory fills up, or its disk starts failing writes so that fsync reports an
- * error. In both cases node 1 must stop with exit code 1 and the cause in its log, must not
- * acknowledge what it did not persist, and the history stays linearizable with no acknowledged
- * write lost. (Corrupt WAL records, a torn WAL tail and a corrupt newest snapshot are covered by
- * BadInputIT and RaftNodeTest.)
+ * Disk faults under a client load, on real filesystems the test makes (root: mount, losetup): node
+ * 1's data directory fills up, or its disk starts failing writes so that fsync reports an error. In
+ * both cases node 1 must stop with exit code 1 and the cause in its log, must not acknowledge what
+ * it did not persist, and the history stays linearizable with no acknowledged write lost. Without
+ * root (or with {@code -Dfaults.disk=seam}) the test says so loudly and makes node 1's disk fail
+ * through the test-only seam {@link InjectedDiskFault} instead: every WAL or snapshot write then
+ * fails with ENOSPC, or every fsync with EIO, in the real process, and the same checks run.
+ * (Corrupt WAL records, a torn WAL tail and a corrupt newest snapshot are covered by BadInputIT and
+ * RaftNodeTest.)
  */
 class DiskFaultsIT {
 
@@ -30,12 +33,28 @@ class DiskFaultsIT {
         "--snapshot-count", "100", "--snapshot-catchup-entries", "20", "--request-timeout-ms", "2000"
     };
 
-    private static void requireRoot() {
-        boolean root = Shell.isRoot();
-        if (!root) {
-            System.out.println("*** DISK FAULT TESTS NOT RUN: they mount filesystems and need root ***");
+    /** Whether node 1's disk fails through the test-only seam rather than a filesystem the test mounts. */
+    private static boolean useSeam(String test) {
+        String why = "seam".equals(System.getProperty("faults.disk"))
+                ? "-Dfaults.disk=seam"
+                : Shell.isRoot() ? null : "not root: cannot mount a small or failing filesystem";
+        if (why != null) {
+            System.out.println("*** DISK FAULT TEST " + test + ": NO REAL FAILING FILESYSTEM (" + why
+                    + "); node 1's disk fails through the test-only seam -D" + InjectedDiskFault.PROPERTY
+                    + " instead ***");
         }
-        Assumptions.assumeTrue(root, "disk fault tests need root (mount, losetup)");
+        return why != null;
+    }
+
+    /** Gives node 1 its failing disk: the seam's trigger file, or the mounted filesystem. */
+    private static Path failingDiskFor1(FaultCluster c, SmallDisk disk) {
+        if (disk != null) {
+            c.dataDir(1, disk.mount());
+            return null;
+        }
+        Path trigger = c.dir().resolve("disk-fault-of-node-1");
+        c.jvmFlags(1, "-D" + InjectedDiskFault.PROPERTY + "=" + trigger);
+        return trigger;
     }
 
     private static String log(FaultCluster c, long id) throws Exception {
@@ -45,13 +64,14 @@ class DiskFaultsIT {
     @Test
     @Timeout(240)
     void aFullDiskStopsTheNodeWithExitOneAndItRestartsWithEveryWriteItAcknowledged() throws Exception {
-        requireRoot();
+        boolean seam = useSeam("disk-full");
+        String name = seam ? "disk-full (seam)" : "disk-full";
         long t0 = System.nanoTime();
         // One 64 MiB WAL segment is preallocated at start; 8 MiB more leaves room for a few snapshots.
         try (Network net = FaultsIT.network(3);
-                SmallDisk disk = SmallDisk.tmpfs(72);
+                SmallDisk disk = seam ? null : SmallDisk.tmpfs(72);
                 FaultCluster c = new FaultCluster(net, "disk-full", FLAGS)) {
-            c.dataDir(1, disk.mount());
+            Path trigger = failingDiskFor1(c, disk);
             c.startAll(3);
             c.awaitLeader(Duration.ofSeconds(60));
             History history = new History();
@@ -59,8 +79,14 @@ class DiskFaultsIT {
             Workload clients = new Workload(c, history, keys, FaultScenario.CLIENTS, 1, Duration.ofSeconds(4));
             clients.start();
             Thread.sleep(1500);
-            long filled = SmallDisk.fill(disk.mount(), "filler");
-            // Appends go to the preallocated segment; the next snapshot file finds no space.
+            long filled;
+            if (seam) {
+                Files.writeString(trigger, "enospc"); // from now on every WAL or snapshot write fails
+                filled = 0;
+            } else {
+                // Appends go to the preallocated segment; the next snapshot file finds no space.
+                filled = SmallDisk.fill(disk.mount(), "filler");
+            }
             int code = c.awaitExit(1, Duration.ofSeconds(90));
             assertEquals(1, code, "node 1 on a full disk must exit 1 (filled " + filled + " bytes)\n" + c.tails());
             String log1 = log(c, 1);
@@ -70,10 +96,14 @@ class DiskFaultsIT {
 
             // Node 1 alone, space freed: its own state must hold every write it acknowledged.
             c.killAtOnce(List.of(2L, 3L));
-            try (Stream<Path> files = Files.list(disk.mount())) {
-                for (Path p : files.filter(p -> p.getFileName().toString().startsWith("filler"))
-                        .toList()) {
-                    Files.delete(p);
+            if (seam) {
+                Files.delete(trigger);
+            } else {
+                try (Stream<Path> files = Files.list(disk.mount())) {
+                    for (Path p : files.filter(p -> p.getFileName().toString().startsWith("filler"))
+                            .toList()) {
+                        Files.delete(p);
+                    }
                 }
             }
             c.restart(1);
@@ -130,7 +160,7 @@ class DiskFaultsIT {
             FaultScenario.Report r = FaultScenario.check(
                     c,
                     "disk-full",
-                    "disk-full",
+                    name,
                     history,
                     keys,
                     clients.unexpectedAnswers() + after.unexpectedAnswers(),
@@ -145,12 +175,13 @@ class DiskFaultsIT {
     @Test
     @Timeout(240)
     void aFailingFsyncStopsTheNodeInsteadOfAcknowledging() throws Exception {
-        requireRoot();
+        boolean seam = useSeam("fsync-fails");
+        String name = seam ? "fsync-fails (seam)" : "fsync-fails";
         long t0 = System.nanoTime();
         try (Network net = FaultsIT.network(3);
-                SmallDisk disk = SmallDisk.failingExt4(120, 400);
+                SmallDisk disk = seam ? null : SmallDisk.failingExt4(120, 400);
                 FaultCluster c = new FaultCluster(net, "fsync-fails", FLAGS)) {
-            c.dataDir(1, disk.mount());
+            Path trigger = failingDiskFor1(c, disk);
             c.startAll(3);
             c.awaitLeader(Duration.ofSeconds(60));
             History history = new History();
@@ -158,17 +189,23 @@ class DiskFaultsIT {
             Workload clients = new Workload(c, history, keys, FaultScenario.CLIENTS, 3, Duration.ofSeconds(4));
             clients.start();
             Thread.sleep(1500);
-            Path segment;
-            try (Stream<Path> files = Files.list(disk.mount().resolve("raftexample-1"))) {
-                segment = files.filter(p -> p.toString().endsWith(".wal"))
-                        .findFirst()
-                        .orElseThrow();
+            long armed;
+            if (seam) {
+                armed = System.nanoTime();
+                Files.writeString(trigger, "eio"); // from now on every fsync of a WAL segment or snapshot fails
+            } else {
+                Path segment;
+                try (Stream<Path> files = Files.list(disk.mount().resolve("raftexample-1"))) {
+                    segment = files.filter(p -> p.toString().endsWith(".wal"))
+                            .findFirst()
+                            .orElseThrow();
+                }
+                // Frozen while the blocks are taken away, so that no write of its claims space in between.
+                c.pause(1);
+                disk.failWrites(segment);
+                armed = System.nanoTime();
+                c.resume(1);
             }
-            // Frozen while the blocks are taken away, so that no write of its claims space in between.
-            c.pause(1);
-            disk.failWrites(segment);
-            long armed = System.nanoTime();
-            c.resume(1);
             int code = c.awaitExit(1, Duration.ofSeconds(60));
             assertEquals(1, code, "node 1 whose fsync fails must exit 1\n" + c.tails());
             String log1 = log(c, 1);
@@ -188,8 +225,8 @@ class DiskFaultsIT {
                     .count();
             System.out.println("fsync-fails: node 1 acknowledged " + ackedAfterFailure
                     + " write(s) after the fault; each must survive on nodes 2 and 3");
-            FaultScenario.Report r = FaultScenario.check(
-                    c, "fsync-fails", "fsync-fails", history, keys, clients.unexpectedAnswers(), 1, t0);
+            FaultScenario.Report r =
+                    FaultScenario.check(c, "fsync-fails", name, history, keys, clients.unexpectedAnswers(), 1, t0);
             System.out.println(r.line());
             FaultsIT.record(r);
             assertTrue(r.passed(), String.join("\n", r.problems()));

@@ -49,6 +49,7 @@ final class FaultCluster implements AutoCloseable {
     private final Map<Long, Process> running = new LinkedHashMap<>();
     private final Map<Long, Integer> incarnations = new HashMap<>();
     private final Map<Long, Path> dataDirs = new HashMap<>();
+    private final Map<Long, List<String>> jvmFlags = new HashMap<>();
     private final Set<Long> members = new TreeSet<>();
     private final Set<Long> paused = new TreeSet<>();
     private final List<Process> everStarted = new ArrayList<>();
@@ -82,6 +83,11 @@ final class FaultCluster implements AutoCloseable {
         dataDirs.put(id, d);
     }
 
+    /** Gives node {@code id} JVM flags (e.g. a test-only -D property) before it is started. */
+    void jvmFlags(long id, String... f) {
+        jvmFlags.put(id, List.of(f));
+    }
+
     Path dataDirOf(long id) {
         return dataDirs.getOrDefault(id, dir);
     }
@@ -107,7 +113,9 @@ final class FaultCluster implements AutoCloseable {
                 "-Xmx160m",
                 "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1",
-                "-Xshare:auto",
+                "-Xshare:auto"));
+        cmd.addAll(jvmFlags.getOrDefault(id, List.of()));
+        cmd.addAll(List.of(
                 "-jar",
                 jar.toString(),
                 "--id",
@@ -157,6 +165,16 @@ final class FaultCluster implements AutoCloseable {
 
     synchronized void removeMember(long id) {
         members.remove(id);
+    }
+
+    /** The highest id ever started: a node added later takes the next one (ids are never reused). */
+    synchronized long highestId() {
+        return commands.keySet().stream().mapToLong(Long::longValue).max().orElse(0);
+    }
+
+    /** Every id ever started, in order (for logs). */
+    private synchronized List<Long> everyId() {
+        return commands.keySet().stream().sorted().toList();
     }
 
     synchronized int incarnation(long id) {
@@ -299,6 +317,24 @@ final class FaultCluster implements AutoCloseable {
         }
     }
 
+    private static final Pattern VOTERS = Pattern.compile("\"voters\":\\[([0-9,]*)]");
+
+    /** The voters node {@code id} has applied ({@code /_raftexample/members}), or null without an answer. */
+    Set<Long> voters(long id) {
+        String r = get(id, "/_raftexample/members");
+        Matcher m = VOTERS.matcher(r);
+        if (!r.startsWith("200 ") || !m.find()) {
+            return null;
+        }
+        Set<Long> v = new TreeSet<>();
+        for (String s : m.group(1).split(",")) {
+            if (!s.isEmpty()) {
+                v.add(Long.parseLong(s));
+            }
+        }
+        return v;
+    }
+
     /** Sends a request, returning its status, or -1 when it failed at the connection level. */
     int send(long id, String method, String path, String body) {
         try {
@@ -336,7 +372,7 @@ final class FaultCluster implements AutoCloseable {
     /** The last lines of every node's log, for failure messages. */
     String tails() {
         StringBuilder sb = new StringBuilder();
-        for (long id = 1; id <= net.maxNodes(); id++) {
+        for (long id : everyId()) {
             try {
                 if (Files.exists(log(id))) {
                     List<String> lines = Files.readAllLines(log(id), StandardCharsets.UTF_8);
@@ -386,7 +422,7 @@ final class FaultCluster implements AutoCloseable {
             if (keep != null) {
                 Path target = Path.of(keep).resolve(name);
                 Files.createDirectories(target);
-                for (long id = 1; id <= net.maxNodes(); id++) {
+                for (long id : everyId()) {
                     if (Files.exists(log(id))) {
                         Files.copy(log(id), target.resolve(log(id).getFileName()), StandardCopyOption.REPLACE_EXISTING);
                     }

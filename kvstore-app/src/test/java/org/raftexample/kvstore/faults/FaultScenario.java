@@ -68,9 +68,9 @@ final class FaultScenario {
         try {
             Thread.sleep(1000);
             long end = System.nanoTime() + duration.toNanos();
-            do {
+            for (int round = 0; round < nemesis.minRounds() || System.nanoTime() < end; round++) {
                 faults += nemesis.round(c, rnd);
-            } while (System.nanoTime() < end);
+            }
             Thread.sleep(1000);
         } finally {
             c.network().healAll();

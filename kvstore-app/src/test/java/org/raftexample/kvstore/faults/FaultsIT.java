@@ -365,6 +365,8 @@ class FaultsIT {
                 Nemesis.flappingLinks(),
                 Nemesis.pauseLeader(),
                 Nemesis.killRandom(),
-                Nemesis.killLeader())));
+                Nemesis.killLeader(),
+                Nemesis.killAll(),
+                Nemesis.membership())));
     }
 }

@@ -2,8 +2,10 @@ package org.raftexample.kvstore.faults;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * One kind of fault. A round injects it once, holds it long enough to matter (longer than an
@@ -16,6 +18,11 @@ interface Nemesis {
 
     /** Injects, holds and repairs one fault; returns how many faults it injected. */
     int round(FaultCluster c, Random rnd) throws Exception;
+
+    /** How many rounds a scenario runs at least, however short its duration. */
+    default int minRounds() {
+        return 1;
+    }
 
     Duration HOLD = Duration.ofMillis(3500);
     Duration SETTLE = Duration.ofMillis(1500);
@@ -135,22 +142,22 @@ interface Nemesis {
     }
 
     /**
-     * Adds the next node (POST /id, then starts it with --join) and removes a random other member
-     * (DELETE /id; it must exit 0), under load. Needs a spare host in the network.
+     * Adds a node with a fresh id (POST /id, then starts it with --join) and removes a random other
+     * member (DELETE /id; it must exit 0, and its host is given back for a later addition), under
+     * load. The cluster keeps three members, so rounds can repeat for as long as a soak lasts.
      */
     static Nemesis membership() {
         return named("membership", (c, rnd) -> {
             List<Long> m = c.members();
-            long added = m.stream().mapToLong(Long::longValue).max().orElseThrow() + 1;
-            if (added > c.network().maxNodes()) {
-                throw new IllegalStateException("no spare host for node " + added);
-            }
+            long added = c.highestId() + 1;
             long via = m.get(rnd.nextInt(m.size()));
             String url = c.network().peerUrl(added);
-            // A retry after an unknown outcome (503) may find the change already made: 409 says so.
+            // A retry after an unknown outcome (503) may find the change already made (409). That is
+            // only accepted once the node asked lists the new node among its voters: a 409 for any
+            // other reason (a URL in use) must not pass for success.
             c.await("POST /" + added + " acknowledged", Duration.ofSeconds(60), () -> {
                 int status = c.send(via, "POST", "/" + added, url);
-                return status == 204 || status == 409;
+                return status == 204 || status == 409 && isVoter(c, via, added) == Boolean.TRUE;
             });
             c.start(added, (int) added, true);
             c.awaitUp(added);
@@ -163,25 +170,58 @@ interface Nemesis {
             long removed = randomOther(c.members(), added, rnd);
             long asker = randomOther(c.members(), removed, rnd);
             c.removeMember(removed); // clients stop choosing it
-            // Likewise a retried removal may find the node already gone: 404 says so.
+            // Likewise a retried removal may find the node already gone (404), accepted once the node
+            // asked no longer lists it among its voters.
             c.await("DELETE /" + removed + " acknowledged", Duration.ofSeconds(60), () -> {
                 int status = c.send(asker, "DELETE", "/" + removed, null);
-                return status == 204 || status == 404;
+                return status == 204 || status == 404 && isVoter(c, asker, removed) == Boolean.FALSE;
             });
             int code = c.awaitExit(removed, Duration.ofSeconds(30));
             if (code != 0) {
                 throw new AssertionError(
                         "removed node " + removed + " ended with " + code + " instead of 0\n" + c.tails());
             }
+            c.network().release(removed);
             sleep(SETTLE);
             return 2;
         });
     }
 
-    /** Each round one of the given nemeses, chosen at random. */
+    /** Whether node {@code asked} has applied {@code id} as a voter; null when it did not answer. */
+    private static Boolean isVoter(FaultCluster c, long asked, long id) {
+        Set<Long> voters = c.voters(asked);
+        return voters == null ? null : voters.contains(id);
+    }
+
+    /**
+     * Each round one of the given nemeses: all of them in a random order, then again in another, so
+     * that every one runs at least once ({@link #minRounds()}) and none is left out of a long run.
+     */
     static Nemesis mixed(List<Nemesis> choices) {
-        return named(
-                "mixed", (c, rnd) -> choices.get(rnd.nextInt(choices.size())).round(c, rnd));
+        List<Nemesis> order = new ArrayList<>();
+        int[] round = {0};
+        return new Nemesis() {
+            @Override
+            public String name() {
+                return "mixed";
+            }
+
+            @Override
+            public int minRounds() {
+                return choices.size();
+            }
+
+            @Override
+            public int round(FaultCluster c, Random rnd) throws Exception {
+                if (order.isEmpty()) {
+                    order.addAll(choices);
+                    Collections.shuffle(order, rnd);
+                }
+                Nemesis next = order.remove(0);
+                System.out.println("mixed round " + ++round[0] + ": " + next.name());
+                return next.round(c, rnd);
+            }
+        };
     }
 
     interface Round {

@@ -39,6 +39,7 @@ final class NetnsNetwork implements Network {
     private final String prefix;
     private final int subnet;
     private final int maxNodes;
+    private final Hosts hosts;
     private final FileChannel lockFile;
     private final FileLock lock;
     private final Set<List<Long>> cuts = new LinkedHashSet<>();
@@ -62,6 +63,7 @@ final class NetnsNetwork implements Network {
 
     NetnsNetwork(int maxNodes) throws IOException {
         this.maxNodes = maxNodes;
+        this.hosts = new Hosts(maxNodes);
         this.prefix = "rxf" + ProcessHandle.current().pid();
         removeLeftovers();
         FileChannel ch = null;
@@ -100,12 +102,17 @@ final class NetnsNetwork implements Network {
         return prefix + "s";
     }
 
+    /** The namespace of host {@code h} (1..maxNodes). */
+    private String hostNs(int h) {
+        return prefix + "n" + h;
+    }
+
     private String ns(long id) {
-        return prefix + "n" + id;
+        return hostNs(hosts.of(id));
     }
 
     private String addr(long id) {
-        return "10.77." + subnet + "." + id;
+        return "10.77." + subnet + "." + hosts.of(id);
     }
 
     private void build() {
@@ -120,17 +127,17 @@ final class NetnsNetwork implements Network {
         Shell.check("ip", "link", "set", client, "up");
         Shell.check("ip", "-n", sw(), "link", "set", "uplink", "master", "br0");
         Shell.check("ip", "-n", sw(), "link", "set", "uplink", "up");
-        for (long id = 1; id <= maxNodes; id++) {
-            Shell.check("ip", "netns", "add", ns(id));
-            namespaces.add(ns(id));
-            Shell.check("ip", "-n", ns(id), "link", "set", "lo", "up");
+        for (int h = 1; h <= maxNodes; h++) {
+            Shell.check("ip", "netns", "add", hostNs(h));
+            namespaces.add(hostNs(h));
+            Shell.check("ip", "-n", hostNs(h), "link", "set", "lo", "up");
             Shell.check(
-                    "ip", "link", "add", "eth0", "netns", ns(id), "type", "veth", "peer", "name", "n" + id, "netns",
+                    "ip", "link", "add", "eth0", "netns", hostNs(h), "type", "veth", "peer", "name", "n" + h, "netns",
                     sw());
-            Shell.check("ip", "-n", ns(id), "addr", "add", addr(id) + "/24", "dev", "eth0");
-            Shell.check("ip", "-n", ns(id), "link", "set", "eth0", "up");
-            Shell.check("ip", "-n", sw(), "link", "set", "n" + id, "master", "br0");
-            Shell.check("ip", "-n", sw(), "link", "set", "n" + id, "up");
+            Shell.check("ip", "-n", hostNs(h), "addr", "add", "10.77." + subnet + "." + h + "/24", "dev", "eth0");
+            Shell.check("ip", "-n", hostNs(h), "link", "set", "eth0", "up");
+            Shell.check("ip", "-n", sw(), "link", "set", "n" + h, "master", "br0");
+            Shell.check("ip", "-n", sw(), "link", "set", "n" + h, "up");
         }
     }
 
@@ -164,8 +171,8 @@ final class NetnsNetwork implements Network {
 
     @Override
     public String describe() {
-        return "network namespaces " + prefix + "n1.." + prefix + "n" + maxNodes + " at 10.77." + subnet + ".1-"
-                + maxNodes + " on a bridge in " + sw() + ", the test at 10.77." + subnet + ".254";
+        return "network namespaces " + hostNs(1) + ".." + hostNs(maxNodes) + " at 10.77." + subnet + ".1-" + maxNodes
+                + " on a bridge in " + sw() + ", the test at 10.77." + subnet + ".254";
     }
 
     @Override
@@ -174,8 +181,19 @@ final class NetnsNetwork implements Network {
     }
 
     @Override
+    public List<Long> nodes() {
+        return hosts.nodes();
+    }
+
+    @Override
+    public void release(long id) {
+        hosts.release(id);
+    }
+
+    @Override
     public String peerUrl(long id) {
-        return "http://" + addr(id) + ":" + PEER_PORT;
+        // A released node's URL: the test's own address, where nothing listens on the peer port.
+        return "http://" + (hosts.released(id) ? "10.77." + subnet + ".254" : addr(id)) + ":" + PEER_PORT;
     }
 
     @Override

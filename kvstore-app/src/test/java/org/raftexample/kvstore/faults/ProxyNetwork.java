@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The fallback when network namespaces are not available (not root): every node on 127.0.0.1 with
- * its own ports, and for every ordered pair (a, b) a {@link TcpProxy} that a uses to reach b. Node
+ * The fallback when network namespaces are not available (not root): every host is a pair of ports
+ * on 127.0.0.1, and for every ordered pair of hosts (a, b) a {@link TcpProxy} that a uses to reach b. Node
  * a's {@code --cluster} lists its own URL and, for every other node, the port of its proxy to that
  * node, so each direction of each link can be cut on its own. Clients reach the nodes directly:
  * {@link #linkDown} cuts a node's peer links only. A node added at run time is announced with its
@@ -19,14 +19,20 @@ final class ProxyNetwork implements Network {
 
     private final int maxNodes;
     private final String why;
+    private final Hosts hosts;
     private final int[] peerPort;
     private final int[] httpPort;
+    /** Where a released node's URL leads: a port that was free, on which nothing listens. */
+    private final int deadPort;
+
     private final Map<List<Long>, TcpProxy> proxies = new HashMap<>();
 
     /** {@code why}: the reason namespaces are not used, for {@link #describe()}. */
     ProxyNetwork(int maxNodes, String why) throws IOException {
         this.maxNodes = maxNodes;
         this.why = why;
+        this.hosts = new Hosts(maxNodes);
+        this.deadPort = freePort();
         peerPort = new int[maxNodes + 1];
         httpPort = new int[maxNodes + 1];
         for (int id = 1; id <= maxNodes; id++) {
@@ -60,8 +66,18 @@ final class ProxyNetwork implements Network {
     }
 
     @Override
+    public List<Long> nodes() {
+        return hosts.nodes();
+    }
+
+    @Override
+    public void release(long id) {
+        hosts.release(id);
+    }
+
+    @Override
     public String peerUrl(long id) {
-        return "http://127.0.0.1:" + peerPort[(int) id];
+        return "http://127.0.0.1:" + (hosts.released(id) ? deadPort : peerPort[hosts.of(id)]);
     }
 
     @Override
@@ -69,16 +85,20 @@ final class ProxyNetwork implements Network {
         List<String> urls = new ArrayList<>();
         for (long i = 1; i <= size; i++) {
             urls.add(
-                    i == id
+                    i == id || hosts.released(i)
                             ? peerUrl(i)
-                            : "http://127.0.0.1:" + proxies.get(List.of(id, i)).port());
+                            : "http://127.0.0.1:" + proxy(id, i).port());
         }
         return String.join(",", urls);
     }
 
+    private TcpProxy proxy(long from, long to) {
+        return proxies.get(List.of((long) hosts.of(from), (long) hosts.of(to)));
+    }
+
     @Override
     public String httpUrl(long id) {
-        return "http://127.0.0.1:" + httpPort[(int) id];
+        return "http://127.0.0.1:" + httpPort[hosts.of(id)];
     }
 
     @Override
@@ -88,14 +108,14 @@ final class ProxyNetwork implements Network {
 
     @Override
     public void cut(long a, long b) {
-        proxies.get(List.of(a, b)).setOpen(false);
-        proxies.get(List.of(b, a)).setOpen(false);
+        proxy(a, b).setOpen(false);
+        proxy(b, a).setOpen(false);
     }
 
     @Override
     public void heal(long a, long b) {
-        proxies.get(List.of(a, b)).setOpen(true);
-        proxies.get(List.of(b, a)).setOpen(true);
+        proxy(a, b).setOpen(true);
+        proxy(b, a).setOpen(true);
     }
 
     @Override
@@ -105,7 +125,7 @@ final class ProxyNetwork implements Network {
 
     @Override
     public void linkUp(long id) {
-        for (long other = 1; other <= maxNodes; other++) {
+        for (long other : nodes()) {
             if (other != id) {
                 heal(id, other);
             }
