@@ -77,8 +77,7 @@ final class FaultScenario {
             clients.stop();
         }
 
-        return check(
-                c, nemesis.name() + "-" + seed, nemesis.name(), history, keys, clients.unexpectedAnswers(), faults, t0);
+        return check(c, nemesis.name() + "-" + seed, nemesis.name(), history, keys, List.of(clients), faults, t0);
     }
 
     static List<String> keys(String prefix) {
@@ -99,7 +98,7 @@ final class FaultScenario {
             String name,
             History history,
             List<String> keys,
-            int unexpectedAnswers,
+            List<Workload> workloads,
             int faults,
             long t0)
             throws InterruptedException {
@@ -120,8 +119,13 @@ final class FaultScenario {
         if (!local.isEmpty()) {
             problems.add("serializable reads:\n" + String.join("\n", local));
         }
+        int unexpectedAnswers =
+                workloads.stream().mapToInt(Workload::unexpectedAnswers).sum();
         if (unexpectedAnswers > 0) {
-            problems.add(unexpectedAnswers + " answers in 4xx to well-formed requests");
+            problems.add(unexpectedAnswers + " answers in 4xx to well-formed requests, first ones: "
+                    + workloads.stream()
+                            .flatMap(w -> w.unexpectedSeen().stream())
+                            .toList());
         }
         long acked = ops.stream()
                 .filter(o -> o.isWrite() && o.outcome() == Op.Outcome.OK)

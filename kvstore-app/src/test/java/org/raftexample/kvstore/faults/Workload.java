@@ -31,6 +31,9 @@ final class Workload {
     private final Duration requestTimeout;
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicInteger unexpected = new AtomicInteger();
+    /** The first few unexpected answers, described, for the failure message. */
+    private final List<String> unexpectedSeen = java.util.Collections.synchronizedList(new ArrayList<>());
+
     private volatile boolean running;
 
     Workload(
@@ -67,6 +70,23 @@ final class Workload {
         return unexpected.get();
     }
 
+    /** What the first unexpected answers were (status, body, node, request). */
+    List<String> unexpectedSeen() {
+        synchronized (unexpectedSeen) {
+            return List.copyOf(unexpectedSeen);
+        }
+    }
+
+    private void unexpected(long node, String request, int status, String body) {
+        unexpected.incrementAndGet();
+        synchronized (unexpectedSeen) {
+            if (unexpectedSeen.size() < 10) {
+                unexpectedSeen.add("node " + node + " (incarnation " + cluster.incarnation(node) + ") answered "
+                        + request + " with " + status + " " + body.strip());
+            }
+        }
+    }
+
     private void clientLoop(int client) {
         Random rnd = new Random(seed * 1000 + client);
         HttpClient http = HttpClient.newBuilder()
@@ -98,18 +118,18 @@ final class Workload {
         long invoke = System.nanoTime();
         Op.Outcome outcome;
         try {
-            HttpResponse<Void> r = http.send(
+            HttpResponse<String> r = http.send(
                     HttpRequest.newBuilder(URI.create(cluster.network().httpUrl(node) + key))
                             .timeout(requestTimeout)
                             .PUT(HttpRequest.BodyPublishers.ofString(value))
                             .build(),
-                    HttpResponse.BodyHandlers.discarding());
+                    HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 204) {
                 outcome = Op.Outcome.OK;
             } else if (r.statusCode() >= 500) {
                 outcome = Op.Outcome.UNKNOWN;
             } else {
-                unexpected.incrementAndGet();
+                unexpected(node, "PUT " + key, r.statusCode(), r.body());
                 outcome = Op.Outcome.FAIL;
             }
         } catch (ConnectException | HttpConnectTimeoutException e) {
@@ -143,7 +163,8 @@ final class Workload {
                 outcome = Op.Outcome.OK;
             } else {
                 if (r.statusCode() < 500) {
-                    unexpected.incrementAndGet();
+                    unexpected(
+                            node, "GET " + key + (serializable ? "?serializable=true" : ""), r.statusCode(), r.body());
                 }
                 outcome = Op.Outcome.FAIL;
             }
