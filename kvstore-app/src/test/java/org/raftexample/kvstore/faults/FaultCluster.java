@@ -52,6 +52,9 @@ final class FaultCluster implements AutoCloseable {
     private final Map<Long, List<String>> jvmFlags = new HashMap<>();
     private final Set<Long> members = new TreeSet<>();
     private final Set<Long> paused = new TreeSet<>();
+    /** Joined members the clients do not use yet (see {@link #clientTargets()}). */
+    private final Set<Long> joining = new TreeSet<>();
+
     private final List<Process> everStarted = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -133,6 +136,9 @@ final class FaultCluster implements AutoCloseable {
         synchronized (this) {
             commands.put(id, net.wrap(id, cmd));
             members.add(id);
+            if (join) {
+                joining.add(id);
+            }
         }
         return restart(id);
     }
@@ -165,6 +171,22 @@ final class FaultCluster implements AutoCloseable {
 
     synchronized void removeMember(long id) {
         members.remove(id);
+        joining.remove(id);
+    }
+
+    /**
+     * The members the clients send to: all of them but a joined node that has not yet been handed
+     * to the clients with {@link #serveClients}. Until it has applied the leader's snapshot a new
+     * node rightly refuses writes with 429 (its commit index is far ahead of what it has applied),
+     * which is not what the scenarios test.
+     */
+    synchronized List<Long> clientTargets() {
+        return members.stream().filter(id -> !joining.contains(id)).toList();
+    }
+
+    /** Lets the clients use a joined node (once it has served a linearizable read: it has caught up). */
+    synchronized void serveClients(long id) {
+        joining.remove(id);
     }
 
     /** The highest id ever started: a node added later takes the next one (ids are never reused). */

@@ -165,6 +165,7 @@ interface Nemesis {
                 String r = c.get(added, "/membership-probe");
                 return r.startsWith("404 ") || r.startsWith("200 ");
             });
+            c.serveClients(added);
             sleep(SETTLE);
 
             long removed = randomOther(c.members(), added, rnd);

@@ -94,7 +94,7 @@ final class Workload {
                 .connectTimeout(Duration.ofSeconds(1))
                 .build();
         for (int n = 0; running; n++) {
-            List<Long> members = cluster.members();
+            List<Long> members = cluster.clientTargets();
             long node = members.get(rnd.nextInt(members.size()));
             String key = keys.get(rnd.nextInt(keys.size()));
             double dice = rnd.nextDouble();
