@@ -20,7 +20,7 @@ record Health(boolean healthy, String reason) {
 
     /** No leader is known: an election is under way, or this node is cut off from a quorum. */
     static final String NO_LEADER = "RAFT NO LEADER";
-    /** This node leads but has not heard from a quorum of voters within an election timeout. */
+    /** This node leads but is in contact with fewer than a quorum of voters (raft's activity or a live connection). */
     static final String NO_QUORUM = "RAFT NO QUORUM";
     /** This node's state machine is behind the commit index by more than the bound. */
     static final String APPLY_BEHIND = "APPLY BEHIND";
@@ -32,7 +32,8 @@ record Health(boolean healthy, String reason) {
     /**
      * The health of a node whose raft status is {@code st} and which has applied up to {@code applied}.
      * A follower that knows a leader trusts it to have a quorum: with CheckQuorum on, a leader that
-     * loses its quorum steps down within an election timeout and stops sending heartbeats, and its
+     * loses its quorum steps down within two election timeouts (it checks once per election timeout, as
+     * etcd's) and stops sending heartbeats, and its
      * followers then forget it within another. {@code peerActive} says whether the transport is in
      * contact with a member: raft's own flag is cleared at every quorum check and set again by the
      * next answer, so alone it would make a healthy leader look cut off for a moment each time.
