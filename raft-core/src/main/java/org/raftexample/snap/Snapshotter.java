@@ -40,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * not decode, renaming them to {@code <name>.broken} so they are not tried again.
  *
  * <p>"No snapshot" is not an error: the load methods return {@link Optional#empty()}.
+ *
+ * <p>Threads: the saves may be called by several threads at once (a node's snapshot writer and the
+ * transport threads streaming received snapshots into their files): each writes its own uniquely
+ * named temporary file, and the purge after a save leaves other saves' temporary files alone. The
+ * loads run at start, before any save.
  */
 public final class Snapshotter {
     /** How many snapshot files {@link #save} keeps by default (etcd's default MaxSnapFiles). */
@@ -47,6 +52,9 @@ public final class Snapshotter {
 
     static final String SUFFIX = ".snap";
     private static final String TMP_SUFFIX = ".tmp";
+    /** Makes every save's temporary file name unique: two saves may run at once . */
+    private static final java.util.concurrent.atomic.AtomicLong TMP_SEQ = new java.util.concurrent.atomic.AtomicLong();
+
     private static final Logger LOG = LoggerFactory.getLogger(Snapshotter.class);
 
     private final Path dir;
@@ -165,7 +173,10 @@ public final class Snapshotter {
 
     private void writeAtomically(String name, Body body) {
         Path target = dir.resolve(name);
-        Path tmp = dir.resolve(name + TMP_SUFFIX);
+        // <name>.<pid>-<n>.tmp: a save streaming a received snapshot and the snapshot writer's own save may
+        // run at once, even of the same snapshot; neither may touch the other's file.
+        Path tmp =
+                dir.resolve(name + "." + ProcessHandle.current().pid() + "-" + TMP_SEQ.incrementAndGet() + TMP_SUFFIX);
         try {
             Files.createDirectories(dir);
             try (FileChannel ch = FileChannel.open(
@@ -194,7 +205,7 @@ public final class Snapshotter {
             return;
         }
         try {
-            List<String> names = snapNames();
+            List<String> names = snapNames(false);
             if (names.size() <= retain) {
                 return;
             }
@@ -236,7 +247,7 @@ public final class Snapshotter {
     private Optional<Snapshot> loadMatching(Predicate<Snapshot> match) {
         List<String> names;
         try {
-            names = snapNames();
+            names = snapNames(true);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
@@ -266,7 +277,7 @@ public final class Snapshotter {
     public Optional<SnapshotFile> loadNewestAvailableFile(List<org.raftexample.wal.pb.Snapshot> walSnaps) {
         List<String> names;
         try {
-            names = snapNames();
+            names = snapNames(true);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
@@ -347,15 +358,19 @@ public final class Snapshotter {
         }
     }
 
-    /** Snapshot file names, newest (highest term, then index) first; removes stale temp files. */
-    List<String> snapNames() throws IOException {
+    /**
+     * Snapshot file names, newest (highest term, then index) first. With {@code removeTemps} (the
+     * loads, which run at start, before anything is saved) also removes the temporary files of saves
+     * a crash interrupted; a purge after a save must not, as another save may be writing one now.
+     */
+    List<String> snapNames(boolean removeTemps) throws IOException {
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String f = p.getFileName().toString();
                 if (f.endsWith(SUFFIX)) {
                     names.add(f);
-                } else if (f.endsWith(SUFFIX + TMP_SUFFIX)) {
+                } else if (removeTemps && f.contains(SUFFIX + ".") && f.endsWith(TMP_SUFFIX)) {
                     // A save interrupted by a crash; the complete file never appeared.
                     Files.deleteIfExists(p);
                 }

@@ -171,6 +171,50 @@ class SnapshotterTest {
     }
 
     @Test
+    void aSaveLeavesTheTemporaryFileOfAnotherSaveUnderWayAlone() throws Exception {
+        Snapshotter ss = new Snapshotter(dir);
+        byte[] data = new byte[1 << 20];
+        new Random(5).nextBytes(data);
+        SnapshotMetadata md = snap(2, 40, "x").getMetadata();
+        java.util.concurrent.CountDownLatch halfway = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch goOn = new java.util.concurrent.CountDownLatch(1);
+        // A received snapshot streaming into its file, paused halfway while the node saves its own.
+        java.io.InputStream slow = new java.io.SequenceInputStream(
+                new ByteArrayInputStream(data, 0, data.length / 2), new java.io.InputStream() {
+                    private final ByteArrayInputStream rest =
+                            new ByteArrayInputStream(data, data.length / 2, data.length - data.length / 2);
+
+                    @Override
+                    public int read() {
+                        return rest.read();
+                    }
+
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        halfway.countDown();
+                        try {
+                            goOn.await();
+                        } catch (InterruptedException e) {
+                            throw new java.io.InterruptedIOException();
+                        }
+                        return rest.read(b, off, len);
+                    }
+                });
+        java.util.concurrent.CompletableFuture<Void> receiving =
+                java.util.concurrent.CompletableFuture.runAsync(() -> ss.save(md, data.length, slow));
+        halfway.await();
+        for (long i = 1; i <= 7; i++) {
+            ss.save(snap(1, i, "own" + i)); // each save purges old files
+        }
+        goOn.countDown();
+        receiving.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        SnapshotFile f = ss.file(2, 40).orElseThrow();
+        try (java.io.InputStream in = f.openData()) {
+            assertArrayEquals(data, in.readAllBytes());
+        }
+    }
+
+    @Test
     void streamedSaveLoadsAsTheSameSnapshot() throws IOException {
         byte[] data = new byte[300_000];
         new Random(3).nextBytes(data);
