@@ -123,7 +123,8 @@ final class RaftNode implements Raft, AutoCloseable {
             TransportLimits defaults = TransportLimits.defaults();
             int maxMessage = (int) Math.max(defaults.maxMessageBytes(), opts.maxValueBytes() + (2L << 20));
             transport = new Transport(TransportConfig.of(opts.id(), CLUSTER_ID, opts.ownPeerUrl(), this, opts.peerTls())
-                    .withLimits(defaults.withMaxMessageBytes(maxMessage))
+                    // No fixed cap on a snapshot's size: it streams to disk, and SnapshotTransfer checks free space.
+                    .withLimits(defaults.withMaxMessageBytes(maxMessage).withMaxSnapshotBytes(Long.MAX_VALUE))
                     .withTraffic(events.peerTraffic()));
             transport.start();
             membership.connect(transport);

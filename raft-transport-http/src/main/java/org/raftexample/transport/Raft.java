@@ -42,7 +42,8 @@ public interface Raft {
      * <p>{@code header} is the MsgSnap with {@code snapshot.data} left empty; {@code data} yields exactly
      * {@code size} bytes. The default reads the data into memory, puts it into {@code snapshot.data} and calls
      * {@link #process}, which is what raftexample expects. An override must consume {@code data} before
-     * returning (the transport discards what is left) and must not keep it afterwards.
+     * returning (the transport discards what is left) and must not keep it afterwards. It may throw
+     * {@link InsufficientStorageException} before reading any data (answered 507, the sender retries later).
      */
     default void processSnapshot(Message header, InputStream data, long size) throws Exception {
         // Read in chunks rather than allocating `size` bytes up front: the size is the sender's claim, and

@@ -137,7 +137,11 @@ final class RaftHandler extends Handler.Abstract {
         long from = checkHeaders(request);
         checkMember(from);
         long declared = request.getLength();
-        if (declared > 12L + limits.maxMessageBytes() + limits.maxSnapshotBytes()) {
+        // Saturating: with no fixed cap (Long.MAX_VALUE) the sum would overflow and refuse everything.
+        long maxBody = limits.maxSnapshotBytes() > Long.MAX_VALUE - 12L - limits.maxMessageBytes()
+                ? Long.MAX_VALUE
+                : 12L + limits.maxMessageBytes() + limits.maxSnapshotBytes();
+        if (declared > maxBody) {
             throw new Refusal(HttpStatus.PAYLOAD_TOO_LARGE_413, "snapshot too large");
         }
         DataInputStream in = new DataInputStream(Content.Source.asInputStream(request));
@@ -338,6 +342,9 @@ final class RaftHandler extends Handler.Abstract {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Refusal(HttpStatus.INTERNAL_SERVER_ERROR_500, "interrupted while processing raft message");
+        } catch (InsufficientStorageException e) {
+            LOG.warn("refused a snapshot: {}", e.getMessage());
+            throw new Refusal(HttpStatus.INSUFFICIENT_STORAGE_507, "no room for the snapshot: " + e.getMessage());
         } catch (MessageDroppedException e) {
             // Not a failure of this node: the sender must learn the message was not taken (a
             // dropped MsgSnap answered 204 would be reported to the leader as delivered).

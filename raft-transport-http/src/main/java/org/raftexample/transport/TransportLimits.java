@@ -4,7 +4,10 @@ package org.raftexample.transport;
  * Sizes that bound what the transport buffers and accepts.
  *
  * @param maxMessageBytes   largest encoded message accepted on the pipeline or a stream (larger: 413 / stream reset)
- * @param maxSnapshotBytes  largest snapshot data accepted on {@code /raft/snapshot} (larger: 413)
+ * @param maxSnapshotBytes  largest snapshot data accepted on {@code /raft/snapshot} (larger: 413); an application
+ *                          that streams snapshots to disk ({@link Raft#processSnapshot}) lifts it with
+ *                          {@code Long.MAX_VALUE} and refuses by free disk space instead
+ *                          ({@link InsufficientStorageException}); the default suits the in-memory default
  * @param streamBufferSize  messages queued per stream before new ones are dropped (etcd: 4096)
  * @param pipelineBufferSize messages queued for the pipeline before new ones are dropped (etcd: 64)
  * @param pipelineSenders   concurrent pipeline requests per peer (etcd: 4)
@@ -22,7 +25,10 @@ public record TransportLimits(
         }
     }
 
-    /** 8 MiB messages, 512 MiB snapshots, etcd's buffer sizes and sender count. */
+    /**
+     * 8 MiB messages, 512 MiB snapshots (what {@link Raft#processSnapshot}'s default, which holds the data
+     * in memory, can reasonably take), etcd's buffer sizes and sender count.
+     */
     public static TransportLimits defaults() {
         return new TransportLimits(8 << 20, 512L << 20, 4096, 64, 4);
     }
