@@ -27,13 +27,12 @@ class BinaryValuesIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final int LIMIT = 65536;
 
-    /** The --store the nodes run with ({@link RocksBinaryValuesIT} runs this on RocksDB). */
-    String store() {
-        return "memory";
+    private static String store() {
+        return NodeProcesses.store();
     }
 
-    private String otherStore() {
-        return store().equals("memory") ? "rocksdb" : "memory";
+    private static String otherStore() {
+        return NodeProcesses.otherStore();
     }
 
     @Test
@@ -54,9 +53,7 @@ class BinaryValuesIT {
                         "--snapshot-catchup-entries",
                         "5",
                         "--max-value-bytes",
-                        Integer.toString(LIMIT),
-                        "--store",
-                        store())
+                        Integer.toString(LIMIT))
                 .named("binary-" + store())) {
             c.startAll();
             c.putUntilAcknowledged(1, "/warm-up", "x", WAIT);

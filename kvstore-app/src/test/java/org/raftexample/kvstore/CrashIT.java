@@ -15,15 +15,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** SIGKILL every node in the middle of a write load: no write that was acknowledged may be lost. */
+/**
+ * SIGKILL every node in the middle of a write load: no write that was acknowledged may be lost (on the
+ * store {@link NodeProcesses#store()} names; the build runs it on both).
+ */
 class CrashIT {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-
-    /** The --store the nodes run with ({@link RocksCrashIT} runs this on RocksDB). */
-    String store() {
-        return "memory";
-    }
 
     @Test
     @Timeout(150)
@@ -36,10 +34,8 @@ class CrashIT {
                         "--snapshot-catchup-entries",
                         "50",
                         "--request-timeout-ms",
-                        "3000",
-                        "--store",
-                        store())
-                .named("kill-all-" + store())) {
+                        "3000")
+                .named("kill-all-" + NodeProcesses.store())) {
             c.startAll();
             c.putUntilAcknowledged(1, "/warm-up", "ok", WAIT);
 

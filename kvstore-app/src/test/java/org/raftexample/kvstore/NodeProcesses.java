@@ -26,8 +26,22 @@ import java.util.stream.Stream;
  * Real raftexample processes started from the shaded jar, for the end-to-end tests: free ports, one
  * temporary data directory, a log file per node, and a {@link #close} that kills whatever is left and
  * deletes the files.
+ *
+ * <p>Every node runs with {@code --store} {@link #store()} unless the test's own flags say otherwise:
+ * the build runs the end-to-end suite once on the memory store and a named subset again on RocksDB
+ * (kvstore-app/pom.xml, execution {@code rocksdb-e2e}).
  */
 final class NodeProcesses implements AutoCloseable {
+
+    /** The store the nodes run on: system property {@code raftexample.it.store}, {@code memory} by default. */
+    static String store() {
+        return System.getProperty("raftexample.it.store", "memory");
+    }
+
+    /** The store that is not {@link #store()}: a node on it checks that snapshots cross stores. */
+    static String otherStore() {
+        return store().equals("memory") ? "rocksdb" : "memory";
+    }
 
     /** One node's fixed identity: its id, its two ports and their schemes (https with TLS). */
     record NodeAddr(long id, int peerPort, int httpPort, String peerScheme, String httpScheme) {
@@ -129,7 +143,9 @@ final class NodeProcesses implements AutoCloseable {
                 "--port",
                 Integer.toString(a.httpPort()),
                 "--data-dir",
-                dir.toString()));
+                dir.toString(),
+                "--store",
+                store())); // first: a later --store (the test's own) wins
         cmd.addAll(extraFlags);
         cmd.addAll(List.of(more));
         try {
