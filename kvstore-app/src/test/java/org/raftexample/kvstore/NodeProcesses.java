@@ -74,6 +74,8 @@ final class NodeProcesses implements AutoCloseable {
     private final List<Process> everStarted = new ArrayList<>();
     private String name;
     private final Tls tls;
+    // JVM flags for the nodes started from now on, after the defaults (a later -Xmx wins).
+    private volatile List<String> jvmFlags = List.of();
     final HttpClient http;
 
     NodeProcesses(int n, String... extraFlags) throws IOException {
@@ -133,7 +135,9 @@ final class NodeProcesses implements AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx192m",
                 "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
+                "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(jvmFlags);
+        cmd.addAll(List.of(
                 "-jar",
                 jar.toString(),
                 "--id",
@@ -159,6 +163,11 @@ final class NodeProcesses implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** JVM flags (e.g. a smaller {@code -Xmx}) for the nodes started from now on. */
+    void setJvmFlags(String... flags) {
+        jvmFlags = List.of(flags);
     }
 
     /** Starts every node and waits until each one's HTTP API answers. */

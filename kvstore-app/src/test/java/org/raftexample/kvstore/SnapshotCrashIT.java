@@ -154,11 +154,12 @@ class SnapshotCrashIT {
             long l = leader();
             long victim = leader ? l : follower(l);
             Path dir = snapDir(victim);
-            awaitFile(dir, "writing its own snapshot", this::isOwnSnapshotData);
+            awaitFile(dir, "writing its own snapshot", (n, all) -> isOwnSnapshotData(n));
             c.kill(victim);
             boolean landed = list(dir).stream().anyMatch(this::isOwnSnapshotData);
             restartAndSettle(victim);
             if (landed) {
+                report("killed the " + (leader ? "leader" : "follower") + " writing its snapshot", attempt);
                 return;
             }
         }
@@ -198,6 +199,7 @@ class SnapshotCrashIT {
                 settle();
             }
             if (landed) {
+                report("killed the " + (killSender ? "sender" : "receiver") + " during a transfer", attempt);
                 return;
             }
         }
@@ -218,6 +220,7 @@ class SnapshotCrashIT {
             boolean landed = !after.contains("applied snapshot at index " + index);
             restartAndSettle(f);
             if (landed) {
+                report("killed a follower installing a snapshot", attempt);
                 return;
             }
         }
@@ -239,6 +242,10 @@ class SnapshotCrashIT {
                                 .asLong()
                         > commit + CATCHUP_ENTRIES + 1);
         c.start(f, 3);
+    }
+
+    private static void report(String what, int attempt) {
+        System.out.println("SnapshotCrashIT [" + NodeProcesses.store() + "]: " + what + " (attempt " + attempt + ")");
     }
 
     // ---- cluster helpers -------------------------------------------------------------------------
@@ -307,8 +314,17 @@ class SnapshotCrashIT {
         return name.startsWith("snapdata-") && name.endsWith(".tmp");
     }
 
-    private boolean isReceivedSnapshotData(String name) {
-        return name.contains(".snap.") && name.endsWith(".tmp");
+    /**
+     * Whether a file is the data of a snapshot being received: a {@code <term>-<index>.snap.*.tmp} file
+     * whose index is not that of a snapshot the node is writing itself ({@code snapdata-<index>.tmp},
+     * which the node's own copy into its {@code .snap} file sits beside until it is renamed).
+     */
+    private boolean isReceivedSnapshotData(String name, List<String> dirListing) {
+        if (!name.contains(".snap.") || !name.endsWith(".tmp") || name.length() < 33) {
+            return false;
+        }
+        String index = name.substring(17, 33);
+        return !dirListing.contains("snapdata-" + index + ".tmp");
     }
 
     private static List<String> list(Path dir) {
@@ -319,19 +335,15 @@ class SnapshotCrashIT {
         }
     }
 
-    /**
-     * Polls a snapshot directory every 2 ms until a file the predicate accepts is there; a received
-     * snapshot's file counts only while no snapshot of the node's own is being written, whose copy into
-     * its {@code .snap} file looks the same.
-     */
-    private String awaitFile(Path dir, String what, java.util.function.Predicate<String> match)
+    /** Polls a snapshot directory every 2 ms until it holds a file {@code match} accepts (given the listing). */
+    private String awaitFile(Path dir, String what, java.util.function.BiPredicate<String, List<String>> match)
             throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
             List<String> names = list(dir);
-            Optional<String> hit = names.stream().filter(match).findFirst();
-            boolean ownUnderWay = names.stream().anyMatch(this::isOwnSnapshotData);
-            if (hit.isPresent() && (isOwnSnapshotData(hit.get()) || !ownUnderWay)) {
+            Optional<String> hit =
+                    names.stream().filter(n -> match.test(n, names)).findFirst();
+            if (hit.isPresent()) {
                 return hit.get();
             }
             Thread.sleep(2);
