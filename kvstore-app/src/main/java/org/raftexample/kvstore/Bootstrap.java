@@ -10,6 +10,7 @@ import org.raftexample.snap.SnapshotFile;
 import org.raftexample.snap.Snapshotter;
 import org.raftexample.wal.WAL;
 import org.raftexample.wal.WalContents;
+import org.raftexample.wal.WalOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,9 @@ final class Bootstrap {
             long snapshotIndex,
             long snapshotTerm) {}
 
+    /** Options of the WALs opened here: etcd's 64 MiB segments (a test that must see segments released sets less). */
+    static volatile WalOptions walOptions = WalOptions.defaults();
+
     private Bootstrap() {}
 
     static Replayed replay(Options opts, StateMachine stateMachine) throws IOException {
@@ -50,7 +54,7 @@ final class Bootstrap {
                 ? null
                 : Snapshot.newBuilder().setMetadata(snapFile.metadata()).build();
         if (!oldWal) {
-            WAL.create(opts.walDir(), null).close();
+            WAL.create(opts.walDir(), null, walOptions).close();
         }
         org.raftexample.wal.pb.Snapshot walSnap = snapshot == null
                 ? WAL.marker(0, 0)
@@ -61,7 +65,7 @@ final class Bootstrap {
                 "loading WAL at term {} and index {}",
                 Long.toUnsignedString(walSnap.getTerm()),
                 Long.toUnsignedString(walSnap.getIndex()));
-        WAL w = WAL.open(opts.walDir(), walSnap);
+        WAL w = WAL.open(opts.walDir(), walSnap, walOptions);
         try {
             WalContents all = w.readAll();
             MemoryStorage raftLog = new MemoryStorage();

@@ -30,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * 8 bytes big-endian, written in the same WriteBatch as the entry's data, so the store's content and
  * its applied index never disagree, even after a crash (RocksDB's own WAL recovers every completed
  * write after a process crash; the raft WAL is never purged past a snapshot file, which holds the data
- * durably whatever RocksDB has flushed). At restart the node therefore skips a snapshot at or below
- * that index and replays only the entries after it.
+ * durably whatever RocksDB has flushed). Before the raft WAL is released up to a snapshot, RocksDB's
+ * WAL is synced ({@link View#makeDurable}), so even after a power loss the store holds at least the
+ * newest snapshot's state. At restart the node therefore skips a snapshot at or below that index and
+ * replays only the entries after it.
  *
  * <p>A snapshot view is a RocksDB snapshot: taken in O(1) on the apply thread, iterated (in key order)
  * by the snapshot writer while writes go on. Restoring streams the pairs into write batches of a few
@@ -58,7 +60,13 @@ final class RocksKVStore implements KeyValueStore {
     private final RocksDB db;
     private final WriteOptions writeOptions = new WriteOptions();
     private final long durableApplied;
-    private boolean viewOpen;
+    // Guarded by this: the open view's RocksDB snapshot, released by the view or, if still open, by close.
+    private org.rocksdb.Snapshot openSnapshot;
+    // Set by close: an iteration under way stops; nothing touches the DB once it is closed.
+    private volatile boolean closed;
+    // Held (read) while a view iterates the DB, (write) by close, which therefore waits for it to stop.
+    private final java.util.concurrent.locks.ReentrantReadWriteLock iterating =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
     private final AtomicLong skipped = new AtomicLong();
 
     /** Opens (or creates) the store in {@code dir}. */
@@ -151,40 +159,69 @@ final class RocksKVStore implements KeyValueStore {
 
     @Override
     public synchronized View view() {
-        if (viewOpen) {
+        if (openSnapshot != null) {
             throw new IllegalStateException("a snapshot view is already open");
         }
-        viewOpen = true;
+        if (closed) {
+            throw new IllegalStateException("the store is closed");
+        }
         org.rocksdb.Snapshot snap = db.getSnapshot();
+        openSnapshot = snap;
         return new View() {
-            private boolean closed;
-
             @Override
             public long writeTo(OutputStream out) throws IOException {
                 SnapshotFormat.Writer w = new SnapshotFormat.Writer(out);
-                try (ReadOptions ro = new ReadOptions().setSnapshot(snap).setFillCache(false);
-                        RocksIterator it = db.newIterator(ro)) {
-                    for (it.seek(new byte[] {DATA}); it.isValid(); it.next()) {
-                        byte[] k = it.key();
-                        if (k.length == 0 || k[0] != DATA) {
-                            break;
-                        }
-                        w.write(Arrays.copyOfRange(k, 1, k.length), it.value());
+                iterating.readLock().lock();
+                try (ReadOptions ro = new ReadOptions().setSnapshot(snap).setFillCache(false)) {
+                    if (closed) {
+                        throw new IOException("the store was closed");
                     }
-                    it.status();
+                    try (RocksIterator it = db.newIterator(ro)) {
+                        long n = 0;
+                        for (it.seek(new byte[] {DATA}); it.isValid(); it.next()) {
+                            byte[] k = it.key();
+                            if (k.length == 0 || k[0] != DATA) {
+                                break;
+                            }
+                            w.write(Arrays.copyOfRange(k, 1, k.length), it.value());
+                            if ((++n & 4095) == 0 && closed) {
+                                throw new IOException("the store is closing");
+                            }
+                        }
+                        it.status();
+                    }
                 } catch (RocksDBException e) {
                     throw new IOException("RocksDB iteration failed: " + e.getMessage(), e);
+                } finally {
+                    iterating.readLock().unlock();
                 }
                 return w.finish();
             }
 
             @Override
+            public void makeDurable() throws IOException {
+                iterating.readLock().lock();
+                try {
+                    if (closed) {
+                        throw new IOException("the store was closed");
+                    }
+                    // Syncs every write made so far, the view's included (applies go on meanwhile).
+                    db.syncWal();
+                } catch (RocksDBException e) {
+                    throw new IOException("RocksDB WAL sync failed: " + e.getMessage(), e);
+                } finally {
+                    iterating.readLock().unlock();
+                }
+            }
+
+            @Override
             public void close() {
                 synchronized (RocksKVStore.this) {
-                    if (!closed) {
-                        closed = true;
-                        db.releaseSnapshot(snap);
-                        viewOpen = false;
+                    if (openSnapshot == snap) {
+                        openSnapshot = null;
+                        if (!closed) {
+                            db.releaseSnapshot(snap);
+                        }
                     }
                 }
             }
@@ -231,8 +268,34 @@ final class RocksKVStore implements KeyValueStore {
         }
     }
 
+    /** Writes a consistent copy of the store as it is now to {@code target}, a new directory (tests, tools). */
+    void checkpoint(Path target) throws IOException {
+        try (org.rocksdb.Checkpoint cp = org.rocksdb.Checkpoint.create(db)) {
+            cp.createCheckpoint(target.toString());
+        } catch (RocksDBException e) {
+            throw new IOException("RocksDB checkpoint failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Closes the store. A view still being written (a snapshot under way at shutdown) stops at its next
+     * few thousand keys with an IOException, and close waits for that before the DB goes: RocksDB must
+     * not be touched once closed.
+     */
     @Override
     public void close() {
+        closed = true;
+        iterating.writeLock().lock();
+        try {
+            synchronized (this) {
+                if (openSnapshot != null) {
+                    db.releaseSnapshot(openSnapshot);
+                    openSnapshot = null;
+                }
+            }
+        } finally {
+            iterating.writeLock().unlock();
+        }
         db.close();
         writeOptions.close();
         options.close();

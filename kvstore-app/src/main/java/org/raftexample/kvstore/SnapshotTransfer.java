@@ -20,6 +20,9 @@ import org.raftexample.transport.Raft;
  * writes the WAL marker of a snapshot raft accepts; a file raft refuses has no marker and is never
  * used at restart.
  *
+ * <p>A received snapshot is checked (the snapshot format's checksum, one streaming pass over the file)
+ * before raft is stepped with it; a damaged one is deleted and answered 500.
+ *
  * <p>The size of a snapshot has no fixed cap (the data never passes through memory whole): one is
  * refused (507, the leader retries later) only when the snapshot directory's disk has not room for it
  * plus {@link #RESERVE_BYTES}, which the WAL and the store need to go on.
@@ -53,6 +56,28 @@ final class SnapshotTransfer {
         }
     }
 
+    /**
+     * Reads the file just written back through the snapshot format's own checksum (the file's checksum
+     * is computed here, from what arrived, so it cannot tell a snapshot damaged on the way): a damaged
+     * one is deleted and refused, before raft ever sees it, and the leader sends it again, instead of
+     * the node stopping when it fails to install it.
+     */
+    private void checkArrived(SnapshotMetadata md) {
+        java.nio.file.Path file = snapshotter.dir().resolve(Snapshotter.fileName(md.getTerm(), md.getIndex()));
+        try (InputStream in =
+                snapshotter.file(md.getTerm(), md.getIndex()).orElseThrow().openData()) {
+            SnapshotFormat.read(in, (k, v) -> {});
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw new IllegalStateException(
+                    "refused the snapshot at index " + md.getIndex() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The data of an outgoing MsgSnap, from its checked file. */
     Raft.SnapshotBody open(Message m) throws IOException {
         SnapshotMetadata md = m.getSnapshot().getMetadata();
@@ -73,7 +98,9 @@ final class SnapshotTransfer {
             throw new InsufficientStorageException("a snapshot of " + size + " bytes would leave less than "
                     + RESERVE_BYTES + " of the " + free + " bytes free in " + snapshotter.dir());
         }
-        snapshotter.save(header.getSnapshot().getMetadata(), size, data);
+        SnapshotMetadata md = header.getSnapshot().getMetadata();
+        snapshotter.save(md, size, data);
+        checkArrived(md);
         return header;
     }
 }

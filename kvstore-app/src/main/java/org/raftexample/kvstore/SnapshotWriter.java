@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * to a data file, streams it into the {@code .snap} file (synced) and its WAL marker (so the WAL never
  * names a snapshot that is not on disk), records the snapshot in MemoryStorage (metadata only: a
  * follower that needs it gets the file streamed from disk), releases the WAL segments before it and
- * compacts the in-memory log. The WAL is thus never purged past a snapshot that is durable.
+ * compacts the in-memory log. The WAL is thus never purged past a snapshot that is durable, nor past
+ * what the store has made durable itself ({@link StateMachine.View#makeDurable}, before the release).
  *
  * <p>Threads: {@link #trySubmit} is called by the apply loop; everything else runs on the
  * {@code raftexample-snapshot-<id>} thread. At most one snapshot is written at a time: a request while
@@ -135,6 +136,8 @@ final class SnapshotWriter {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(data), 64 * 1024)) {
                 pairs = view.writeTo(out);
             }
+            // Before the raft WAL is released up to index (below): the store's own copy must hold it.
+            view.makeDurable();
         }
         try {
             long length = Files.size(data);

@@ -61,6 +61,15 @@ interface StateMachine {
         /** Writes the view; returns the number of pairs written. Called at most once. */
         long writeTo(OutputStream out) throws IOException;
 
+        /**
+         * Makes the state's own durable copy hold at least this view (RocksDB: syncs its write-ahead log);
+         * nothing for a state in memory, whose durable copy is the snapshot file. The snapshot writer
+         * calls it after {@link #writeTo} and before the raft WAL is released up to the view's index,
+         * so the raft WAL is never purged past what the store has made durable: after a power loss the
+         * store restarts at or after the newest snapshot and replays the WAL from there.
+         */
+        default void makeDurable() throws IOException {}
+
         /** Lets go of the view (and of what the state keeps for it). */
         @Override
         void close();

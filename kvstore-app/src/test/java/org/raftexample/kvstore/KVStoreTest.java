@@ -181,6 +181,28 @@ class KVStoreTest {
     }
 
     @Test
+    void aSnapshotWithAnyOneByteDamagedIsRefusedBeforeItIsUsed() {
+        KeyValueStore other = newStore(2, this::record);
+        other.apply(1, kv("x", "y", 0, 0));
+        other.apply(2, kv("key", "value", 0, 0));
+        byte[] good = other.snapshot();
+        KeyValueStore s = newStore(1, this::record);
+        s.apply(1, kv("a", "b", 0, 0));
+        for (int i = 0; i < good.length; i++) {
+            byte[] damaged = good.clone();
+            damaged[i] ^= (byte) (1 << (i % 8));
+            int at = i;
+            assertThrows(IllegalStateException.class, () -> s.restore(damaged), "byte " + at + " damaged");
+            if (failedRestoreKeepsState()) {
+                assertEquals(Optional.of("b"), s.lookup("a"), "byte " + at + " damaged");
+                assertEquals(1, count(s));
+            }
+        }
+        s.restore(good);
+        assertEquals(Optional.of("value"), s.lookup("key"));
+    }
+
+    @Test
     void aViewIsThePointInTimeItWasTakenAtWhileWritesGoOn() {
         KeyValueStore s = newStore(1, this::record);
         for (int i = 0; i < 1000; i++) {

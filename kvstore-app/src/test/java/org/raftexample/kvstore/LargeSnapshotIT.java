@@ -26,15 +26,16 @@ import org.junit.jupiter.api.Timeout;
  * A snapshot larger than the heap streams to a joining node: a RocksDB node holding ~160 MB of values,
  * restarted with {@code -Xmx64m}, adds node 2 (POST, then {@code --join}, also {@code -Xmx64m}), which
  * can only catch up by that snapshot; node 2 then serves every value. Neither JVM could hold the
- * snapshot (both exit on {@code OutOfMemoryError}), and their heap, sampled from the metrics endpoint
- * while the snapshot is written, sent and installed, stays under the 64 MiB bound.
+ * snapshot (both exit on {@code OutOfMemoryError}), and the heap in use, sampled every 100 ms from the
+ * metrics endpoint while the snapshot is written, sent and installed, stays under 48 MiB, less than a
+ * third of the snapshot.
  */
 class LargeSnapshotIT {
 
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final int KEYS = 2500;
     private static final int VALUE = 64 * 1024;
-    private static final long HEAP_BOUND = 64L << 20;
+    private static final long HEAP_BOUND = 48L << 20;
 
     private static byte[] value(int i) {
         byte[] v = new byte[VALUE];

@@ -61,15 +61,39 @@ class SnapshotTransferTest {
         assertEquals(0, files());
     }
 
+    /** A snapshot of {@code pairs} keys in the store's format. */
+    private static byte[] snapshotOf(int pairs) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        SnapshotFormat.Writer w = new SnapshotFormat.Writer(out);
+        Random r = new Random(9);
+        for (int i = 0; i < pairs; i++) {
+            byte[] v = new byte[r.nextInt(300)];
+            r.nextBytes(v);
+            w.write(("/k" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8), v);
+        }
+        w.finish();
+        return out.toByteArray();
+    }
+
     @Test
     void aSnapshotWithRoomToSpareIsStreamedIntoItsFile() throws Exception {
-        byte[] data = new byte[3 << 20];
-        new Random(9).nextBytes(data);
+        byte[] data = snapshotOf(20_000);
         Snapshotter snapshotter = new Snapshotter(dir);
         SnapshotTransfer t = new SnapshotTransfer(snapshotter, d -> data.length + SnapshotTransfer.RESERVE_BYTES);
         assertEquals(header(), t.receive(header(), new ByteArrayInputStream(data), data.length));
         try (InputStream in = snapshotter.file(3, 70).orElseThrow().openData()) {
             assertArrayEquals(data, in.readAllBytes());
         }
+    }
+
+    @Test
+    void aSnapshotDamagedOnTheWayIsRefusedAndItsFileRemovedBeforeRaftSeesIt() throws Exception {
+        byte[] data = snapshotOf(2_000);
+        data[data.length / 2] ^=
+                0x10; // the file's own checksum is computed from these bytes: only the format's sees it
+        SnapshotTransfer t = new SnapshotTransfer(new Snapshotter(dir));
+        assertThrows(
+                IllegalStateException.class, () -> t.receive(header(), new ByteArrayInputStream(data), data.length));
+        assertEquals(0, files());
     }
 }
