@@ -12,6 +12,12 @@ public final class Main {
 
     private Main() {}
 
+    /**
+     * Runs one raftexample node with the flags given (see {@code --help}); exits non-zero on a usage error or a fatal
+     * failure.
+     *
+     * @param args the command-line flags
+     */
     public static void main(String[] args) {
         if (OptionsParser.wantsHelp(args)) {
             System.out.print(OptionsParser.usage());

@@ -66,12 +66,20 @@ public final class Config {
         random = b.random;
     }
 
-    /** A builder holding etcd's zero values (see the class comment for what must be set). */
+    /**
+     * A builder holding etcd's zero values (see the class comment for what must be set).
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder holding this configuration's values, to derive a changed copy. */
+    /**
+     * A builder holding this configuration's values, to derive a changed copy.
+     *
+     * @return a new builder
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.id = id;
@@ -96,7 +104,11 @@ public final class Config {
         return b;
     }
 
-    /** This node's id; neither 0 nor one of the local storage thread ids. */
+    /**
+     * This node's id; neither 0 nor one of the local storage thread ids.
+     *
+     * @return the id
+     */
     public long id() {
         return id;
     }
@@ -105,17 +117,27 @@ public final class Config {
      * Ticks a follower waits without hearing from a leader before it campaigns (randomized to
      * [electionTick, 2*electionTick)); greater than {@link #heartbeatTick()}. About ten heartbeats
      * is a good value.
+     *
+     * @return the election timeout, in ticks
      */
     public int electionTick() {
         return electionTick;
     }
 
-    /** Ticks between two heartbeats of a leader. */
+    /**
+     * Ticks between two heartbeats of a leader.
+     *
+     * @return the heartbeat interval, in ticks
+     */
     public int heartbeatTick() {
         return heartbeatTick;
     }
 
-    /** Where raft reads its persisted log, hard state and snapshot from. */
+    /**
+     * Where raft reads its persisted log, hard state and snapshot from.
+     *
+     * @return the storage
+     */
     public Storage storage() {
         return storage;
     }
@@ -123,6 +145,8 @@ public final class Config {
     /**
      * The last applied index, set only when restarting: entries up to it are not handed out
      * again as committed entries.
+     *
+     * @return the applied index
      */
     public long applied() {
         return applied;
@@ -133,6 +157,8 @@ public final class Config {
      * MsgStorageApply messages (to {@link RawNode#LOCAL_APPEND_THREAD} /
      * {@link RawNode#LOCAL_APPLY_THREAD}) instead of through the Ready/advance contract; see
      * etcd's documentation of the same option.
+     *
+     * @return true for asynchronous storage writes
      */
     public boolean asyncStorageWrites() {
         return asyncStorageWrites;
@@ -141,6 +167,8 @@ public final class Config {
     /**
      * Upper bound on the byte size of the entries in one append message; 0 means at most one
      * entry per message, {@link #NO_LIMIT} means no limit.
+     *
+     * @return the limit, unsigned
      */
     public long maxSizePerMsg() {
         return maxSizePerMsg;
@@ -149,6 +177,8 @@ public final class Config {
     /**
      * Upper bound on the byte size of committed entries being applied at once (across Ready
      * structs); 0 when building means {@link #maxSizePerMsg()}.
+     *
+     * @return the limit, unsigned
      */
     public long maxCommittedSizePerReady() {
         return maxCommittedSizePerReady;
@@ -157,12 +187,18 @@ public final class Config {
     /**
      * Upper bound on the payload bytes of uncommitted entries a leader accepts before it drops
      * proposals; 0 when building means {@link #NO_LIMIT}.
+     *
+     * @return the limit, unsigned
      */
     public long maxUncommittedEntriesSize() {
         return maxUncommittedEntriesSize;
     }
 
-    /** How many append messages may be in flight to one follower in optimistic replication. */
+    /**
+     * How many append messages may be in flight to one follower in optimistic replication.
+     *
+     * @return the number of messages
+     */
     public int maxInflightMsgs() {
         return maxInflightMsgs;
     }
@@ -170,32 +206,54 @@ public final class Config {
     /**
      * How many bytes of append messages may be in flight to one follower; 0 when building means
      * {@link #NO_LIMIT}.
+     *
+     * @return the limit, unsigned
      */
     public long maxInflightBytes() {
         return maxInflightBytes;
     }
 
-    /** The leader steps down when it has not heard from a quorum for an election timeout. */
+    /**
+     * The leader steps down when it has not heard from a quorum for an election timeout.
+     *
+     * @return true if check-quorum is on
+     */
     public boolean checkQuorum() {
         return checkQuorum;
     }
 
-    /** Run a pre-vote round before incrementing the term (raft thesis 9.6). */
+    /**
+     * Run a pre-vote round before incrementing the term (raft thesis 9.6).
+     *
+     * @return true if pre-vote is on
+     */
     public boolean preVote() {
         return preVote;
     }
 
-    /** How ReadIndex requests are confirmed; lease-based reads require {@link #checkQuorum()}. */
+    /**
+     * How ReadIndex requests are confirmed; lease-based reads require {@link #checkQuorum()}.
+     *
+     * @return the read-only option
+     */
     public ReadOnlyOption readOnlyOption() {
         return readOnlyOption;
     }
 
-    /** Where raft logs; {@link DefaultLogger#get()} unless one was set. */
+    /**
+     * Where raft logs; {@link DefaultLogger#get()} unless one was set.
+     *
+     * @return the logger
+     */
     public Logger logger() {
         return logger;
     }
 
-    /** Followers drop proposals instead of forwarding them to the leader. */
+    /**
+     * Followers drop proposals instead of forwarding them to the leader.
+     *
+     * @return true if proposals are not forwarded
+     */
     public boolean disableProposalForwarding() {
         return disableProposalForwarding;
     }
@@ -203,12 +261,18 @@ public final class Config {
     /**
      * Skip the propose-time checks of configuration changes against the active configuration.
      * Only safe when something above raft serializes and verifies configuration changes.
+     *
+     * @return true if the checks are skipped
      */
     public boolean disableConfChangeValidation() {
         return disableConfChangeValidation;
     }
 
-    /** A leader removed from the configuration (or demoted) steps down. */
+    /**
+     * A leader removed from the configuration (or demoted) steps down.
+     *
+     * @return true if a removed leader steps down
+     */
     public boolean stepDownOnRemoval() {
         return stepDownOnRemoval;
     }
@@ -216,6 +280,8 @@ public final class Config {
     /**
      * The source of randomness for election timeouts; null means a shared thread-safe source.
      * Tests set a seeded generator to make elections deterministic.
+     *
+     * @return the random source, or null
      */
     public RandomGenerator random() {
         return random;
@@ -249,115 +315,210 @@ public final class Config {
 
         private Builder() {}
 
-        /** @see Config#id() */
+        /**
+         * Sets {@link Config#id()}.
+         *
+         * @param id the value
+         * @return this builder
+         */
         public Builder id(long id) {
             this.id = id;
             return this;
         }
 
-        /** @see Config#electionTick() */
+        /**
+         * Sets {@link Config#electionTick()}.
+         *
+         * @param electionTick the value
+         * @return this builder
+         */
         public Builder electionTick(int electionTick) {
             this.electionTick = electionTick;
             return this;
         }
 
-        /** @see Config#heartbeatTick() */
+        /**
+         * Sets {@link Config#heartbeatTick()}.
+         *
+         * @param heartbeatTick the value
+         * @return this builder
+         */
         public Builder heartbeatTick(int heartbeatTick) {
             this.heartbeatTick = heartbeatTick;
             return this;
         }
 
-        /** @see Config#storage() */
+        /**
+         * Sets {@link Config#storage()}.
+         *
+         * @param storage the value
+         * @return this builder
+         */
         public Builder storage(Storage storage) {
             this.storage = storage;
             return this;
         }
 
-        /** @see Config#applied() */
+        /**
+         * Sets {@link Config#applied()}.
+         *
+         * @param applied the value
+         * @return this builder
+         */
         public Builder applied(long applied) {
             this.applied = applied;
             return this;
         }
 
-        /** @see Config#asyncStorageWrites() */
+        /**
+         * Sets {@link Config#asyncStorageWrites()}.
+         *
+         * @param asyncStorageWrites the value
+         * @return this builder
+         */
         public Builder asyncStorageWrites(boolean asyncStorageWrites) {
             this.asyncStorageWrites = asyncStorageWrites;
             return this;
         }
 
-        /** Unsigned; see {@link Config#maxSizePerMsg()}. */
+        /**
+         * Sets {@link Config#maxSizePerMsg()}, an unsigned value.
+         *
+         * @param maxSizePerMsg the value
+         * @return this builder
+         */
         public Builder maxSizePerMsg(long maxSizePerMsg) {
             this.maxSizePerMsg = maxSizePerMsg;
             return this;
         }
 
-        /** Unsigned; see {@link Config#maxCommittedSizePerReady()}. */
+        /**
+         * Sets {@link Config#maxCommittedSizePerReady()}, an unsigned value.
+         *
+         * @param maxCommittedSizePerReady the value
+         * @return this builder
+         */
         public Builder maxCommittedSizePerReady(long maxCommittedSizePerReady) {
             this.maxCommittedSizePerReady = maxCommittedSizePerReady;
             return this;
         }
 
-        /** Unsigned; see {@link Config#maxUncommittedEntriesSize()}. */
+        /**
+         * Sets {@link Config#maxUncommittedEntriesSize()}, an unsigned value.
+         *
+         * @param maxUncommittedEntriesSize the value
+         * @return this builder
+         */
         public Builder maxUncommittedEntriesSize(long maxUncommittedEntriesSize) {
             this.maxUncommittedEntriesSize = maxUncommittedEntriesSize;
             return this;
         }
 
-        /** @see Config#maxInflightMsgs() */
+        /**
+         * Sets {@link Config#maxInflightMsgs()}.
+         *
+         * @param maxInflightMsgs the value
+         * @return this builder
+         */
         public Builder maxInflightMsgs(int maxInflightMsgs) {
             this.maxInflightMsgs = maxInflightMsgs;
             return this;
         }
 
-        /** Unsigned; see {@link Config#maxInflightBytes()}. */
+        /**
+         * Sets {@link Config#maxInflightBytes()}, an unsigned value.
+         *
+         * @param maxInflightBytes the value
+         * @return this builder
+         */
         public Builder maxInflightBytes(long maxInflightBytes) {
             this.maxInflightBytes = maxInflightBytes;
             return this;
         }
 
-        /** @see Config#checkQuorum() */
+        /**
+         * Sets {@link Config#checkQuorum()}.
+         *
+         * @param checkQuorum the value
+         * @return this builder
+         */
         public Builder checkQuorum(boolean checkQuorum) {
             this.checkQuorum = checkQuorum;
             return this;
         }
 
-        /** @see Config#preVote() */
+        /**
+         * Sets {@link Config#preVote()}.
+         *
+         * @param preVote the value
+         * @return this builder
+         */
         public Builder preVote(boolean preVote) {
             this.preVote = preVote;
             return this;
         }
 
-        /** @see Config#readOnlyOption() */
+        /**
+         * Sets {@link Config#readOnlyOption()}.
+         *
+         * @param readOnlyOption the value
+         * @return this builder
+         */
         public Builder readOnlyOption(ReadOnlyOption readOnlyOption) {
             this.readOnlyOption = readOnlyOption;
             return this;
         }
 
-        /** @see Config#logger() */
+        /**
+         * Sets {@link Config#logger()}.
+         *
+         * @param logger the value
+         * @return this builder
+         */
         public Builder logger(Logger logger) {
             this.logger = logger;
             return this;
         }
 
-        /** @see Config#disableProposalForwarding() */
+        /**
+         * Sets {@link Config#disableProposalForwarding()}.
+         *
+         * @param disableProposalForwarding the value
+         * @return this builder
+         */
         public Builder disableProposalForwarding(boolean disableProposalForwarding) {
             this.disableProposalForwarding = disableProposalForwarding;
             return this;
         }
 
-        /** @see Config#disableConfChangeValidation() */
+        /**
+         * Sets {@link Config#disableConfChangeValidation()}.
+         *
+         * @param disableConfChangeValidation the value
+         * @return this builder
+         */
         public Builder disableConfChangeValidation(boolean disableConfChangeValidation) {
             this.disableConfChangeValidation = disableConfChangeValidation;
             return this;
         }
 
-        /** @see Config#stepDownOnRemoval() */
+        /**
+         * Sets {@link Config#stepDownOnRemoval()}.
+         *
+         * @param stepDownOnRemoval the value
+         * @return this builder
+         */
         public Builder stepDownOnRemoval(boolean stepDownOnRemoval) {
             this.stepDownOnRemoval = stepDownOnRemoval;
             return this;
         }
 
-        /** @see Config#random() */
+        /**
+         * Sets {@link Config#random()}.
+         *
+         * @param random the value
+         * @return this builder
+         */
         public Builder random(RandomGenerator random) {
             this.random = random;
             return this;
@@ -367,6 +528,7 @@ public final class Config {
          * Checks the values as etcd's {@code validate} does and returns the configuration with
          * etcd's defaults filled in. The builder is left as it was.
          *
+         * @return the configuration
          * @throws IllegalArgumentException with etcd's error text when a value is not allowed
          */
         public Config build() {

@@ -8,12 +8,20 @@ public final class DefaultLogger implements Logger {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("raft");
     private static volatile Logger current = new DefaultLogger();
 
-    /** The process-wide logger used by configs that do not set one (etcd's raft.SetLogger). */
+    /**
+     * The process-wide logger used by configs that do not set one (etcd's raft.SetLogger).
+     *
+     * @return the logger in use
+     */
     public static Logger get() {
         return current;
     }
 
-    /** Replaces the process-wide logger; {@code null} restores the SLF4J-backed default. */
+    /**
+     * Replaces the process-wide logger; {@code null} restores the SLF4J-backed default.
+     *
+     * @param logger the logger to use from now on, or null for the default
+     */
     public static void set(Logger logger) {
         current = logger == null ? new DefaultLogger() : logger;
     }

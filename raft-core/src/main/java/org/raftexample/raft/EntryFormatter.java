@@ -8,5 +8,11 @@ import com.google.protobuf.ByteString;
  */
 @FunctionalInterface
 public interface EntryFormatter {
+    /**
+     * Renders an entry's payload for a description.
+     *
+     * @param data the payload, possibly empty
+     * @return its text
+     */
     String format(ByteString data);
 }

@@ -12,7 +12,12 @@ import java.util.StringJoiner;
 public final class GoFormat {
     private GoFormat() {}
 
-    /** Go's {@code %q} of a byte slice: a double-quoted, Go-escaped string. */
+    /**
+     * Go's {@code %q} of a byte slice: a double-quoted, Go-escaped string.
+     *
+     * @param data the bytes
+     * @return the quoted text
+     */
     public static String quote(byte[] data) {
         StringBuilder sb = new StringBuilder(data.length + 2).append('"');
         int i = 0;
@@ -39,17 +44,32 @@ public final class GoFormat {
         return sb.append('"').toString();
     }
 
-    /** Go's {@code %q} of a ByteString; null prints as the empty string, as a nil slice does. */
+    /**
+     * Go's {@code %q} of a ByteString; null prints as the empty string, as a nil slice does.
+     *
+     * @param data the bytes, or null
+     * @return the quoted text
+     */
     public static String quote(ByteString data) {
         return quote(data == null ? new byte[0] : data.toByteArray());
     }
 
-    /** Go's {@code %q} of a string. */
+    /**
+     * Go's {@code %q} of a string.
+     *
+     * @param s the string
+     * @return the quoted text
+     */
     public static String quote(String s) {
         return quote(s.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Go's {@code %v} of a byte slice: decimal bytes in brackets, e.g. {@code [97 98]}. */
+    /**
+     * Go's {@code %v} of a byte slice: decimal bytes in brackets, e.g. {@code [97 98]}.
+     *
+     * @param data the bytes
+     * @return the bracketed list
+     */
     public static String bytesList(ByteString data) {
         StringJoiner j = new StringJoiner(" ", "[", "]");
         if (data != null) {
@@ -60,7 +80,12 @@ public final class GoFormat {
         return j.toString();
     }
 
-    /** Go's {@code %v} of a {@code []uint64}: unsigned decimals in brackets, e.g. {@code [1 2 3]}. */
+    /**
+     * Go's {@code %v} of a {@code []uint64}: unsigned decimals in brackets, e.g. {@code [1 2 3]}.
+     *
+     * @param values the values, read as unsigned
+     * @return the bracketed list
+     */
     public static String uintList(Collection<Long> values) {
         StringJoiner j = new StringJoiner(" ", "[", "]");
         if (values != null) {

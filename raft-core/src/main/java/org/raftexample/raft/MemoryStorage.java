@@ -65,7 +65,11 @@ public final class MemoryStorage implements Storage {
                 hardState, ensureConfState(snapshot.getMetadata().getConfState()));
     }
 
-    /** Saves the current HardState. */
+    /**
+     * Saves the current HardState.
+     *
+     * @param st the hard state to keep
+     */
     public synchronized void setHardState(HardState st) {
         hardState = st == null ? HardState.getDefaultInstance() : st;
     }
@@ -130,6 +134,7 @@ public final class MemoryStorage implements Storage {
     /**
      * Replaces the contents of this storage with the given snapshot.
      *
+     * @param snap the snapshot to install
      * @throws SnapOutOfDateException if the storage already holds a newer (or the same) snapshot
      */
     public synchronized void applySnapshot(Snapshot snap) {
@@ -152,6 +157,10 @@ public final class MemoryStorage implements Storage {
      * last compaction, cs must be the result of the last ApplyConfChange; null keeps the
      * previous one.
      *
+     * @param i the index the snapshot covers up to; at most the last index
+     * @param cs the configuration at that index, or null to keep the last one
+     * @param data the state machine's serialized state
+     * @return the snapshot now held
      * @throws SnapOutOfDateException if i is not newer than the current snapshot
      */
     public synchronized Snapshot createSnapshot(long i, ConfState cs, ByteString data) {
@@ -179,7 +188,14 @@ public final class MemoryStorage implements Storage {
         return snapshot;
     }
 
-    /** {@link #createSnapshot(long, ConfState, ByteString)} taking the data as a byte array. */
+    /**
+     * {@link #createSnapshot(long, ConfState, ByteString)} taking the data as a byte array.
+     *
+     * @param i the index the snapshot covers up to
+     * @param cs the configuration at that index, or null
+     * @param data the state machine's serialized state
+     * @return the snapshot now held
+     */
     public Snapshot createSnapshot(long i, ConfState cs, byte[] data) {
         return createSnapshot(i, cs, data == null ? null : ByteString.copyFrom(data));
     }
@@ -188,6 +204,7 @@ public final class MemoryStorage implements Storage {
      * Discards all entries before compactIndex; the entry at compactIndex becomes the marker.
      * The application must not compact past what raft has applied.
      *
+     * @param compactIndex the index that becomes the first one kept
      * @throws CompactedException if compactIndex is already compacted
      */
     public synchronized void compact(long compactIndex) {
@@ -208,6 +225,8 @@ public final class MemoryStorage implements Storage {
      * Appends entries to the log. Entries already compacted are skipped; entries that overlap
      * the log replace the existing ones from their first index on (the log is truncated there).
      * The entries must be contiguous and must not start after lastIndex()+1.
+     *
+     * @param entries the entries, consecutive
      */
     public synchronized void append(List<Entry> entries) {
         if (entries.isEmpty()) {
@@ -237,7 +256,11 @@ public final class MemoryStorage implements Storage {
         }
     }
 
-    /** How often each Storage method has been called so far. */
+    /**
+     * How often each Storage method has been called so far.
+     *
+     * @return the call counts
+     */
     public synchronized CallStats callStats() {
         return new CallStats(
                 initialStateCalls, firstIndexCalls, lastIndexCalls, entriesCalls, termCalls, snapshotCalls);

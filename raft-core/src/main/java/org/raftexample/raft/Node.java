@@ -36,6 +36,9 @@ public interface Node {
      * ConfChangeAddNode entries at indexes 1..n (etcd's StartNode). Use {@link #restart} when the
      * storage already holds state.
      *
+     * @param config the configuration; its storage must be empty
+     * @param peers the initial members (at least one)
+     * @return the running node
      * @throws IllegalArgumentException if peers is empty or the config is invalid
      */
     static Node start(Config config, List<Peer> peers) {
@@ -45,6 +48,9 @@ public interface Node {
     /**
      * Starts a node whose membership and log are restored from {@code config}'s storage (etcd's
      * RestartNode).
+     *
+     * @param config the configuration whose storage holds the node's state
+     * @return the running node
      */
     static Node restart(Config config) {
         return NodeLoop.restart(config);
@@ -56,7 +62,11 @@ public interface Node {
      */
     void tick();
 
-    /** Makes this node campaign to become leader; completes once the loop has stepped the request. */
+    /**
+     * Makes this node campaign to become leader; completes once the loop has stepped the request.
+     *
+     * @return completes when the loop has stepped the campaign
+     */
     CompletableFuture<Void> campaign();
 
     /**
@@ -65,10 +75,18 @@ public interface Node {
      * retries), or fails with {@link ProposalDroppedException}. While no leader is known the
      * proposal waits in a bounded queue; if that queue is full the future fails at once with
      * {@link ProposalDroppedException}.
+     *
+     * @param data the entry's payload
+     * @return completes when raft has accepted the proposal
      */
     CompletableFuture<Void> propose(byte[] data);
 
-    /** Same as {@link #propose(byte[])} for data already in a ByteString. */
+    /**
+     * Same as {@link #propose(byte[])} for data already in a ByteString.
+     *
+     * @param data the entry's payload
+     * @return completes when raft has accepted the proposal
+     */
     CompletableFuture<Void> propose(ByteString data);
 
     /**
@@ -76,6 +94,9 @@ public interface Node {
      * earlier configuration change is not yet applied. Completion has the same meaning as for
      * {@link #propose(byte[])}. Null (cast to either type) proposes leaving a joint
      * configuration, as a nil ConfChangeI does in etcd.
+     *
+     * @param cc the change
+     * @return completes when raft has accepted the proposal
      */
     CompletableFuture<Void> proposeConfChange(ConfChange cc);
 
@@ -83,6 +104,9 @@ public interface Node {
      * Proposes a configuration change in the V2 (joint consensus capable) form; null proposes
      * leaving a joint configuration (an entry without data, whose size never counts against the
      * uncommitted-size limit), as in etcd.
+     *
+     * @param cc the change, or null to leave a joint configuration
+     * @return completes when raft has accepted the proposal
      */
     CompletableFuture<Void> proposeConfChange(ConfChangeV2 cc);
 
@@ -92,6 +116,8 @@ public interface Node {
      * it. Proposals forwarded by followers (MsgProp) go to the proposal queue instead, under the
      * same rule.
      *
+     * @param m the message, from a peer
+     * @return false if the message was dropped
      * @throws StepLocalMsgException if the message is of a type only raft itself may create
      */
     boolean step(Message m);
@@ -105,6 +131,8 @@ public interface Node {
      * enables async storage writes). Cancelling the future withdraws the request without losing
      * anything: a Ready being handed out at that moment goes to the next caller instead. Dependent
      * actions attached without an executor run on the loop thread and must not block.
+     *
+     * @return completes with the next Ready
      */
     CompletableFuture<Ready> ready();
 
@@ -113,6 +141,10 @@ public interface Node {
      * lost on timeout: the future this call gave up on is what the next {@code ready} call
      * returns, with the Ready in it if one arrived meanwhile.
      *
+     * @param timeout how long to wait
+     * @param unit the unit of timeout
+     * @return the next Ready, or null on timeout
+     * @throws InterruptedException if the calling thread is interrupted while it waits
      * @throws NodeStoppedException if the node stopped (before or while waiting)
      */
     Ready ready(long timeout, TimeUnit unit) throws InterruptedException;
@@ -128,18 +160,34 @@ public interface Node {
      * Applies a configuration change found in a committed entry and returns the resulting
      * configuration, which snapshots must record. Must be called for every committed conf change
      * the application accepts, and never for one it rejects.
+     *
+     * @param cc the committed change
+     * @return the configuration after the change
      */
     ConfState applyConfChange(ConfChange cc);
 
-    /** Same as {@link #applyConfChange(ConfChange)} for the V2 form. */
+    /**
+     * Same as {@link #applyConfChange(ConfChange)} for the V2 form.
+     *
+     * @param cc the committed change
+     * @return the configuration after the change
+     */
     ConfState applyConfChange(ConfChangeV2 cc);
 
-    /** Asks the leader {@code lead} to hand leadership to {@code transferee}. */
+    /**
+     * Asks the leader {@code lead} to hand leadership to {@code transferee}.
+     *
+     * @param lead the current leader
+     * @param transferee the member that should lead
+     * @return completes when the loop has stepped the request
+     */
     CompletableFuture<Void> transferLeadership(long lead, long transferee);
 
     /**
      * Makes a follower forget its leader (it stays a follower in the same term), so that with
      * PreVote and CheckQuorum a new leader can be elected without waiting for an election timeout.
+     *
+     * @return completes when the loop has stepped the request
      */
     CompletableFuture<Void> forgetLeader();
 
@@ -147,18 +195,32 @@ public interface Node {
      * Requests a read index: a later Ready carries a ReadState with the same context, whose index
      * the application must have applied before serving the read. Like proposals, requests can be
      * lost; the application retries.
+     *
+     * @param rctx the request's context, unique per read
+     * @return completes when the loop has stepped the request
      */
     CompletableFuture<Void> readIndex(byte[] rctx);
 
-    /** A snapshot of raft's status, taken by the loop. */
+    /**
+     * A snapshot of raft's status, taken by the loop.
+     *
+     * @return the status
+     */
     Status status();
 
-    /** Reports that the last send to the given peer failed. */
+    /**
+     * Reports that the last send to the given peer failed.
+     *
+     * @param id the peer
+     */
     void reportUnreachable(long id);
 
     /**
      * Reports whether a snapshot sent to the given peer arrived. A failure must be reported, or
      * the leader never resumes replicating to that follower.
+     *
+     * @param id the peer
+     * @param status whether the snapshot arrived
      */
     void reportSnapshot(long id, SnapshotStatus status);
 
@@ -168,13 +230,24 @@ public interface Node {
      */
     void stop();
 
-    /** Why the loop died, if it died of an exception rather than by {@link #stop()}; else null. */
+    /**
+     * Why the loop died, if it died of an exception rather than by {@link #stop()}; else null.
+     *
+     * @return the failure, or null
+     */
     Throwable failure();
 
     /**
      * Waits for a future returned by a node, as Go callers wait with a context: on timeout the
      * future is cancelled (so a request the loop has not taken yet is withdrawn) and
      * TimeoutException is thrown; a failure is rethrown as the unchecked exception it is.
+     *
+     * @param <T> the future's result type
+     * @param future a future returned by this node
+     * @param timeout how long to wait
+     * @return the future's result
+     * @throws InterruptedException if the calling thread is interrupted while it waits
+     * @throws TimeoutException if the future did not complete in time (it is then cancelled)
      */
     static <T> T await(CompletableFuture<T> future, Duration timeout) throws InterruptedException, TimeoutException {
         try {

@@ -11,10 +11,16 @@ public final class NodeStoppedException extends RuntimeException {
 
     static final String MESSAGE = "raft: stopped";
 
+    /** A node that was stopped by {@link Node#stop()}. */
     public NodeStoppedException() {
         super(MESSAGE);
     }
 
+    /**
+     * A node whose loop died.
+     *
+     * @param failure what killed the loop, or null
+     */
     public NodeStoppedException(Throwable failure) {
         super(failure == null ? MESSAGE : MESSAGE + " (node loop failed: " + failure + ")", failure);
     }

@@ -11,6 +11,7 @@ public final class ProposalDroppedException extends RuntimeException {
     /** The text etcd uses for this error. */
     public static final String MESSAGE = "raft proposal dropped";
 
+    /** The outcome with etcd's message. */
     public ProposalDroppedException() {
         super(MESSAGE, null, false, false);
     }

@@ -10,10 +10,21 @@ package org.raftexample.raft;
 public final class RaftPanicException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A broken invariant.
+     *
+     * @param message what broke
+     */
     public RaftPanicException(String message) {
         super(message);
     }
 
+    /**
+     * A broken invariant caused by another failure.
+     *
+     * @param message what broke
+     * @param cause the failure behind it
+     */
     public RaftPanicException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -38,6 +38,13 @@ public final class RawNode {
     /** Visits one progress of {@link #withProgress}. */
     @FunctionalInterface
     public interface ProgressVisitor {
+        /**
+         * Called once per member.
+         *
+         * @param id the member
+         * @param type voter or learner
+         * @param pr its progress (inflights left out); valid during the call only
+         */
         void visit(long id, ProgressType type, Progress pr);
     }
 
@@ -54,6 +61,7 @@ public final class RawNode {
      * {@link #bootstrap} or, preferably, started from a storage whose first index is above 1 and
      * whose initial state holds the desired configuration.
      *
+     * @param config the configuration
      * @throws IllegalArgumentException when the configuration is invalid
      */
     public RawNode(Config config) {
@@ -87,6 +95,7 @@ public final class RawNode {
     /**
      * Proposes data to be appended to the log; null proposes an entry without data.
      *
+     * @param data the entry's payload, or null
      * @throws ProposalDroppedException when the proposal cannot be accepted now
      */
     public void propose(ByteString data) {
@@ -101,12 +110,20 @@ public final class RawNode {
                 .build());
     }
 
-    /** {@link #propose(ByteString)} for a byte array. */
+    /**
+     * {@link #propose(ByteString)} for a byte array.
+     *
+     * @param data the entry's payload
+     */
     public void propose(byte[] data) {
         propose(data == null ? null : ByteString.copyFrom(data));
     }
 
-    /** Proposes a (legacy) configuration change; null proposes leaving a joint configuration. */
+    /**
+     * Proposes a (legacy) configuration change; null proposes leaving a joint configuration.
+     *
+     * @param cc the change, or null
+     */
     public void proposeConfChange(ConfChange cc) {
         raft.step(Raft.confChangeToMsg(cc));
     }
@@ -114,6 +131,8 @@ public final class RawNode {
     /**
      * Proposes a configuration change, possibly a joint one; null proposes leaving a joint
      * configuration, as a nil ConfChangeI does in etcd.
+     *
+     * @param cc the change, or null
      */
     public void proposeConfChange(ConfChangeV2 cc) {
         raft.step(Raft.confChangeToMsg(cc));
@@ -122,12 +141,20 @@ public final class RawNode {
     /**
      * Applies a committed configuration change to this node. The application calls it when it
      * applies the entry, unless it decided to reject the change.
+     *
+     * @param cc the committed change
+     * @return the configuration after the change
      */
     public ConfState applyConfChange(ConfChange cc) {
         return raft.applyConfChange(ConfChanges.asV2(cc));
     }
 
-    /** {@link #applyConfChange(ConfChange)} for a V2 change. */
+    /**
+     * {@link #applyConfChange(ConfChange)} for a V2 change.
+     *
+     * @param cc the committed change
+     * @return the configuration after the change
+     */
     public ConfState applyConfChange(ConfChangeV2 cc) {
         return raft.applyConfChange(cc);
     }
@@ -135,6 +162,7 @@ public final class RawNode {
     /**
      * Steps a message received from the network.
      *
+     * @param m the message
      * @throws StepLocalMsgException when the type is local-only and the sender is not a local thread
      * @throws StepPeerNotFoundException when a response comes from a node not in the configuration
      */
@@ -153,6 +181,8 @@ public final class RawNode {
     /**
      * Returns the pending work. The application must handle it and then call {@link #advance}
      * (without async storage writes) before asking for the next one.
+     *
+     * @return the work to do, possibly empty
      */
     public Ready ready() {
         Ready rd = readyWithoutAccept();
@@ -201,6 +231,11 @@ public final class RawNode {
     /**
      * Whether the hard state and the number of new entries call for a durable (synchronous)
      * write: term, vote and log entries must be on stable storage before answering RPCs.
+     *
+     * @param st the hard state of this Ready
+     * @param prevst the hard state last saved
+     * @param entsnum the number of entries to append
+     * @return true if the write must be synced
      */
     public static boolean mustSync(HardState st, HardState prevst, int entsnum) {
         return entsnum != 0 || st.getVote() != prevst.getVote() || st.getTerm() != prevst.getTerm();
@@ -356,7 +391,11 @@ public final class RawNode {
         return !asyncStorageWrites;
     }
 
-    /** Whether a call to {@link #ready} would return any work. */
+    /**
+     * Whether a call to {@link #ready} would return any work.
+     *
+     * @return true if there is work
+     */
     public boolean hasReady() {
         Raft r = raft;
         if (!r.softState().equals(prevSoftSt)) {
@@ -397,22 +436,38 @@ public final class RawNode {
         }
     }
 
-    /** {@link #advance()}; the Ready argument is unused, as in etcd (kept for compatibility). */
+    /**
+     * {@link #advance()}; the Ready argument is unused, as in etcd (kept for compatibility).
+     *
+     * @param rd the Ready handled (ignored)
+     */
     public void advance(Ready rd) {
         advance();
     }
 
-    /** A copy of this node's status, including progress when it leads. */
+    /**
+     * A copy of this node's status, including progress when it leads.
+     *
+     * @return the status
+     */
     public Status status() {
         return Status.of(raft);
     }
 
-    /** This node's status without the progress map (cheaper). */
+    /**
+     * This node's status without the progress map (cheaper).
+     *
+     * @return the status
+     */
     public BasicStatus basicStatus() {
         return BasicStatus.of(raft);
     }
 
-    /** Visits the progress of each member (inflights left out), voters and learners alike. */
+    /**
+     * Visits the progress of each member (inflights left out), voters and learners alike.
+     *
+     * @param visitor called once per member
+     */
     public void withProgress(ProgressVisitor visitor) {
         raft.trk.visit((id, pr) -> {
             ProgressType typ = pr.isLearner() ? ProgressType.ProgressTypeLearner : ProgressType.ProgressTypePeer;
@@ -422,7 +477,11 @@ public final class RawNode {
         });
     }
 
-    /** Reports that the last message to {@code id} could not be delivered. */
+    /**
+     * Reports that the last message to {@code id} could not be delivered.
+     *
+     * @param id the peer
+     */
     public void reportUnreachable(long id) {
         stepIgnoringDrop(Message.newBuilder()
                 .setType(MessageType.MsgUnreachable)
@@ -430,7 +489,12 @@ public final class RawNode {
                 .build());
     }
 
-    /** Reports the outcome of sending a snapshot to {@code id}. */
+    /**
+     * Reports the outcome of sending a snapshot to {@code id}.
+     *
+     * @param id the peer
+     * @param status whether the snapshot arrived
+     */
     public void reportSnapshot(long id, SnapshotStatus status) {
         boolean rej = status == SnapshotStatus.FAILURE;
         stepIgnoringDrop(Message.newBuilder()
@@ -440,7 +504,11 @@ public final class RawNode {
                 .build());
     }
 
-    /** Asks the leader to hand leadership to {@code transferee}. */
+    /**
+     * Asks the leader to hand leadership to {@code transferee}.
+     *
+     * @param transferee the member that should lead
+     */
     public void transferLeader(long transferee) {
         stepIgnoringDrop(Message.newBuilder()
                 .setType(MessageType.MsgTransferLeader)
@@ -459,6 +527,8 @@ public final class RawNode {
     /**
      * Requests a read index; the answer appears in a later Ready's read states, tagged with
      * {@code rctx} (which should identify the request uniquely).
+     *
+     * @param rctx the request's context
      */
     public void readIndex(ByteString rctx) {
         Entry.Builder e = Entry.newBuilder();
@@ -471,7 +541,11 @@ public final class RawNode {
                 .build());
     }
 
-    /** {@link #readIndex(ByteString)} for a byte array. */
+    /**
+     * {@link #readIndex(ByteString)} for a byte array.
+     *
+     * @param rctx the request's context
+     */
     public void readIndex(byte[] rctx) {
         readIndex(rctx == null ? null : ByteString.copyFrom(rctx));
     }
@@ -489,6 +563,7 @@ public final class RawNode {
      * peer. Setting up the storage with the initial configuration is the better way; this exists
      * for parity with etcd.
      *
+     * @param peers the initial members
      * @throws IllegalArgumentException when no peer is given
      * @throws IllegalStateException when the storage is not empty
      */

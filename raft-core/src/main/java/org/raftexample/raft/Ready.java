@@ -34,6 +34,18 @@ public record Ready(
         List<Message> messages,
         boolean mustSync) {
 
+    /**
+     * A Ready; null lists become empty ones.
+     *
+     * @param softState the new volatile state, or null when it did not change
+     * @param hardState the hard state to persist before sending messages, or null when unchanged
+     * @param readStates answers to ReadIndex requests (never null)
+     * @param entries entries to persist before sending messages (never null)
+     * @param snapshot a snapshot to persist and apply, or null
+     * @param committedEntries entries to apply to the state machine (never null)
+     * @param messages messages to send once the above is persisted (never null)
+     * @param mustSync whether the hard state and entries must be written durably
+     */
     public Ready {
         readStates = readStates == null ? List.of() : readStates;
         entries = entries == null ? List.of() : entries;
@@ -41,12 +53,20 @@ public record Ready(
         messages = messages == null ? List.of() : messages;
     }
 
-    /** A Ready with nothing in it. */
+    /**
+     * A Ready with nothing in it.
+     *
+     * @return the empty Ready
+     */
     public static Ready empty() {
         return new Ready(null, null, null, null, null, null, null, false);
     }
 
-    /** True when this Ready carries no work at all (etcd compares against an empty struct). */
+    /**
+     * True when this Ready carries no work at all (etcd compares against an empty struct).
+     *
+     * @return true if there is nothing to do
+     */
     public boolean isEmpty() {
         return softState == null
                 && hardState == null

@@ -4,8 +4,10 @@ package org.raftexample.raft;
 public final class SnapOutOfDateException extends StorageException {
     private static final long serialVersionUID = 1L;
 
+    /** The message, as etcd's {@code ErrSnapOutOfDate} reads. */
     public static final String MESSAGE = "requested index is older than the existing snapshot";
 
+    /** The outcome with etcd's message; no stack trace (it is a signal, not a fault). */
     public SnapOutOfDateException() {
         super(MESSAGE, false);
     }

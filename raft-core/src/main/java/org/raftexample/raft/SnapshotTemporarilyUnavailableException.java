@@ -7,8 +7,10 @@ package org.raftexample.raft;
 public final class SnapshotTemporarilyUnavailableException extends StorageException {
     private static final long serialVersionUID = 1L;
 
+    /** The message, as etcd's {@code ErrSnapshotTemporarilyUnavailable} reads. */
     public static final String MESSAGE = "snapshot is temporarily unavailable";
 
+    /** The outcome with etcd's message; no stack trace (it is a signal, not a fault). */
     public SnapshotTemporarilyUnavailableException() {
         super(MESSAGE, false);
     }

@@ -27,47 +27,101 @@ public record Status(BasicStatus basicStatus, TrackerConfig config, Map<Long, Pr
         return new Status(basic, r.trk.config().clone(), Collections.unmodifiableMap(progress));
     }
 
+    /**
+     * This node's id.
+     *
+     * @return the id
+     */
     public long id() {
         return basicStatus.id();
     }
 
+    /**
+     * The term, vote and commit index.
+     *
+     * @return the hard state
+     */
     public HardState hardState() {
         return basicStatus.hardState();
     }
 
+    /**
+     * The leader and this node's role.
+     *
+     * @return the soft state
+     */
     public SoftState softState() {
         return basicStatus.softState();
     }
 
+    /**
+     * The current term.
+     *
+     * @return the term
+     */
     public long term() {
         return basicStatus.term();
     }
 
+    /**
+     * The node voted for in the current term, or 0.
+     *
+     * @return the voted-for id
+     */
     public long vote() {
         return basicStatus.vote();
     }
 
+    /**
+     * The highest index known to be committed.
+     *
+     * @return the commit index
+     */
     public long commit() {
         return basicStatus.commit();
     }
 
+    /**
+     * The leader this node knows of, or 0.
+     *
+     * @return the leader's id
+     */
     public long lead() {
         return basicStatus.lead();
     }
 
+    /**
+     * The role this node plays.
+     *
+     * @return the raft state
+     */
     public StateType raftState() {
         return basicStatus.raftState();
     }
 
+    /**
+     * The highest index applied to the state machine.
+     *
+     * @return the applied index
+     */
     public long applied() {
         return basicStatus.applied();
     }
 
+    /**
+     * The member leadership is being transferred to, or 0.
+     *
+     * @return the transferee's id
+     */
     public long leadTransferee() {
         return basicStatus.leadTransferee();
     }
 
-    /** The status as JSON, field for field as etcd marshals it (progress sorted by id). */
+    /**
+     * The status as JSON, field for field as etcd marshals it (progress sorted by id).
+     *
+     * @return the JSON text
+     */
     public String toJson() {
         StringBuilder j = new StringBuilder();
         j.append(String.format(

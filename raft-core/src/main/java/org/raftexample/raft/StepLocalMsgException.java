@@ -11,6 +11,7 @@ public final class StepLocalMsgException extends RuntimeException {
     /** The text etcd uses for this error. */
     public static final String MESSAGE = "raft: cannot step raft local message";
 
+    /** The outcome with etcd's message. */
     public StepLocalMsgException() {
         super(MESSAGE, null, false, false);
     }

@@ -11,6 +11,7 @@ public final class StepPeerNotFoundException extends RuntimeException {
     /** The text etcd uses for this error. */
     public static final String MESSAGE = "raft: cannot step as peer not found";
 
+    /** The outcome with etcd's message. */
     public StepPeerNotFoundException() {
         super(MESSAGE, null, false, false);
     }

@@ -20,7 +20,11 @@ public interface Storage {
     /** The persisted hard state (empty when none was saved yet) and configuration (never null). */
     record InitialState(HardState hardState, ConfState confState) {}
 
-    /** Returns the saved HardState and ConfState. */
+    /**
+     * Returns the saved HardState and ConfState.
+     *
+     * @return the hard state and configuration
+     */
     InitialState initialState();
 
     /**
@@ -31,6 +35,10 @@ public interface Storage {
      * caller, and neither may its entries: raft hands them on to the application (in
      * {@code Ready}) and to other nodes.
      *
+     * @param lo the first index
+     * @param hi the index after the last
+     * @param maxSize the byte limit (unsigned; at least one entry is returned)
+     * @return the entries
      * @throws CompactedException if entry lo has been compacted
      * @throws UnavailableException if some entry in [lo, hi) is not available
      */
@@ -40,24 +48,33 @@ public interface Storage {
      * Returns the term of entry i, which must be in [firstIndex()-1, lastIndex()]. The term of
      * the entry just before firstIndex is kept for matching even though the entry is gone.
      *
+     * @param i the index
+     * @return the term of entry i
      * @throws CompactedException if i is below that range
      * @throws UnavailableException if i is above it
      */
     long term(long i);
 
-    /** The index of the last entry in the log. */
+    /**
+     * The index of the last entry in the log.
+     *
+     * @return the last index
+     */
     long lastIndex();
 
     /**
      * The index of the first entry that may be available through {@link #entries}; older
      * entries are folded into the latest snapshot. When the storage holds only the entry
      * marking the snapshot, this is lastIndex()+1.
+     *
+     * @return the first index
      */
     long firstIndex();
 
     /**
      * Returns the most recent snapshot.
      *
+     * @return the snapshot
      * @throws SnapshotTemporarilyUnavailableException if it is being prepared; raft will ask again
      */
     Snapshot snapshot();

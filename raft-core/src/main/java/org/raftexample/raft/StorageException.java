@@ -10,10 +10,21 @@ package org.raftexample.raft;
 public class StorageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An unexpected storage failure.
+     *
+     * @param message what failed
+     */
     public StorageException(String message) {
         super(message);
     }
 
+    /**
+     * An unexpected storage failure caused by another.
+     *
+     * @param message what failed
+     * @param cause the failure behind it
+     */
     public StorageException(String message, Throwable cause) {
         super(message, cause);
     }
@@ -21,6 +32,9 @@ public class StorageException extends RuntimeException {
     /**
      * For the well-known outcomes: they are signals, often raised on purpose while probing the
      * log, so they carry no stack trace (which would cost more than the lookup itself).
+     *
+     * @param message the outcome's message
+     * @param withStackTrace whether to record the stack (false for the signals)
      */
     protected StorageException(String message, boolean withStackTrace) {
         super(message, null, false, withStackTrace);

@@ -25,7 +25,12 @@ public final class Util {
 
     private Util() {}
 
-    /** True for message types that never leave the node (ticks, storage round trips...). */
+    /**
+     * True for message types that never leave the node (ticks, storage round trips...).
+     *
+     * @param t the type
+     * @return true if local
+     */
     public static boolean isLocalMsg(MessageType t) {
         return switch (t) {
             case MsgHup,
@@ -41,7 +46,12 @@ public final class Util {
         };
     }
 
-    /** True for message types that answer a request of this node. */
+    /**
+     * True for message types that answer a request of this node.
+     *
+     * @param t the type
+     * @return true if a response
+     */
     public static boolean isResponseMsg(MessageType t) {
         return switch (t) {
             case MsgAppResp,
@@ -56,12 +66,22 @@ public final class Util {
         };
     }
 
-    /** True for the ids of the local append and apply threads used with async storage writes. */
+    /**
+     * True for the ids of the local append and apply threads used with async storage writes.
+     *
+     * @param id the target of a message
+     * @return true if it is a local storage thread
+     */
     public static boolean isLocalMsgTarget(long id) {
         return id == Raft.LOCAL_APPEND_THREAD || id == Raft.LOCAL_APPLY_THREAD;
     }
 
-    /** The response type of a vote or pre-vote request. */
+    /**
+     * The response type of a vote or pre-vote request.
+     *
+     * @param t {@code MsgVote} or {@code MsgPreVote}
+     * @return {@code MsgVoteResp} or {@code MsgPreVoteResp}
+     */
     public static MessageType voteRespMsgType(MessageType t) {
         return switch (t) {
             case MsgVote -> MessageType.MsgVoteResp;
@@ -77,12 +97,22 @@ public final class Util {
         return x.getTerm() == y.getTerm() && x.getVote() == y.getVote() && x.getCommit() == y.getCommit();
     }
 
-    /** True when the hard state is null or all zero. */
+    /**
+     * True when the hard state is null or all zero.
+     *
+     * @param st the hard state, or null
+     * @return true if empty
+     */
     public static boolean isEmptyHardState(HardState st) {
         return st == null || isHardStateEqual(st, EMPTY_STATE);
     }
 
-    /** True when the snapshot is null or has index 0. */
+    /**
+     * True when the snapshot is null or has index 0.
+     *
+     * @param sp the snapshot, or null
+     * @return true if empty
+     */
     public static boolean isEmptySnap(Snapshot sp) {
         return sp == null || sp.getMetadata().getIndex() == 0;
     }
@@ -121,6 +151,12 @@ public final class Util {
         }
     }
 
+    /**
+     * Describes a hard state as etcd does, e.g. {@code Term:1 Vote:2 Commit:3}.
+     *
+     * @param hs the hard state
+     * @return the text
+     */
     public static String describeHardState(HardState hs) {
         StringBuilder sb = new StringBuilder();
         sb.append("Term:").append(Long.toUnsignedString(hs.getTerm()));
@@ -131,10 +167,22 @@ public final class Util {
         return sb.toString();
     }
 
+    /**
+     * Describes a soft state as etcd does, e.g. {@code Lead:1 State:StateLeader}.
+     *
+     * @param ss the soft state
+     * @return the text
+     */
     public static String describeSoftState(SoftState ss) {
         return "Lead:" + Long.toUnsignedString(ss.lead()) + " State:" + ss.raftState();
     }
 
+    /**
+     * Describes a configuration as etcd does (voters, outgoing voters, learners, next learners, auto-leave).
+     *
+     * @param state the configuration
+     * @return the text
+     */
     public static String describeConfState(ConfState state) {
         return "Voters:" + GoFormat.uintList(state.getVotersList())
                 + " VotersOutgoing:" + GoFormat.uintList(state.getVotersOutgoingList())
@@ -143,13 +191,25 @@ public final class Util {
                 + " AutoLeave:" + state.getAutoLeave();
     }
 
+    /**
+     * Describes a snapshot's metadata as etcd does: index, term and configuration.
+     *
+     * @param snap the snapshot
+     * @return the text
+     */
     public static String describeSnapshot(Snapshot snap) {
         SnapshotMetadata m = snap.getMetadata();
         return "Index:" + Long.toUnsignedString(m.getIndex()) + " Term:" + Long.toUnsignedString(m.getTerm())
                 + " ConfState:" + describeConfState(m.getConfState());
     }
 
-    /** Describes a Ready, or returns {@code <empty Ready>} when it carries nothing. */
+    /**
+     * Describes a Ready, or returns {@code <empty Ready>} when it carries nothing.
+     *
+     * @param rd the Ready
+     * @param f renders entry payloads, or null for Go's %q
+     * @return the text
+     */
     public static String describeReady(Ready rd, EntryFormatter f) {
         StringBuilder buf = new StringBuilder();
         if (rd.softState() != null) {
@@ -184,7 +244,13 @@ public final class Util {
         return "<empty Ready>";
     }
 
-    /** A concise one-message description for debugging and the test scripts. */
+    /**
+     * A concise one-message description for debugging and the test scripts.
+     *
+     * @param m the message
+     * @param f renders entry payloads, or null for Go's %q
+     * @return the text
+     */
     public static String describeMessage(Message m, EntryFormatter f) {
         return describeMessageWithIndent("", m, f);
     }
@@ -248,7 +314,13 @@ public final class Util {
         return Long.toHexString(id);
     }
 
-    /** A concise description of one entry: term/index, type and formatted payload. */
+    /**
+     * A concise description of one entry: term/index, type and formatted payload.
+     *
+     * @param e the entry
+     * @param f renders the payload, or null for Go's %q
+     * @return the text
+     */
     public static String describeEntry(Entry e, EntryFormatter f) {
         EntryFormatter fmt = f == null ? GoFormat::quote : f;
         String formatted;
@@ -271,7 +343,13 @@ public final class Util {
                 + formatted;
     }
 
-    /** Describes each entry on its own line (each line ends with a newline). */
+    /**
+     * Describes each entry on its own line (each line ends with a newline).
+     *
+     * @param ents the entries
+     * @param f renders entry payloads, or null for Go's %q
+     * @return the text
+     */
     public static String describeEntries(List<Entry> ents, EntryFormatter f) {
         StringBuilder buf = new StringBuilder();
         for (Entry e : ents) {
@@ -280,7 +358,12 @@ public final class Util {
         return buf.toString();
     }
 
-    /** A deterministic description of a configuration change (etcd avoids the proto text format). */
+    /**
+     * A deterministic description of a configuration change (etcd avoids the proto text format).
+     *
+     * @param cc the change
+     * @return the text
+     */
     public static String describeConfChange(ConfChangeV2 cc) {
         StringBuilder b = new StringBuilder();
         b.append("transition:").append(cc.getTransition());
@@ -297,7 +380,12 @@ public final class Util {
         return b.toString();
     }
 
-    /** The V1 variant of {@link #describeConfChange(ConfChangeV2)}: describes its V2 form. */
+    /**
+     * The V1 variant of {@link #describeConfChange(ConfChangeV2)}: describes its V2 form.
+     *
+     * @param cc the change
+     * @return the text
+     */
     public static String describeConfChange(ConfChange cc) {
         return describeConfChange(ConfChanges.asV2(cc));
     }

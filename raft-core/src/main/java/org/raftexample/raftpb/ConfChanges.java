@@ -16,7 +16,12 @@ import java.util.List;
 public final class ConfChanges {
     private ConfChanges() {}
 
-    /** The V2 change carrying out the same single operation as a legacy ConfChange. */
+    /**
+     * The V2 change carrying out the same single operation as a legacy ConfChange.
+     *
+     * @param cc the legacy change
+     * @return the V2 change
+     */
     public static ConfChangeV2 asV2(ConfChange cc) {
         ConfChangeV2.Builder b = ConfChangeV2.newBuilder()
                 .addChanges(ConfChangeSingle.newBuilder().setType(cc.getType()).setNodeId(cc.getNodeId()));
@@ -26,7 +31,12 @@ public final class ConfChanges {
         return b.build();
     }
 
-    /** Go's ConfChangeI.AsV2: converts a ConfChange, returns a ConfChangeV2 as is. */
+    /**
+     * Go's ConfChangeI.AsV2: converts a ConfChange, returns a ConfChangeV2 as is.
+     *
+     * @param cc a ConfChange or a ConfChangeV2
+     * @return the V2 change
+     */
     public static ConfChangeV2 asV2(MessageLite cc) {
         if (cc instanceof ConfChange v1) {
             return asV2(v1);
@@ -37,7 +47,12 @@ public final class ConfChanges {
         throw notAConfChange(cc);
     }
 
-    /** Go's ConfChangeI.AsV1: the ConfChange itself, or null for a ConfChangeV2. */
+    /**
+     * Go's ConfChangeI.AsV1: the ConfChange itself, or null for a ConfChangeV2.
+     *
+     * @param cc a ConfChange or a ConfChangeV2
+     * @return the legacy change, or null
+     */
     public static ConfChange asV1(MessageLite cc) {
         if (cc instanceof ConfChange v1) {
             return v1;
@@ -59,7 +74,11 @@ public final class ConfChanges {
      * leaves a joint configuration.
      */
     public record MarshaledConfChange(EntryType type, ByteString data) {
-        /** An entry of this type holding this data (nothing else set). */
+        /**
+         * An entry of this type holding this data (nothing else set).
+         *
+         * @return the entry's builder
+         */
         public Entry.Builder toEntry() {
             Entry.Builder e = Entry.newBuilder().setType(type);
             if (data != null) {
@@ -69,7 +88,12 @@ public final class ConfChanges {
         }
     }
 
-    /** Go's MarshalConfChange: the entry type and encoding of a ConfChange, a ConfChangeV2, or null. */
+    /**
+     * Go's MarshalConfChange: the entry type and encoding of a ConfChange, a ConfChangeV2, or null.
+     *
+     * @param cc a ConfChange, a ConfChangeV2, or null (leave a joint configuration)
+     * @return the entry type and its data
+     */
     public static MarshaledConfChange marshalConfChange(MessageLite cc) {
         if (cc == null) {
             // Empty data cannot be refused by size limits and means "leave the joint config".
@@ -85,6 +109,9 @@ public final class ConfChanges {
     /**
      * Whether the change uses joint consensus: it has more than one operation or asks for a
      * joint transition explicitly. See {@link #autoLeave} for how the joint state is left.
+     *
+     * @param cc the change
+     * @return true if it enters a joint configuration
      */
     public static boolean enterJoint(ConfChangeV2 cc) {
         // Some multi-operation changes could be done one at a time, depending on the config they
@@ -95,6 +122,9 @@ public final class ConfChanges {
     /**
      * Whether raft should leave the joint state on its own once it is entered (the first result
      * of Go's EnterJoint); false when {@link #enterJoint} is.
+     *
+     * @param cc the change
+     * @return true if raft leaves the joint configuration by itself
      */
     public static boolean autoLeave(ConfChangeV2 cc) {
         if (!enterJoint(cc)) {
@@ -106,7 +136,12 @@ public final class ConfChanges {
         };
     }
 
-    /** Whether the change leaves a joint configuration: no operations and the default transition (context ignored). */
+    /**
+     * Whether the change leaves a joint configuration: no operations and the default transition (context ignored).
+     *
+     * @param cc the change
+     * @return true if it leaves a joint configuration
+     */
     public static boolean leaveJoint(ConfChangeV2 cc) {
         return cc.getTransition() == ConfChangeTransition.ConfChangeTransitionAuto && cc.getChangesCount() == 0;
     }
@@ -115,6 +150,9 @@ public final class ConfChanges {
      * Parses space-separated operations: {@code vN} makes N a voter, {@code lN} a learner,
      * {@code rN} removes it and {@code uN} updates it. Throws IllegalArgumentException with Go's
      * error text on bad input.
+     *
+     * @param s the operations, e.g. {@code v1 l2 r3}
+     * @return the operations
      */
     public static List<ConfChangeSingle> fromString(String s) {
         List<ConfChangeSingle> ccs = new ArrayList<>();
@@ -158,7 +196,12 @@ public final class ConfChanges {
         }
     }
 
-    /** The inverse of {@link #fromString}, e.g. {@code v1 l2 r3}. */
+    /**
+     * The inverse of {@link #fromString}, e.g. {@code v1 l2 r3}.
+     *
+     * @param ccs the operations
+     * @return the text
+     */
     public static String toString(List<ConfChangeSingle> ccs) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < ccs.size(); i++) {
@@ -183,6 +226,9 @@ public final class ConfChanges {
      * order, and the same autoLeave with unset meaning false. Otherwise throws
      * IllegalArgumentException showing both, sorted and as given. (Go prints the structs with
      * {@code %+#v}; this prints them in protobuf text format.)
+     *
+     * @param a one configuration
+     * @param b the other
      */
     public static void checkEquivalent(ConfState a, ConfState b) {
         if (a == null || b == null) {
@@ -228,6 +274,9 @@ public final class ConfChanges {
     /**
      * Go's EnsureConfState: a ConfState with every optional field present (an empty one for null),
      * so that it encodes and compares like etcd's.
+     *
+     * @param cs the configuration, or null
+     * @return the completed configuration
      */
     public static ConfState ensureConfState(ConfState cs) {
         if (cs == null) {
@@ -239,6 +288,9 @@ public final class ConfChanges {
     /**
      * Go's EnsureSnapshotMetadata: the metadata (an empty one for null) with its conf state,
      * index and term present, the conf state completed by {@link #ensureConfState}.
+     *
+     * @param m the metadata, or null
+     * @return the completed metadata
      */
     public static SnapshotMetadata ensureSnapshotMetadata(SnapshotMetadata m) {
         SnapshotMetadata.Builder b = m == null ? SnapshotMetadata.newBuilder() : m.toBuilder();
@@ -248,7 +300,12 @@ public final class ConfChanges {
                 .build();
     }
 
-    /** Go's EnsureSnapshot: the snapshot (an empty one for null) with complete metadata. */
+    /**
+     * Go's EnsureSnapshot: the snapshot (an empty one for null) with complete metadata.
+     *
+     * @param s the snapshot, or null
+     * @return the completed snapshot
+     */
     public static Snapshot ensureSnapshot(Snapshot s) {
         Snapshot.Builder b = s == null ? Snapshot.newBuilder() : s.toBuilder();
         return b.setMetadata(ensureSnapshotMetadata(b.hasMetadata() ? b.getMetadata() : null))

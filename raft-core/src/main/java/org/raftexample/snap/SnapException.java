@@ -4,10 +4,21 @@ package org.raftexample.snap;
 public class SnapException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A snapshot that cannot be used.
+     *
+     * @param message why
+     */
     public SnapException(String message) {
         super(message);
     }
 
+    /**
+     * A snapshot that cannot be used because of another failure.
+     *
+     * @param message why
+     * @param cause the failure behind it
+     */
     public SnapException(String message, Throwable cause) {
         super(message, cause);
     }

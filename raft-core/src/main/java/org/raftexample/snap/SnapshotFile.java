@@ -24,7 +24,12 @@ public record SnapshotFile(Path path, SnapshotMetadata metadata, long dataOffset
 
     private static final int BUFFER = 64 * 1024;
 
-    /** A new stream of exactly the snapshot's data; the caller closes it. */
+    /**
+     * A new stream of exactly the snapshot's data; the caller closes it.
+     *
+     * @return the stream, positioned at the data's first byte
+     * @throws IOException if the file cannot be opened
+     */
     public InputStream openData() throws IOException {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
         try {
@@ -36,7 +41,12 @@ public record SnapshotFile(Path path, SnapshotMetadata metadata, long dataOffset
         return new Bounded(new BufferedInputStream(Channels.newInputStream(ch), BUFFER), dataLength);
     }
 
-    /** Checks a snapshot file and locates its data; throws {@link SnapException} when it is unusable. */
+    /**
+     * Checks a snapshot file and locates its data; throws {@link SnapException} when it is unusable.
+     *
+     * @param file the snapshot file
+     * @return the checked file
+     */
     public static SnapshotFile check(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();

@@ -60,12 +60,21 @@ public final class Snapshotter {
     private final Path dir;
     private final int retain;
 
-    /** A snapshotter for {@code dir} keeping the {@link #DEFAULT_RETAIN} newest files. */
+    /**
+     * A snapshotter for {@code dir} keeping the {@link #DEFAULT_RETAIN} newest files.
+     *
+     * @param dir the directory of the snapshot files
+     */
     public Snapshotter(Path dir) {
         this(dir, DEFAULT_RETAIN);
     }
 
-    /** A snapshotter for {@code dir} that keeps the {@code retain} newest files after each save (0 keeps all). */
+    /**
+     * A snapshotter for {@code dir} that keeps the {@code retain} newest files after each save (0 keeps all).
+     *
+     * @param dir the directory of the snapshot files
+     * @param retain how many files to keep, 0 for all
+     */
     public Snapshotter(Path dir, int retain) {
         if (retain < 0) {
             throw new IllegalArgumentException("retain must be >= 0: " + retain);
@@ -74,11 +83,22 @@ public final class Snapshotter {
         this.retain = retain;
     }
 
+    /**
+     * The directory of the snapshot files.
+     *
+     * @return the directory
+     */
     public Path dir() {
         return dir;
     }
 
-    /** The file name a snapshot with this term and index is saved under. */
+    /**
+     * The file name a snapshot with this term and index is saved under.
+     *
+     * @param term the snapshot's term
+     * @param index the snapshot's index
+     * @return the file name
+     */
     public static String fileName(long term, long index) {
         return String.format(Locale.ROOT, "%016x-%016x%s", term, index, SUFFIX);
     }
@@ -88,6 +108,8 @@ public final class Snapshotter {
     /**
      * Durably writes {@code snapshot} to its file, then deletes the oldest files beyond the
      * retention count. An empty snapshot (index 0) is not written, as in etcd.
+     *
+     * @param snapshot the snapshot to save
      */
     public void save(Snapshot snapshot) {
         if (snapshot.getMetadata().getIndex() == 0) {
@@ -111,6 +133,10 @@ public final class Snapshotter {
      * {@code length} bytes) instead of being held in memory, for state machines too big to
      * materialise twice. The file decodes to the same snapshot as one written by
      * {@link #save(Snapshot)} (only the order of the two outer fields differs).
+     *
+     * @param metadata the snapshot's metadata
+     * @param length the number of data bytes
+     * @param data the stream the data is read from (not closed)
      */
     public void save(SnapshotMetadata metadata, long length, InputStream data) {
         if (metadata.getIndex() == 0) {
@@ -221,7 +247,11 @@ public final class Snapshotter {
 
     // ---------------------------------------------------------------- loading
 
-    /** The newest intact snapshot, or empty when there is none. */
+    /**
+     * The newest intact snapshot, or empty when there is none.
+     *
+     * @return the snapshot, or empty
+     */
     public Optional<Snapshot> load() {
         return loadMatching(s -> true);
     }
@@ -231,6 +261,9 @@ public final class Snapshotter {
      * (see {@code WAL.validSnapshotEntries}), or empty when there is none. A snapshot file the
      * WAL has no marker for was saved just before a crash and must not be used: the WAL holds
      * no entries to continue from it.
+     *
+     * @param walSnaps the WAL's usable snapshot markers
+     * @return the snapshot, or empty
      */
     public Optional<Snapshot> loadNewestAvailable(List<org.raftexample.wal.pb.Snapshot> walSnaps) {
         return loadMatching(s -> {
@@ -273,6 +306,9 @@ public final class Snapshotter {
      * Like {@link #loadNewestAvailable}, but the data stays on disk: the newest snapshot file that
      * passes its checksum (checked as a stream) and matches a WAL marker, to be streamed with
      * {@link SnapshotFile#openData()}. Files that fail are renamed {@code .broken} as by the loads.
+     *
+     * @param walSnaps the WAL's usable snapshot markers
+     * @return the checked file, or empty
      */
     public Optional<SnapshotFile> loadNewestAvailableFile(List<org.raftexample.wal.pb.Snapshot> walSnaps) {
         List<String> names;
@@ -302,7 +338,13 @@ public final class Snapshotter {
         return Optional.empty();
     }
 
-    /** The checked file of the snapshot at {@code term}/{@code index}, or empty if there is none. */
+    /**
+     * The checked file of the snapshot at {@code term}/{@code index}, or empty if there is none.
+     *
+     * @param term the snapshot's term
+     * @param index the snapshot's index
+     * @return the checked file, or empty
+     */
     public Optional<SnapshotFile> file(long term, long index) {
         Path p = dir.resolve(fileName(term, index));
         if (!Files.isRegularFile(p)) {
@@ -321,7 +363,12 @@ public final class Snapshotter {
         }
     }
 
-    /** Reads and checks one snapshot file; throws {@link SnapException} when it is unusable. */
+    /**
+     * Reads and checks one snapshot file; throws {@link SnapException} when it is unusable.
+     *
+     * @param file the snapshot file
+     * @return the snapshot
+     */
     public static Snapshot read(Path file) {
         byte[] b;
         try {

@@ -15,7 +15,12 @@ public final class DiskIo {
 
     private DiskIo() {}
 
-    /** Makes a directory's entries (new, renamed or deleted files) durable. */
+    /**
+     * Makes a directory's entries (new, renamed or deleted files) durable.
+     *
+     * @param dir the directory
+     * @throws IOException if the sync fails
+     */
     public static void fsyncDir(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
@@ -25,6 +30,10 @@ public final class DiskIo {
     /**
      * Renames {@code from} to {@code to} atomically, replacing {@code to}, and makes the rename
      * durable by syncing the directory.
+     *
+     * @param from the file to rename
+     * @param to its new name
+     * @throws IOException if the rename or the sync fails
      */
     public static void durableRename(Path from, Path to) throws IOException {
         try {

@@ -80,7 +80,13 @@ public final class WAL implements AutoCloseable {
 
     // ---------------------------------------------------------------- creating and opening
 
-    /** Creates a WAL in {@code dir} with the default options; see {@link #create(Path, byte[], WalOptions)}. */
+    /**
+     * Creates a WAL in {@code dir} with the default options; see {@link #create(Path, byte[], WalOptions)}.
+     *
+     * @param dir the directory
+     * @param metadata written at the head of every segment; may be null
+     * @return the WAL, ready to append
+     */
     public static WAL create(Path dir, byte[] metadata) {
         return create(dir, metadata, WalOptions.defaults());
     }
@@ -91,6 +97,11 @@ public final class WAL implements AutoCloseable {
      *
      * <p>The first segment is built in {@code <dir>.tmp} and the directory renamed into place,
      * so that a crash leaves either no log or a complete one.
+     *
+     * @param dir the directory
+     * @param metadata written at the head of every segment; may be null
+     * @param options the segment size
+     * @return the WAL, ready to append
      */
     public static WAL create(Path dir, byte[] metadata, WalOptions options) {
         if (exists(dir)) {
@@ -147,7 +158,13 @@ public final class WAL implements AutoCloseable {
         }
     }
 
-    /** Opens the WAL in {@code dir} with the default options; see {@link #open(Path, Snapshot, WalOptions)}. */
+    /**
+     * Opens the WAL in {@code dir} with the default options; see {@link #open(Path, Snapshot, WalOptions)}.
+     *
+     * @param dir the directory
+     * @param snapshot the marker to read from
+     * @return the WAL, to be read with {@link #readAll()}
+     */
     public static WAL open(Path dir, Snapshot snapshot) {
         return open(dir, snapshot, WalOptions.defaults());
     }
@@ -156,6 +173,11 @@ public final class WAL implements AutoCloseable {
      * Opens the WAL in {@code dir} for reading from the snapshot marker {@code snapshot} (an
      * empty marker means from the beginning). The marker must have been saved to this WAL, or
      * {@link #readAll()} fails. Locks the directory; call {@link #readAll()} before appending.
+     *
+     * @param dir the directory
+     * @param snapshot the marker to read from
+     * @param options the segment size
+     * @return the WAL, to be read with {@link #readAll()}
      */
     public static WAL open(Path dir, Snapshot snapshot, WalOptions options) {
         DirLock lock = null;
@@ -188,7 +210,12 @@ public final class WAL implements AutoCloseable {
         }
     }
 
-    /** Whether {@code dir} holds at least one segment file. */
+    /**
+     * Whether {@code dir} holds at least one segment file.
+     *
+     * @param dir the directory
+     * @return true if there is a WAL
+     */
     public static boolean exists(Path dir) {
         try {
             return !segmentNames(dir).isEmpty();
@@ -197,12 +224,23 @@ public final class WAL implements AutoCloseable {
         }
     }
 
-    /** A snapshot marker for the given raft index and term (no ConfState). */
+    /**
+     * A snapshot marker for the given raft index and term (no ConfState).
+     *
+     * @param index the raft index
+     * @param term the raft term
+     * @return the marker
+     */
     public static Snapshot marker(long index, long term) {
         return Snapshot.newBuilder().setIndex(index).setTerm(term).build();
     }
 
-    /** The snapshot marker matching a raft snapshot's metadata, ConfState included. */
+    /**
+     * The snapshot marker matching a raft snapshot's metadata, ConfState included.
+     *
+     * @param md a raft snapshot's metadata
+     * @return the marker
+     */
     public static Snapshot marker(SnapshotMetadata md) {
         return Snapshot.newBuilder()
                 .setIndex(md.getIndex())
@@ -221,6 +259,8 @@ public final class WAL implements AutoCloseable {
      * then truncated to its last whole record. Damage anywhere else is a
      * {@link CorruptWalException}. Throws {@link WalException} when the start marker is not in
      * the log or conflicts with it, or when the metadata differs between segments.
+     *
+     * @return the metadata, hard state and entries read
      */
     public synchronized WalContents readAll() {
         checkOpen();
@@ -328,6 +368,9 @@ public final class WAL implements AutoCloseable {
      * whose index is at most the commit index of the last saved hard state, oldest first.
      * Reads without locking, so it can run while the WAL is open; a torn tail is ignored (it is
      * repaired when the WAL is next opened), damage elsewhere throws.
+     *
+     * @param dir the directory
+     * @return the usable markers, oldest first
      */
     public static List<Snapshot> validSnapshotEntries(Path dir) {
         Exception last = null;
@@ -356,6 +399,10 @@ public final class WAL implements AutoCloseable {
      * {@code snapshot} on: checksums, metadata and the marker itself. Returns the last hard state.
      * A torn tail is accepted (opening the WAL repairs it); anything {@link #readAll()} would
      * reject is thrown.
+     *
+     * @param dir the directory
+     * @param snapshot the marker to read from
+     * @return the last hard state saved
      */
     public static HardState verify(Path dir, Snapshot snapshot) {
         try {
@@ -433,6 +480,9 @@ public final class WAL implements AutoCloseable {
      * nothing must be durable: when there are no entries and term and vote are unchanged (a
      * commit index can be recovered from the peers), the records are written but not synced,
      * as etcd's raft.MustSync decides. Moves to a new segment when this one is full.
+     *
+     * @param hardState the hard state, or an empty one
+     * @param entries the entries, consecutive
      */
     public synchronized void save(HardState hardState, List<Entry> entries) {
         checkWritable();
@@ -474,6 +524,8 @@ public final class WAL implements AutoCloseable {
     /**
      * Records that a snapshot up to {@code snapshot}'s index exists and syncs. Index and term
      * must be set, and a ConfState too for any snapshot but the initial empty one.
+     *
+     * @param snapshot the marker
      */
     public synchronized void saveSnapshot(Snapshot snapshot) {
         checkWritable();
@@ -561,6 +613,8 @@ public final class WAL implements AutoCloseable {
      * (that one may still hold entries after the snapshot). For segments 1..6 and index 5, with
      * segment 4 the last one starting below 5, segments 1..3 are released. Released segments
      * are no longer part of this WAL and may be deleted (see {@link #purgeReleased()}).
+     *
+     * @param index the highest index covered by a snapshot
      */
     public synchronized void releaseLockTo(long index) {
         checkOpen();
@@ -582,6 +636,8 @@ public final class WAL implements AutoCloseable {
      * still holds, and returns how many were deleted. Segments before the one a WAL was opened
      * at were never held, so they count as released too (as in etcd, where only the segments
      * read are locked).
+     *
+     * @return the number of files deleted
      */
     public synchronized int purgeReleased() {
         checkOpen();
@@ -603,12 +659,20 @@ public final class WAL implements AutoCloseable {
         }
     }
 
-    /** The names of the segment files this WAL holds, oldest first (the last is the tail). */
+    /**
+     * The names of the segment files this WAL holds, oldest first (the last is the tail).
+     *
+     * @return the file names
+     */
     public synchronized List<String> segmentFileNames() {
         return segments.stream().map(SegmentName::fileName).toList();
     }
 
-    /** The directory of this WAL. */
+    /**
+     * The directory of this WAL.
+     *
+     * @return the directory
+     */
     public Path dir() {
         return dir;
     }
@@ -660,6 +724,8 @@ public final class WAL implements AutoCloseable {
     /**
      * Sets who hears the duration of every data sync of the tail segment (called on the thread that
      * saves, right after the sync; it must be quick and must not call back into this WAL).
+     *
+     * @param observer called with the sync's duration in nanoseconds, or null for none
      */
     public void setSyncObserver(LongConsumer observer) {
         this.syncObserver = Objects.requireNonNull(observer, "observer");

@@ -10,10 +10,21 @@ package org.raftexample.wal;
 public class WalException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A WAL failure.
+     *
+     * @param message what failed
+     */
     public WalException(String message) {
         super(message);
     }
 
+    /**
+     * A WAL failure caused by another.
+     *
+     * @param message what failed
+     * @param cause the failure behind it
+     */
     public WalException(String message, Throwable cause) {
         super(message, cause);
     }

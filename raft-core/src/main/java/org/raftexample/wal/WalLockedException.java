@@ -6,6 +6,12 @@ import java.nio.file.Path;
 public final class WalLockedException extends WalException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * The WAL is in use.
+     *
+     * @param dir the WAL's directory
+     * @param holder who holds its lock, as far as known
+     */
     public WalLockedException(Path dir, String holder) {
         super("wal: " + dir + " is already opened by " + holder
                 + "; only one process may use a WAL directory at a time");

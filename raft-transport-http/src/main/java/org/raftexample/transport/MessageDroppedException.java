@@ -14,7 +14,12 @@ import org.raftexample.raftpb.MessageType;
 public final class MessageDroppedException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    /** The type and sender of the message that was dropped, for the log line. */
+    /**
+     * The type and sender of the message that was dropped, for the log line.
+     *
+     * @param type the message's type
+     * @param from its sender
+     */
     public MessageDroppedException(MessageType type, long from) {
         super("raft dropped " + type + " from " + Protocol.formatId(from) + " (inbound queue full)");
     }

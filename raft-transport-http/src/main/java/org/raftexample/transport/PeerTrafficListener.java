@@ -13,15 +13,34 @@ public interface PeerTrafficListener {
     /** Does nothing; the default when an application does not listen. */
     PeerTrafficListener NONE = new PeerTrafficListener() {};
 
-    /** A message of {@code bytes} (its encoded size) was handed to the connection to {@code to}. */
+    /**
+     * A message of {@code bytes} (its encoded size) was handed to the connection to {@code to}.
+     *
+     * @param to the peer
+     * @param bytes the message's encoded size
+     */
     default void sent(long to, long bytes) {}
 
-    /** A message of {@code bytes} (its encoded size) arrived from {@code from}. */
+    /**
+     * A message of {@code bytes} (its encoded size) arrived from {@code from}.
+     *
+     * @param from the peer
+     * @param bytes the message's encoded size
+     */
     default void received(long from, long bytes) {}
 
-    /** A message to {@code to} was lost: dropped on a full buffer, or its connection or request failed. */
+    /**
+     * A message to {@code to} was lost: dropped on a full buffer, or its connection or request failed.
+     *
+     * @param to the peer
+     */
     default void sendFailed(long to) {}
 
-    /** A probe of {@code to}'s peer endpoint took {@code nanos} from request to answer. */
+    /**
+     * A probe of {@code to}'s peer endpoint took {@code nanos} from request to answer.
+     *
+     * @param to the peer
+     * @param nanos the round trip, in nanoseconds
+     */
     default void roundTrip(long to, long nanos) {}
 }

@@ -23,16 +23,33 @@ public interface Raft {
      * {@link MessageDroppedException}: a pipeline or snapshot request is then answered with 503
      * and its sender reports the message undelivered (a MsgSnap as a failed snapshot). Any other
      * exception is logged; on a pipeline or snapshot request it is answered with 500.
+     *
+     * @param message the message
+     * @throws Exception if the node did not take the message; the sender is told it was not delivered
      */
     void process(Message message) throws Exception;
 
-    /** Whether the member with this id has been removed from the cluster; its requests are answered 410. */
+    /**
+     * Whether the member with this id has been removed from the cluster; its requests are answered 410.
+     *
+     * @param id the member
+     * @return true if it was removed
+     */
     boolean isIdRemoved(long id);
 
-    /** Tells raft that a message to this peer could not be delivered (raftexample: {@code node.reportUnreachable}). */
+    /**
+     * Tells raft that a message to this peer could not be delivered (raftexample: {@code node.reportUnreachable}).
+     *
+     * @param id the peer
+     */
     void reportUnreachable(long id);
 
-    /** Tells raft whether a snapshot reached the peer (raftexample: {@code node.reportSnapshot}). */
+    /**
+     * Tells raft whether a snapshot reached the peer (raftexample: {@code node.reportSnapshot}).
+     *
+     * @param id the peer
+     * @param status whether the snapshot arrived
+     */
     void reportSnapshot(long id, SnapshotStatus status);
 
     /**
@@ -44,6 +61,11 @@ public interface Raft {
      * {@link #process}, which is what raftexample expects. An override must consume {@code data} before
      * returning (the transport discards what is left) and must not keep it afterwards. It may throw
      * {@link InsufficientStorageException} before reading any data (answered 507, the sender retries later).
+     *
+     * @param header the MsgSnap, its snapshot data left empty
+     * @param data the snapshot's data; read it to the end before returning
+     * @param size the number of data bytes
+     * @throws Exception if the snapshot was not taken; the sender reports it as failed
      */
     default void processSnapshot(Message header, InputStream data, long size) throws Exception {
         // Read in chunks rather than allocating `size` bytes up front: the size is the sender's claim, and
@@ -63,6 +85,10 @@ public interface Raft {
      * application keeps it (a snapshot file), so that a large snapshot is never held in memory to
      * be sent. Called on the snapshot sender's thread; the sender closes the stream. The default,
      * null, sends the message's own (empty) data.
+     *
+     * @param snapshotMessage the outgoing MsgSnap
+     * @return the data and its length, or null to send the message as it is
+     * @throws IOException if the data cannot be opened
      */
     default SnapshotBody openSnapshot(Message snapshotMessage) throws IOException {
         return null;

@@ -28,17 +28,33 @@ public record TlsFiles(Path certFile, Path keyFile, Path trustedCaFile, boolean 
     // The in-memory key store needs some password; it never leaves the process.
     private static final String STORE_PASSWORD = "raftexample";
 
+    /**
+     * Checks that the certificate and the key are given.
+     *
+     * @param certFile PEM certificate, leaf first
+     * @param keyFile PEM private key (PKCS#8, PKCS#1 RSA or SEC1 EC; unencrypted)
+     * @param trustedCaFile PEM CA certificates to trust, or null for the JDK's default trust store
+     * @param clientCertAuth true to refuse clients without a certificate signed by a trusted CA
+     */
     public TlsFiles {
         Objects.requireNonNull(certFile, "certFile");
         Objects.requireNonNull(keyFile, "keyFile");
     }
 
-    /** True when a server with this material refuses clients that present no trusted certificate. */
+    /**
+     * True when a server with this material refuses clients that present no trusted certificate.
+     *
+     * @return true if client certificates are required
+     */
     public boolean requiresClientCertificate() {
         return clientCertAuth || trustedCaFile != null;
     }
 
-    /** The server side; the files are read now, so a missing or bad file fails here with its name. */
+    /**
+     * The server side; the files are read now, so a missing or bad file fails here with its name.
+     *
+     * @return the server's SSL context factory
+     */
     public SslContextFactory.Server newServerFactory() {
         SslContextFactory.Server f = new SslContextFactory.Server();
         f.setKeyStore(keyStore());
@@ -51,7 +67,11 @@ public record TlsFiles(Path certFile, Path keyFile, Path trustedCaFile, boolean 
         return f;
     }
 
-    /** The client side, dialing servers whose certificate must chain to the trusted CA and name their host. */
+    /**
+     * The client side, dialing servers whose certificate must chain to the trusted CA and name their host.
+     *
+     * @return the client's SSL context factory
+     */
     public SslContextFactory.Client newClientFactory() {
         SslContextFactory.Client f = new SslContextFactory.Client();
         f.setKeyStore(keyStore());

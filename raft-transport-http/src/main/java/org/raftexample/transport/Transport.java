@@ -59,6 +59,11 @@ public final class Transport implements AutoCloseable {
     private boolean stopped;
     private volatile boolean listenerFailureReported;
 
+    /**
+     * A transport that does nothing until {@link #start()}.
+     *
+     * @param config who this node is, where it listens and whom it tells about messages
+     */
     public Transport(TransportConfig config) {
         this.config = config;
         this.threadPrefix = "raft-transport-" + Protocol.formatId(config.id()) + "-";
@@ -111,12 +116,20 @@ public final class Transport implements AutoCloseable {
                 server == null ? " (handler only)" : " on " + listenUri());
     }
 
-    /** The handler serving this node's {@code /raft} endpoints, for a server the application runs itself. */
+    /**
+     * The handler serving this node's {@code /raft} endpoints, for a server the application runs itself.
+     *
+     * @return the handler
+     */
     public Handler handler() {
         return handler;
     }
 
-    /** The URL the transport's own listener is bound to (with the real port when 0 was asked for). */
+    /**
+     * The URL the transport's own listener is bound to (with the real port when 0 was asked for).
+     *
+     * @return the URI
+     */
     public synchronized URI listenUri() {
         if (connector == null) {
             throw new IllegalStateException("transport has no listener (not started, or handler-only mode)");
@@ -125,7 +138,11 @@ public final class Transport implements AutoCloseable {
         return URI.create(config.scheme() + "://" + u.getHost() + ":" + connector.getLocalPort());
     }
 
-    /** Sends messages to their peers; messages to unknown peers or to 0 are dropped. Never blocks. */
+    /**
+     * Sends messages to their peers; messages to unknown peers or to 0 are dropped. Never blocks.
+     *
+     * @param messages the messages, each with its {@code to} set
+     */
     public void send(List<Message> messages) {
         for (Message m : messages) {
             if (m.getTo() == 0) {
@@ -140,7 +157,12 @@ public final class Transport implements AutoCloseable {
         }
     }
 
-    /** Starts talking to a member; does nothing if it is already known. */
+    /**
+     * Starts talking to a member; does nothing if it is already known.
+     *
+     * @param id the member
+     * @param urls its peer URLs
+     */
     public synchronized void addPeer(long id, List<String> urls) {
         requireRunning();
         if (id == config.id()) {
@@ -155,7 +177,11 @@ public final class Transport implements AutoCloseable {
         LOG.info("transport {} added peer {} at {}", Protocol.formatId(config.id()), Protocol.formatId(id), urls);
     }
 
-    /** Stops talking to a member and closes its connections; later messages to it are dropped. */
+    /**
+     * Stops talking to a member and closes its connections; later messages to it are dropped.
+     *
+     * @param id the member
+     */
     public synchronized void removePeer(long id) {
         Peer p = peers.remove(id);
         if (p != null) {
@@ -164,7 +190,12 @@ public final class Transport implements AutoCloseable {
         }
     }
 
-    /** Changes the URLs a member is reached at; connections already open stay until they fail. */
+    /**
+     * Changes the URLs a member is reached at; connections already open stay until they fail.
+     *
+     * @param id the member
+     * @param urls its new peer URLs
+     */
     public synchronized void updatePeer(long id, List<String> urls) {
         Peer p = peers.get(id);
         if (p == null) {
@@ -173,24 +204,42 @@ public final class Transport implements AutoCloseable {
         p.update(parseUrls(urls));
     }
 
+    /** Stops talking to every member (etcd's {@code RemoveAllPeers}). */
     public synchronized void removeAllPeers() {
         for (Long id : new ArrayList<>(peers.keySet())) {
             removePeer(id);
         }
     }
 
-    /** Since when the peer has been reachable without interruption; empty if it is not now (or is unknown). */
+    /**
+     * Since when the peer has been reachable without interruption; empty if it is not now (or is unknown).
+     *
+     * @param id the peer
+     * @return the time, or empty
+     */
     public Optional<Instant> activeSince(long id) {
         Peer p = peers.get(id);
         return p == null ? Optional.empty() : p.activeSince();
     }
 
-    /** The next fatal error, waiting up to the timeout; {@code null} if none came. */
+    /**
+     * The next fatal error, waiting up to the timeout; {@code null} if none came.
+     *
+     * @param timeout how long to wait
+     * @param unit the unit of timeout
+     * @return the error, or null
+     * @throws InterruptedException if the calling thread is interrupted while it waits
+     */
     public TransportError pollError(long timeout, TimeUnit unit) throws InterruptedException {
         return errors.poll(timeout, unit);
     }
 
-    /** The next fatal error, waiting as long as it takes. */
+    /**
+     * The next fatal error, waiting as long as it takes.
+     *
+     * @return the error
+     * @throws InterruptedException if the calling thread is interrupted while it waits
+     */
     public TransportError takeError() throws InterruptedException {
         return errors.take();
     }

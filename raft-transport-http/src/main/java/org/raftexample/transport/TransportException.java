@@ -4,6 +4,12 @@ package org.raftexample.transport;
 public final class TransportException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A transport failure.
+     *
+     * @param message what failed
+     * @param cause the failure behind it
+     */
     public TransportException(String message, Throwable cause) {
         super(message, cause);
     }

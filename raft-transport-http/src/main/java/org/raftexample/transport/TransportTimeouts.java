@@ -20,6 +20,16 @@ public record TransportTimeouts(
         Duration reconnectMin,
         Duration reconnectMax) {
 
+    /**
+     * Checks that the heartbeat is shorter than the read timeout and the redial delays are ordered.
+     *
+     * @param dial connect plus response headers for a stream or a pipeline request
+     * @param request a whole pipeline request; for a snapshot, the longest time without progress
+     * @param linkHeartbeat how often a stream writer sends a keep-alive frame when it has nothing else to send
+     * @param streamRead a stream reader that receives nothing for this long declares the stream dead
+     * @param reconnectMin first wait before redialing a failed stream; doubles on each failure
+     * @param reconnectMax longest wait between redials
+     */
     public TransportTimeouts {
         if (linkHeartbeat.compareTo(streamRead) >= 0) {
             throw new IllegalArgumentException("link heartbeat must be shorter than the stream read timeout");
@@ -29,7 +39,11 @@ public record TransportTimeouts(
         }
     }
 
-    /** etcd's figures: 5 s read timeout with a heartbeat every third of it, 100 ms first redial. */
+    /**
+     * etcd's figures: 5 s read timeout with a heartbeat every third of it, 100 ms first redial.
+     *
+     * @return the default timeouts
+     */
     public static TransportTimeouts defaults() {
         return new TransportTimeouts(
                 Duration.ofSeconds(1),

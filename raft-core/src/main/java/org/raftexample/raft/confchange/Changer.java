@@ -24,20 +24,40 @@ public final class Changer {
     private final ProgressTracker tracker;
     private long lastIndex;
 
-    /** Changes on top of tracker's configuration; new peers start probing at lastIndex. */
+    /**
+     * Changes on top of tracker's configuration; new peers start probing at lastIndex.
+     *
+     * @param tracker the tracker whose configuration is the starting point (not modified)
+     * @param lastIndex the leader's last index
+     */
     public Changer(ProgressTracker tracker, long lastIndex) {
         this.tracker = tracker;
         this.lastIndex = lastIndex;
     }
 
+    /**
+     * The tracker whose configuration the changes start from.
+     *
+     * @return the tracker
+     */
     public ProgressTracker tracker() {
         return tracker;
     }
 
+    /**
+     * The index new peers start probing at.
+     *
+     * @return the last index
+     */
     public long lastIndex() {
         return lastIndex;
     }
 
+    /**
+     * Moves the index new peers start probing at.
+     *
+     * @param lastIndex the leader's last index
+     */
     public void setLastIndex(long lastIndex) {
         this.lastIndex = lastIndex;
     }
@@ -45,6 +65,10 @@ public final class Changer {
     /**
      * Enters a joint configuration: the outgoing half becomes a copy of the incoming half, then
      * the changes are applied to the incoming half (Raft thesis section 4.3, C_{old,new}).
+     *
+     * @param autoLeave whether raft leaves the joint configuration by itself once it is committed
+     * @param ccs the changes
+     * @return the new configuration and progress
      */
     public ConfigAndProgress enterJoint(boolean autoLeave, List<ConfChangeSingle> ccs) {
         ConfigAndProgress cp = checkAndCopy();
@@ -63,6 +87,13 @@ public final class Changer {
         return checkAndReturn(cfg, cp.progress());
     }
 
+    /**
+     * Same as {@link #enterJoint(boolean, List)}.
+     *
+     * @param autoLeave whether raft leaves the joint configuration by itself
+     * @param ccs the changes
+     * @return the new configuration and progress
+     */
     public ConfigAndProgress enterJoint(boolean autoLeave, ConfChangeSingle... ccs) {
         return enterJoint(autoLeave, Arrays.asList(ccs));
     }
@@ -70,6 +101,8 @@ public final class Changer {
     /**
      * Leaves the joint configuration: the incoming half decides alone (C_new), staged learners
      * become learners, and peers in neither the incoming half nor the learners stop being tracked.
+     *
+     * @return the new configuration and progress
      */
     public ConfigAndProgress leaveJoint() {
         ConfigAndProgress cp = checkAndCopy();
@@ -96,6 +129,9 @@ public final class Changer {
     /**
      * Applies changes that together add or remove at most one voter, outside of a joint
      * configuration.
+     *
+     * @param ccs the changes
+     * @return the new configuration and progress
      */
     public ConfigAndProgress simple(List<ConfChangeSingle> ccs) {
         ConfigAndProgress cp = checkAndCopy();
@@ -110,6 +146,12 @@ public final class Changer {
         return checkAndReturn(cfg, cp.progress());
     }
 
+    /**
+     * Same as {@link #simple(List)}.
+     *
+     * @param ccs the changes
+     * @return the new configuration and progress
+     */
     public ConfigAndProgress simple(ConfChangeSingle... ccs) {
         return simple(Arrays.asList(ccs));
     }
@@ -294,7 +336,12 @@ public final class Changer {
         return n;
     }
 
-    /** The changes as {@code Type(id)} words separated by spaces, e.g. {@code ConfChangeAddNode(2)}. */
+    /**
+     * The changes as {@code Type(id)} words separated by spaces, e.g. {@code ConfChangeAddNode(2)}.
+     *
+     * @param ccs the changes
+     * @return the text
+     */
     public static String describe(List<ConfChangeSingle> ccs) {
         StringBuilder sb = new StringBuilder();
         for (ConfChangeSingle cc : ccs) {

@@ -53,6 +53,10 @@ public final class Restore {
     /**
      * Runs the changes that enact cs on top of chg's configuration, which must be empty, and
      * returns the result. chg's tracker is not modified. Throws like the {@link Changer} methods.
+     *
+     * @param chg a changer over an empty configuration
+     * @param cs the configuration to restore
+     * @return the configuration and progress enacting cs
      */
     public static ConfigAndProgress restore(Changer chg, ConfState cs) {
         Ops ops = toConfChangeSingle(cs);

@@ -13,6 +13,11 @@ public interface AckedIndexer {
      */
     long NOT_FOUND = -1L;
 
-    /** The index acknowledged by the voter, or {@link #NOT_FOUND}. */
+    /**
+     * The index acknowledged by the voter, or {@link #NOT_FOUND}.
+     *
+     * @param voterId the voter
+     * @return its acknowledged index
+     */
     long ackedIndex(long voterId);
 }

@@ -13,7 +13,12 @@ public final class Index {
 
     private Index() {}
 
-    /** Prints an index as Go's Index.String does: decimal, or "∞" for {@link #MAX}. */
+    /**
+     * Prints an index as Go's Index.String does: decimal, or "∞" for {@link #MAX}.
+     *
+     * @param index the index
+     * @return the text
+     */
     public static String toString(long index) {
         return index == MAX ? "∞" : Long.toUnsignedString(index);
     }

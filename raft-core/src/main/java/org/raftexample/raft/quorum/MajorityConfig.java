@@ -19,14 +19,26 @@ import java.util.Set;
 public final class MajorityConfig extends AbstractSet<Long> {
     private final Set<Long> ids;
 
+    /** An empty set of voters. */
     public MajorityConfig() {
         this.ids = new HashSet<>();
     }
 
+    /**
+     * A set holding these voters (copied).
+     *
+     * @param ids the voters
+     */
     public MajorityConfig(Collection<Long> ids) {
         this.ids = new HashSet<>(ids);
     }
 
+    /**
+     * A set holding these voters.
+     *
+     * @param ids the voters
+     * @return the configuration
+     */
     public static MajorityConfig of(long... ids) {
         MajorityConfig c = new MajorityConfig();
         for (long id : ids) {
@@ -65,7 +77,11 @@ public final class MajorityConfig extends AbstractSet<Long> {
         ids.clear();
     }
 
-    /** The ids in ascending (unsigned) order. */
+    /**
+     * The ids in ascending (unsigned) order.
+     *
+     * @return the sorted ids
+     */
     public List<Long> slice() {
         return sorted(ids);
     }
@@ -76,7 +92,12 @@ public final class MajorityConfig extends AbstractSet<Long> {
         return sl;
     }
 
-    /** Prints ids as Go does: sorted, in hex, space separated, in parentheses, e.g. {@code (1 2 a)}. */
+    /**
+     * Prints ids as Go does: sorted, in hex, space separated, in parentheses, e.g. {@code (1 2 a)}.
+     *
+     * @param ids the ids
+     * @return the text
+     */
     public static String format(Collection<Long> ids) {
         StringBuilder sb = new StringBuilder("(");
         List<Long> sl = sorted(ids);
@@ -112,6 +133,9 @@ public final class MajorityConfig extends AbstractSet<Long> {
      * A multi-line picture of the acknowledged indexes, one voter per line sorted by id: a bar
      * whose length grows with the rank of the voter's index (equal indexes get equal bars), or
      * {@code ?} when the voter has not acknowledged anything.
+     *
+     * @param l the acknowledged index of each voter
+     * @return the picture
      */
     public String describe(AckedIndexer l) {
         if (ids.isEmpty()) {
@@ -147,6 +171,9 @@ public final class MajorityConfig extends AbstractSet<Long> {
      * The highest index acknowledged by a majority of the voters. Voters without an
      * acknowledgement count as having acknowledged 0. An empty config returns {@link Index#MAX} so
      * that it does not constrain the other half of a joint configuration.
+     *
+     * @param l the acknowledged index of each voter
+     * @return the committed index
      */
     public long committedIndex(AckedIndexer l) {
         int n = ids.size();
@@ -170,6 +197,9 @@ public final class MajorityConfig extends AbstractSet<Long> {
     /**
      * Tallies yes (true) and no (false) votes. An empty config wins by convention, which makes
      * a joint configuration with an empty half behave like its other half.
+     *
+     * @param votes the votes received, true for yes
+     * @return the outcome
      */
     public VoteResult voteResult(Map<Long, Boolean> votes) {
         if (ids.isEmpty()) {

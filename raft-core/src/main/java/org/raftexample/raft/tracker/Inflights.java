@@ -26,6 +26,9 @@ public final class Inflights {
     /**
      * A window of up to size messages and up to maxBytes bytes (0 = unlimited). The byte limit is
      * soft: a single message may take the total from below maxBytes to above it.
+     *
+     * @param size the most messages in flight
+     * @param maxBytes the most bytes in flight (0 = unlimited)
      */
     public Inflights(int size, long maxBytes) {
         this.size = size;
@@ -47,6 +50,9 @@ public final class Inflights {
     /**
      * Records a message with the given last index and byte size. The caller checks
      * {@link #full()} first, and indexes must increase from one call to the next.
+     *
+     * @param index the last index the message carries
+     * @param bytes its payload size
      */
     public void add(long index, long bytes) {
         if (full()) {
@@ -77,7 +83,11 @@ public final class Inflights {
         sizes = Arrays.copyOf(sizes, newSize);
     }
 
-    /** Frees every in-flight message whose last index is at or below to. */
+    /**
+     * Frees every in-flight message whose last index is at or below to.
+     *
+     * @param to the index acknowledged
+     */
     public void freeLE(long to) {
         if (count == 0 || to < indexes[start]) {
             return; // left of the window
@@ -103,12 +113,20 @@ public final class Inflights {
         }
     }
 
-    /** Whether no more messages may be sent for now. */
+    /**
+     * Whether no more messages may be sent for now.
+     *
+     * @return true if full
+     */
     public boolean full() {
         return count == size || (maxBytes != 0 && bytes >= maxBytes);
     }
 
-    /** The number of messages in flight. */
+    /**
+     * The number of messages in flight.
+     *
+     * @return the count
+     */
     public int count() {
         return count;
     }

@@ -29,6 +29,8 @@ public final class Progress {
     /**
      * The copy the configuration changer works on: every field copied, the {@link Inflights}
      * window shared (the changer only edits the learner flag), like Go's {@code ppr := *pr}.
+     *
+     * @return the copy
      */
     public Progress shallowCopy() {
         Progress p = new Progress();
@@ -44,81 +46,173 @@ public final class Progress {
         return p;
     }
 
+    /**
+     * The highest index known to be in the follower's log.
+     *
+     * @return the match index
+     */
     public long match() {
         return match;
     }
 
+    /**
+     * Sets the match index (raft resets it when it becomes leader, the changer for a new peer).
+     *
+     * @param match the index
+     */
     public void setMatch(long match) {
         this.match = match;
     }
 
+    /**
+     * The index of the next entry to send.
+     *
+     * @return the next index
+     */
     public long next() {
         return next;
     }
 
+    /**
+     * Sets the next index (raft resets it when it becomes leader, the changer for a new peer).
+     *
+     * @param next the index
+     */
     public void setNext(long next) {
         this.next = next;
     }
 
+    /**
+     * How entries are sent to the follower: probing, replicating or waiting for a snapshot.
+     *
+     * @return the state
+     */
     public StateType state() {
         return state;
     }
 
+    /**
+     * Sets the state without the bookkeeping of {@link #resetState} (raft's reset on a new term).
+     *
+     * @param state the state
+     */
     public void setState(StateType state) {
         this.state = state;
     }
 
+    /**
+     * The index of the snapshot being sent, in StateSnapshot; else 0.
+     *
+     * @return the pending snapshot's index
+     */
     public long pendingSnapshot() {
         return pendingSnapshot;
     }
 
+    /**
+     * Sets the pending snapshot's index.
+     *
+     * @param pendingSnapshot the index, or 0
+     */
     public void setPendingSnapshot(long pendingSnapshot) {
         this.pendingSnapshot = pendingSnapshot;
     }
 
+    /**
+     * Whether the follower was heard from since the last check-quorum round.
+     *
+     * @return true if recently active
+     */
     public boolean recentActive() {
         return recentActive;
     }
 
+    /**
+     * Marks the follower as heard from, or clears the mark for the next check-quorum round.
+     *
+     * @param recentActive the mark
+     */
     public void setRecentActive(boolean recentActive) {
         this.recentActive = recentActive;
     }
 
+    /**
+     * Whether sending MsgApps to the follower is paused until it answers.
+     *
+     * @return true if paused
+     */
     public boolean msgAppFlowPaused() {
         return msgAppFlowPaused;
     }
 
+    /**
+     * Pauses or resumes the MsgApp flow.
+     *
+     * @param msgAppFlowPaused true to pause
+     */
     public void setMsgAppFlowPaused(boolean msgAppFlowPaused) {
         this.msgAppFlowPaused = msgAppFlowPaused;
     }
 
+    /**
+     * The window of append messages in flight to the follower.
+     *
+     * @return the window
+     */
     public Inflights inflights() {
         return inflights;
     }
 
+    /**
+     * Replaces the in-flight window.
+     *
+     * @param inflights the window, or null in a copy that leaves it out
+     */
     public void setInflights(Inflights inflights) {
         this.inflights = inflights;
     }
 
+    /**
+     * Whether the follower is a learner.
+     *
+     * @return true for a learner
+     */
     public boolean isLearner() {
         return isLearner;
     }
 
+    /**
+     * Marks the follower as a learner or a voter.
+     *
+     * @param isLearner true for a learner
+     */
     public void setIsLearner(boolean isLearner) {
         this.isLearner = isLearner;
     }
 
-    /** The highest commit index sent to the follower so far. */
+    /**
+     * The highest commit index sent to the follower so far.
+     *
+     * @return the highest commit index sent
+     */
     public long sentCommit() {
         return sentCommit;
     }
 
-    /** Records that a message carrying this commit index was sent (Go's SentCommit). */
+    /**
+     * Records that a message carrying this commit index was sent (Go's SentCommit).
+     *
+     * @param commit the commit index sent
+     */
     public void sentCommit(long commit) {
         this.sentCommit = commit;
     }
 
-    /** Enters the given state with the flow unpaused, no pending snapshot and an empty window. */
+    /**
+     * Enters the given state with the flow unpaused, no pending snapshot and an empty window.
+     *
+     * @param state the state to enter
+     */
     public void resetState(StateType state) {
         msgAppFlowPaused = false;
         pendingSnapshot = 0;
@@ -148,7 +242,11 @@ public final class Progress {
         next = match + 1;
     }
 
-    /** Waits for a snapshot at the given index to reach the follower. */
+    /**
+     * Waits for a snapshot at the given index to reach the follower.
+     *
+     * @param snapshotIndex the snapshot's index
+     */
     public void becomeSnapshot(long snapshotIndex) {
         resetState(StateType.StateSnapshot);
         pendingSnapshot = snapshotIndex;
@@ -159,6 +257,9 @@ public final class Progress {
     /**
      * Accounts for a MsgApp carrying the given number of entries (and payload bytes) from
      * {@code next} on. Only valid in StateProbe and StateReplicate.
+     *
+     * @param entries how many entries the message carries
+     * @param bytes their payload size
      */
     public void sentEntries(int entries, long bytes) {
         switch (state) {
@@ -180,7 +281,12 @@ public final class Progress {
         }
     }
 
-    /** Whether sending this commit index could still move the follower's commit index forward. */
+    /**
+     * Whether sending this commit index could still move the follower's commit index forward.
+     *
+     * @param index the commit index to send
+     * @return true if it could
+     */
     public boolean canBumpCommit(long index) {
         // The follower's commit can reach at most next-1 from what has been sent; stop once that was sent.
         return Long.compareUnsigned(index, sentCommit) > 0 && Long.compareUnsigned(sentCommit, next - 1) < 0;
@@ -190,6 +296,9 @@ public final class Progress {
      * Handles the follower acknowledging index n in a MsgAppResp. Returns false if the
      * acknowledgement is stale (n not above match); otherwise moves match (and next if needed)
      * and unpauses the flow.
+     *
+     * @param n the index acknowledged
+     * @return false if the acknowledgement is stale
      */
     public boolean maybeUpdate(long n) {
         if (n <= match) {
@@ -205,6 +314,10 @@ public final class Progress {
      * Handles a MsgApp rejection for index rejected, with the follower's hint matchHint. Returns
      * false, changing nothing, when the rejection is stale (duplicated or reordered); otherwise
      * lowers next and unpauses the flow.
+     *
+     * @param rejected the index the follower rejected
+     * @param matchHint the follower's hint of its last matching index
+     * @return false if the rejection is stale
      */
     public boolean maybeDecrTo(long rejected, long matchHint) {
         if (state == StateType.StateReplicate) {
@@ -229,6 +342,8 @@ public final class Progress {
     /**
      * Whether appends to this follower are throttled: it is waiting for a snapshot, or the flow
      * is paused (probing, or a full in-flight window).
+     *
+     * @return true if throttled
      */
     public boolean isPaused() {
         return switch (state) {

@@ -9,8 +9,14 @@ import org.raftexample.raft.quorum.MajorityConfig;
 public final class ProgressMap extends HashMap<Long, Progress> {
     private static final long serialVersionUID = 1L;
 
+    /** An empty map. */
     public ProgressMap() {}
 
+    /**
+     * A map holding the same entries.
+     *
+     * @param m the progress by id
+     */
     public ProgressMap(Map<Long, Progress> m) {
         super(m);
     }

@@ -21,7 +21,12 @@ public final class ProgressTracker {
     private final int maxInflight;
     private final long maxInflightBytes;
 
-    /** Tracks nothing yet; new peers get windows of maxInflight messages and maxBytes bytes (0 = unlimited). */
+    /**
+     * Tracks nothing yet; new peers get windows of maxInflight messages and maxBytes bytes (0 = unlimited).
+     *
+     * @param maxInflight the window of each new peer, in messages
+     * @param maxBytes the window of each new peer, in bytes (0 = unlimited)
+     */
     public ProgressTracker(int maxInflight, long maxBytes) {
         this.maxInflight = maxInflight;
         this.maxInflightBytes = maxBytes;
@@ -30,37 +35,74 @@ public final class ProgressTracker {
         this.votes = new HashMap<>();
     }
 
-    /** The active configuration (mutable, shared). */
+    /**
+     * The active configuration (mutable, shared).
+     *
+     * @return the configuration
+     */
     public TrackerConfig config() {
         return config;
     }
 
+    /**
+     * Replaces the active configuration (the changer's result).
+     *
+     * @param config the configuration
+     */
     public void setConfig(TrackerConfig config) {
         this.config = config;
     }
 
+    /**
+     * The progress of every tracked peer.
+     *
+     * @return the progress by id
+     */
     public ProgressMap progress() {
         return progress;
     }
 
+    /**
+     * Replaces the progress map (the changer's result).
+     *
+     * @param progress the progress by id
+     */
     public void setProgress(ProgressMap progress) {
         this.progress = progress;
     }
 
-    /** Votes received in the current election: true for granted, false for rejected. */
+    /**
+     * Votes received in the current election: true for granted, false for rejected.
+     *
+     * @return the votes by voter id
+     */
     public Map<Long, Boolean> votes() {
         return votes;
     }
 
+    /**
+     * The in-flight window of new peers, in messages.
+     *
+     * @return the window
+     */
     public int maxInflight() {
         return maxInflight;
     }
 
+    /**
+     * The in-flight window of new peers, in bytes (0 = unlimited).
+     *
+     * @return the window
+     */
     public long maxInflightBytes() {
         return maxInflightBytes;
     }
 
-    /** The active configuration as the ConfState stored in snapshots. */
+    /**
+     * The active configuration as the ConfState stored in snapshots.
+     *
+     * @return the configuration
+     */
     public ConfState confState() {
         return ConfState.newBuilder()
                 .addAllVoters(config.voters().incoming().slice())
@@ -71,7 +113,11 @@ public final class ProgressTracker {
                 .build();
     }
 
-    /** Whether the only voter is a single node (necessarily the leader) and no joint change is in progress. */
+    /**
+     * Whether the only voter is a single node (necessarily the leader) and no joint change is in progress.
+     *
+     * @return true if a single voter decides
+     */
     public boolean isSingleton() {
         return config.voters().incoming().size() == 1
                 && config.voters().outgoing().isEmpty();
@@ -85,7 +131,11 @@ public final class ProgressTracker {
         };
     }
 
-    /** The largest log index the voters have acknowledged by quorum. */
+    /**
+     * The largest log index the voters have acknowledged by quorum.
+     *
+     * @return the committed index
+     */
     public long committed() {
         return config.voters().committedIndex(matchAckIndexer());
     }
@@ -93,10 +143,20 @@ public final class ProgressTracker {
     /** Receives each tracked peer in {@link #visit}. */
     @FunctionalInterface
     public interface ProgressVisitor {
+        /**
+         * Called once per tracked peer.
+         *
+         * @param id the peer
+         * @param pr its progress
+         */
         void visit(long id, Progress pr);
     }
 
-    /** Calls f for every tracked peer in ascending id order. */
+    /**
+     * Calls f for every tracked peer in ascending id order.
+     *
+     * @param f called once per peer
+     */
     public void visit(ProgressVisitor f) {
         long[] ids = new long[progress.size()];
         int n = 0;
@@ -120,7 +180,11 @@ public final class ProgressTracker {
         }
     }
 
-    /** Whether a quorum of voters has been recently active, as seen by this (leader) node. */
+    /**
+     * Whether a quorum of voters has been recently active, as seen by this (leader) node.
+     *
+     * @return true if a quorum was active
+     */
     public boolean quorumActive() {
         Map<Long, Boolean> active = new HashMap<>();
         visit((id, pr) -> {
@@ -131,12 +195,20 @@ public final class ProgressTracker {
         return config.voters().voteResult(active) == VoteResult.VoteWon;
     }
 
-    /** The voters of both halves, sorted. */
+    /**
+     * The voters of both halves, sorted.
+     *
+     * @return the voter ids
+     */
     public List<Long> voterNodes() {
         return new MajorityConfig(config.voters().ids()).slice();
     }
 
-    /** The learners, sorted. */
+    /**
+     * The learners, sorted.
+     *
+     * @return the learner ids
+     */
     public List<Long> learnerNodes() {
         if (config.learners().isEmpty()) {
             return new ArrayList<>();
@@ -149,7 +221,12 @@ public final class ProgressTracker {
         votes = new HashMap<>();
     }
 
-    /** Records id's vote; only its first vote in an election counts. */
+    /**
+     * Records id's vote; only its first vote in an election counts.
+     *
+     * @param id the voter
+     * @param v true for a granted vote
+     */
     public void recordVote(long id, boolean v) {
         votes.putIfAbsent(id, v);
     }
@@ -160,6 +237,8 @@ public final class ProgressTracker {
     /**
      * Counts the votes of tracked non-learners (votes from peers no longer in the configuration
      * are left out of the counts, which are informational) and decides the election.
+     *
+     * @return the counts and the outcome
      */
     public TallyResult tallyVotes() {
         int granted = 0;

@@ -29,7 +29,14 @@ public final class TrackerConfig {
         this(new JointConfig(), false, new HashSet<>(), new HashSet<>());
     }
 
-    /** Uses the given sets themselves, not copies. */
+    /**
+     * Uses the given sets themselves, not copies.
+     *
+     * @param voters the voters, possibly joint
+     * @param autoLeave whether raft leaves the joint configuration by itself
+     * @param learners the learners
+     * @param learnersNext the voters that become learners when the joint configuration is left
+     */
     public TrackerConfig(JointConfig voters, boolean autoLeave, Set<Long> learners, Set<Long> learnersNext) {
         this.voters = Objects.requireNonNull(voters);
         this.autoLeave = autoLeave;
@@ -37,22 +44,47 @@ public final class TrackerConfig {
         this.learnersNext = Objects.requireNonNull(learnersNext);
     }
 
+    /**
+     * The voters, in one half or two (joint).
+     *
+     * @return the voters
+     */
     public JointConfig voters() {
         return voters;
     }
 
+    /**
+     * Whether raft leaves the joint configuration by itself once it is committed.
+     *
+     * @return the auto-leave flag
+     */
     public boolean autoLeave() {
         return autoLeave;
     }
 
+    /**
+     * Sets the auto-leave flag (the changer).
+     *
+     * @param autoLeave the flag
+     */
     public void setAutoLeave(boolean autoLeave) {
         this.autoLeave = autoLeave;
     }
 
+    /**
+     * The learners: they receive the log but do not vote.
+     *
+     * @return the learner ids
+     */
     public Set<Long> learners() {
         return learners;
     }
 
+    /**
+     * Voters of the outgoing half that become learners when the joint configuration is left.
+     *
+     * @return the ids
+     */
     public Set<Long> learnersNext() {
         return learnersNext;
     }
