@@ -31,14 +31,22 @@ public final class InjectedDiskFault {
         return p == null || p.isBlank() ? null : Path.of(p);
     }
 
-    /** Before bytes are written to a WAL segment or a snapshot file. */
+    /**
+     * Before bytes are written to a WAL segment or a snapshot file.
+     *
+     * @throws IOException "No space left on device" while the trigger file says {@code enospc}
+     */
     public static void beforeWrite() throws IOException {
         if (TRIGGER != null && "enospc".equals(mode())) {
             throw new IOException("No space left on device (injected through " + PROPERTY + ")");
         }
     }
 
-    /** Before a WAL segment or a snapshot file is synced. */
+    /**
+     * Before a WAL segment or a snapshot file is synced.
+     *
+     * @throws IOException "Input/output error" while the trigger file says {@code eio}
+     */
     public static void beforeSync() throws IOException {
         if (TRIGGER != null && "eio".equals(mode())) {
             throw new IOException("Input/output error (injected through " + PROPERTY + ")");
