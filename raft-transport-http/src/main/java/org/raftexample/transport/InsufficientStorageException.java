@@ -9,6 +9,11 @@ package org.raftexample.transport;
 public final class InsufficientStorageException extends Exception {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A refusal for lack of room.
+     *
+     * @param message how much was asked and how much is free
+     */
     public InsufficientStorageException(String message) {
         super(message);
     }
