@@ -56,7 +56,7 @@ final class Bootstrap {
         if (!oldWal) {
             WAL.create(opts.walDir(), null, walOptions).close();
         }
-        org.raftexample.wal.pb.Snapshot walSnap = snapshot == null
+        org.raftexample.wal.pb.WalSnapshot walSnap = snapshot == null
                 ? WAL.marker(0, 0)
                 : WAL.marker(
                         snapshot.getMetadata().getIndex(),

@@ -19,7 +19,7 @@ import org.raftexample.raftpb.ConfChange;
 import org.raftexample.raftpb.ConfChangeType;
 import org.raftexample.raftpb.Message;
 import org.raftexample.transport.MessageDroppedException;
-import org.raftexample.transport.Raft;
+import org.raftexample.transport.RaftReceiver;
 import org.raftexample.transport.Transport;
 import org.raftexample.transport.TransportConfig;
 import org.raftexample.transport.TransportLimits;
@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * reported by {@link #terminated()}: it was removed from the cluster (0), it hit a fatal error such as
  * a failed fsync or a corrupt WAL (1), or someone called {@link #close()}.
  */
-final class RaftNode implements Raft, AutoCloseable {
+final class RaftNode implements RaftReceiver, AutoCloseable {
 
     /** Exit code of a node removed from the cluster. */
     static final int REMOVED = 0;
@@ -432,7 +432,7 @@ final class RaftNode implements Raft, AutoCloseable {
             if (id == self
                     || pr.isLearner()
                     || !connected.test(id)
-                    || pr.state() != org.raftexample.raft.tracker.StateType.StateReplicate) {
+                    || pr.state() != org.raftexample.raft.tracker.ProgressState.StateReplicate) {
                 continue;
             }
             if (pr.match() > bestMatch) {

@@ -10,7 +10,7 @@ import org.raftexample.raftpb.SnapshotMetadata;
 import org.raftexample.snap.SnapshotFile;
 import org.raftexample.snap.Snapshotter;
 import org.raftexample.transport.InsufficientStorageException;
-import org.raftexample.transport.Raft;
+import org.raftexample.transport.RaftReceiver;
 
 /**
  * Snapshots between this node's files and its peers, streamed both ways (etcd's snapshot sender and
@@ -79,13 +79,13 @@ final class SnapshotTransfer {
     }
 
     /** The data of an outgoing MsgSnap, from its checked file. */
-    Raft.SnapshotBody open(Message m) throws IOException {
+    RaftReceiver.SnapshotBody open(Message m) throws IOException {
         SnapshotMetadata md = m.getSnapshot().getMetadata();
         SnapshotFile f = snapshotter
                 .file(md.getTerm(), md.getIndex())
                 .orElseThrow(
                         () -> new IOException("no snapshot file for term " + md.getTerm() + " index " + md.getIndex()));
-        return new Raft.SnapshotBody(f.dataLength(), f.openData());
+        return new RaftReceiver.SnapshotBody(f.dataLength(), f.openData());
     }
 
     /**

@@ -90,7 +90,7 @@ final class FakeNodeView implements NodeView {
                 Progress p = new Progress();
                 p.setMatch(e.getValue());
                 p.setNext(e.getValue() + 1);
-                p.setState(org.raftexample.raft.tracker.StateType.StateReplicate);
+                p.setState(org.raftexample.raft.tracker.ProgressState.StateReplicate);
                 p.setRecentActive(raftActive.contains(e.getKey()));
                 p.setIsLearner(learners.contains(e.getKey()));
                 progress.put(e.getKey(), p);

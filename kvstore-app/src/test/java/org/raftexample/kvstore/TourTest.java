@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * <ul>
  *   <li>a Java name is an inline code span {@code Class}, {@code Class#member} or {@code Outer.Inner#member},
  *       optionally qualified by its package under {@code org.raftexample} where the simple name is
- *       ambiguous ({@code transport.Raft#process}, {@code raft.Raft#send}); a member is a method, a field
+ *       ambiguous ({@code transport.RaftReceiver#process}, {@code raft.Raft#send}); a member is a method, a field
  *       or an enum constant; a bare enum constant of raft's message, entry, conf change or state types
  *       ({@code MsgProp}, {@code StateLeader}) is a Java name too;</li>
  *   <li>a Go name is written with its file ({@code raft.go: (*raft).tickHeartbeat}) or starts with a
@@ -50,7 +50,7 @@ class TourTest {
             "raftpb.EntryType",
             "raftpb.ConfChangeType",
             "raft.StateType",
-            "raft.tracker.StateType");
+            "raft.tracker.ProgressState");
     /** The page is long; fewer names than this means the reader missed them, not that there are none. */
     static final int MIN_JAVA_NAMES = 150;
 
@@ -143,14 +143,12 @@ class TourTest {
                 "```mermaid",
                 "`AlsoNotChecked` inside a diagram",
                 "```",
-                "`Raft#send` is ambiguous; `raft.Raft#send` and `transport.Raft#process` are not; `MsgProp`");
+                "`Raft#send` is unique; `raft.Raft#send` and `transport.RaftReceiver#process` are qualified; `MsgProp`");
         Report r = read(page);
         assertEquals(
                 List.of(
                         "line 3: RaftLoop#handleReadyy: RaftLoop has no method or field handleReadyy",
-                        "line 3: NoSuchGlue: no such class in " + PACKAGES,
-                        "line 7: Raft#send: ambiguous, qualify it: [org.raftexample.transport.Raft,"
-                                + " org.raftexample.raft.Raft]"),
+                        "line 3: NoSuchGlue: no such class in " + PACKAGES),
                 r.problems());
         assertEquals(7, r.names().size());
         assertEquals(5, r.members());

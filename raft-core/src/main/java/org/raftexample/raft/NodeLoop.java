@@ -593,7 +593,7 @@ final class NodeLoop implements Node {
         stepLocal(Message.newBuilder()
                 .setType(MessageType.MsgSnapStatus)
                 .setFrom(id)
-                .setReject(status == SnapshotStatus.FAILURE)
+                .setReject(status == SnapshotStatus.SnapshotFailure)
                 .build());
     }
 

@@ -1,8 +1,8 @@
 package org.raftexample.raft;
 
-import static org.raftexample.raft.tracker.StateType.StateProbe;
-import static org.raftexample.raft.tracker.StateType.StateReplicate;
-import static org.raftexample.raft.tracker.StateType.StateSnapshot;
+import static org.raftexample.raft.tracker.ProgressState.StateProbe;
+import static org.raftexample.raft.tracker.ProgressState.StateReplicate;
+import static org.raftexample.raft.tracker.ProgressState.StateSnapshot;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -646,7 +646,7 @@ final class Raft {
         }
         long voteTerm;
         MessageType voteMsg;
-        if (t == CampaignType.campaignPreElection) {
+        if (t == CampaignType.CampaignPreElection) {
             becomePreCandidate();
             voteMsg = MessageType.MsgPreVote;
             // Pre-votes are requested for the next term without incrementing ours.
@@ -673,7 +673,7 @@ final class Raft {
                     .setType(voteMsg)
                     .setIndex(last.index())
                     .setLogTerm(last.term());
-            if (t == CampaignType.campaignTransfer) {
+            if (t == CampaignType.CampaignTransfer) {
                 m.setContext(t.asContext());
             }
             send(m);
@@ -707,7 +707,7 @@ final class Raft {
             // local message
         } else if (m.getTerm() > term) {
             if (type == MessageType.MsgVote || type == MessageType.MsgPreVote) {
-                boolean force = m.getContext().equals(CampaignType.campaignTransfer.asContext());
+                boolean force = m.getContext().equals(CampaignType.CampaignTransfer.asContext());
                 boolean inLease = checkQuorum && lead != NONE && electionElapsed < electionTimeout;
                 if (!force && inLease) {
                     // Having heard from a leader within the minimum election timeout, neither
@@ -781,7 +781,7 @@ final class Raft {
         }
 
         switch (type) {
-            case MsgHup -> hup(preVote ? CampaignType.campaignPreElection : CampaignType.campaignElection);
+            case MsgHup -> hup(preVote ? CampaignType.CampaignPreElection : CampaignType.CampaignElection);
             case MsgStorageAppendResp -> {
                 if (m.getIndex() != 0) {
                     raftLog.stableTo(new EntryID(m.getLogTerm(), m.getIndex()));
@@ -1193,7 +1193,7 @@ final class Raft {
                         r.id, tally.granted(), type, tally.rejected());
                 if (tally.result() == VoteResult.VoteWon) {
                     if (r.state == StateType.StatePreCandidate) {
-                        r.campaign(CampaignType.campaignElection);
+                        r.campaign(CampaignType.CampaignElection);
                     } else {
                         r.becomeLeader();
                         r.bcastAppend();
@@ -1259,7 +1259,7 @@ final class Raft {
                         r.id, r.term, m.getFrom());
                 // Transfers skip pre-vote even when it is on: this is no recovery from a
                 // partition, so the extra round trip buys nothing.
-                r.hup(CampaignType.campaignTransfer);
+                r.hup(CampaignType.CampaignTransfer);
             }
             case MsgReadIndex -> {
                 if (r.lead == NONE) {

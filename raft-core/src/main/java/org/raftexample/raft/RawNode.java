@@ -496,7 +496,7 @@ public final class RawNode {
      * @param status whether the snapshot arrived
      */
     public void reportSnapshot(long id, SnapshotStatus status) {
-        boolean rej = status == SnapshotStatus.FAILURE;
+        boolean rej = status == SnapshotStatus.SnapshotFailure;
         stepIgnoringDrop(Message.newBuilder()
                 .setType(MessageType.MsgSnapStatus)
                 .setFrom(id)

@@ -265,7 +265,7 @@ public final class Snapshotter {
      * @param walSnaps the WAL's usable snapshot markers
      * @return the snapshot, or empty
      */
-    public Optional<Snapshot> loadNewestAvailable(List<org.raftexample.wal.pb.Snapshot> walSnaps) {
+    public Optional<Snapshot> loadNewestAvailable(List<org.raftexample.wal.pb.WalSnapshot> walSnaps) {
         return loadMatching(s -> {
             SnapshotMetadata m = s.getMetadata();
             for (int i = walSnaps.size() - 1; i >= 0; i--) {
@@ -310,7 +310,7 @@ public final class Snapshotter {
      * @param walSnaps the WAL's usable snapshot markers
      * @return the checked file, or empty
      */
-    public Optional<SnapshotFile> loadNewestAvailableFile(List<org.raftexample.wal.pb.Snapshot> walSnaps) {
+    public Optional<SnapshotFile> loadNewestAvailableFile(List<org.raftexample.wal.pb.WalSnapshot> walSnaps) {
         List<String> names;
         try {
             names = snapNames(true);

@@ -21,7 +21,7 @@ import org.raftexample.raftpb.Entry;
 import org.raftexample.raftpb.HardState;
 import org.raftexample.raftpb.SnapshotMetadata;
 import org.raftexample.wal.pb.Record;
-import org.raftexample.wal.pb.Snapshot;
+import org.raftexample.wal.pb.WalSnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +53,7 @@ public final class WAL implements AutoCloseable {
     private FileChannel tail;
 
     /** The marker reading starts at; null once {@link #readAll()} has run. */
-    private Snapshot start;
+    private WalSnapshot start;
 
     private Encoder encoder;
     private byte[] metadata;
@@ -159,13 +159,13 @@ public final class WAL implements AutoCloseable {
     }
 
     /**
-     * Opens the WAL in {@code dir} with the default options; see {@link #open(Path, Snapshot, WalOptions)}.
+     * Opens the WAL in {@code dir} with the default options; see {@link #open(Path, WalSnapshot, WalOptions)}.
      *
      * @param dir the directory
      * @param snapshot the marker to read from
      * @return the WAL, to be read with {@link #readAll()}
      */
-    public static WAL open(Path dir, Snapshot snapshot) {
+    public static WAL open(Path dir, WalSnapshot snapshot) {
         return open(dir, snapshot, WalOptions.defaults());
     }
 
@@ -179,7 +179,7 @@ public final class WAL implements AutoCloseable {
      * @param options the segment size
      * @return the WAL, to be read with {@link #readAll()}
      */
-    public static WAL open(Path dir, Snapshot snapshot, WalOptions options) {
+    public static WAL open(Path dir, WalSnapshot snapshot, WalOptions options) {
         DirLock lock = null;
         FileChannel ch = null;
         try {
@@ -231,8 +231,8 @@ public final class WAL implements AutoCloseable {
      * @param term the raft term
      * @return the marker
      */
-    public static Snapshot marker(long index, long term) {
-        return Snapshot.newBuilder().setIndex(index).setTerm(term).build();
+    public static WalSnapshot marker(long index, long term) {
+        return WalSnapshot.newBuilder().setIndex(index).setTerm(term).build();
     }
 
     /**
@@ -241,8 +241,8 @@ public final class WAL implements AutoCloseable {
      * @param md a raft snapshot's metadata
      * @return the marker
      */
-    public static Snapshot marker(SnapshotMetadata md) {
-        return Snapshot.newBuilder()
+    public static WalSnapshot marker(SnapshotMetadata md) {
+        return WalSnapshot.newBuilder()
                 .setIndex(md.getIndex())
                 .setTerm(md.getTerm())
                 .setConfState(md.getConfState())
@@ -307,7 +307,7 @@ public final class WAL implements AutoCloseable {
                         meta = m;
                     }
                     case SNAPSHOT -> {
-                        Snapshot s = reader.decode(Snapshot.parser(), rec);
+                        WalSnapshot s = reader.decode(WalSnapshot.parser(), rec);
                         if (s.getIndex() == startIndex) {
                             if (s.getTerm() != start.getTerm()) {
                                 throw new WalException("wal: snapshot mismatch: the log has term "
@@ -372,7 +372,7 @@ public final class WAL implements AutoCloseable {
      * @param dir the directory
      * @return the usable markers, oldest first
      */
-    public static List<Snapshot> validSnapshotEntries(Path dir) {
+    public static List<WalSnapshot> validSnapshotEntries(Path dir) {
         Exception last = null;
         for (int attempt = 0; attempt < SCAN_ATTEMPTS; attempt++) {
             try {
@@ -404,7 +404,7 @@ public final class WAL implements AutoCloseable {
      * @param snapshot the marker to read from
      * @return the last hard state saved
      */
-    public static HardState verify(Path dir, Snapshot snapshot) {
+    public static HardState verify(Path dir, WalSnapshot snapshot) {
         try {
             List<SegmentName> names = segmentNames(dir);
             int from = searchIndex(names, snapshot.getIndex());
@@ -432,7 +432,7 @@ public final class WAL implements AutoCloseable {
                         case STATE -> hs = reader.decode(HardState.parser(), rec);
                         case ENTRY -> reader.decode(Entry.parser(), rec);
                         case SNAPSHOT -> {
-                            Snapshot s = reader.decode(Snapshot.parser(), rec);
+                            WalSnapshot s = reader.decode(WalSnapshot.parser(), rec);
                             if (s.getIndex() == snapshot.getIndex()) {
                                 if (s.getTerm() != snapshot.getTerm()) {
                                     throw new WalException("wal: snapshot mismatch");
@@ -453,16 +453,16 @@ public final class WAL implements AutoCloseable {
         }
     }
 
-    private static List<Snapshot> scanSnapshotEntries(Path dir) throws IOException {
+    private static List<WalSnapshot> scanSnapshotEntries(Path dir) throws IOException {
         List<Path> paths =
                 segmentNames(dir).stream().map(n -> dir.resolve(n.fileName())).toList();
-        List<Snapshot> snaps = new ArrayList<>();
+        List<WalSnapshot> snaps = new ArrayList<>();
         HardState hs = EMPTY_STATE;
         try (WalReader reader = new WalReader(paths)) {
             Record rec;
             while ((rec = reader.next()) != null) {
                 if (rec.getType() == RecordType.SNAPSHOT.code) {
-                    snaps.add(reader.decode(Snapshot.parser(), rec));
+                    snaps.add(reader.decode(WalSnapshot.parser(), rec));
                 } else if (rec.getType() == RecordType.STATE.code) {
                     hs = reader.decode(HardState.parser(), rec);
                 }
@@ -527,7 +527,7 @@ public final class WAL implements AutoCloseable {
      *
      * @param snapshot the marker
      */
-    public synchronized void saveSnapshot(Snapshot snapshot) {
+    public synchronized void saveSnapshot(WalSnapshot snapshot) {
         checkWritable();
         if (!snapshot.hasIndex() || !snapshot.hasTerm()) {
             throw new IllegalArgumentException("wal: snapshot marker is missing index or term: " + snapshot);

@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.raftexample.raft.tracker.Progress;
-import org.raftexample.raft.tracker.StateType;
+import org.raftexample.raft.tracker.ProgressState;
 import org.raftexample.raftpb.ConfState;
 import org.raftexample.raftpb.Message;
 import org.raftexample.raftpb.MessageType;
@@ -59,7 +59,7 @@ class RaftForgedMessageTest {
                 .setIndex(last)
                 .build());
         assertEquals(last, pr2.match());
-        assertEquals(StateType.StateReplicate, pr2.state());
+        assertEquals(ProgressState.StateReplicate, pr2.state());
     }
 
     @Test

@@ -369,12 +369,12 @@ class RaftProgressTest {
     @Test
     void nextAdvancesOptimisticallyOnlyWhenReplicating() {
         List<Entry> previousEnts = index(1).terms(1, 2, 3);
-        record Case(org.raftexample.raft.tracker.StateType state, long next, long wnext) {}
+        record Case(org.raftexample.raft.tracker.ProgressState state, long next, long wnext) {}
         List<Case> tests = List.of(
                 // Replicating: previous entries + empty entry + proposal + 1.
-                new Case(org.raftexample.raft.tracker.StateType.StateReplicate, 2, previousEnts.size() + 1 + 1 + 1),
+                new Case(org.raftexample.raft.tracker.ProgressState.StateReplicate, 2, previousEnts.size() + 1 + 1 + 1),
                 // Probing: next stays.
-                new Case(org.raftexample.raft.tracker.StateType.StateProbe, 2, 2));
+                new Case(org.raftexample.raft.tracker.ProgressState.StateProbe, 2, 2));
 
         for (int i = 0; i < tests.size(); i++) {
             Case tt = tests.get(i);
@@ -487,7 +487,7 @@ class RaftProgressTest {
 
         r.step(msg(2, 1, MessageType.MsgUnreachable).build());
 
-        assertEquals(org.raftexample.raft.tracker.StateType.StateProbe, pr(r, 2).state());
+        assertEquals(org.raftexample.raft.tracker.ProgressState.StateProbe, pr(r, 2).state());
         assertEquals(pr(r, 2).match() + 1, pr(r, 2).next());
     }
 
@@ -631,7 +631,7 @@ class RaftProgressTest {
         // A transient network issue: r1 probes r2.
         r1.step(msg(2, 1, MessageType.MsgUnreachable).build());
         assertEquals(
-                org.raftexample.raft.tracker.StateType.StateProbe, pr(r1, 2).state());
+                org.raftexample.raft.tracker.ProgressState.StateProbe, pr(r1, 2).state());
 
         // The delayed rejection arrives: r1 resends from match, although the hint is lower.
         r1.step(resp2);

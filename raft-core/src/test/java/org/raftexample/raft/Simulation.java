@@ -618,7 +618,7 @@ final class Simulation {
             if (lost) {
                 if (from != null && from.rn != null) {
                     if (m.getType() == MessageType.MsgSnap) {
-                        from.rn.reportSnapshot(m.getTo(), SnapshotStatus.FAILURE);
+                        from.rn.reportSnapshot(m.getTo(), SnapshotStatus.SnapshotFailure);
                     } else if (rnd.nextInt(4) == 0) {
                         from.rn.reportUnreachable(m.getTo());
                     }
@@ -636,7 +636,7 @@ final class Simulation {
                 // just as a real application ignores the error Step returns.
             }
             if (m.getType() == MessageType.MsgSnap && from != null && from.rn != null) {
-                from.rn.reportSnapshot(m.getTo(), SnapshotStatus.FINISH);
+                from.rn.reportSnapshot(m.getTo(), SnapshotStatus.SnapshotFinish);
             }
         }
     }
@@ -784,7 +784,7 @@ final class Simulation {
                 }
                 SimNode from = nodes.get(f.msg().getFrom());
                 if (f.msg().getType() == MessageType.MsgSnap && from != null && from.rn != null) {
-                    from.rn.reportSnapshot(id, SnapshotStatus.FAILURE);
+                    from.rn.reportSnapshot(id, SnapshotStatus.SnapshotFailure);
                 }
                 return true;
             });

@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 import org.raftexample.raftpb.ConfState;
 import org.raftexample.raftpb.Entry;
 import org.raftexample.raftpb.HardState;
-import org.raftexample.wal.pb.Snapshot;
+import org.raftexample.wal.pb.WalSnapshot;
 
 /** Builders and raw-file helpers shared by the WAL tests. */
 final class WalFixtures {
@@ -46,15 +46,15 @@ final class WalFixtures {
                 .build();
     }
 
-    static Snapshot marker(long index, long term) {
-        return Snapshot.newBuilder()
+    static WalSnapshot marker(long index, long term) {
+        return WalSnapshot.newBuilder()
                 .setIndex(index)
                 .setTerm(term)
                 .setConfState(ConfState.newBuilder().addVoters(1))
                 .build();
     }
 
-    static Snapshot start() {
+    static WalSnapshot start() {
         return WAL.marker(0, 0);
     }
 

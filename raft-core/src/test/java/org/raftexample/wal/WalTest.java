@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.raftexample.raftpb.Entry;
 import org.raftexample.raftpb.HardState;
 import org.raftexample.wal.pb.Record;
-import org.raftexample.wal.pb.Snapshot;
+import org.raftexample.wal.pb.WalSnapshot;
 
 class WalTest {
     @TempDir
@@ -72,7 +72,7 @@ class WalTest {
         assertEquals(RecordType.METADATA.code, metaRec.getType());
         assertArrayEquals(meta, metaRec.getData().toByteArray());
         assertEquals(RecordType.SNAPSHOT.code, snapRec.getType());
-        assertEquals(WAL.marker(0, 0), Snapshot.parseFrom(snapRec.getData()));
+        assertEquals(WAL.marker(0, 0), WalSnapshot.parseFrom(snapRec.getData()));
         // The checksum runs over the data of every record so far.
         CRC32C crc = new CRC32C();
         crc.update(meta);
@@ -241,7 +241,7 @@ class WalTest {
         // k - 1, so reading from marker k starts there. Drop segment 3: markers up to 4 need it.
         Files.delete(WalFixtures.segmentFiles(dir()).get(3));
         for (long i = 1; i <= 8; i++) {
-            Snapshot m = marker(i, 1);
+            WalSnapshot m = marker(i, 1);
             if (i <= 4) {
                 assertThrows(WalException.class, () -> WAL.open(dir(), m, SMALL), "marker " + i);
             } else {
@@ -263,7 +263,7 @@ class WalTest {
             w.releaseLockTo(5);
             assertTrue(w.purgeReleased() > 0);
         }
-        List<Snapshot> snaps = WAL.validSnapshotEntries(dir());
+        List<WalSnapshot> snaps = WAL.validSnapshotEntries(dir());
         assertEquals(marker(6, 1), snaps.get(snaps.size() - 1));
         assertFalse(snaps.contains(WAL.marker(0, 0)), "the first segment is gone");
         WalException expected = assertThrows(
@@ -406,7 +406,7 @@ class WalTest {
             assertThrows(IllegalArgumentException.class, () -> w.saveSnapshot(WAL.marker(5, 1)));
             assertThrows(
                     IllegalArgumentException.class,
-                    () -> w.saveSnapshot(Snapshot.newBuilder().setIndex(1).build()));
+                    () -> w.saveSnapshot(WalSnapshot.newBuilder().setIndex(1).build()));
             w.saveSnapshot(marker(5, 1));
         }
     }
@@ -456,11 +456,11 @@ class WalTest {
 
     @Test
     void validSnapshotEntriesAreTheMarkersUpToTheCommitIndex() {
-        Snapshot s1 = marker(1, 1);
-        Snapshot s2 = marker(2, 1);
-        Snapshot s3 = marker(3, 2);
-        Snapshot s4 = marker(4, 2);
-        Snapshot s5 = marker(5, 3);
+        WalSnapshot s1 = marker(1, 1);
+        WalSnapshot s2 = marker(2, 1);
+        WalSnapshot s3 = marker(3, 2);
+        WalSnapshot s4 = marker(4, 2);
+        WalSnapshot s5 = marker(5, 3);
         try (WAL w = WAL.create(dir(), null, SMALL)) {
             w.save(state(1, 1, 1), entries(1, 2, 1));
             w.saveSnapshot(s1);
@@ -594,7 +594,7 @@ class WalTest {
         try {
             int seen = 0;
             while (done.getCount() > 0) {
-                List<Snapshot> snaps = WAL.validSnapshotEntries(dir());
+                List<WalSnapshot> snaps = WAL.validSnapshotEntries(dir());
                 assertTrue(snaps.size() >= seen, "markers never disappear");
                 for (int k = 1; k < snaps.size(); k++) {
                     assertEquals(marker(10L * k, 1), snaps.get(k));

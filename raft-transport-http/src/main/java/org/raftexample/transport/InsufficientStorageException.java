@@ -1,7 +1,7 @@
 package org.raftexample.transport;
 
 /**
- * Thrown by {@link Raft#processSnapshot} before it reads a snapshot's data, when the application has no
+ * Thrown by {@link RaftReceiver#processSnapshot} before it reads a snapshot's data, when the application has no
  * room to store that much (its disk's free space). The transport answers 507 Insufficient Storage, and
  * the sender reports the snapshot as failed: the leader's raft tries again later, as after any failed
  * snapshot, and the node that refused goes on as it was.

@@ -3,7 +3,7 @@ package org.raftexample.transport;
 import org.raftexample.raftpb.MessageType;
 
 /**
- * Thrown by {@link Raft#process} when the raft node did not take a received message, typically
+ * Thrown by {@link RaftReceiver#process} when the raft node did not take a received message, typically
  * because {@code Node.step} found its inbound queue full and returned false.
  *
  * <p>The transport then answers a pipeline or snapshot request with 503 instead of 204, so that

@@ -6,7 +6,7 @@ import org.eclipse.jetty.client.HttpClient;
 record PeerContext(
         long localId,
         long clusterId,
-        Raft raft,
+        RaftReceiver raft,
         TransportLimits limits,
         TransportTimeouts timeouts,
         HttpClient client,

@@ -16,12 +16,12 @@ import org.raftexample.raftpb.Message;
  * the peer is up; concurrent requests mean it does not preserve order, which raft tolerates.
  */
 final class Pipeline {
-    private final Peer peer;
+    private final RemotePeer peer;
     private final BlockingQueue<Message> queue;
     private final List<Thread> senders = new ArrayList<>();
     private volatile boolean running = true;
 
-    Pipeline(Peer peer) {
+    Pipeline(RemotePeer peer) {
         this.peer = peer;
         PeerContext ctx = peer.context();
         this.queue = new ArrayBlockingQueue<>(ctx.limits().pipelineBufferSize());
@@ -45,7 +45,7 @@ final class Pipeline {
         running = false;
         senders.forEach(Thread::interrupt);
         for (Thread t : senders) {
-            Peer.join(t);
+            RemotePeer.join(t);
         }
         queue.clear();
     }

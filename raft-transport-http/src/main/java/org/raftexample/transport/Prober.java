@@ -19,11 +19,11 @@ final class Prober {
     /** etcd probes every stream read timeout minus a second; with our 5 s default, 4 s. */
     static final Duration INTERVAL = Duration.ofSeconds(4);
 
-    private final Peer peer;
+    private final RemotePeer peer;
     private volatile boolean running;
     private Scheduler.Task task;
 
-    Prober(Peer peer) {
+    Prober(RemotePeer peer) {
         this.peer = peer;
     }
 

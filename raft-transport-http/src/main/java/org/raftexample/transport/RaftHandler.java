@@ -38,9 +38,9 @@ final class RaftHandler extends Handler.Abstract {
 
     private final long localId;
     private final long clusterId;
-    private final Raft raft;
+    private final RaftReceiver raft;
     private final TransportLimits limits;
-    private final LongFunction<Peer> peers;
+    private final LongFunction<RemotePeer> peers;
     private final PeerTrafficListener traffic;
     private final Duration bodyDeadline;
 
@@ -51,9 +51,9 @@ final class RaftHandler extends Handler.Abstract {
     RaftHandler(
             long localId,
             long clusterId,
-            Raft raft,
+            RaftReceiver raft,
             TransportLimits limits,
-            LongFunction<Peer> peers,
+            LongFunction<RemotePeer> peers,
             Duration bodyDeadline,
             PeerTrafficListener traffic) {
         this.localId = localId;
@@ -206,7 +206,7 @@ final class RaftHandler extends Handler.Abstract {
         if (headerFrom != from) {
             throw new Refusal(HttpStatus.BAD_REQUEST_400, "path and " + Protocol.SERVER_FROM + " disagree");
         }
-        Peer peer = peers.apply(from);
+        RemotePeer peer = peers.apply(from);
         if (peer == null) {
             throw new Refusal(HttpStatus.NOT_FOUND_404, "error sender not found");
         }

@@ -21,18 +21,18 @@ import org.raftexample.raftpb.Message;
 
 /**
  * Sends MsgSnap to a peer with {@code POST /raft/snapshot}: the message without its data, then the data, both
- * straight from the message's own buffers (no second copy in memory). Reports FINISH or FAILURE to raft.
+ * straight from the message's own buffers (no second copy in memory). Reports SnapshotFinish or SnapshotFailure to raft.
  *
  * <p>Body layout: 4-byte length, the MsgSnap encoded with {@code snapshot.data} cleared, 8-byte length of the
  * data, the data (from the message's buffers, or streamed from the application's file when the
- * message carries none, see {@link Raft#openSnapshot}). One snapshot is sent at a time with one more allowed to wait; raft sends a follower at most
+ * message carries none, see {@link RaftReceiver#openSnapshot}). One snapshot is sent at a time with one more allowed to wait; raft sends a follower at most
  * one snapshot at a time anyway.
  */
 final class SnapshotSender {
-    private final Peer peer;
+    private final RemotePeer peer;
     private final ThreadPoolExecutor executor;
 
-    SnapshotSender(Peer peer) {
+    SnapshotSender(RemotePeer peer) {
         this.peer = peer;
         this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1), r -> {
             Thread t = new Thread(r, peer.threadName("snapshot"));
@@ -41,7 +41,7 @@ final class SnapshotSender {
         });
     }
 
-    /** Queues a snapshot; false when one is already waiting (the caller reports FAILURE). */
+    /** Queues a snapshot; false when one is already waiting (the caller reports SnapshotFailure). */
     boolean offer(Message m) {
         try {
             executor.execute(() -> send(m));
@@ -90,7 +90,7 @@ final class SnapshotSender {
     private void send(Message m) {
         PeerContext ctx = peer.context();
         URI base = peer.urls().pick();
-        Raft.SnapshotBody stored = null;
+        RaftReceiver.SnapshotBody stored = null;
         try {
             Request.Content content;
             if (m.getSnapshot().getData().isEmpty() && (stored = ctx.raft().openSnapshot(m)) != null) {

@@ -28,14 +28,14 @@ final class StreamReader {
     /** Refused messages: one WARN per second at most, however many a peer streams. */
     private static final RateLimitedLog REFUSED = new RateLimitedLog(LOG, 1_000_000_000L);
 
-    private final Peer peer;
+    private final RemotePeer peer;
     private final StreamType type;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile Request inFlight;
 
-    StreamReader(Peer peer, StreamType type) {
+    StreamReader(RemotePeer peer, StreamType type) {
         this.peer = peer;
         this.type = type;
         this.thread = new Thread(this::run, peer.threadName("reader-" + type.path));
@@ -54,7 +54,7 @@ final class StreamReader {
             r.abort(new IOException("transport stopped"));
         }
         thread.interrupt();
-        Peer.join(thread);
+        RemotePeer.join(thread);
     }
 
     private void run() {
@@ -156,7 +156,7 @@ final class StreamReader {
                 peer.context().limits().maxMessageBytes(),
                 peer.id(),
                 peer.context().localId());
-        Raft raft = peer.context().raft();
+        RaftReceiver raft = peer.context().raft();
         while (running) {
             Message m;
             try {

@@ -24,7 +24,7 @@ final class StreamWriter {
     private static final Logger LOG = LoggerFactory.getLogger(StreamWriter.class);
     private static final int OUTPUT_BUFFER = 64 * 1024;
 
-    private final Peer peer;
+    private final RemotePeer peer;
     private final StreamType type;
     private final BlockingQueue<Message> queue;
     private final Thread thread;
@@ -33,7 +33,7 @@ final class StreamWriter {
     private volatile boolean working;
     private volatile boolean running = true;
 
-    StreamWriter(Peer peer, StreamType type) {
+    StreamWriter(RemotePeer peer, StreamType type) {
         this.peer = peer;
         this.type = type;
         this.queue = new ArrayBlockingQueue<>(peer.context().limits().streamBufferSize());
@@ -89,7 +89,7 @@ final class StreamWriter {
             last.fail(new IOException("transport stopped"));
         }
         thread.interrupt();
-        Peer.join(thread);
+        RemotePeer.join(thread);
         queue.clear();
     }
 

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * Carries raft messages between the members of a cluster over HTTP, as etcd's rafthttp does for raftexample.
  *
  * <p>Typical use: construct, {@link #start()}, {@link #addPeer} every other member, then call {@link #send} with
- * each {@code Ready}'s messages; received messages arrive at {@link Raft#process}. The transport either runs
+ * each {@code Ready}'s messages; received messages arrive at {@link RaftReceiver#process}. The transport either runs
  * its own peer HTTP server on {@link TransportConfig#listenUrl()} or, in handler-only mode, leaves serving
  * {@link #handler()} to the application. Fatal errors (this member was removed; the listener failed) are
  * queued for the application to {@link #pollError poll}.
@@ -49,7 +49,7 @@ public final class Transport implements AutoCloseable {
     private final TransportConfig config;
     private final String threadPrefix;
     private final ErrorQueue errors = new ErrorQueue();
-    private final Map<Long, Peer> peers = new ConcurrentHashMap<>();
+    private final Map<Long, RemotePeer> peers = new ConcurrentHashMap<>();
     private final RaftHandler handler;
     private HttpClient client;
     private Server server;
@@ -148,7 +148,7 @@ public final class Transport implements AutoCloseable {
             if (m.getTo() == 0) {
                 continue;
             }
-            Peer p = peers.get(m.getTo());
+            RemotePeer p = peers.get(m.getTo());
             if (p == null) {
                 LOG.debug("dropped {} to unknown peer {}", m.getType(), Protocol.formatId(m.getTo()));
                 continue;
@@ -171,7 +171,7 @@ public final class Transport implements AutoCloseable {
         if (peers.containsKey(id)) {
             return;
         }
-        Peer p = new Peer(context, id, parseUrls(urls));
+        RemotePeer p = new RemotePeer(context, id, parseUrls(urls));
         peers.put(id, p);
         p.start();
         LOG.info("transport {} added peer {} at {}", Protocol.formatId(config.id()), Protocol.formatId(id), urls);
@@ -183,7 +183,7 @@ public final class Transport implements AutoCloseable {
      * @param id the member
      */
     public synchronized void removePeer(long id) {
-        Peer p = peers.remove(id);
+        RemotePeer p = peers.remove(id);
         if (p != null) {
             p.stop();
             LOG.info("transport {} removed peer {}", Protocol.formatId(config.id()), Protocol.formatId(id));
@@ -197,7 +197,7 @@ public final class Transport implements AutoCloseable {
      * @param urls its new peer URLs
      */
     public synchronized void updatePeer(long id, List<String> urls) {
-        Peer p = peers.get(id);
+        RemotePeer p = peers.get(id);
         if (p == null) {
             throw new IllegalArgumentException("unknown peer " + Protocol.formatId(id));
         }
@@ -218,7 +218,7 @@ public final class Transport implements AutoCloseable {
      * @return the time, or empty
      */
     public Optional<Instant> activeSince(long id) {
-        Peer p = peers.get(id);
+        RemotePeer p = peers.get(id);
         return p == null ? Optional.empty() : p.activeSince();
     }
 
@@ -261,7 +261,7 @@ public final class Transport implements AutoCloseable {
     }
 
     /** For tests in this package: the peer with this id, or null. */
-    Peer peer(long id) {
+    RemotePeer peer(long id) {
         return peers.get(id);
     }
 
@@ -273,7 +273,7 @@ public final class Transport implements AutoCloseable {
 
     private void stopQuietly() {
         for (Long id : new ArrayList<>(peers.keySet())) {
-            Peer p = peers.remove(id);
+            RemotePeer p = peers.remove(id);
             if (p != null) {
                 try {
                     p.stop();

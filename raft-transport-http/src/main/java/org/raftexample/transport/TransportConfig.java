@@ -23,7 +23,7 @@ public record TransportConfig(
         long id,
         long clusterId,
         URI listenUrl,
-        Raft raft,
+        RaftReceiver raft,
         TransportLimits limits,
         TransportTimeouts timeouts,
         TlsFiles tls,
@@ -74,7 +74,7 @@ public record TransportConfig(
             long id,
             long clusterId,
             URI listenUrl,
-            Raft raft,
+            RaftReceiver raft,
             TransportLimits limits,
             TransportTimeouts timeouts,
             TlsFiles tls) {
@@ -103,7 +103,7 @@ public record TransportConfig(
      * @param raft the node messages are handed to
      * @return the configuration
      */
-    public static TransportConfig of(long id, long clusterId, URI listenUrl, Raft raft) {
+    public static TransportConfig of(long id, long clusterId, URI listenUrl, RaftReceiver raft) {
         return of(id, clusterId, listenUrl, raft, null);
     }
 
@@ -117,7 +117,7 @@ public record TransportConfig(
      * @param tls the certificates, or null
      * @return the configuration
      */
-    public static TransportConfig of(long id, long clusterId, URI listenUrl, Raft raft, TlsFiles tls) {
+    public static TransportConfig of(long id, long clusterId, URI listenUrl, RaftReceiver raft, TlsFiles tls) {
         return new TransportConfig(
                 id, clusterId, listenUrl, raft, TransportLimits.defaults(), TransportTimeouts.defaults(), tls);
     }

@@ -5,7 +5,7 @@ package org.raftexample.transport;
  *
  * @param maxMessageBytes   largest encoded message accepted on the pipeline or a stream (larger: 413 / stream reset)
  * @param maxSnapshotBytes  largest snapshot data accepted on {@code /raft/snapshot} (larger: 413); an application
- *                          that streams snapshots to disk ({@link Raft#processSnapshot}) lifts it with
+ *                          that streams snapshots to disk ({@link RaftReceiver#processSnapshot}) lifts it with
  *                          {@code Long.MAX_VALUE} and refuses by free disk space instead
  *                          ({@link InsufficientStorageException}); the default suits the in-memory default
  * @param streamBufferSize  messages queued per stream before new ones are dropped (etcd: 4096)
@@ -35,7 +35,7 @@ public record TransportLimits(
     }
 
     /**
-     * 8 MiB messages, 512 MiB snapshots (what {@link Raft#processSnapshot}'s default, which holds the data
+     * 8 MiB messages, 512 MiB snapshots (what {@link RaftReceiver#processSnapshot}'s default, which holds the data
      * in memory, can reasonably take), etcd's buffer sizes and sender count.
      *
      * @return the default limits

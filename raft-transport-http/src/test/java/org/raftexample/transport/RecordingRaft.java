@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.raftexample.raft.SnapshotStatus;
 import org.raftexample.raftpb.Message;
 
-/** A {@link Raft} for tests: records everything the transport hands it. */
-final class RecordingRaft implements Raft {
+/** A {@link RaftReceiver} for tests: records everything the transport hands it. */
+final class RecordingRaft implements RaftReceiver {
     record SnapshotReport(long id, SnapshotStatus status) {}
 
     final BlockingQueue<Message> received = new LinkedBlockingQueue<>();

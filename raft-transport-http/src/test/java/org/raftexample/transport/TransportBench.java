@@ -19,7 +19,7 @@ import org.raftexample.raftpb.MessageType;
  * {@code scripts/bench-transport}; not a test).
  *
  * <p>The sender keeps at most {@code WINDOW} messages in flight, as raft does with MaxInflightMsgs (raftexample
- * uses 256), and counts a message done when the receiver's {@link Raft#process} has it. Each configuration runs
+ * uses 256), and counts a message done when the receiver's {@link RaftReceiver#process} has it. Each configuration runs
  * a warm-up, then a timed phase. Arguments: {@code [seconds per configuration]}.
  */
 public final class TransportBench {
@@ -28,7 +28,7 @@ public final class TransportBench {
     private TransportBench() {}
 
     /** Counts what arrives and frees a window slot per message. */
-    private static final class CountingRaft implements Raft {
+    private static final class CountingRaft implements RaftReceiver {
         final AtomicLong messages = new AtomicLong();
         final AtomicLong entries = new AtomicLong();
         final AtomicLong unreachable = new AtomicLong();

@@ -180,7 +180,7 @@ class TransportTest {
         assertEquals(data.length, got.getSnapshot().getData().size());
         assertArrayEquals(sha256(data), sha256(got.getSnapshot().getData().toByteArray()));
         RecordingRaft.SnapshotReport report = ra.snapshotReports.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertEquals(new RecordingRaft.SnapshotReport(2, SnapshotStatus.FINISH), report);
+        assertEquals(new RecordingRaft.SnapshotReport(2, SnapshotStatus.SnapshotFinish), report);
     }
 
     @Test
@@ -195,7 +195,7 @@ class TransportTest {
         a.send(List.of(snapshotMessage(1, 2, new byte[4096])));
 
         assertEquals(
-                new RecordingRaft.SnapshotReport(2, SnapshotStatus.FAILURE),
+                new RecordingRaft.SnapshotReport(2, SnapshotStatus.SnapshotFailure),
                 ra.snapshotReports.poll(WAIT.toSeconds(), TimeUnit.SECONDS));
         assertNull(rb.received.poll(200, TimeUnit.MILLISECONDS), "the dropped snapshot was not delivered");
         // What raft does after a failed report: it sends the snapshot again, and this time it is taken.
@@ -204,7 +204,7 @@ class TransportTest {
                 MessageType.MsgSnap,
                 rb.received.poll(WAIT.toSeconds(), TimeUnit.SECONDS).getType());
         assertEquals(
-                new RecordingRaft.SnapshotReport(2, SnapshotStatus.FINISH),
+                new RecordingRaft.SnapshotReport(2, SnapshotStatus.SnapshotFinish),
                 ra.snapshotReports.poll(WAIT.toSeconds(), TimeUnit.SECONDS));
     }
 
@@ -237,7 +237,7 @@ class TransportTest {
         a.send(List.of(snapshotMessage(1, 3, new byte[1024])));
 
         RecordingRaft.SnapshotReport report = ra.snapshotReports.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertEquals(new RecordingRaft.SnapshotReport(3, SnapshotStatus.FAILURE), report);
+        assertEquals(new RecordingRaft.SnapshotReport(3, SnapshotStatus.SnapshotFailure), report);
         assertTrue(ra.unreachable.contains(3L));
         assertTrue(a.activeSince(3).isEmpty());
     }
@@ -263,7 +263,7 @@ class TransportTest {
             byte[] data = new byte[1024];
             a.send(List.of(snapshotMessage(1, 2, data), snapshotMessage(1, 2, data), snapshotMessage(1, 2, data)));
             assertEquals(
-                    new RecordingRaft.SnapshotReport(2, SnapshotStatus.FAILURE),
+                    new RecordingRaft.SnapshotReport(2, SnapshotStatus.SnapshotFailure),
                     ra.snapshotReports.poll(1, TimeUnit.SECONDS));
         }
     }

@@ -13,7 +13,7 @@ public final class Progress {
     long next;
     // Highest commit index sent to the follower; may go back when probing or after a rejection.
     long sentCommit;
-    StateType state = StateType.StateProbe;
+    ProgressState state = ProgressState.StateProbe;
     // Leader's last index when it decided a snapshot was needed; only meaningful in StateSnapshot.
     long pendingSnapshot;
     // Whether the follower was heard from lately (reset on each election timeout by CheckQuorum).
@@ -87,7 +87,7 @@ public final class Progress {
      *
      * @return the state
      */
-    public StateType state() {
+    public ProgressState state() {
         return state;
     }
 
@@ -96,7 +96,7 @@ public final class Progress {
      *
      * @param state the state
      */
-    public void setState(StateType state) {
+    public void setState(ProgressState state) {
         this.state = state;
     }
 
@@ -213,7 +213,7 @@ public final class Progress {
      *
      * @param state the state to enter
      */
-    public void resetState(StateType state) {
+    public void resetState(ProgressState state) {
         msgAppFlowPaused = false;
         pendingSnapshot = 0;
         this.state = state;
@@ -225,12 +225,12 @@ public final class Progress {
      * (a snapshot that was reported as delivered is a better starting point).
      */
     public void becomeProbe() {
-        if (state == StateType.StateSnapshot) {
+        if (state == ProgressState.StateSnapshot) {
             long pending = pendingSnapshot;
-            resetState(StateType.StateProbe);
+            resetState(ProgressState.StateProbe);
             next = Math.max(match + 1, pending + 1);
         } else {
-            resetState(StateType.StateProbe);
+            resetState(ProgressState.StateProbe);
             next = match + 1;
         }
         sentCommit = Math.min(sentCommit, next - 1);
@@ -238,7 +238,7 @@ public final class Progress {
 
     /** Starts streaming entries from match+1. */
     public void becomeReplicate() {
-        resetState(StateType.StateReplicate);
+        resetState(ProgressState.StateReplicate);
         next = match + 1;
     }
 
@@ -248,7 +248,7 @@ public final class Progress {
      * @param snapshotIndex the snapshot's index
      */
     public void becomeSnapshot(long snapshotIndex) {
-        resetState(StateType.StateSnapshot);
+        resetState(ProgressState.StateSnapshot);
         pendingSnapshot = snapshotIndex;
         next = snapshotIndex + 1;
         sentCommit = snapshotIndex;
@@ -320,7 +320,7 @@ public final class Progress {
      * @return false if the rejection is stale
      */
     public boolean maybeDecrTo(long rejected, long matchHint) {
-        if (state == StateType.StateReplicate) {
+        if (state == ProgressState.StateReplicate) {
             // Rejections at or below match are stale.
             if (rejected <= match) {
                 return false;

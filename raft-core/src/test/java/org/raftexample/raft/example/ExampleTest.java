@@ -93,7 +93,8 @@ class ExampleTest {
             for (Message m : rd.messages()) {
                 boolean delivered = cluster.deliver(m);
                 if (m.getType() == MessageType.MsgSnap) {
-                    node.reportSnapshot(m.getTo(), delivered ? SnapshotStatus.FINISH : SnapshotStatus.FAILURE);
+                    node.reportSnapshot(
+                            m.getTo(), delivered ? SnapshotStatus.SnapshotFinish : SnapshotStatus.SnapshotFailure);
                 }
             }
             // (3) Apply, in order; conf changes go back to raft.

@@ -2,9 +2,9 @@ package org.raftexample.raft.tracker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.raftexample.raft.tracker.StateType.StateProbe;
-import static org.raftexample.raft.tracker.StateType.StateReplicate;
-import static org.raftexample.raft.tracker.StateType.StateSnapshot;
+import static org.raftexample.raft.tracker.ProgressState.StateProbe;
+import static org.raftexample.raft.tracker.ProgressState.StateReplicate;
+import static org.raftexample.raft.tracker.ProgressState.StateSnapshot;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Go: tracker/progress_test.go. */
 class ProgressTest {
 
-    private static Progress progress(StateType state, long match, long next, Inflights ins) {
+    private static Progress progress(ProgressState state, long match, long next, Inflights ins) {
         Progress p = new Progress();
         p.setState(state);
         p.setMatch(match);
@@ -44,7 +44,7 @@ class ProgressTest {
         "StateSnapshot, false, true",
         "StateSnapshot, true, true",
     })
-    void isPausedInSnapshotOrWhenFlowIsPaused(StateType state, boolean flowPaused, boolean want) {
+    void isPausedInSnapshotOrWhenFlowIsPaused(ProgressState state, boolean flowPaused, boolean want) {
         Progress p = progress(state, 0, 0, new Inflights(256, 0));
         p.setMsgAppFlowPaused(flowPaused);
         assertEquals(want, p.isPaused());
@@ -68,7 +68,7 @@ class ProgressTest {
         "StateSnapshot, 10, 11", // snapshot finished: probe after it
         "StateSnapshot, 0, 2", // snapshot failed
     })
-    void becomeProbeRestartsAfterMatchOrPendingSnapshot(StateType from, long pendingSnapshot, long wantNext) {
+    void becomeProbeRestartsAfterMatchOrPendingSnapshot(ProgressState from, long pendingSnapshot, long wantNext) {
         Progress p = progress(from, 1, 5, new Inflights(256, 0));
         p.setPendingSnapshot(pendingSnapshot);
         p.becomeProbe();
@@ -125,7 +125,7 @@ class ProgressTest {
         "StateProbe, 0, 10, 9, 0, true, 1", // hint 0: back to 1
     })
     void maybeDecrToIgnoresStaleRejectionsAndLowersNext(
-            StateType state, long match, long next, long rejected, long hint, boolean want, long wantNext) {
+            ProgressState state, long match, long next, long rejected, long hint, boolean want, long wantNext) {
         Progress p = new Progress();
         p.setState(state);
         p.setMatch(match);

@@ -8,14 +8,15 @@ import org.raftexample.raft.SnapshotStatus;
 import org.raftexample.raftpb.Message;
 
 /**
- * The application side of the transport: where received messages go and where delivery outcomes are reported.
+ * The application side of the transport: where received messages go and where delivery outcomes are reported
+ * (the role of etcd's {@code rafthttp.Raft} interface, named apart from raft-core's state machine).
  *
  * <p>Every method may be called from several transport threads at once (one per stream, pipeline request and
  * snapshot), so implementations must be thread-safe. They should return promptly: a stream delivers its
  * messages one after the other, so a slow {@link #process} slows that stream down (which is the intended back
  * pressure) and a {@code process} that never returns stalls it until {@link Transport#stop()}.
  */
-public interface Raft {
+public interface RaftReceiver {
 
     /**
      * Hands a message received from a peer to the raft node (raftexample: {@code node.step}).

@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * the peer opened), two stream readers (streams we open to receive from the peer), the pipeline used while no
  * stream is up, and the snapshot sender. Picks the route for each outgoing message.
  */
-final class Peer {
-    private static final Logger LOG = LoggerFactory.getLogger(Peer.class);
+final class RemotePeer {
+    private static final Logger LOG = LoggerFactory.getLogger(RemotePeer.class);
 
     private final PeerContext ctx;
     private final long id;
@@ -34,7 +34,7 @@ final class Peer {
     private final SnapshotSender snapshots;
     private final Prober prober;
 
-    Peer(PeerContext ctx, long id, List<URI> urls) {
+    RemotePeer(PeerContext ctx, long id, List<URI> urls) {
         this.ctx = ctx;
         this.id = id;
         this.urls = new UrlPicker(urls);
@@ -156,7 +156,7 @@ final class Peer {
 
     void reportSnapshotIfSnap(Message m, boolean delivered) {
         if (m.getType() == MessageType.MsgSnap) {
-            ctx.raft().reportSnapshot(id, delivered ? SnapshotStatus.FINISH : SnapshotStatus.FAILURE);
+            ctx.raft().reportSnapshot(id, delivered ? SnapshotStatus.SnapshotFinish : SnapshotStatus.SnapshotFailure);
         }
     }
 

@@ -1,7 +1,7 @@
 package org.raftexample.raft.tracker;
 
 /** How the leader is replicating to a follower. */
-public enum StateType {
+public enum ProgressState {
     /**
      * The follower's last index is unknown: at most one append is sent per heartbeat interval,
      * to find where its log matches the leader's.
