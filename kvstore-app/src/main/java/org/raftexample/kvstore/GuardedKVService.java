@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.http.HttpStatus;
 import org.raftexample.raft.ProposalDroppedException;
@@ -149,7 +148,7 @@ final class GuardedKVService implements KVService {
             if (e == null) {
                 out.complete(null);
             } else {
-                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                Throwable cause = Failures.unwrap(e);
                 out.completeExceptionally(
                         cause instanceof ProposalDroppedException
                                 ? new ServiceUnavailable(

@@ -1,18 +1,17 @@
 package org.raftexample.kvstore;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.InputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import org.raftexample.wal.DiskIo;
 
 /**
  * The peer URLs this node learned from configuration changes, kept in {@code peers.json} in the
@@ -26,7 +25,6 @@ import java.util.TreeMap;
 final class PeerDirectory {
 
     static final String FILE_NAME = "peers.json";
-    private static final JsonFactory JSON = new JsonFactory();
 
     private final Path file;
 
@@ -40,17 +38,10 @@ final class PeerDirectory {
         if (!Files.exists(file)) {
             return peers;
         }
-        try (JsonParser p = JSON.createParser(file.toFile())) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new IOException(file + ": not a JSON object");
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                long id = Long.parseUnsignedLong(p.currentName());
-                if (p.nextToken() != JsonToken.VALUE_STRING) {
-                    throw new IOException(file + ": URL of peer " + id + " is not a string");
-                }
-                peers.put(id, p.getText());
-            }
+        try (InputStream in = Files.newInputStream(file)) {
+            JsonStringMap.read(in, (id, url) -> peers.put(Long.parseUnsignedLong(id), url));
+        } catch (JsonStringMap.MalformedException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
         } catch (NumberFormatException e) {
             throw new IOException(file + ": bad peer id", e);
         }
@@ -68,21 +59,14 @@ final class PeerDirectory {
 
     /** Replaces the saved map, durably: a crash leaves the old file or the new one, never half of one. */
     void save(Map<Long, String> peers) throws IOException {
+        Map<String, String> json = new LinkedHashMap<>();
+        peers.forEach((id, url) -> json.put(Long.toUnsignedString(id), url));
         Path tmp = file.resolveSibling(FILE_NAME + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp);
-                JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            for (Map.Entry<Long, String> e : peers.entrySet()) {
-                g.writeStringField(Long.toUnsignedString(e.getKey()), e.getValue());
-            }
-            g.writeEndObject();
-        }
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(
+                tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            JsonStringMap.write(json, Channels.newOutputStream(ch));
             ch.force(true);
         }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-            dir.force(true);
-        }
+        DiskIo.durableRename(tmp, file);
     }
 }

@@ -1,8 +1,5 @@
 package org.raftexample.kvstore;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,7 +32,6 @@ final class SnapshotFormat {
     static final int VERSION = 2;
     private static final int END = 0xFFFFFFFF;
     private static final int BUFFER = 64 * 1024;
-    private static final JsonFactory JSON = new JsonFactory();
 
     private SnapshotFormat() {}
 
@@ -147,35 +143,14 @@ final class SnapshotFormat {
     }
 
     private static long readJson(InputStream in, PairSink sink) throws IOException {
-        long n = 0;
-        try (JsonParser p = JSON.createParser(in)) {
-            JsonToken t = p.nextToken();
-            if (t == JsonToken.VALUE_NULL) {
-                t = p.nextToken();
-            } else if (t == JsonToken.START_OBJECT) {
-                while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                    String key = p.currentName();
-                    if (p.nextToken() != JsonToken.VALUE_STRING) {
-                        throw new MalformedSnapshotException("value of " + key + " is not a string");
-                    }
-                    sink.accept(
-                            key.getBytes(StandardCharsets.UTF_8), p.getText().getBytes(StandardCharsets.UTF_8));
-                    n++;
-                }
-                if (t != JsonToken.END_OBJECT) {
-                    throw new MalformedSnapshotException("unterminated JSON object");
-                }
-                t = p.nextToken();
-            } else {
-                throw new MalformedSnapshotException("neither format " + VERSION + " nor a JSON object");
-            }
-            if (t != null) {
-                throw new MalformedSnapshotException("trailing data after the JSON object");
-            }
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new MalformedSnapshotException("malformed JSON", e);
+        try {
+            return JsonStringMap.read(
+                    in,
+                    (key, value) ->
+                            sink.accept(key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)));
+        } catch (JsonStringMap.MalformedException e) {
+            throw new MalformedSnapshotException("format 1 (JSON): " + e.getMessage(), e);
         }
-        return n;
     }
 
     /** A buffered reader that checksums exactly the bytes it consumes. */

@@ -258,14 +258,7 @@ public interface Node {
         } catch (CancellationException e) {
             throw e;
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(cause);
+            throw NodeLoop.unchecked(e.getCause());
         }
     }
 }

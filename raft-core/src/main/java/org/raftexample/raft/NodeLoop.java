@@ -514,7 +514,7 @@ final class NodeLoop implements Node {
             unclaimed.set(f);
             return null;
         } catch (ExecutionException e) {
-            throw unwrap(e.getCause());
+            throw unchecked(e.getCause());
         }
     }
 
@@ -726,11 +726,12 @@ final class NodeLoop implements Node {
         try {
             return f.join();
         } catch (CompletionException e) {
-            throw unwrap(e.getCause());
+            throw unchecked(e.getCause());
         }
     }
 
-    private static RuntimeException unwrap(Throwable cause) {
+    /** A future's failure as the unchecked exception to rethrow (an Error is thrown as it is). */
+    static RuntimeException unchecked(Throwable cause) {
         if (cause instanceof RuntimeException re) {
             return re;
         }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.LongConsumer;
 import java.util.stream.Stream;
+import org.raftexample.raft.RawNode;
 import org.raftexample.raftpb.Entry;
 import org.raftexample.raftpb.HardState;
 import org.raftexample.raftpb.SnapshotMetadata;
@@ -493,7 +494,8 @@ public final class WAL implements AutoCloseable {
         if (isEmpty(hs) && entries.isEmpty()) {
             return;
         }
-        boolean mustSync = !entries.isEmpty() || hs.getVote() != state.getVote() || hs.getTerm() != state.getTerm();
+        // The rule raft gives in Ready.mustSync, as etcd's WAL asks raft.MustSync.
+        boolean mustSync = RawNode.mustSync(hs, state, entries.size());
         try {
             for (int i = 0, n = entries.size(); i < n; i++) {
                 Entry e = entries.get(i);

@@ -1,0 +1,87 @@
+package org.raftexample.kvstore;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Map;
+
+/**
+ * The one codec of a JSON object whose values are all strings, streamed: the legacy snapshot format
+ * (raftexample's {@code json.Marshal} of its map, where {@code null} is an empty map) and
+ * {@code peers.json}. Stateless; any thread.
+ */
+final class JsonStringMap {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private JsonStringMap() {}
+
+    /** Receives each key and value in the order they appear. */
+    interface Sink {
+        void accept(String key, String value) throws IOException;
+    }
+
+    /** The input is not a JSON object of strings (or {@code null}) and nothing else. */
+    static final class MalformedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        MalformedException(String message) {
+            super(message);
+        }
+
+        MalformedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Reads {@code null} or one object of string values, and nothing after it; returns how many pairs it
+     * handed to the sink. Does not close {@code in}.
+     */
+    static long read(InputStream in, Sink sink) throws IOException {
+        long n = 0;
+        try (JsonParser p = JSON.createParser(in)) {
+            JsonToken t = p.nextToken();
+            if (t == JsonToken.VALUE_NULL) {
+                t = p.nextToken();
+            } else if (t == JsonToken.START_OBJECT) {
+                while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    if (p.nextToken() != JsonToken.VALUE_STRING) {
+                        throw new MalformedException("value of " + key + " is not a string");
+                    }
+                    sink.accept(key, p.getText());
+                    n++;
+                }
+                if (t != JsonToken.END_OBJECT) {
+                    throw new MalformedException("unterminated JSON object");
+                }
+                t = p.nextToken();
+            } else {
+                throw new MalformedException("not a JSON object");
+            }
+            if (t != null) {
+                throw new MalformedException("trailing data after the JSON object");
+            }
+        } catch (JsonProcessingException e) {
+            throw new MalformedException("malformed JSON", e);
+        }
+        return n;
+    }
+
+    /** Writes the map as one JSON object, in the map's order. Does not close {@code out}. */
+    static void write(Map<String, String> map, OutputStream out) throws IOException {
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            g.writeStartObject();
+            for (Map.Entry<String, String> e : map.entrySet()) {
+                g.writeStringField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+        }
+    }
+}
