@@ -207,7 +207,7 @@ public final class Snapshotter {
             Files.createDirectories(dir);
             try (FileChannel ch = FileChannel.open(
                     tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                InjectedDiskFault.beforeWrite();
+                InjectedDiskFault.beforeAllocate();
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 64 * 1024);
                 body.writeTo(out);
                 out.flush();

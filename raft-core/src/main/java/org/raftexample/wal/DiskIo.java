@@ -54,6 +54,7 @@ public final class DiskIo {
         if (pos >= size) {
             return;
         }
+        InjectedDiskFault.beforeAllocate();
         ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(ZERO_CHUNK, size - pos));
         while (pos < size) {
             zeros.clear();

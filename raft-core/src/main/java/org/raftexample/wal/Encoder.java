@@ -111,7 +111,6 @@ final class Encoder {
         if (buf.position() == 0) {
             return;
         }
-        InjectedDiskFault.beforeWrite();
         buf.flip();
         int n = buf.remaining();
         DiskIo.writeFully(channel, buf, flushedPos);

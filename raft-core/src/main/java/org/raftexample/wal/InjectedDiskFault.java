@@ -10,9 +10,11 @@ import java.nio.file.Path;
  * mount a failing filesystem (not root). Off unless the JVM is started with
  * {@code -Draftexample.test.disk-fault-file=PATH}, which no user-facing flag sets; then, while the
  * file PATH exists, its first word makes the WAL and the snapshotter fail as a sick disk would:
- * {@code enospc} fails every write of data with "No space left on device", {@code eio} fails every
- * fsync with "Input/output error". Deleting the file heals the disk. Without the property the
- * checks are one read of a final field that is null.
+ * {@code enospc} is a full disk, failing every write that needs new space (a snapshot file, a new
+ * WAL segment being preallocated) with "No space left on device", while appends into the
+ * preallocated segment still succeed, as on a real full filesystem; {@code eio} fails every fsync
+ * of a WAL segment or snapshot file with "Input/output error". Deleting the file heals the disk.
+ * Without the property the checks are one read of a final field that is null.
  *
  * <p>Called by whichever thread writes or syncs (the raft loop, the snapshot writer); it keeps no
  * state besides the immutable path.
@@ -32,11 +34,11 @@ public final class InjectedDiskFault {
     }
 
     /**
-     * Before bytes are written to a WAL segment or a snapshot file.
+     * Before a snapshot file is written or a new WAL segment is allocated.
      *
      * @throws IOException "No space left on device" while the trigger file says {@code enospc}
      */
-    public static void beforeWrite() throws IOException {
+    public static void beforeAllocate() throws IOException {
         if (TRIGGER != null && "enospc".equals(mode())) {
             throw new IOException("No space left on device (injected through " + PROPERTY + ")");
         }

@@ -22,8 +22,9 @@ import org.raftexample.wal.InjectedDiskFault;
  * both cases node 1 must stop with exit code 1 and the cause in its log, must not acknowledge what
  * it did not persist, and the history stays linearizable with no acknowledged write lost. Without
  * root (or with {@code -Dfaults.disk=seam}) the test says so loudly and makes node 1's disk fail
- * through the test-only seam {@link InjectedDiskFault} instead: every WAL or snapshot write then
- * fails with ENOSPC, or every fsync with EIO, in the real process, and the same checks run.
+ * through the test-only seam {@link InjectedDiskFault} instead: every write that needs new space (a
+ * snapshot file, a new WAL segment) then fails with ENOSPC, or every fsync with EIO, in the real
+ * process, and the same checks run.
  * (Corrupt WAL records, a torn WAL tail and a corrupt newest snapshot are covered by BadInputIT and
  * RaftNodeTest.)
  */
@@ -81,7 +82,8 @@ class DiskFaultsIT {
             Thread.sleep(1500);
             long filled;
             if (seam) {
-                Files.writeString(trigger, "enospc"); // from now on every WAL or snapshot write fails
+                // From now on nothing gets new space: the next snapshot file (or WAL segment) fails.
+                Files.writeString(trigger, "enospc");
                 filled = 0;
             } else {
                 // Appends go to the preallocated segment; the next snapshot file finds no space.
