@@ -68,9 +68,11 @@ class DiskFaultsIT {
         boolean seam = useSeam("disk-full");
         String name = seam ? "disk-full (seam)" : "disk-full";
         long t0 = System.nanoTime();
-        // One 64 MiB WAL segment is preallocated at start; 8 MiB more leaves room for a few snapshots.
+        // One 64 MiB WAL segment is preallocated at start; once the space is freed, node 1 must also
+        // have the 64 MiB it keeps free before it takes a snapshot from the leader (SnapshotTransfer);
+        // 16 MiB more leave room for a few snapshots of its own.
         try (Network net = FaultsIT.network(3);
-                SmallDisk disk = seam ? null : SmallDisk.tmpfs(72);
+                SmallDisk disk = seam ? null : SmallDisk.tmpfs(144);
                 FaultCluster c = new FaultCluster(net, "disk-full", FLAGS)) {
             Path trigger = failingDiskFor1(c, disk);
             c.startAll(3);
