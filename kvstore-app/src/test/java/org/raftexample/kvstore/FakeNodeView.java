@@ -12,6 +12,7 @@ import org.raftexample.raft.Status;
 import org.raftexample.raft.quorum.JointConfig;
 import org.raftexample.raft.quorum.MajorityConfig;
 import org.raftexample.raft.tracker.Progress;
+import org.raftexample.raft.tracker.ProgressFixtures;
 import org.raftexample.raft.tracker.TrackerConfig;
 import org.raftexample.raftpb.HardState;
 
@@ -88,11 +89,11 @@ final class FakeNodeView implements NodeView {
         if (state == StateType.StateLeader) {
             for (Map.Entry<Long, Long> e : match.entrySet()) {
                 Progress p = new Progress();
-                p.setMatch(e.getValue());
-                p.setNext(e.getValue() + 1);
-                p.setState(org.raftexample.raft.tracker.ProgressState.StateReplicate);
-                p.setRecentActive(raftActive.contains(e.getKey()));
-                p.setIsLearner(learners.contains(e.getKey()));
+                ProgressFixtures.setMatch(p, e.getValue());
+                ProgressFixtures.setNext(p, e.getValue() + 1);
+                ProgressFixtures.setState(p, org.raftexample.raft.tracker.ProgressState.StateReplicate);
+                ProgressFixtures.setRecentActive(p, raftActive.contains(e.getKey()));
+                ProgressFixtures.setIsLearner(p, learners.contains(e.getKey()));
                 progress.put(e.getKey(), p);
             }
         }

@@ -15,7 +15,6 @@ import org.raftexample.raft.confchange.Changer;
 import org.raftexample.raft.confchange.ConfigAndProgress;
 import org.raftexample.raft.confchange.Restore;
 import org.raftexample.raft.quorum.VoteResult;
-import org.raftexample.raft.tracker.Inflights;
 import org.raftexample.raft.tracker.Progress;
 import org.raftexample.raft.tracker.ProgressMap;
 import org.raftexample.raft.tracker.ProgressTracker;
@@ -428,16 +427,7 @@ final class Raft {
         trk.resetVotes();
         long lastIndex = raftLog.lastIndex();
         // Every progress starts over (only the learner flag survives), in place as etcd does.
-        trk.visit((peer, pr) -> {
-            pr.setMatch(peer == id ? lastIndex : 0);
-            pr.setNext(lastIndex + 1);
-            pr.sentCommit(0);
-            pr.setState(StateProbe);
-            pr.setPendingSnapshot(0);
-            pr.setRecentActive(false);
-            pr.setMsgAppFlowPaused(false);
-            pr.setInflights(new Inflights(trk.maxInflight(), trk.maxInflightBytes()));
-        });
+        trk.resetProgress(id, lastIndex);
 
         pendingConfIndex = 0;
         uncommittedSize = 0;
@@ -574,7 +564,7 @@ final class Raft {
         // (MsgCheckQuorum keeps it that way).
         Progress pr = trk.progress().get(id);
         pr.becomeReplicate();
-        pr.setRecentActive(true);
+        trk.heardFrom(pr);
 
         // Whether the uncommitted tail holds a configuration change is unknown; acting as if it did
         // only delays new changes until the tail is applied, and costs less than scanning it.
@@ -868,11 +858,7 @@ final class Raft {
                     r.becomeFollower(r.term, NONE);
                 }
                 // Everyone but us starts the next check-quorum period as inactive.
-                r.trk.visit((peer, pr) -> {
-                    if (peer != r.id) {
-                        pr.setRecentActive(false);
-                    }
-                });
+                r.trk.resetRecentActive(r.id);
                 return;
             }
             case MsgProp -> {
@@ -911,8 +897,8 @@ final class Raft {
         switch (m.getType()) {
             case MsgAppResp -> r.leaderHandleAppResp(m, pr);
             case MsgHeartbeatResp -> {
-                pr.setRecentActive(true);
-                pr.setMsgAppFlowPaused(false);
+                r.trk.heardFrom(pr);
+                r.trk.pauseMsgAppFlow(pr, false);
                 // Also sends when the follower is paused with a full window (the empty append
                 // lets it recover if those messages were lost) or probing while caught up (so it
                 // can return to replicate state). In snapshot state the progress is paused and
@@ -945,7 +931,7 @@ final class Raft {
                 } else {
                     // Clear the pending snapshot first, or probing would start from the index
                     // of a snapshot that never got applied.
-                    pr.setPendingSnapshot(0);
+                    r.trk.clearPendingSnapshot(pr);
                     pr.becomeProbe();
                     r.logger.debug(
                             "%x snapshot failed, resumed sending replication messages to %x [%s]",
@@ -953,7 +939,7 @@ final class Raft {
                 }
                 // After success wait for the follower's MsgAppResp; after failure wait for a
                 // heartbeat round before trying again.
-                pr.setMsgAppFlowPaused(true);
+                r.trk.pauseMsgAppFlow(pr, true);
             }
             case MsgUnreachable -> {
                 // An unreachable follower in optimistic replication has most likely lost appends.
@@ -1052,7 +1038,7 @@ final class Raft {
         }
         // This also runs for the leader's own acknowledgements, delivered after its appends
         // became durable.
-        pr.setRecentActive(true);
+        trk.heardFrom(pr);
 
         if (m.getReject()) {
             // rejectHint is where the follower suggests probing next, logTerm its term there

@@ -471,9 +471,7 @@ public final class RawNode {
     public void withProgress(ProgressVisitor visitor) {
         raft.trk.visit((id, pr) -> {
             ProgressType typ = pr.isLearner() ? ProgressType.ProgressTypeLearner : ProgressType.ProgressTypePeer;
-            Progress copy = pr.shallowCopy();
-            copy.setInflights(null);
-            visitor.visit(id, typ, copy);
+            visitor.visit(id, typ, pr.copyWithoutInflights());
         });
     }
 

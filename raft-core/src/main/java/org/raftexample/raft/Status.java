@@ -18,11 +18,7 @@ public record Status(BasicStatus basicStatus, TrackerConfig config, Map<Long, Pr
         BasicStatus basic = BasicStatus.of(r);
         Map<Long, Progress> progress = new TreeMap<>(Long::compareUnsigned);
         if (basic.raftState() == StateType.StateLeader) {
-            r.trk.visit((id, pr) -> {
-                Progress copy = pr.shallowCopy();
-                copy.setInflights(pr.inflights().clone());
-                progress.put(id, copy);
-            });
+            r.trk.visit((id, pr) -> progress.put(id, pr.deepCopy()));
         }
         return new Status(basic, r.trk.config().clone(), Collections.unmodifiableMap(progress));
     }

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.raftexample.raft.tracker.Progress;
+import org.raftexample.raft.tracker.ProgressFixtures;
 import org.raftexample.raft.tracker.ProgressTracker;
 import org.raftexample.raftpb.Message;
 import org.raftexample.raftpb.MessageType;
@@ -116,7 +117,7 @@ final class Network {
                 for (long peer : peerAddrs) {
                     Progress pr = new Progress();
                     if (learners.contains(peer)) {
-                        pr.setIsLearner(true);
+                        ProgressFixtures.setIsLearner(pr, true);
                         v.trk.config().learners().add(peer);
                     } else {
                         v.trk.config().voters().incoming().add(peer);

@@ -25,6 +25,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.raftexample.raft.tracker.Progress;
+import org.raftexample.raft.tracker.ProgressFixtures;
 import org.raftexample.raftpb.Entry;
 import org.raftexample.raftpb.HardState;
 import org.raftexample.raftpb.Message;
@@ -82,14 +83,14 @@ class RaftProgressTest {
     void heartbeatResponseResumesPausedFollower() {
         Raft r = leaderOf2();
 
-        pr(r, 2).setMsgAppFlowPaused(true);
+        ProgressFixtures.setMsgAppFlowPaused(pr(r, 2), true);
 
         r.step(beat(1));
         assertTrue(pr(r, 2).msgAppFlowPaused());
 
         pr(r, 2).becomeReplicate();
         assertFalse(pr(r, 2).msgAppFlowPaused());
-        pr(r, 2).setMsgAppFlowPaused(true);
+        ProgressFixtures.setMsgAppFlowPaused(pr(r, 2), true);
         r.step(msg(2, 1, MessageType.MsgHeartbeatResp).build());
         assertFalse(pr(r, 2).msgAppFlowPaused());
     }
@@ -382,8 +383,8 @@ class RaftProgressTest {
             sm.raftLog.append(previousEnts);
             sm.becomeCandidate();
             sm.becomeLeader();
-            pr(sm, 2).setState(tt.state());
-            pr(sm, 2).setNext(tt.next());
+            ProgressFixtures.setState(pr(sm, 2), tt.state());
+            ProgressFixtures.setNext(pr(sm, 2), tt.next());
             sm.step(prop(1, "somedata"));
 
             assertEquals(tt.wnext(), pr(sm, 2).next(), "#" + i);
@@ -481,9 +482,9 @@ class RaftProgressTest {
         r.becomeLeader();
         readMessages(r);
         // Node 2 replicates.
-        pr(r, 2).setMatch(3);
+        ProgressFixtures.setMatch(pr(r, 2), 3);
         pr(r, 2).becomeReplicate();
-        pr(r, 2).setNext(6);
+        ProgressFixtures.setNext(pr(r, 2), 6);
 
         r.step(msg(2, 1, MessageType.MsgUnreachable).build());
 

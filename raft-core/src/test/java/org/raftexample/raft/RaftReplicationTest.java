@@ -32,6 +32,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.raftexample.raft.tracker.Progress;
+import org.raftexample.raft.tracker.ProgressFixtures;
 import org.raftexample.raftpb.ConfChangeType;
 import org.raftexample.raftpb.ConfState;
 import org.raftexample.raftpb.Entry;
@@ -323,8 +324,8 @@ class RaftReplicationTest {
                     sm.applyConfChange(confChangeV2(ConfChangeType.ConfChangeAddNode, id));
                 }
                 Progress pr = sm.trk.progress().get(id);
-                pr.setMatch(tt.matches()[j]);
-                pr.setNext(tt.matches()[j] + 1);
+                ProgressFixtures.setMatch(pr, tt.matches()[j]);
+                ProgressFixtures.setNext(pr, tt.matches()[j] + 1);
             }
             sm.maybeCommit();
             assertEquals(tt.w(), sm.raftLog.committed, "#" + i);
@@ -471,11 +472,11 @@ class RaftReplicationTest {
         RaftTestUtil.advanceMessagesAfterAppend(sm);
 
         // A slow follower...
-        sm.trk.progress().get(2L).setMatch(5);
-        sm.trk.progress().get(2L).setNext(6);
+        ProgressFixtures.setMatch(sm.trk.progress().get(2L), 5);
+        ProgressFixtures.setNext(sm.trk.progress().get(2L), 6);
         // ...and an up-to-date one.
-        sm.trk.progress().get(3L).setMatch(sm.raftLog.lastIndex());
-        sm.trk.progress().get(3L).setNext(sm.raftLog.lastIndex() + 1);
+        ProgressFixtures.setMatch(sm.trk.progress().get(3L), sm.raftLog.lastIndex());
+        ProgressFixtures.setNext(sm.trk.progress().get(3L), sm.raftLog.lastIndex() + 1);
 
         sm.step(Message.newBuilder().setType(MessageType.MsgBeat).build());
         List<Message> msgs = readMessages(sm);

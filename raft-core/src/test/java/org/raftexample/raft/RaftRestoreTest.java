@@ -23,6 +23,7 @@ import com.google.protobuf.ByteString;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.raftexample.raft.tracker.ProgressFixtures;
 import org.raftexample.raftpb.ConfState;
 import org.raftexample.raftpb.Entry;
 import org.raftexample.raftpb.Message;
@@ -216,7 +217,7 @@ class RaftRestoreTest {
         sm.becomeLeader();
 
         // Node 2 needs a snapshot.
-        sm.trk.progress().get(2L).setNext(sm.raftLog.firstIndex());
+        ProgressFixtures.setNext(sm.trk.progress().get(2L), sm.raftLog.firstIndex());
         sm.step(msg(2, 1, MessageType.MsgAppResp)
                 .setIndex(sm.trk.progress().get(2L).next() - 1)
                 .setReject(true)
@@ -240,8 +241,8 @@ class RaftRestoreTest {
         sm.becomeLeader();
 
         // Node 2 needs a snapshot but is inactive.
-        sm.trk.progress().get(2L).setNext(sm.raftLog.firstIndex() - 1);
-        sm.trk.progress().get(2L).setRecentActive(false);
+        ProgressFixtures.setNext(sm.trk.progress().get(2L), sm.raftLog.firstIndex() - 1);
+        ProgressFixtures.setRecentActive(sm.trk.progress().get(2L), false);
 
         sm.step(prop(1, "somedata"));
 

@@ -12,6 +12,7 @@ import static org.raftexample.raft.RaftTestUtil.withPeers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.raftexample.raft.tracker.Progress;
+import org.raftexample.raft.tracker.ProgressFixtures;
 import org.raftexample.raftpb.ConfState;
 import org.raftexample.raftpb.MessageType;
 import org.raftexample.raftpb.Snapshot;
@@ -41,7 +42,7 @@ class RaftSnapTest {
         Raft sm = leaderAfterSnapshot(1);
         // Node 2 needs entries from before the first index: only a snapshot can help.
         Progress pr2 = sm.trk.progress().get(2L);
-        pr2.setNext(sm.raftLog.firstIndex());
+        ProgressFixtures.setNext(pr2, sm.raftLog.firstIndex());
 
         sm.step(msg(2, 1, MessageType.MsgAppResp)
                 .setIndex(pr2.next() - 1)
@@ -65,7 +66,7 @@ class RaftSnapTest {
     void failedSnapshotResumesProbingFromOldNext() {
         Raft sm = leaderAfterSnapshot(1, 2);
         Progress pr2 = sm.trk.progress().get(2L);
-        pr2.setNext(1);
+        ProgressFixtures.setNext(pr2, 1);
         pr2.becomeSnapshot(11);
 
         sm.step(msg(2, 1, MessageType.MsgSnapStatus).setReject(true).build());
@@ -79,7 +80,7 @@ class RaftSnapTest {
     void succeededSnapshotResumesProbingAfterIt() {
         Raft sm = leaderAfterSnapshot(1, 2);
         Progress pr2 = sm.trk.progress().get(2L);
-        pr2.setNext(1);
+        ProgressFixtures.setNext(pr2, 1);
         pr2.becomeSnapshot(11);
 
         sm.step(msg(2, 1, MessageType.MsgSnapStatus).setReject(false).build());
@@ -93,7 +94,7 @@ class RaftSnapTest {
     void appendAckAtOrAbovePendingSnapshotAbortsIt() {
         Raft sm = leaderAfterSnapshot(1, 2);
         Progress pr2 = sm.trk.progress().get(2L);
-        pr2.setNext(1);
+        ProgressFixtures.setNext(pr2, 1);
         pr2.becomeSnapshot(11);
 
         sm.step(msg(2, 1, MessageType.MsgAppResp).setIndex(11).build());

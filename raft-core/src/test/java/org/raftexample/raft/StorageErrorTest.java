@@ -11,6 +11,7 @@ import static org.raftexample.raft.RaftTestUtil.withPeers;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.raftexample.raft.tracker.ProgressFixtures;
 import org.raftexample.raftpb.Entry;
 import org.raftexample.raftpb.MessageType;
 import org.raftexample.raftpb.Snapshot;
@@ -78,8 +79,8 @@ class StorageErrorTest {
         r.becomeLeader();
         readMessages(r);
         r.trk.progress().get(2L).becomeProbe();
-        r.trk.progress().get(2L).setNext(2);
-        r.trk.progress().get(2L).setRecentActive(true);
+        ProgressFixtures.setNext(r.trk.progress().get(2L), 2);
+        ProgressFixtures.setRecentActive(r.trk.progress().get(2L), true);
         return r;
     }
 

@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.raftexample.raft.quorum.MajorityConfig;
-import org.raftexample.raft.tracker.Inflights;
 import org.raftexample.raft.tracker.Progress;
 import org.raftexample.raft.tracker.ProgressMap;
 import org.raftexample.raft.tracker.ProgressTracker;
@@ -113,7 +112,7 @@ public final class Changer {
         }
         for (long id : cfg.learnersNext()) {
             cfg.learners().add(id);
-            trk.get(id).setIsLearner(true);
+            tracker.setLearner(trk.get(id), true);
         }
         cfg.learnersNext().clear();
         for (long id : cfg.voters().outgoing()) {
@@ -186,7 +185,7 @@ public final class Changer {
             initProgress(cfg, trk, id, false);
             return;
         }
-        pr.setIsLearner(false);
+        tracker.setLearner(pr, false);
         cfg.learners().remove(id);
         cfg.learnersNext().remove(id);
         cfg.voters().incoming().add(id);
@@ -212,7 +211,7 @@ public final class Changer {
         if (cfg.voters().outgoing().contains(id)) {
             cfg.learnersNext().add(id);
         } else {
-            pr.setIsLearner(true);
+            tracker.setLearner(pr, true);
             cfg.learners().add(id);
         }
     }
@@ -237,15 +236,9 @@ public final class Changer {
         } else {
             cfg.learners().add(id);
         }
-        Progress pr = new Progress();
         // Probing from the last index is optimistic (a new peer likely needs a snapshot), but it
         // keeps match < next and is what etcd does.
-        pr.setMatch(0);
-        pr.setNext(Math.max(lastIndex, 1));
-        pr.setInflights(new Inflights(tracker.maxInflight(), tracker.maxInflightBytes()));
-        pr.setIsLearner(isLearner);
-        // A new peer counts as active, or CheckQuorum could depose the leader before it is heard from.
-        pr.setRecentActive(true);
+        Progress pr = tracker.newProgress(lastIndex, isLearner);
         trk.put(id, pr);
     }
 

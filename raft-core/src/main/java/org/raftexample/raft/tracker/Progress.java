@@ -23,7 +23,11 @@ public final class Progress {
     Inflights inflights;
     boolean isLearner;
 
-    /** A zero progress (StateProbe, all indexes 0, no in-flight window) to be filled by setters. */
+    /**
+     * A zero progress (StateProbe, all indexes 0, no in-flight window). Only the tracker fills it in:
+     * raft and the configuration changer write a progress through {@link ProgressTracker}, and a
+     * {@code Progress} handed out (in a {@code Status}, to a progress visitor) is a copy with no setters.
+     */
     public Progress() {}
 
     /**
@@ -47,6 +51,28 @@ public final class Progress {
     }
 
     /**
+     * A copy sharing nothing with this progress, its in-flight window cloned: what a {@code Status} holds.
+     *
+     * @return the copy
+     */
+    public Progress deepCopy() {
+        Progress p = shallowCopy();
+        p.inflights = inflights == null ? null : inflights.clone();
+        return p;
+    }
+
+    /**
+     * A copy without the in-flight window (which stays null), as etcd's {@code WithProgress} hands out.
+     *
+     * @return the copy
+     */
+    public Progress copyWithoutInflights() {
+        Progress p = shallowCopy();
+        p.inflights = null;
+        return p;
+    }
+
+    /**
      * The highest index known to be in the follower's log.
      *
      * @return the match index
@@ -60,7 +86,7 @@ public final class Progress {
      *
      * @param match the index
      */
-    public void setMatch(long match) {
+    void setMatch(long match) {
         this.match = match;
     }
 
@@ -78,7 +104,7 @@ public final class Progress {
      *
      * @param next the index
      */
-    public void setNext(long next) {
+    void setNext(long next) {
         this.next = next;
     }
 
@@ -96,7 +122,7 @@ public final class Progress {
      *
      * @param state the state
      */
-    public void setState(ProgressState state) {
+    void setState(ProgressState state) {
         this.state = state;
     }
 
@@ -114,7 +140,7 @@ public final class Progress {
      *
      * @param pendingSnapshot the index, or 0
      */
-    public void setPendingSnapshot(long pendingSnapshot) {
+    void setPendingSnapshot(long pendingSnapshot) {
         this.pendingSnapshot = pendingSnapshot;
     }
 
@@ -132,7 +158,7 @@ public final class Progress {
      *
      * @param recentActive the mark
      */
-    public void setRecentActive(boolean recentActive) {
+    void setRecentActive(boolean recentActive) {
         this.recentActive = recentActive;
     }
 
@@ -150,7 +176,7 @@ public final class Progress {
      *
      * @param msgAppFlowPaused true to pause
      */
-    public void setMsgAppFlowPaused(boolean msgAppFlowPaused) {
+    void setMsgAppFlowPaused(boolean msgAppFlowPaused) {
         this.msgAppFlowPaused = msgAppFlowPaused;
     }
 
@@ -168,7 +194,7 @@ public final class Progress {
      *
      * @param inflights the window, or null in a copy that leaves it out
      */
-    public void setInflights(Inflights inflights) {
+    void setInflights(Inflights inflights) {
         this.inflights = inflights;
     }
 
@@ -186,7 +212,7 @@ public final class Progress {
      *
      * @param isLearner true for a learner
      */
-    public void setIsLearner(boolean isLearner) {
+    void setIsLearner(boolean isLearner) {
         this.isLearner = isLearner;
     }
 

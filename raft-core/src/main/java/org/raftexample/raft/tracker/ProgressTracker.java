@@ -259,4 +259,99 @@ public final class ProgressTracker {
         }
         return new TallyResult(granted, rejected, config.voters().voteResult(votes));
     }
+
+    // The writes to a progress that raft and the configuration changer (other packages) make, as field
+    // assignments in etcd. They live here so that Progress itself offers no setter to whoever holds one.
+
+    /**
+     * Every progress starts over as raft's {@code reset} does on a new term: next after the last index,
+     * match 0 (the last index for this node itself), probing, nothing pending, not recently active, an
+     * empty window; only the learner flag survives.
+     *
+     * @param self this node's id
+     * @param lastIndex the last index of this node's log
+     */
+    public void resetProgress(long self, long lastIndex) {
+        for (Map.Entry<Long, Progress> e : progress.entrySet()) {
+            Progress pr = e.getValue();
+            pr.setMatch(e.getKey() == self ? lastIndex : 0);
+            pr.setNext(lastIndex + 1);
+            pr.sentCommit(0);
+            pr.setState(ProgressState.StateProbe);
+            pr.setPendingSnapshot(0);
+            pr.setRecentActive(false);
+            pr.setMsgAppFlowPaused(false);
+            pr.setInflights(new Inflights(maxInflight, maxInflightBytes));
+        }
+    }
+
+    /**
+     * The progress of a peer a configuration change adds: probing from {@code max(lastIndex, 1)},
+     * match 0, and counted as recently active so that CheckQuorum does not depose the leader before
+     * the new peer is heard from (etcd's {@code initProgress}).
+     *
+     * @param lastIndex the leader's last index
+     * @param isLearner whether the peer joins as a learner
+     * @return the new progress
+     */
+    public Progress newProgress(long lastIndex, boolean isLearner) {
+        Progress pr = new Progress();
+        pr.setMatch(0);
+        pr.setNext(Math.max(lastIndex, 1));
+        pr.setInflights(new Inflights(maxInflight, maxInflightBytes));
+        pr.setIsLearner(isLearner);
+        pr.setRecentActive(true);
+        return pr;
+    }
+
+    /**
+     * Makes a peer a learner or a voter (the configuration changer).
+     *
+     * @param pr the peer's progress
+     * @param isLearner true for a learner
+     */
+    public void setLearner(Progress pr, boolean isLearner) {
+        pr.setIsLearner(isLearner);
+    }
+
+    /**
+     * Records that the peer was heard from in this check-quorum period.
+     *
+     * @param pr the peer's progress
+     */
+    public void heardFrom(Progress pr) {
+        pr.setRecentActive(true);
+    }
+
+    /**
+     * Starts a check-quorum period: every peer but this node counts as not heard from.
+     *
+     * @param self this node's id
+     */
+    public void resetRecentActive(long self) {
+        for (Map.Entry<Long, Progress> e : progress.entrySet()) {
+            if (e.getKey() != self) {
+                e.getValue().setRecentActive(false);
+            }
+        }
+    }
+
+    /**
+     * Pauses MsgApps to a follower until it answers, or resumes them.
+     *
+     * @param pr the follower's progress
+     * @param paused true to pause
+     */
+    public void pauseMsgAppFlow(Progress pr, boolean paused) {
+        pr.setMsgAppFlowPaused(paused);
+    }
+
+    /**
+     * Forgets the snapshot a follower was waiting for, before it probes again.
+     *
+     * @param pr the follower's progress
+     */
+    public void clearPendingSnapshot(Progress pr) {
+        pr.setPendingSnapshot(0);
+    }
 }
