@@ -3,9 +3,11 @@ package org.raftexample.kvstore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.util.List;
 import org.raftexample.raft.MemoryStorage;
 import org.raftexample.raftpb.ConfState;
 import org.raftexample.raftpb.Snapshot;
+import org.raftexample.raftpb.SnapshotMetadata;
 import org.raftexample.snap.SnapshotFile;
 import org.raftexample.snap.Snapshotter;
 import org.raftexample.wal.WAL;
@@ -17,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Brings a node's state back from disk before raft starts (etcd's {@code bootstrap.go}, the original's
  * {@code replayWAL}): the newest snapshot the WAL vouches for, restored into the state machine and
- * MemoryStorage, then every WAL entry after it appended to MemoryStorage. Runs on the starting thread,
+ * MemoryStorage (a store on disk that already holds it restores nothing, and its file is not even read:
+ * {@link #heldByStore}), then every WAL entry after it appended to MemoryStorage. Runs on the starting thread,
  * before any other thread of the node exists.
  */
 final class Bootstrap {
@@ -38,21 +41,51 @@ final class Bootstrap {
 
     private Bootstrap() {}
 
+    /**
+     * The newest snapshot the WAL names whose file is on disk, when a store on disk already holds its
+     * state ({@link StateMachine#durableAppliedIndex} at or past it): its metadata as the WAL's marker
+     * records it (index, term and ConfState, covered by the WAL record's checksum), so the file, as
+     * large as the store, need not be read at restart. Null when there is no such snapshot or the
+     * store is behind it (then the file is checked and restored as usual). A damaged file is found
+     * when it is next opened to be sent, and replaced by the next snapshot.
+     */
+    static SnapshotMetadata heldByStore(
+            Snapshotter snapshotter, List<org.raftexample.wal.pb.Snapshot> walSnaps, long durable) {
+        org.raftexample.wal.pb.Snapshot newest = null;
+        for (org.raftexample.wal.pb.Snapshot m : walSnaps) {
+            if (m.getIndex() != 0
+                    && (newest == null || Long.compareUnsigned(m.getIndex(), newest.getIndex()) > 0)
+                    && Files.isRegularFile(
+                            snapshotter.dir().resolve(Snapshotter.fileName(m.getTerm(), m.getIndex())))) {
+                newest = m;
+            }
+        }
+        if (newest == null || durable == 0 || Long.compareUnsigned(newest.getIndex(), durable) > 0) {
+            return null;
+        }
+        return SnapshotMetadata.newBuilder()
+                .setIndex(newest.getIndex())
+                .setTerm(newest.getTerm())
+                .setConfState(newest.getConfState())
+                .build();
+    }
+
     static Replayed replay(Options opts, StateMachine stateMachine) throws IOException {
         Files.createDirectories(opts.snapDir());
         Snapshotter snapshotter = new Snapshotter(opts.snapDir());
         boolean oldWal = WAL.exists(opts.walDir());
         LOG.info("replaying WAL of member {}", opts.id());
         SnapshotWriter.removeLeftovers(opts.snapDir());
-        // Checked as a stream and restored from the file: the snapshot is never held in memory whole.
-        SnapshotFile snapFile = oldWal
-                ? snapshotter
-                        .loadNewestAvailableFile(WAL.validSnapshotEntries(opts.walDir()))
-                        .orElse(null)
+        snapshotter.removeLeftovers();
+        List<org.raftexample.wal.pb.Snapshot> walSnaps = oldWal ? WAL.validSnapshotEntries(opts.walDir()) : List.of();
+        SnapshotMetadata held = heldByStore(snapshotter, walSnaps, stateMachine.durableAppliedIndex());
+        // Otherwise checked as a stream and restored from the file: the snapshot is never held in memory whole.
+        SnapshotFile snapFile = oldWal && held == null
+                ? snapshotter.loadNewestAvailableFile(walSnaps).orElse(null)
                 : null;
-        Snapshot snapshot = snapFile == null
-                ? null
-                : Snapshot.newBuilder().setMetadata(snapFile.metadata()).build();
+        SnapshotMetadata md = held != null ? held : snapFile == null ? null : snapFile.metadata();
+        Snapshot snapshot =
+                md == null ? null : Snapshot.newBuilder().setMetadata(md).build();
         if (!oldWal) {
             WAL.create(opts.walDir(), null, walOptions).close();
         }

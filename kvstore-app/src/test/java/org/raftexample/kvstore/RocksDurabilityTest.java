@@ -173,6 +173,38 @@ class RocksDurabilityTest {
     }
 
     @Test
+    void aStoreThatHoldsTheNewestSnapshotRestartsWithoutReadingItsFile() throws Exception {
+        Recorded r = open();
+        InProcessCluster.Member m = start(r);
+        int n = writeUntilReleasedPast(m, r, 0, 0);
+        m.node().close();
+        r.store.close();
+        toClose.remove(r.store);
+        // Damage the data of every snapshot file: a restart that read them would find none usable, and
+        // the WAL alone no longer reaches back to the start.
+        Path snapDir = c.member(0).opts().snapDir();
+        List<Path> snaps;
+        try (Stream<Path> s = Files.list(snapDir)) {
+            snaps = s.filter(p -> p.toString().endsWith(".snap")).toList();
+        }
+        assertTrue(!snaps.isEmpty(), "snapshot files");
+        for (Path p : snaps) {
+            byte[] b = Files.readAllBytes(p);
+            b[b.length / 2] ^= 0x40;
+            Files.write(p, b);
+        }
+
+        Recorded again = open();
+        assertTrue(again.durableAppliedIndex() > 0);
+        InProcessCluster.Member m2 = start(again);
+        for (int i = 0; i < n; i++) {
+            assertEquals(Optional.of("v-/k" + i + PAD), again.store.lookup("/k" + i), "/k" + i);
+        }
+        put(m2, again, "/after");
+        assertEquals(Optional.of("v-/after" + PAD), again.store.lookup("/after"));
+    }
+
+    @Test
     void aStoreThatLostItsLatestWritesIsBroughtBackWholeFromTheSnapshotAndTheWal() throws Exception {
         Recorded r = open();
         InProcessCluster.Member m = start(r);

@@ -248,6 +248,20 @@ public final class Snapshotter {
     // ---------------------------------------------------------------- loading
 
     /**
+     * Removes the temporary files of saves a crash interrupted (at start, before any save; the loads
+     * do it too).
+     */
+    public void removeLeftovers() {
+        try {
+            snapNames(true);
+        } catch (NoSuchFileException e) {
+            // no directory, nothing left over
+        } catch (IOException e) {
+            throw new SnapException("snap: cannot list " + dir + ": " + e, e);
+        }
+    }
+
+    /**
      * The newest intact snapshot, or empty when there is none.
      *
      * @return the snapshot, or empty
