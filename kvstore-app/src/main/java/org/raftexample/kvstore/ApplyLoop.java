@@ -195,7 +195,11 @@ final class ApplyLoop {
         LOG.info("applied snapshot at index {}", Long.toUnsignedString(index));
     }
 
-    /** Applies the entries not applied yet (a restart may hand out some a snapshot already holds). */
+    /**
+     * Applies the entries not applied yet. A restart may hand out some a snapshot already holds
+     * (skipped) and, with a store on disk, some the store applied before it stopped (only their conf
+     * changes are applied, to raft).
+     */
     private boolean applyEntries(ToApply ap) throws InvalidProtocolBufferException {
         List<Entry> ents = ap.entries;
         if (ents.isEmpty()) {
@@ -208,18 +212,26 @@ final class ApplyLoop {
         }
         long applied = appliedIndex;
         boolean removedSelf = false;
-        for (int i = (int) Math.max(0, applied - first + 1), n = ents.size(); i < n; i++) {
+        // Entries a snapshot holds are skipped whole (its configuration is raft's already).
+        long inSnapshot = snapshotIndex;
+        for (int i = (int) Math.max(0, Math.min(inSnapshot, applied) - first + 1), n = ents.size(); i < n; i++) {
             Entry e = ents.get(i);
+            // At or below the applied index only after a restart with a store on disk that applied it
+            // already: its data is not applied again, but a conf change still goes to raft, which
+            // restarted from the snapshot's configuration (etcd applies those to raft alike).
+            boolean inStore = Long.compareUnsigned(e.getIndex(), appliedIndex) <= 0;
             switch (e.getType()) {
                 case EntryNormal -> {
-                    if (!e.getData().isEmpty()) {
+                    if (!inStore && !e.getData().isEmpty()) {
                         stateMachine.apply(e.getIndex(), e.getData());
                     }
                 }
                 case EntryConfChange -> {
                     ConfChange cc = decodeConfChange(e);
                     removedSelf = membership.apply(node, cc);
-                    answerConfChange(ap, cc.getId());
+                    if (!inStore) {
+                        answerConfChange(ap, cc.getId());
+                    }
                 }
                 case EntryConfChangeV2 -> {
                     ConfChangeV2 cc = decodeConfChangeV2(e);
@@ -231,7 +243,7 @@ final class ApplyLoop {
                 }
                 default -> throw new IllegalStateException("unknown entry type " + e.getType());
             }
-            applied = e.getIndex();
+            applied = Math.max(applied, e.getIndex());
             if (removedSelf) {
                 break;
             }

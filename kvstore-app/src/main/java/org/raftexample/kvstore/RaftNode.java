@@ -302,7 +302,12 @@ final class RaftNode implements RaftReceiver, AutoCloseable {
     // Snapshots are streamed to and from their files, never held whole in memory (SnapshotTransfer).
     @Override
     public void processSnapshot(Message header, java.io.InputStream data, long size) throws Exception {
-        node.step(new SnapshotTransfer(storage.snapshotter()).receive(header, data, size));
+        // Only a snapshot raft may install is read back through its checksum first: one of a term that is
+        // over, or at or below the commit index, is ignored by raft and its file never used.
+        Status st = node.status();
+        boolean installable = Long.compareUnsigned(header.getTerm(), st.term()) >= 0
+                && Long.compareUnsigned(header.getSnapshot().getMetadata().getIndex(), st.commit()) > 0;
+        node.step(new SnapshotTransfer(storage.snapshotter()).receive(header, data, size, installable));
     }
 
     @Override

@@ -20,8 +20,9 @@ import org.raftexample.transport.RaftReceiver;
  * writes the WAL marker of a snapshot raft accepts; a file raft refuses has no marker and is never
  * used at restart.
  *
- * <p>A received snapshot is checked (the snapshot format's checksum, one streaming pass over the file)
- * before raft is stepped with it; a damaged one is deleted and answered 500.
+ * <p>A received snapshot raft may install is checked (the snapshot format's checksum, one streaming pass
+ * over the file) before raft is stepped with it; a damaged one is deleted and answered 500. One raft
+ * will ignore (a term that is over, an index at or below the commit index) is not read back.
  *
  * <p>The size of a snapshot has no fixed cap (the data never passes through memory whole): one is
  * refused (507, the leader retries later) only when the snapshot directory's disk has not room for it
@@ -90,9 +91,11 @@ final class SnapshotTransfer {
 
     /**
      * Streams an incoming snapshot's data into its file; returns the message to step raft with. Refuses
-     * before reading anything when the disk has no room for it.
+     * before reading anything when the disk has no room for it, and, if raft may install it
+     * ({@code installable}), after writing it when its data fails the snapshot format's checks.
      */
-    Message receive(Message header, InputStream data, long size) throws InsufficientStorageException {
+    Message receive(Message header, InputStream data, long size, boolean installable)
+            throws InsufficientStorageException {
         long free = usableSpace.applyAsLong(snapshotter.dir());
         if (size > free - RESERVE_BYTES) {
             throw new InsufficientStorageException("a snapshot of " + size + " bytes would leave less than "
@@ -100,7 +103,9 @@ final class SnapshotTransfer {
         }
         SnapshotMetadata md = header.getSnapshot().getMetadata();
         snapshotter.save(md, size, data);
-        checkArrived(md);
+        if (installable) {
+            checkArrived(md);
+        }
         return header;
     }
 }

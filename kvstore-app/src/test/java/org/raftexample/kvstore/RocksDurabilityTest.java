@@ -205,6 +205,30 @@ class RocksDurabilityTest {
     }
 
     @Test
+    void aNodeWhoseStoreAppliedItsConfChangesKeepsItsMembershipAcrossARestartWithoutSnapshot() throws Exception {
+        c.close();
+        c = new InProcessCluster(1, 100_000, 5); // no snapshot: raft's configuration comes from the log alone
+        Recorded r = open();
+        InProcessCluster.Member m = start(r);
+        for (int i = 0; i < 5; i++) {
+            put(m, r, "/k" + i);
+        }
+        m.node().close();
+        r.store.close();
+        toClose.remove(r.store);
+
+        Recorded again = open();
+        assertTrue(again.durableAppliedIndex() > 1, "the store applied the bootstrap conf change and more");
+        InProcessCluster.Member m2 = start(again);
+        InProcessCluster.await(
+                "node 1 a voter again",
+                WAIT,
+                () -> m2.node().status().config().voters().incoming().contains(1L));
+        put(m2, again, "/after"); // a one-node cluster commits only if it is a voter of its own configuration
+        assertEquals(Optional.of("v-/after" + PAD), again.store.lookup("/after"));
+    }
+
+    @Test
     void aStoreThatLostItsLatestWritesIsBroughtBackWholeFromTheSnapshotAndTheWal() throws Exception {
         Recorded r = open();
         InProcessCluster.Member m = start(r);

@@ -57,7 +57,7 @@ class SnapshotTransferTest {
                 throw new AssertionError("the data must not be read");
             }
         };
-        assertThrows(InsufficientStorageException.class, () -> t.receive(header(), data, size));
+        assertThrows(InsufficientStorageException.class, () -> t.receive(header(), data, size, true));
         assertEquals(0, files());
     }
 
@@ -80,7 +80,7 @@ class SnapshotTransferTest {
         byte[] data = snapshotOf(20_000);
         Snapshotter snapshotter = new Snapshotter(dir);
         SnapshotTransfer t = new SnapshotTransfer(snapshotter, d -> data.length + SnapshotTransfer.RESERVE_BYTES);
-        assertEquals(header(), t.receive(header(), new ByteArrayInputStream(data), data.length));
+        assertEquals(header(), t.receive(header(), new ByteArrayInputStream(data), data.length, true));
         try (InputStream in = snapshotter.file(3, 70).orElseThrow().openData()) {
             assertArrayEquals(data, in.readAllBytes());
         }
@@ -93,7 +93,16 @@ class SnapshotTransferTest {
                 0x10; // the file's own checksum is computed from these bytes: only the format's sees it
         SnapshotTransfer t = new SnapshotTransfer(new Snapshotter(dir));
         assertThrows(
-                IllegalStateException.class, () -> t.receive(header(), new ByteArrayInputStream(data), data.length));
+                IllegalStateException.class,
+                () -> t.receive(header(), new ByteArrayInputStream(data), data.length, true));
         assertEquals(0, files());
+    }
+
+    @Test
+    void aSnapshotRaftWillIgnoreIsHandedOnWithoutBeingReadBack() throws Exception {
+        byte[] garbage = new byte[4096]; // a forged, stale snapshot: raft ignores it, its file is never used
+        new Random(3).nextBytes(garbage);
+        SnapshotTransfer t = new SnapshotTransfer(new Snapshotter(dir));
+        assertEquals(header(), t.receive(header(), new ByteArrayInputStream(garbage), garbage.length, false));
     }
 }
