@@ -50,9 +50,9 @@ final class Bootstrap {
      * when it is next opened to be sent, and replaced by the next snapshot.
      */
     static SnapshotMetadata heldByStore(
-            Snapshotter snapshotter, List<org.raftexample.wal.pb.Snapshot> walSnaps, long durable) {
-        org.raftexample.wal.pb.Snapshot newest = null;
-        for (org.raftexample.wal.pb.Snapshot m : walSnaps) {
+            Snapshotter snapshotter, List<org.raftexample.wal.pb.WalSnapshot> walSnaps, long durable) {
+        org.raftexample.wal.pb.WalSnapshot newest = null;
+        for (org.raftexample.wal.pb.WalSnapshot m : walSnaps) {
             if (m.getIndex() != 0
                     && (newest == null || Long.compareUnsigned(m.getIndex(), newest.getIndex()) > 0)
                     && Files.isRegularFile(
@@ -77,7 +77,8 @@ final class Bootstrap {
         LOG.info("replaying WAL of member {}", opts.id());
         SnapshotWriter.removeLeftovers(opts.snapDir());
         snapshotter.removeLeftovers();
-        List<org.raftexample.wal.pb.Snapshot> walSnaps = oldWal ? WAL.validSnapshotEntries(opts.walDir()) : List.of();
+        List<org.raftexample.wal.pb.WalSnapshot> walSnaps =
+                oldWal ? WAL.validSnapshotEntries(opts.walDir()) : List.of();
         SnapshotMetadata held = heldByStore(snapshotter, walSnaps, stateMachine.durableAppliedIndex());
         // Otherwise checked as a stream and restored from the file: the snapshot is never held in memory whole.
         SnapshotFile snapFile = oldWal && held == null
