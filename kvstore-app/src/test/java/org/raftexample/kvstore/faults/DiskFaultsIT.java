@@ -36,6 +36,7 @@ class DiskFaultsIT {
 
     /** Whether node 1's disk fails through the test-only seam rather than a filesystem the test mounts. */
     private static boolean useSeam(String test) {
+        FaultsIT.onlyInTheDefaultExecution();
         String why = "seam".equals(System.getProperty("faults.disk"))
                 ? "-Dfaults.disk=seam"
                 : Shell.isRoot() ? null : "not root: cannot mount a small or failing filesystem";
