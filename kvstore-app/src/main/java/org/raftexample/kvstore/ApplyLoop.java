@@ -9,7 +9,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.function.IntConsumer;
 import org.raftexample.raft.MemoryStorage;
-import org.raftexample.raft.Node;
 import org.raftexample.raftpb.ConfChange;
 import org.raftexample.raftpb.ConfChangeV2;
 import org.raftexample.raftpb.Entry;
@@ -47,7 +46,7 @@ final class ApplyLoop {
     private final RequestRegistry requests;
     private final IntConsumer onEnd;
     private final BlockingQueue<ToApply> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
-    private Node node;
+    private Membership.ConfApplier raft;
     private Thread thread;
     private volatile boolean stopping;
 
@@ -95,8 +94,8 @@ final class ApplyLoop {
         this.events = events;
     }
 
-    void start(Node n) {
-        this.node = n;
+    void start(Membership.ConfApplier raftLoop) {
+        this.raft = raftLoop;
         thread = new Thread(this::run, "raftexample-apply-" + opts.id());
         thread.start();
     }
@@ -228,7 +227,7 @@ final class ApplyLoop {
                 }
                 case EntryConfChange -> {
                     ConfChange cc = decodeConfChange(e);
-                    removedSelf = membership.apply(node, cc);
+                    removedSelf = membership.apply(raft, cc);
                     if (!inStore) {
                         answerConfChange(ap, cc.getId());
                     }
@@ -236,9 +235,9 @@ final class ApplyLoop {
                 case EntryConfChangeV2 -> {
                     ConfChangeV2 cc = decodeConfChangeV2(e);
                     if (cc == null) {
-                        membership.apply(node, IGNORED_CONF_CHANGE);
+                        membership.apply(raft, IGNORED_CONF_CHANGE);
                     } else {
-                        membership.apply(node, cc);
+                        membership.apply(raft, cc);
                     }
                 }
                 default -> throw new IllegalStateException("unknown entry type " + e.getType());

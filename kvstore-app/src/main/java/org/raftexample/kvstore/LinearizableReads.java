@@ -7,7 +7,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.raftexample.raft.Node;
 import org.raftexample.raft.ReadState;
 
 /**
@@ -30,7 +29,7 @@ final class LinearizableReads {
     static final int RETRY_TICKS = 5;
 
     private final RequestRegistry requests;
-    private Node node;
+    private java.util.function.Consumer<ByteString> readIndex;
 
     private List<CompletableFuture<Void>> waiting = new ArrayList<>();
     private Round inFlight;
@@ -51,8 +50,9 @@ final class LinearizableReads {
         this.requests = requests;
     }
 
-    void start(Node n) {
-        this.node = n;
+    /** Starts with the call that hands a read index request to raft (the raft loop's). */
+    void start(java.util.function.Consumer<ByteString> readIndex) {
+        this.readIndex = readIndex;
     }
 
     /**
@@ -91,7 +91,7 @@ final class LinearizableReads {
     private void sendReadIndex(ByteString ctx) {
         try {
             // A refusal (node stopping, request dropped) is retried on a later tick, or fails by deadline.
-            node.readIndex(ctx.toByteArray());
+            readIndex.accept(ctx);
         } catch (RuntimeException e) {
             // The node is stopping: the reads fail when the registry shuts down.
         }

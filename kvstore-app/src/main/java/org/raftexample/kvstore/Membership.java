@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import org.raftexample.raft.Node;
 import org.raftexample.raftpb.ConfChange;
 import org.raftexample.raftpb.ConfChangeV2;
+import org.raftexample.raftpb.ConfChanges;
 import org.raftexample.raftpb.ConfState;
 import org.raftexample.transport.Transport;
 import org.slf4j.Logger;
@@ -98,8 +98,8 @@ final class Membership {
      * Applies a committed conf change to raft and to the transport (apply loop only); returns true
      * when it removed this very node.
      */
-    boolean apply(Node node, ConfChange cc) {
-        confState = node.applyConfChange(cc);
+    boolean apply(ConfApplier raft, ConfChange cc) {
+        confState = raft.applyConfChange(ConfChanges.asV2(cc));
         switch (cc.getType()) {
             case ConfChangeAddNode, ConfChangeAddLearnerNode -> {
                 removedIds.remove(cc.getNodeId());
@@ -125,8 +125,13 @@ final class Membership {
     }
 
     /** Applies a committed V2 conf change to raft (the app never proposes one; the transport is left as is). */
-    void apply(Node node, ConfChangeV2 cc) {
-        confState = node.applyConfChange(cc);
+    void apply(ConfApplier raft, ConfChangeV2 cc) {
+        confState = raft.applyConfChange(cc);
+    }
+
+    /** Applies a committed conf change to raft and returns the new configuration (the raft loop's). */
+    interface ConfApplier {
+        ConfState applyConfChange(ConfChangeV2 cc);
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.raftexample.kvstore;
 
+import com.google.protobuf.UnsafeByteOperations;
 import java.net.URI;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -31,7 +32,8 @@ final class RaftKVService implements KVService {
     public CompletableFuture<Void> put(String key, byte[] value) {
         long id = requests.nextId();
         CompletableFuture<Void> done = requests.register(id);
-        raft.linkProposal(id, raft.propose(KVStore.encode(key, value, nodeId, id)), done);
+        // The encoded record is ours alone and never changes: raft may hold it without a copy.
+        raft.propose(UnsafeByteOperations.unsafeWrap(KVStore.encode(key, value, nodeId, id)), id, done);
         return done;
     }
 

@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.raftexample.raft.Config;
-import org.raftexample.raft.Node;
-import org.raftexample.raft.NodeStoppedException;
 import org.raftexample.raft.Peer;
+import org.raftexample.raft.RaftPanicException;
+import org.raftexample.raft.RawNode;
 import org.raftexample.raft.SnapshotStatus;
 import org.raftexample.raft.StateType;
 import org.raftexample.raft.Status;
@@ -71,7 +71,6 @@ final class RaftNode implements RaftReceiver, AutoCloseable {
 
     private RaftStorage storage;
     private Membership membership;
-    private Node node;
     private Transport transport;
     private ApplyLoop applier;
     private RaftLoop raftLoop;
@@ -110,14 +109,13 @@ final class RaftNode implements RaftReceiver, AutoCloseable {
                 .build();
 
         try {
-            if (replayed.hadWal() || opts.join()) {
-                node = Node.restart(c);
-            } else {
+            RawNode rn = new RawNode(c);
+            if (!replayed.hadWal() && !opts.join()) {
                 List<Peer> peers = new ArrayList<>();
                 for (int i = 1; i <= opts.cluster().size(); i++) {
                     peers.add(new Peer(i));
                 }
-                node = Node.start(c, peers);
+                bootstrap(rn, peers);
             }
             // A MsgApp holds up to maxSizePerMsg of entries, or one larger entry: room for the largest value.
             TransportLimits defaults = TransportLimits.defaults();
@@ -139,23 +137,38 @@ final class RaftNode implements RaftReceiver, AutoCloseable {
                     this::end);
             raftLoop = new RaftLoop(
                     opts,
-                    node,
+                    rn,
                     storage,
                     replayed.raftLog(),
                     transport,
                     applier,
                     reads,
                     membership,
+                    requests,
                     replayed.raftLog().initialState().hardState().getCommit(),
                     this::end);
             applier.setEvents(events);
             raftLoop.setEvents(events);
-            reads.start(node);
-            applier.start(node);
+            reads.start(raftLoop::readIndex);
+            applier.start(raftLoop::applyConfChange);
             raftLoop.start();
         } catch (RuntimeException e) {
             stopQuietly();
             throw e;
+        }
+    }
+
+    /**
+     * Writes the initial configuration of a new cluster into raft's log, as etcd's StartNode does; a
+     * storage that is not empty only gets a warning (etcd's node logs and goes on).
+     */
+    private static void bootstrap(RawNode rn, List<Peer> peers) {
+        try {
+            rn.bootstrap(peers);
+        } catch (RaftPanicException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.warn("error occurred during starting a new node: {}", e.getMessage());
         }
     }
 
@@ -207,16 +220,26 @@ final class RaftNode implements RaftReceiver, AutoCloseable {
      * drops it, if the node is too far behind in applying (then {@link Overloaded}), or if it stops.
      * Cancelling the future withdraws a proposal raft has not taken yet.
      */
+    void propose(ByteString data, long id, CompletableFuture<?> request) {
+        long gap = raftLoop.committedIndex() - applier.appliedIndex();
+        if (gap > MAX_APPLY_GAP) {
+            requests.fail(id, new Overloaded("too many requests: " + gap + " committed entries wait to be applied"));
+            return;
+        }
+        raftLoop.propose(data, id, request);
+    }
+
+    /**
+     * Proposes raw data that no request waits for (tests): completes once raft has taken the entry,
+     * fails if raft drops it or the node is too far behind in applying.
+     */
     CompletableFuture<Void> propose(byte[] data) {
-        if (raftLoop.committedIndex() - applier.appliedIndex() > MAX_APPLY_GAP) {
-            return CompletableFuture.failedFuture(new Overloaded("too many requests: "
-                    + (raftLoop.committedIndex() - applier.appliedIndex()) + " committed entries wait to be applied"));
+        long gap = raftLoop.committedIndex() - applier.appliedIndex();
+        if (gap > MAX_APPLY_GAP) {
+            return CompletableFuture.failedFuture(
+                    new Overloaded("too many requests: " + gap + " committed entries wait to be applied"));
         }
-        try {
-            return node.propose(data);
-        } catch (NodeStoppedException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        return raftLoop.propose(ByteString.copyFrom(data));
     }
 
     /**
@@ -246,30 +269,8 @@ final class RaftNode implements RaftReceiver, AutoCloseable {
         long id = requests.nextId();
         ConfChange cc = builder.setId(id).build();
         CompletableFuture<Void> done = requests.register(id);
-        try {
-            CompletableFuture<Void> stepped = node.proposeConfChange(cc);
-            linkProposal(id, stepped, done);
-        } catch (RuntimeException e) {
-            requests.fail(id, e);
-        }
+        raftLoop.proposeConfChange(cc, id, done);
         return done;
-    }
-
-    /**
-     * Ties a proposal to the request waiting for it: if raft refuses the proposal the request fails;
-     * if the request ends first (deadline, client gone), a proposal raft has not taken is withdrawn.
-     */
-    void linkProposal(long id, CompletableFuture<Void> stepped, CompletableFuture<?> request) {
-        stepped.whenComplete((v, e) -> {
-            if (e != null) {
-                requests.fail(id, e);
-            }
-        });
-        request.whenComplete((v, e) -> {
-            if (e != null) {
-                stepped.cancel(false);
-            }
-        });
     }
 
     // ---- the transport's callbacks -------------------------------------------------------------
@@ -279,7 +280,7 @@ final class RaftNode implements RaftReceiver, AutoCloseable {
         if (!proposals.admit(m)) {
             return; // a proposal no member could apply must never reach the log (issue 13)
         }
-        if (!node.step(m)) {
+        if (!raftLoop.step(m)) {
             throw new MessageDroppedException(m.getType(), m.getFrom()); // the sender must not count it delivered
         }
     }
@@ -291,12 +292,12 @@ final class RaftNode implements RaftReceiver, AutoCloseable {
 
     @Override
     public void reportUnreachable(long id) {
-        node.reportUnreachable(id);
+        raftLoop.reportUnreachable(id);
     }
 
     @Override
     public void reportSnapshot(long id, SnapshotStatus status) {
-        node.reportSnapshot(id, status);
+        raftLoop.reportSnapshot(id, status);
     }
 
     // Snapshots are streamed to and from their files, never held whole in memory (SnapshotTransfer).
@@ -304,10 +305,13 @@ final class RaftNode implements RaftReceiver, AutoCloseable {
     public void processSnapshot(Message header, java.io.InputStream data, long size) throws Exception {
         // Only a snapshot raft may install is read back through its checksum first: one of a term that is
         // over, or at or below the commit index, is ignored by raft and its file never used.
-        Status st = node.status();
+        Status st = raftLoop.status();
         boolean installable = Long.compareUnsigned(header.getTerm(), st.term()) >= 0
                 && Long.compareUnsigned(header.getSnapshot().getMetadata().getIndex(), st.commit()) > 0;
-        node.step(new SnapshotTransfer(storage.snapshotter()).receive(header, data, size, installable));
+        Message m = new SnapshotTransfer(storage.snapshotter()).receive(header, data, size, installable);
+        if (!raftLoop.step(m)) {
+            throw new MessageDroppedException(m.getType(), m.getFrom());
+        }
     }
 
     @Override
@@ -333,12 +337,12 @@ final class RaftNode implements RaftReceiver, AutoCloseable {
 
     /** Asks raft to hand leadership to {@code to} (tests that move leadership around). */
     void transferLeadershipForTest(long to) {
-        node.transferLeadership(opts.id(), to);
+        raftLoop.transferLeadership(to);
     }
 
     /** raft's status (taken by raft's own loop). */
     Status status() {
-        return node.status();
+        return raftLoop.status();
     }
 
     // ---- operability (see RaftNodeView): hooks and read-only views, any thread -------------------
@@ -396,11 +400,11 @@ final class RaftNode implements RaftReceiver, AutoCloseable {
      * not forwarded to a leader that is gone.
      */
     private void handOverLeadership() {
-        if (closing || node == null || raftLoop == null || !raftLoop.isAlive() || terminated.isDone()) {
+        if (closing || raftLoop == null || !raftLoop.isAlive() || terminated.isDone()) {
             return;
         }
         try {
-            Status st = node.status();
+            Status st = raftLoop.status();
             if (st.raftState() != StateType.StateLeader) {
                 return;
             }
@@ -410,9 +414,9 @@ final class RaftNode implements RaftReceiver, AutoCloseable {
                 return;
             }
             LOG.info("transferring leadership to {} before stopping", target);
-            node.transferLeadership(opts.id(), target);
+            raftLoop.transferLeadership(target);
             long deadline = System.nanoTime() + opts.tickInterval().toNanos() * opts.electionTicks();
-            while (System.nanoTime() < deadline && node.status().lead() == opts.id()) {
+            while (System.nanoTime() < deadline && raftLoop.status().lead() == opts.id()) {
                 Thread.sleep(Math.max(1, opts.tickInterval().toMillis() / 2));
             }
         } catch (InterruptedException e) {
@@ -462,9 +466,6 @@ final class RaftNode implements RaftReceiver, AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("stopping the transport: {}", e.toString());
             }
-        }
-        if (node != null) {
-            node.stop();
         }
         if (raftLoop != null) {
             raftLoop.stop();
