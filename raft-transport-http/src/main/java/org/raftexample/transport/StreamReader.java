@@ -6,13 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.eclipse.jetty.client.InputStreamResponseListener;
-import org.eclipse.jetty.client.Request;
-import org.eclipse.jetty.client.Response;
-import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpStatus;
 import org.raftexample.raftpb.Message;
 import org.slf4j.Logger;
@@ -33,7 +28,7 @@ final class StreamReader {
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
-    private volatile Request inFlight;
+    private volatile StreamConnection inFlight;
 
     StreamReader(RemotePeer peer, StreamType type) {
         this.peer = peer;
@@ -49,9 +44,9 @@ final class StreamReader {
     void stop() {
         running = false;
         stopped.countDown();
-        Request r = inFlight;
-        if (r != null) {
-            r.abort(new IOException("transport stopped"));
+        StreamConnection c = inFlight;
+        if (c != null) {
+            c.close();
         }
         thread.interrupt();
         RemotePeer.join(thread);
@@ -70,8 +65,6 @@ final class StreamReader {
                 peer.status().activate();
                 LOG.info("{} <- {}: {} stream connected", id(peer.context().localId()), id(peer.id()), type.path);
                 decodeLoop(in);
-            } catch (InterruptedException e) {
-                break;
             } catch (Exception e) {
                 if (running) {
                     LOG.debug(
@@ -82,10 +75,10 @@ final class StreamReader {
                             e.toString());
                 }
             } finally {
-                Request r = inFlight;
+                StreamConnection c = inFlight;
                 inFlight = null;
-                if (r != null) {
-                    r.abort(new IOException("stream closed"));
+                if (c != null) {
+                    c.close();
                 }
             }
             if (!running) {
@@ -108,30 +101,28 @@ final class StreamReader {
     }
 
     /** Opens the stream and returns its body, or throws if the peer refused or did not answer in time. */
-    private InputStream dial(URI base) throws IOException, InterruptedException {
+    private InputStream dial(URI base) throws IOException {
         PeerContext ctx = peer.context();
-        InputStreamResponseListener listener = new InputStreamResponseListener();
-        Request request = ctx.client()
-                .newRequest(base.resolve(Protocol.STREAM_PREFIX + type.path + "/" + id(ctx.localId())))
-                .method(HttpMethod.GET)
-                .headers(h -> Protocol.addRequestHeaders(h, ctx.clusterId(), ctx.localId(), peer.id()))
-                .idleTimeout(ctx.timeouts().streamRead().toMillis(), TimeUnit.MILLISECONDS);
-        inFlight = request;
+        HttpFields.Mutable headers = HttpFields.build();
+        Protocol.addRequestHeaders(headers, ctx.clusterId(), ctx.localId(), peer.id());
         if (!running) {
             throw new IOException("transport stopped");
         }
-        request.send(listener);
-        Response response;
-        try {
-            response = listener.get(ctx.timeouts().dial().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new IOException("no answer within " + ctx.timeouts().dial(), e);
-        } catch (ExecutionException e) {
-            throw new IOException("dial failed", e.getCause());
+        StreamConnection conn = StreamConnection.open(
+                base,
+                Protocol.STREAM_PREFIX + type.path + "/" + id(ctx.localId()),
+                headers,
+                base.getScheme().equals("https") ? ctx.client().getSslContextFactory() : null,
+                ctx.timeouts().dial(),
+                ctx.timeouts().streamRead());
+        inFlight = conn;
+        if (!running) {
+            conn.close();
+            throw new IOException("transport stopped");
         }
-        int status = response.getStatus();
+        int status = conn.status();
         if (status == HttpStatus.OK_200) {
-            return listener.getInputStream();
+            return conn.body();
         }
         if (status == HttpStatus.GONE_410) {
             ctx.errors()
