@@ -3,21 +3,25 @@ package org.raftexample.kvstore;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.raftexample.raft.ReadState;
 
 /**
  * Linearizable reads, batched as etcd's {@code linearizableReadLoop} batches them: every read that
- * arrives while a ReadIndex round is in flight waits for the next round, and one round serves all of
+ * arrives while ReadIndex rounds are in flight waits for the next round, and one round serves all of
  * them. A round sends one ReadIndex request to raft; when its ReadState comes back, each read of the
  * round completes as soon as this node has applied the round's index. A round starts only after all
  * of its reads were invoked, which is what makes the index a safe lower bound for each of them.
  *
- * <p>Unlike etcd, rounds do not wait for each other's apply: the next round is sent as soon as the
- * previous one's index is known, so a slow apply does not hold up ReadIndex traffic.
+ * <p>Unlike etcd, which has one round at a time and waits for its apply before the next, up to
+ * {@value #MAX_ROUNDS_IN_FLIGHT} rounds may be in flight at once, and a round is sent as soon as reads
+ * wait and a place is free: a read then waits on average for part of a round, not for the rest of the
+ * current round and then a whole one. Each round is a heartbeat round trip on the leader, so the bound
+ * keeps the cost of rounds in proportion; raft answers each by its own context, in any order, and
+ * each stays safe on its own (see above).
  *
  * <p>Threads: {@link #barrier} is called by HTTP threads; {@link #onReadStates}, {@link #onTick} and
  * {@link #onLeaderChange} by the raft loop. The round state is guarded by this object's monitor; raft
@@ -27,18 +31,22 @@ final class LinearizableReads {
 
     /** Ticks after which an unanswered round is asked again (raft drops requests while it has no leader). */
     static final int RETRY_TICKS = 5;
+    /** ReadIndex rounds that may wait for raft's answer at once. */
+    static final int MAX_ROUNDS_IN_FLIGHT = 2;
 
     private final RequestRegistry requests;
     private java.util.function.Consumer<ByteString> readIndex;
 
     private List<CompletableFuture<Void>> waiting = new ArrayList<>();
-    private Round inFlight;
+    // Rounds in flight by every context they were sent under (a retry adds one).
+    private final Map<ByteString, Round> byContext = new HashMap<>();
+    private final List<Round> inFlight = new ArrayList<>(MAX_ROUNDS_IN_FLIGHT);
     private long rounds;
 
     /** The reads of one ReadIndex round and the request contexts it was sent under. */
     private static final class Round {
         final List<CompletableFuture<Void>> reads;
-        final Set<ByteString> contexts = new HashSet<>(2);
+        final List<ByteString> contexts = new ArrayList<>(2);
         int ticks;
 
         Round(List<CompletableFuture<Void>> reads) {
@@ -64,7 +72,7 @@ final class LinearizableReads {
         ByteString send;
         synchronized (this) {
             waiting.add(f);
-            send = inFlight == null ? startRoundLocked() : null;
+            send = inFlight.size() < MAX_ROUNDS_IN_FLIGHT ? startRoundLocked() : null;
         }
         requests.withDeadline(f, () -> {});
         if (send != null) {
@@ -75,17 +83,26 @@ final class LinearizableReads {
 
     private ByteString startRoundLocked() {
         rounds++;
-        inFlight = new Round(waiting);
+        Round r = new Round(waiting);
         waiting = new ArrayList<>();
-        return newContextLocked(inFlight);
+        inFlight.add(r);
+        return newContextLocked(r);
     }
 
     private ByteString newContextLocked(Round r) {
         ByteString ctx = ByteString.copyFrom(
                 ByteBuffer.allocate(Long.BYTES).putLong(requests.nextId()).flip());
         r.contexts.add(ctx);
+        byContext.put(ctx, r);
         r.ticks = 0;
         return ctx;
+    }
+
+    private void endRoundLocked(Round r) {
+        inFlight.remove(r);
+        for (ByteString ctx : r.contexts) {
+            byContext.remove(ctx);
+        }
     }
 
     private void sendReadIndex(ByteString ctx) {
@@ -103,11 +120,11 @@ final class LinearizableReads {
             Round done;
             ByteString next = null;
             synchronized (this) {
-                if (inFlight == null || !inFlight.contexts.contains(rs.requestCtx())) {
+                done = byContext.get(rs.requestCtx());
+                if (done == null) {
                     continue; // an answer to a retried request whose round is already served
                 }
-                done = inFlight;
-                inFlight = null;
+                endRoundLocked(done);
                 if (!waiting.isEmpty()) {
                     next = startRoundLocked();
                 }
@@ -121,38 +138,32 @@ final class LinearizableReads {
 
     /** One tick of raft's clock (raft loop): ask again for a round that has waited too long. */
     void onTick() {
-        ByteString resend = null;
+        List<ByteString> resend = new ArrayList<>(0);
         synchronized (this) {
-            Round r = inFlight;
-            if (r == null) {
-                return;
-            }
-            if (r.reads.stream().allMatch(CompletableFuture::isDone)) {
-                // Every read of the round timed out or was abandoned; nobody needs its answer.
-                inFlight = null;
-                if (!waiting.isEmpty()) {
-                    resend = startRoundLocked();
+            for (Round r : List.copyOf(inFlight)) {
+                if (r.reads.stream().allMatch(CompletableFuture::isDone)) {
+                    // Every read of the round timed out or was abandoned; nobody needs its answer.
+                    endRoundLocked(r);
+                } else if (++r.ticks >= RETRY_TICKS) {
+                    resend.add(newContextLocked(r));
                 }
-            } else if (++r.ticks >= RETRY_TICKS) {
-                resend = newContextLocked(r);
+            }
+            while (!waiting.isEmpty() && inFlight.size() < MAX_ROUNDS_IN_FLIGHT) {
+                resend.add(startRoundLocked());
             }
         }
-        if (resend != null) {
-            sendReadIndex(resend);
-        }
+        resend.forEach(this::sendReadIndex);
     }
 
     /** A new leader is known (raft loop): a request sent before may have been dropped, send it again. */
     void onLeaderChange() {
-        ByteString resend = null;
+        List<ByteString> resend = new ArrayList<>(0);
         synchronized (this) {
-            if (inFlight != null) {
-                resend = newContextLocked(inFlight);
+            for (Round r : inFlight) {
+                resend.add(newContextLocked(r));
             }
         }
-        if (resend != null) {
-            sendReadIndex(resend);
-        }
+        resend.forEach(this::sendReadIndex);
     }
 
     /** ReadIndex rounds started so far (each serves every read waiting when it started). */
@@ -160,8 +171,12 @@ final class LinearizableReads {
         return rounds;
     }
 
-    /** Reads waiting for a round or in the round in flight (tests, status). */
+    /** Reads waiting for a round or in the rounds in flight (tests, status). */
     synchronized int waitingReads() {
-        return waiting.size() + (inFlight == null ? 0 : inFlight.reads.size());
+        int n = waiting.size();
+        for (Round r : inFlight) {
+            n += r.reads.size();
+        }
+        return n;
     }
 }

@@ -26,8 +26,8 @@ final class RaftExample implements AutoCloseable {
         this.opts = opts;
         this.requests = new RequestRegistry(opts.requestTimeout());
         this.store = Options.STORE_ROCKSDB.equals(opts.store())
-                ? new RocksKVStore(opts.rocksDir(), opts.id(), id -> requests.trigger(id, null))
-                : new KVStore(opts.id(), id -> requests.trigger(id, null));
+                ? new RocksKVStore(opts.rocksDir(), opts.id(), requests::applied)
+                : new KVStore(opts.id(), requests::applied);
         this.raft = new RaftNode(opts, store, requests);
         this.ops = new Operability(opts, new RaftNodeView(opts, raft, store));
         raft.setEvents(ops);

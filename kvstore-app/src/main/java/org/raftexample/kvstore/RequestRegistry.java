@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * client went away) is forgotten at once. Nothing else keeps a reference to a waiting request.
  *
  * <p>Threads: {@link #register}, {@link #waitApplied} and {@link #nextId} are called by HTTP threads;
- * {@link #trigger} and {@link #appliedTo} by the apply loop; {@link #fail} by anyone. Every future
+ * {@link #applied} and {@link #appliedTo} by the apply loop only (the batch of applied requests
+ * between them is that thread's alone); {@link #trigger} by the apply loop or the raft loop; {@link #fail} by anyone. Every future
  * handed out here is completed on the registry's own completer threads, never on the caller of
  * {@code trigger} or {@code appliedTo}: a dependent stage (writing an HTTP response) therefore never
  * runs on the raft loop or the apply loop. The id map is concurrent; the index waits are guarded by
@@ -47,6 +48,10 @@ final class RequestRegistry implements AutoCloseable {
     private final AtomicLong nextId = new AtomicLong(new SecureRandom().nextLong() & Long.MAX_VALUE | 1);
     private final ScheduledThreadPoolExecutor deadlines;
     private final ExecutorService completer;
+    // Apply thread only: requests applied since the last appliedTo (see applied).
+    private List<CompletableFuture<?>> appliedBatch = new ArrayList<>();
+    /** Most completions one completer task runs: a large batch is shared by the completer threads. */
+    private static final int COMPLETIONS_PER_TASK = 16;
 
     RequestRegistry(Duration timeout) {
         this.timeout = timeout;
@@ -111,6 +116,18 @@ final class RequestRegistry implements AutoCloseable {
         }
     }
 
+    /**
+     * Notes that the entry of request {@code id} is applied (apply loop only): the request completes,
+     * with the others applied since, at the next {@link #appliedTo}, so that one task on a completer
+     * thread answers many writes instead of one wake-up each.
+     */
+    void applied(long id) {
+        CompletableFuture<Object> f = byId.remove(id);
+        if (f != null) {
+            appliedBatch.add(f);
+        }
+    }
+
     /** Fails the request registered under {@code id}, if it still waits. */
     void fail(long id, Throwable cause) {
         CompletableFuture<Object> f = byId.remove(id);
@@ -168,24 +185,28 @@ final class RequestRegistry implements AutoCloseable {
         return applied;
     }
 
-    /** Records that everything up to {@code index} is applied and releases the waits it satisfies. */
+    /**
+     * Records that everything up to {@code index} is applied (apply loop) and releases the waits it
+     * satisfies, with the requests noted by {@link #applied} since the last call.
+     */
     void appliedTo(long index) {
-        List<CompletableFuture<Void>> ready = null;
+        List<CompletableFuture<?>> ready = appliedBatch;
+        if (!ready.isEmpty()) {
+            appliedBatch = new ArrayList<>();
+        }
         synchronized (this) {
-            if (index <= applied) {
-                return;
-            }
-            applied = index;
-            if (!byIndex.isEmpty() && byIndex.firstKey() <= index) {
-                NavigableMap<Long, List<CompletableFuture<Void>>> head = byIndex.headMap(index, true);
-                ready = new ArrayList<>();
-                for (List<CompletableFuture<Void>> l : head.values()) {
-                    ready.addAll(l);
+            if (index > applied) {
+                applied = index;
+                if (!byIndex.isEmpty() && byIndex.firstKey() <= index) {
+                    NavigableMap<Long, List<CompletableFuture<Void>>> head = byIndex.headMap(index, true);
+                    for (List<CompletableFuture<Void>> l : head.values()) {
+                        ready.addAll(l);
+                    }
+                    head.clear();
                 }
-                head.clear();
             }
         }
-        if (ready != null) {
+        if (!ready.isEmpty()) {
             completeAllLater(ready);
         }
     }
@@ -220,8 +241,12 @@ final class RequestRegistry implements AutoCloseable {
         ((CompletableFuture<Object>) f).complete(value);
     }
 
-    private void completeAllLater(List<CompletableFuture<Void>> fs) {
-        execute(() -> fs.forEach(f -> f.complete(null)));
+    /** Completes {@code fs} with null on the completer threads, a share of at most 16 per task. */
+    private void completeAllLater(List<? extends CompletableFuture<?>> fs) {
+        for (int from = 0, n = fs.size(); from < n; from += COMPLETIONS_PER_TASK) {
+            List<? extends CompletableFuture<?>> part = fs.subList(from, Math.min(n, from + COMPLETIONS_PER_TASK));
+            execute(() -> part.forEach(f -> complete(f, null)));
+        }
     }
 
     private void failLater(CompletableFuture<?> f, Throwable cause) {

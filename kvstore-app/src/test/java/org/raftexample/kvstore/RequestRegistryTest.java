@@ -46,6 +46,32 @@ class RequestRegistryTest {
     }
 
     @Test
+    void appliedRequestsCompleteTogetherAtTheNextAppliedIndex() throws Exception {
+        try (RequestRegistry registry = new RequestRegistry(Duration.ofSeconds(30))) {
+            appliedRequestsCompleteAtTheNextAppliedIndex(registry);
+        }
+    }
+
+    private static void appliedRequestsCompleteAtTheNextAppliedIndex(RequestRegistry registry) throws Exception {
+        List<CompletableFuture<Object>> fs = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            long id = registry.nextId();
+            CompletableFuture<Object> f = registry.register(id);
+            fs.add(f);
+            registry.applied(id);
+        }
+        Thread.sleep(50);
+        assertTrue(fs.stream().noneMatch(CompletableFuture::isDone), "nothing completes before appliedTo");
+        assertEquals(0, registry.waitingById(), "applied requests are no longer waiting by id");
+        registry.appliedTo(1);
+        for (CompletableFuture<Object> f : fs) {
+            assertEquals(null, f.get(5, TimeUnit.SECONDS));
+        }
+        registry.applied(12345); // not registered: ignored
+        registry.appliedTo(1); // the same index again still flushes, and finds nothing
+    }
+
+    @Test
     void aRequestFailsAtItsDeadlineAndIsForgotten() {
         CompletableFuture<Void> f = registry.register(registry.nextId());
         ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
