@@ -16,7 +16,6 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Fields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -144,8 +143,11 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
     }
 
     private void get(String key, Request request, Response response, Callback callback) {
-        Fields query = Request.extractQueryParameters(request);
-        boolean serializable = "true".equalsIgnoreCase(query.getValue("serializable"));
+        // Most GETs carry no query: parse it only when there is one.
+        boolean serializable = request.getHttpURI().getQuery() != null
+                && "true"
+                        .equalsIgnoreCase(
+                                Request.extractQueryParameters(request).getValue("serializable"));
         if (serializable) {
             answerLookup(key, response, callback);
             return;
@@ -328,6 +330,13 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
 
     /** Whether a value is well-formed UTF-8. */
     static boolean isUtf8(byte[] value) {
+        int i = 0;
+        while (i < value.length && value[i] >= 0) {
+            i++; // ASCII, the common case, needs no decoder
+        }
+        if (i == value.length) {
+            return true;
+        }
         try {
             StandardCharsets.UTF_8
                     .newDecoder()
