@@ -11,6 +11,7 @@ import org.raftexample.snap.SnapshotFile;
 import org.raftexample.snap.Snapshotter;
 import org.raftexample.transport.InsufficientStorageException;
 import org.raftexample.transport.RaftReceiver;
+import org.raftexample.transport.SnapshotRefusedException;
 
 /**
  * Snapshots between this node's files and its peers, streamed both ways (etcd's snapshot sender and
@@ -63,7 +64,7 @@ final class SnapshotTransfer {
      * one is deleted and refused, before raft ever sees it, and the leader sends it again, instead of
      * the node stopping when it fails to install it.
      */
-    private void checkArrived(SnapshotMetadata md) {
+    private void checkArrived(SnapshotMetadata md) throws SnapshotRefusedException {
         java.nio.file.Path file = snapshotter.dir().resolve(Snapshotter.fileName(md.getTerm(), md.getIndex()));
         try (InputStream in =
                 snapshotter.file(md.getTerm(), md.getIndex()).orElseThrow().openData()) {
@@ -74,8 +75,8 @@ final class SnapshotTransfer {
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
-            throw new IllegalStateException(
-                    "refused the snapshot at index " + md.getIndex() + ": " + e.getMessage(), e);
+            throw new SnapshotRefusedException(
+                    "the snapshot at index " + md.getIndex() + " does not read back: " + e.getMessage(), e);
         }
     }
 
@@ -95,7 +96,7 @@ final class SnapshotTransfer {
      * ({@code installable}), after writing it when its data fails the snapshot format's checks.
      */
     Message receive(Message header, InputStream data, long size, boolean installable)
-            throws InsufficientStorageException {
+            throws InsufficientStorageException, SnapshotRefusedException {
         long free = usableSpace.applyAsLong(snapshotter.dir());
         if (size > free - RESERVE_BYTES) {
             throw new InsufficientStorageException("a snapshot of " + size + " bytes would leave less than "

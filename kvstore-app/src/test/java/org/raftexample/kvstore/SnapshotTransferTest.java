@@ -19,6 +19,7 @@ import org.raftexample.raftpb.Snapshot;
 import org.raftexample.raftpb.SnapshotMetadata;
 import org.raftexample.snap.Snapshotter;
 import org.raftexample.transport.InsufficientStorageException;
+import org.raftexample.transport.SnapshotRefusedException;
 
 /** A received snapshot is taken by the free space of its disk, not by a fixed cap on its size. */
 class SnapshotTransferTest {
@@ -93,7 +94,7 @@ class SnapshotTransferTest {
                 0x10; // the file's own checksum is computed from these bytes: only the format's sees it
         SnapshotTransfer t = new SnapshotTransfer(new Snapshotter(dir));
         assertThrows(
-                IllegalStateException.class,
+                SnapshotRefusedException.class,
                 () -> t.receive(header(), new ByteArrayInputStream(data), data.length, true));
         assertEquals(0, files());
     }

@@ -345,6 +345,9 @@ final class RaftHandler extends Handler.Abstract {
         } catch (InsufficientStorageException e) {
             LOG.warn("refused a snapshot: {}", e.getMessage());
             throw new Refusal(HttpStatus.INSUFFICIENT_STORAGE_507, "no room for the snapshot: " + e.getMessage());
+        } catch (SnapshotRefusedException e) {
+            LOG.warn("refused a snapshot: {}", e.getMessage());
+            throw new Refusal(HttpStatus.BAD_REQUEST_400, "snapshot refused: " + e.getMessage());
         } catch (MessageDroppedException e) {
             // Not a failure of this node: the sender must learn the message was not taken (a
             // dropped MsgSnap answered 204 would be reported to the leader as delivered).

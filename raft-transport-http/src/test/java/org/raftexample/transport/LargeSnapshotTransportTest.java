@@ -43,6 +43,7 @@ class LargeSnapshotTransportTest {
         final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
         volatile long outgoingLength;
         volatile boolean diskFull;
+        volatile boolean refuseData;
 
         @Override
         public void process(Message message) throws Exception {
@@ -75,6 +76,9 @@ class LargeSnapshotTransportTest {
             for (int r; (r = data.read(buf)) > 0; ) {
                 crc.update(buf, 0, r);
                 n += r;
+            }
+            if (refuseData) {
+                throw new SnapshotRefusedException("damaged on the way", null);
             }
             received.add(new Received(header.getSnapshot().getMetadata().getIndex(), n, crc.getValue()));
         }
@@ -180,5 +184,26 @@ class LargeSnapshotTransportTest {
         rb.diskFull = false;
         a.send(List.of(emptySnapshot()));
         assertEquals(new Received(100, 8L << 20, Generated.crcOf(8L << 20)), rb.received.poll(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aReceiverThatRefusesTheDataAsItArrivedHasTheSenderReportTheSnapshotFailed() throws Exception {
+        StreamingRaft ra = new StreamingRaft();
+        StreamingRaft rb = new StreamingRaft();
+        Transport a = node(1, ra);
+        Transport b = node(2, rb);
+        TestSupport.connectAll(List.of(a, b), List.of(1L, 2L));
+        ra.outgoingLength = 1L << 20;
+        rb.refuseData = true;
+
+        a.send(List.of(emptySnapshot()));
+
+        assertEquals(
+                new RecordingRaft.SnapshotReport(2, SnapshotStatus.FAILURE),
+                ra.reports.snapshotReports.poll(30, TimeUnit.SECONDS));
+        assertNull(rb.received.poll(200, TimeUnit.MILLISECONDS));
+        rb.refuseData = false;
+        a.send(List.of(emptySnapshot()));
+        assertEquals(new Received(100, 1L << 20, Generated.crcOf(1L << 20)), rb.received.poll(30, TimeUnit.SECONDS));
     }
 }
