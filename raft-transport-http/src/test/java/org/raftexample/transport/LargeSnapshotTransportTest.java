@@ -199,7 +199,7 @@ class LargeSnapshotTransportTest {
         a.send(List.of(emptySnapshot()));
 
         assertEquals(
-                new RecordingRaft.SnapshotReport(2, SnapshotStatus.FAILURE),
+                new RecordingRaft.SnapshotReport(2, SnapshotStatus.SnapshotFailure),
                 ra.reports.snapshotReports.poll(30, TimeUnit.SECONDS));
         assertNull(rb.received.poll(200, TimeUnit.MILLISECONDS));
         rb.refuseData = false;
