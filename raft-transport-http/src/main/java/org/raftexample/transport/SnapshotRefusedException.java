@@ -9,6 +9,12 @@ package org.raftexample.transport;
 public final class SnapshotRefusedException extends Exception {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A refusal of the snapshot data as it arrived.
+     *
+     * @param message why the data cannot be installed
+     * @param cause the failure of the application's check, or null
+     */
     public SnapshotRefusedException(String message, Throwable cause) {
         super(message, cause);
     }
