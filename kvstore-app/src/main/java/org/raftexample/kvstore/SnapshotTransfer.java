@@ -22,12 +22,13 @@ import org.raftexample.transport.SnapshotRefusedException;
  * used at restart.
  *
  * <p>A received snapshot raft may install is checked (the snapshot format's checksum, one streaming pass
- * over the file) before raft is stepped with it; a damaged one is deleted and answered 500. One raft
+ * over the file) before raft is stepped with it; a damaged one is deleted and answered 400. One raft
  * will ignore (a term that is over, an index at or below the commit index) is not read back.
  *
  * <p>The size of a snapshot has no fixed cap (the data never passes through memory whole): one is
  * refused (507, the leader retries later) only when the snapshot directory's disk has not room for it
- * plus {@link #RESERVE_BYTES}, which the WAL and the store need to go on.
+ * plus a reserve that the WAL and the store need to go on: {@link #RESERVE_BYTES}, or half the free
+ * space on a disk too small for that (whose node runs with small WAL segments, or not for long).
  *
  * <p>Threads: called by the transport's snapshot threads, several at once; each call has its own file
  * or stream, and the snapshotter writes a file under a temporary name, then renames it.
@@ -98,9 +99,10 @@ final class SnapshotTransfer {
     Message receive(Message header, InputStream data, long size, boolean installable)
             throws InsufficientStorageException, SnapshotRefusedException {
         long free = usableSpace.applyAsLong(snapshotter.dir());
-        if (size > free - RESERVE_BYTES) {
-            throw new InsufficientStorageException("a snapshot of " + size + " bytes would leave less than "
-                    + RESERVE_BYTES + " of the " + free + " bytes free in " + snapshotter.dir());
+        long reserve = Math.min(RESERVE_BYTES, free / 2);
+        if (size > free - reserve) {
+            throw new InsufficientStorageException("a snapshot of " + size + " bytes would leave less than " + reserve
+                    + " of the " + free + " bytes free in " + snapshotter.dir());
         }
         SnapshotMetadata md = header.getSnapshot().getMetadata();
         snapshotter.save(md, size, data);

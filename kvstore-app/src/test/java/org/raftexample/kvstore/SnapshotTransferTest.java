@@ -62,6 +62,22 @@ class SnapshotTransferTest {
         assertEquals(0, files());
     }
 
+    @Test
+    void onADiskSmallerThanTheReserveASnapshotMayTakeHalfOfWhatIsFree() throws Exception {
+        byte[] data = snapshotOf(10);
+        long free = 8L << 20; // an 8 MiB disk, as the disk-fault tests give a node
+        SnapshotTransfer small = new SnapshotTransfer(new Snapshotter(dir), d -> free);
+        small.receive(header(), new java.io.ByteArrayInputStream(data), data.length);
+        assertEquals(1, files());
+        InputStream unread = new InputStream() {
+            @Override
+            public int read() {
+                throw new AssertionError("the data must not be read");
+            }
+        };
+        assertThrows(InsufficientStorageException.class, () -> small.receive(header(), unread, free / 2 + 1));
+    }
+
     /** A snapshot of {@code pairs} keys in the store's format. */
     private static byte[] snapshotOf(int pairs) throws Exception {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
