@@ -67,7 +67,7 @@ class SnapshotTransferTest {
         byte[] data = snapshotOf(10);
         long free = 8L << 20; // an 8 MiB disk, as the disk-fault tests give a node
         SnapshotTransfer small = new SnapshotTransfer(new Snapshotter(dir), d -> free);
-        small.receive(header(), new java.io.ByteArrayInputStream(data), data.length);
+        small.receive(header(), new java.io.ByteArrayInputStream(data), data.length, true);
         assertEquals(1, files());
         InputStream unread = new InputStream() {
             @Override
@@ -75,7 +75,7 @@ class SnapshotTransferTest {
                 throw new AssertionError("the data must not be read");
             }
         };
-        assertThrows(InsufficientStorageException.class, () -> small.receive(header(), unread, free / 2 + 1));
+        assertThrows(InsufficientStorageException.class, () -> small.receive(header(), unread, free / 2 + 1, true));
     }
 
     /** A snapshot of {@code pairs} keys in the store's format. */
