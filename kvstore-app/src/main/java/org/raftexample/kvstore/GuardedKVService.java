@@ -97,7 +97,7 @@ final class GuardedKVService implements KVService {
 
     /** Fails every request still waiting (this node just learned none of them can complete soon). */
     void failInFlight(String reason) {
-        ServiceUnavailable e = new ServiceUnavailable(reason);
+        ServiceUnavailable e = new ServiceUnavailable(reason, false); // proposed already: outcome unknown
         int failed = 0;
         for (CompletableFuture<Void> f : inFlight) {
             if (f.completeExceptionally(e)) {
@@ -132,7 +132,7 @@ final class GuardedKVService implements KVService {
     private CompletableFuture<Void> guard(Op op) {
         Optional<String> refuse = leader.refuseNow();
         if (refuse.isPresent()) {
-            return CompletableFuture.failedFuture(new ServiceUnavailable(refuse.get()));
+            return CompletableFuture.failedFuture(new ServiceUnavailable(refuse.get(), true));
         }
         CompletableFuture<Void> out = new CompletableFuture<>();
         inFlight.add(out);
@@ -154,7 +154,8 @@ final class GuardedKVService implements KVService {
                                 ? new ServiceUnavailable(
                                         leader.lead() == 0
                                                 ? leader.whyTimedOut()
-                                                : "the proposal was dropped by raft (a leader change is under way): retry")
+                                                : "the proposal was dropped by raft (a leader change is under way): retry",
+                                        true) // raft never appended it
                                 : cause);
             }
         });

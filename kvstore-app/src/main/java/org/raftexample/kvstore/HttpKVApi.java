@@ -34,6 +34,16 @@ import org.slf4j.LoggerFactory;
 final class HttpKVApi extends Handler.Abstract.NonBlocking {
 
     static final String ALLOW = "PUT, GET, POST, DELETE";
+    /**
+     * Header on every failed PUT, POST and DELETE: {@value #NOT_APPLIED} when the write surely did not
+     * take effect (refused before it was proposed: safe to retry as it is), {@value #UNKNOWN} when it
+     * was proposed and may still take effect (a timeout, a leader change in flight: read before
+     * retrying, or make the write idempotent).
+     */
+    static final String OUTCOME = "Raftexample-Outcome";
+
+    static final String NOT_APPLIED = "not-applied";
+    static final String UNKNOWN = "unknown";
     // A peer URL longer than this is not a URL anyone means; reading stops there.
     private static final int MAX_URL_BYTES = 2048;
     // Unread request bodies up to this size are drained to keep the connection; larger ones close it.
@@ -306,6 +316,12 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
     // in time, which is why the answer is 503 and never a success.
     private void sendUnavailable(Response response, Callback callback, String what, Throwable e) {
         Throwable cause = Failures.unwrap(e);
+        if (isWrite(response)
+                && !(cause instanceof Overloaded
+                        || cause instanceof RequestRefused
+                        || cause instanceof ServiceUnavailable su && su.notApplied())) {
+            response.getHeaders().put(OUTCOME, UNKNOWN);
+        }
         if (cause instanceof Overloaded) {
             response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
             send(response, callback, HttpStatus.TOO_MANY_REQUESTS_429, "Failed on " + what + ": " + cause.getMessage());
@@ -326,6 +342,11 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
         }
         LOG.debug("{} answered 503: {}", what, reason);
         send(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "Failed on " + what + ": " + reason);
+    }
+
+    private static boolean isWrite(Response response) {
+        String m = response.getRequest().getMethod();
+        return !"GET".equals(m) && !"HEAD".equals(m);
     }
 
     /** Whether a value is well-formed UTF-8. */
@@ -403,6 +424,11 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
     /** Writes a status with a one-line plain-text body (as Go's http.Error does), or no body. */
     static void send(Response response, Callback callback, int status, String message) {
         response.setStatus(status);
+        if (status >= 400 && isWrite(response) && !response.getHeaders().contains(OUTCOME)) {
+            // Every failure of a write but those marked unknown (sendUnavailable) happens before anything
+            // was proposed: the write surely did not and will not take effect, a retry is safe.
+            response.getHeaders().put(OUTCOME, NOT_APPLIED);
+        }
         if (message == null) {
             callback.succeeded();
             return;

@@ -7,7 +7,15 @@ package org.raftexample.kvstore;
 final class ServiceUnavailable extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    ServiceUnavailable(String message) {
+    /** Whether the request was refused before anything was proposed (a write then surely did not apply). */
+    private final boolean notApplied;
+
+    ServiceUnavailable(String message, boolean notApplied) {
         super(message, null, false, false);
+        this.notApplied = notApplied;
+    }
+
+    boolean notApplied() {
+        return notApplied;
     }
 }

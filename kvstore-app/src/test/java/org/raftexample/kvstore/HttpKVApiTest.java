@@ -237,8 +237,13 @@ class HttpKVApiTest {
         HttpResponse<String> put = send("PUT", "/k", "v");
         assertEquals(503, put.statusCode());
         assertTrue(put.body().contains("no leader or no quorum"), put.body());
-        assertEquals(503, send("GET", "/k", null).statusCode());
-        assertEquals(503, send("POST", "/4", "http://127.0.0.1:42379").statusCode());
+        assertEquals(HttpKVApi.UNKNOWN, outcome(put), "proposed, then timed out: it may still apply");
+        HttpResponse<String> get = send("GET", "/k", null);
+        assertEquals(503, get.statusCode());
+        assertEquals(Optional.empty(), get.headers().firstValue(HttpKVApi.OUTCOME), "a read changes nothing");
+        HttpResponse<String> post = send("POST", "/4", "http://127.0.0.1:42379");
+        assertEquals(503, post.statusCode());
+        assertEquals(HttpKVApi.UNKNOWN, outcome(post));
         assertEquals(503, send("DELETE", "/3", null).statusCode());
         assertTrue(service.hanging.stream().allMatch(CompletableFuture::isCompletedExceptionally));
     }
@@ -249,7 +254,27 @@ class HttpKVApiTest {
         HttpResponse<String> put = send("PUT", "/k", "v");
         assertEquals(429, put.statusCode());
         assertEquals("1", put.headers().firstValue("Retry-After").orElse(null));
+        assertEquals(HttpKVApi.NOT_APPLIED, outcome(put), "refused before it was proposed");
         assertTrue(put.body().contains("too many requests"), put.body());
+    }
+
+    private static String outcome(HttpResponse<String> r) {
+        return r.headers().firstValue(HttpKVApi.OUTCOME).orElse(null);
+    }
+
+    @Test
+    void aWriteRefusedBeforeItWasProposedSaysItWasNotApplied() throws Exception {
+        service.failure = new ServiceUnavailable("no leader known for 2000 ms", true);
+        HttpResponse<String> put = send("PUT", "/k", "v");
+        assertEquals(503, put.statusCode());
+        assertEquals(HttpKVApi.NOT_APPLIED, outcome(put));
+        service.failure = null;
+        HttpResponse<String> big = send("PUT", "/k", "x".repeat(17));
+        assertEquals(413, big.statusCode());
+        assertEquals(HttpKVApi.NOT_APPLIED, outcome(big));
+        HttpResponse<String> ok = send("PUT", "/k", "v");
+        assertEquals(204, ok.statusCode());
+        assertEquals(null, outcome(ok), "a success needs no outcome header");
     }
 
     @Test
