@@ -99,6 +99,13 @@ class LargeSnapshotIT {
                         return true;
                     }
                 });
+                // On a fast machine the catch-up can be over before three samples were taken (each is a
+                // full collection through jcmd): a few more, after it, still see a heap that kept the
+                // snapshot, and -Xmx64m with ExitOnOutOfMemoryError catches one that held it whole.
+                c.await(
+                        "three heap samples of each node",
+                        WAIT,
+                        () -> samplesTaken.values().stream().allMatch(n -> n.get() >= 3));
             } finally {
                 sampling.set(false);
                 samples.get();
