@@ -58,6 +58,9 @@ final class ApplyLoop {
     // Operability hooks (metrics); set before start. snapshotStarted: when the snapshot in the writer began.
     private volatile NodeEvents events = NodeEvents.NONE;
     private volatile long snapshotStarted;
+    // Apply thread only: when the next snapshot is due, and the entry bytes applied since the last one.
+    private final SnapshotPolicy snapshotPolicy;
+    private long bytesSinceSnapshot;
     // Set when a durable store was ahead of the snapshot at start (see applySnapshot).
     private boolean storeAhead;
     private final SnapshotWriter snapshots;
@@ -82,11 +85,13 @@ final class ApplyLoop {
         this.appliedIndex = Math.max(snapshotIndex, stateMachine.durableAppliedIndex());
         this.storeAhead = appliedIndex > snapshotIndex;
         this.onEnd = onEnd;
+        this.snapshotPolicy = SnapshotPolicy.of(opts.snapshotCount());
         this.snapshots = new SnapshotWriter(opts, raftLog, storage, this::snapshotSaved, index -> {
             if (!stopping) {
                 onEnd.accept(RaftNode.FATAL);
             }
         });
+        snapshots.setLastSnapshotBytes(snapshotDataLength(storage, raftLog, snapshotIndex));
         requests.appliedTo(appliedIndex);
     }
 
@@ -191,6 +196,8 @@ final class ApplyLoop {
             snapshotIndex = index;
         }
         appliedIndex = index;
+        bytesSinceSnapshot = 0;
+        snapshots.setLastSnapshotBytes(snapshotDataLength(storage, raftLog, index));
         LOG.info("applied snapshot at index {}", Long.toUnsignedString(index));
     }
 
@@ -223,6 +230,7 @@ final class ApplyLoop {
                 case EntryNormal -> {
                     if (!inStore && !e.getData().isEmpty()) {
                         stateMachine.apply(e.getIndex(), e.getData());
+                        bytesSinceSnapshot += e.getData().size();
                     }
                 }
                 case EntryConfChange -> {
@@ -297,14 +305,18 @@ final class ApplyLoop {
     }
 
     /**
-     * Every {@code --snapshot-count} entries: takes a point-in-time view of the state (cheap, here on
-     * the apply thread, so it holds exactly the entries up to the applied index) and hands it to the
-     * snapshot writer, which writes, records and compacts on its own thread.
+     * When the {@link SnapshotPolicy} says so (every {@code --snapshot-count} entries while the state is
+     * small, less often as it grows): takes a point-in-time view of the state (cheap, here on the apply
+     * thread, so it holds exactly the entries up to the applied index) and hands it to the snapshot
+     * writer, which writes, records and compacts on its own thread.
      */
     private void maybeTriggerSnapshot() {
-        if (appliedIndex - snapshotIndex <= opts.snapshotCount() || snapshots.busy()) {
+        if (snapshots.busy()
+                || !snapshotPolicy.due(
+                        appliedIndex - snapshotIndex, bytesSinceSnapshot, snapshots.lastSnapshotBytes())) {
             return;
         }
+        bytesSinceSnapshot = 0;
         long index = appliedIndex;
         LOG.info("start snapshot [applied index: {} | last snapshot index: {}]", index, snapshotIndex);
         long t0 = System.nanoTime();
@@ -312,6 +324,24 @@ final class ApplyLoop {
         StateMachine.View view = stateMachine.view();
         maxViewNanos = Math.max(maxViewNanos, System.nanoTime() - t0);
         snapshots.trySubmit(index, membership.confState(), view);
+    }
+
+    /** The size of the data of the snapshot file at {@code index}, 0 when there is none. */
+    private static long snapshotDataLength(RaftStorage storage, MemoryStorage raftLog, long index) {
+        if (index == 0) {
+            return 0;
+        }
+        try {
+            long term = raftLog.snapshot().getMetadata().getIndex() == index
+                    ? raftLog.snapshot().getMetadata().getTerm()
+                    : raftLog.term(index);
+            return storage.snapshotter()
+                    .file(term, index)
+                    .map(f -> f.dataLength())
+                    .orElse(0L);
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     /** The snapshot writer tells: the snapshot at {@code index} is durable and the log compacted. */

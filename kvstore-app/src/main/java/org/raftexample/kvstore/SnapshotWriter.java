@@ -51,6 +51,8 @@ final class SnapshotWriter {
     private volatile boolean stopping;
     // Snapshot thread only; published for the benchmark.
     private volatile long lastWriteNanos;
+    // Written by the snapshot thread, and by the apply thread when it installs or starts from a snapshot.
+    private volatile long lastSnapshotBytes;
 
     /**
      * @param onSaved told the index of each snapshot once it is durable and the log compacted
@@ -97,6 +99,15 @@ final class SnapshotWriter {
         return busy.get();
     }
 
+    /** The size of the newest snapshot's data (the {@link SnapshotPolicy} reads it). */
+    long lastSnapshotBytes() {
+        return lastSnapshotBytes;
+    }
+
+    void setLastSnapshotBytes(long bytes) {
+        lastSnapshotBytes = bytes;
+    }
+
     long lastWriteNanos() {
         return lastWriteNanos;
     }
@@ -141,6 +152,7 @@ final class SnapshotWriter {
         }
         try {
             long length = Files.size(data);
+            lastSnapshotBytes = length;
             try (InputStream in = Files.newInputStream(data)) {
                 storage.saveSnap(md, length, in);
             }
