@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongPredicate;
 import org.eclipse.jetty.io.Content;
+import org.raftexample.server.Overloaded;
 
 /**
  * Reads a request body without blocking a thread, keeping at most {@code limit} bytes: a body

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.http.HttpStatus;
 import org.raftexample.raft.ProposalDroppedException;
 import org.raftexample.raft.tracker.TrackerConfig;
+import org.raftexample.server.Failures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -16,6 +16,8 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.raftexample.server.Failures;
+import org.raftexample.server.Overloaded;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongConsumer;
 import org.raftexample.kvstore.proto.KV;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,8 +24,6 @@ import org.slf4j.LoggerFactory;
  * log order (the apply loop, or the starting thread during replay); {@link #get}, {@link #lookup} and
  * {@link #size} by any thread at any time (the map is concurrent, and replaced whole on restore so a
  * reader never sees half a snapshot); a {@link View} is written by any one thread while writes go on.
- * When an entry this node proposed is applied, the request id it carries goes to the listener, on the
- * applying thread.
  *
  * <p>How a view stays fixed while the map changes: while a view is open, the writer records the value
  * a key had when the view was taken (or that it was absent) before changing it, at most once per key;
@@ -39,8 +36,6 @@ final class KVStore implements KeyValueStore {
     /** Pre-image of a key that did not exist when the view was taken. */
     private static final byte[] ABSENT = new byte[0];
 
-    private final long nodeId;
-    private final LongConsumer appliedRequest;
     private volatile Generation gen = new Generation();
     // Committed normal entries that held no key-value record (written by the applying thread only).
     private final AtomicLong skipped = new AtomicLong();
@@ -52,32 +47,25 @@ final class KVStore implements KeyValueStore {
         volatile ConcurrentHashMap<ByteKey, byte[]> preImages;
     }
 
-    /**
-     * @param nodeId         this node's id: entries it proposed carry it
-     * @param appliedRequest told the request id of each applied entry this node proposed
-     */
-    KVStore(long nodeId, LongConsumer appliedRequest) {
-        this.nodeId = nodeId;
-        this.appliedRequest = appliedRequest;
-    }
+    /** An empty map. */
+    KVStore() {}
 
     /**
-     * The entry data of a write of {@code key = value} proposed by {@code proposer} as request
-     * {@code requestId}. {@code value} is read, not copied: it must not change until this returns.
+     * The command of a write of {@code key = value}. {@code value} is read, not copied: it must not
+     * change until this returns. (Records written before the glue framed commands also carry the
+     * proposer and its request id; those fields are read past now.)
      */
-    static byte[] encode(String key, byte[] value, long proposer, long requestId) {
+    static byte[] encode(String key, byte[] value) {
         return KV.newBuilder()
                 .setKey(key)
                 .setValue(UnsafeByteOperations.unsafeWrap(value))
-                .setProposer(proposer)
-                .setRequestId(requestId)
                 .build()
                 .toByteArray();
     }
 
-    /** {@link #encode(String, byte[], long, long)} of the UTF-8 of {@code value}. */
-    static byte[] encode(String key, String value, long proposer, long requestId) {
-        return encode(key, value.getBytes(StandardCharsets.UTF_8), proposer, requestId);
+    /** {@link #encode(String, byte[])} of the UTF-8 of {@code value}. */
+    static byte[] encode(String key, String value) {
+        return encode(key, value.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
@@ -101,7 +89,7 @@ final class KVStore implements KeyValueStore {
      * the same decision on every node and keeps the replicas identical.
      */
     @Override
-    public void apply(long index, ByteString data) {
+    public Object apply(long index, ByteString data) {
         Optional<KV> decoded = KVRecords.decode(data);
         if (decoded.isEmpty()) {
             skipped.incrementAndGet();
@@ -110,13 +98,11 @@ final class KVStore implements KeyValueStore {
                     Long.toUnsignedString(index),
                     data.size(),
                     KVRecords.hexPrefix(data));
-            return;
+            return null;
         }
         KV kv = decoded.get();
         put(new ByteKey(kv.getKeyBytes().toByteArray()), kv.getValue().toByteArray());
-        if (kv.getProposer() == nodeId && kv.getRequestId() != 0) {
-            appliedRequest.accept(kv.getRequestId());
-        }
+        return null;
     }
 
     private void put(ByteKey key, byte[] value) {

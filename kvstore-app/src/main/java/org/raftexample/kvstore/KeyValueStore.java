@@ -2,6 +2,7 @@ package org.raftexample.kvstore;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import org.raftexample.server.StateMachine;
 
 /**
  * The replicated map as the HTTP API reads it and raft drives it, whichever store holds it
@@ -12,6 +13,18 @@ import java.util.Optional;
  * <p>Threads: the {@link StateMachine} side as that interface says; {@link #get} from any thread.
  */
 interface KeyValueStore extends StateMachine, AutoCloseable {
+
+    /** Only key-value records may enter the log (a proposal forwarded with anything else is dropped). */
+    @Override
+    default boolean accepts(com.google.protobuf.ByteString command) {
+        return KVRecords.decode(command).isPresent();
+    }
+
+    /** A received snapshot must read back through the snapshot format's own checksum. */
+    @Override
+    default void check(java.io.InputStream snapshot) throws java.io.IOException {
+        SnapshotFormat.read(snapshot, (k, v) -> {});
+    }
 
     /** The committed value of a key, as applied on this node; the array must not be changed. */
     Optional<byte[]> get(String key);

@@ -11,6 +11,7 @@ import org.eclipse.jetty.server.Handler;
 import org.raftexample.raft.SoftState;
 import org.raftexample.raft.Status;
 import org.raftexample.raftpb.HardState;
+import org.raftexample.server.NodeEvents;
 import org.raftexample.transport.PeerTrafficListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.raftexample.server.ServerConfig;
 import org.raftexample.transport.TlsFiles;
 
 /**
@@ -157,6 +158,27 @@ record Options(
                 false,
                 DEFAULT_MAX_APPLY_LAG,
                 "INFO");
+    }
+
+    /** The raft glue's part of these options. */
+    ServerConfig serverConfig() {
+        return ServerConfig.builder()
+                .id(id)
+                .cluster(cluster)
+                .join(join)
+                .dataDir(dataDir)
+                .snapshotCount(snapshotCount)
+                .snapshotCatchupEntries(snapshotCatchupEntries)
+                .tickInterval(tickInterval)
+                .electionTicks(electionTicks)
+                .heartbeatTicks(heartbeatTicks)
+                // A MsgApp holds up to its size limit of entries, or one larger entry: room for the largest value.
+                .maxCommandBytes(maxValueBytes + 1024)
+                .requestTimeout(requestTimeout)
+                .peerTls(peerTls)
+                .preVote(preVote)
+                .checkQuorum(checkQuorum)
+                .build();
     }
 
     /** How long followers wait without hearing from a leader before they campaign. */

@@ -1,21 +1,21 @@
 package org.raftexample.kvstore;
 
 import java.util.concurrent.CompletableFuture;
+import org.raftexample.server.RaftNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One raftexample process: the store, the raft glue and the HTTP API, wired and started together.
- * The dependencies run one way: the HTTP API uses the service, the service uses the store, raft and
- * the request registry; raft applies to the store; the store tells the registry which of this node's
- * requests it has applied.
+ * The dependencies run one way: the HTTP API uses the service, the service uses the store and raft;
+ * raft ({@link RaftNode}, the public glue of {@code org.raftexample.server}) applies to the store, which
+ * is its {@link org.raftexample.server.StateMachine}.
  */
 final class RaftExample implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RaftExample.class);
 
     private final Options opts;
-    private final RequestRegistry requests;
     private final KeyValueStore store;
     private final RaftNode raft;
     private final Operability ops;
@@ -24,11 +24,8 @@ final class RaftExample implements AutoCloseable {
 
     RaftExample(Options opts) throws java.io.IOException {
         this.opts = opts;
-        this.requests = new RequestRegistry(opts.requestTimeout());
-        this.store = Options.STORE_ROCKSDB.equals(opts.store())
-                ? new RocksKVStore(opts.rocksDir(), opts.id(), requests::applied)
-                : new KVStore(opts.id(), requests::applied);
-        this.raft = new RaftNode(opts, store, requests);
+        this.store = Options.STORE_ROCKSDB.equals(opts.store()) ? new RocksKVStore(opts.rocksDir()) : new KVStore();
+        this.raft = new RaftNode(opts.serverConfig(), store);
         this.ops = new Operability(opts, new RaftNodeView(opts, raft, store));
         raft.setEvents(ops);
     }
@@ -37,7 +34,7 @@ final class RaftExample implements AutoCloseable {
     void start() throws Exception {
         try {
             raft.start();
-            KVService service = ops.guard(new RaftKVService(opts.id(), store, raft, requests));
+            KVService service = ops.guard(new RaftKVService(store, raft));
             http = new KVHttpServer(ops.handler(HttpKVApi.of(service, opts)), opts.port(), opts.clientTls());
             http.start();
             ops.started();
@@ -79,7 +76,6 @@ final class RaftExample implements AutoCloseable {
         raft.close();
         ops.close();
         store.close();
-        requests.close();
         LOG.info("stopped");
     }
 }

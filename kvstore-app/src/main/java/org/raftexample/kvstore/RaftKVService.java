@@ -4,23 +4,20 @@ import com.google.protobuf.UnsafeByteOperations;
 import java.net.URI;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.raftexample.server.RaftNode;
 
 /**
  * The HTTP API's view of this node: the local store for lookups, raft for writes, read barriers and
- * membership. Every future it returns is completed on the request registry's threads.
+ * membership. Every future it returns is completed on the raft node's completer threads.
  */
 final class RaftKVService implements KVService {
 
-    private final long nodeId;
     private final KeyValueStore store;
     private final RaftNode raft;
-    private final RequestRegistry requests;
 
-    RaftKVService(long nodeId, KeyValueStore store, RaftNode raft, RequestRegistry requests) {
-        this.nodeId = nodeId;
+    RaftKVService(KeyValueStore store, RaftNode raft) {
         this.store = store;
         this.raft = raft;
-        this.requests = requests;
     }
 
     @Override
@@ -30,11 +27,9 @@ final class RaftKVService implements KVService {
 
     @Override
     public CompletableFuture<Void> put(String key, byte[] value) {
-        long id = requests.nextId();
-        CompletableFuture<Void> done = requests.register(id);
         // The encoded record is ours alone and never changes: raft may hold it without a copy.
-        raft.propose(UnsafeByteOperations.unsafeWrap(KVStore.encode(key, value, nodeId, id)), id, done);
-        return done;
+        // The store's apply returns null for a write.
+        return raft.propose(UnsafeByteOperations.unsafeWrap(KVStore.encode(key, value)));
     }
 
     @Override

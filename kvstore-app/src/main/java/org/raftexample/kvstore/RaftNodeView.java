@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.raftexample.raft.Status;
+import org.raftexample.server.RaftNode;
 
 /** The {@link NodeView} of a running {@link RaftNode} and its {@link KVStore}; thread-safe as they are. */
 final class RaftNodeView implements NodeView {

@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongConsumer;
 import org.raftexample.kvstore.proto.KV;
+import org.raftexample.server.StateMachine;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -54,8 +54,6 @@ final class RocksKVStore implements KeyValueStore {
     private static final byte[] RESTORING = "m/restoring".getBytes(StandardCharsets.US_ASCII);
     private static final int RESTORE_BATCH_BYTES = 4 << 20;
 
-    private final long nodeId;
-    private final LongConsumer appliedRequest;
     private final org.rocksdb.Options options;
     private final RocksDB db;
     private final WriteOptions writeOptions = new WriteOptions();
@@ -70,9 +68,7 @@ final class RocksKVStore implements KeyValueStore {
     private final AtomicLong skipped = new AtomicLong();
 
     /** Opens (or creates) the store in {@code dir}. */
-    RocksKVStore(Path dir, long nodeId, LongConsumer appliedRequest) throws IOException {
-        this.nodeId = nodeId;
-        this.appliedRequest = appliedRequest;
+    RocksKVStore(Path dir) throws IOException {
         Files.createDirectories(dir);
         this.options = new org.rocksdb.Options().setCreateIfMissing(true);
         try {
@@ -129,7 +125,7 @@ final class RocksKVStore implements KeyValueStore {
     }
 
     @Override
-    public void apply(long index, ByteString data) {
+    public Object apply(long index, ByteString data) {
         Optional<KV> decoded = KVRecords.decode(data);
         try (WriteBatch b = new WriteBatch()) {
             if (decoded.isEmpty()) {
@@ -142,7 +138,7 @@ final class RocksKVStore implements KeyValueStore {
                         KVRecords.hexPrefix(data));
                 b.put(APPLIED, index(index));
                 db.write(writeOptions, b);
-                return;
+                return null;
             }
             KV kv = decoded.get();
             b.put(dataKey(kv.getKeyBytes().toByteArray()), kv.getValue().toByteArray());
@@ -151,10 +147,7 @@ final class RocksKVStore implements KeyValueStore {
         } catch (RocksDBException e) {
             throw new IllegalStateException("RocksDB write failed at index " + index + ": " + e.getMessage(), e);
         }
-        KV kv = decoded.get();
-        if (kv.getProposer() == nodeId && kv.getRequestId() != 0) {
-            appliedRequest.accept(kv.getRequestId());
-        }
+        return null;
     }
 
     @Override

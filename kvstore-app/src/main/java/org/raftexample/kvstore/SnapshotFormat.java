@@ -8,6 +8,7 @@ import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
+import org.raftexample.server.JsonStringMap;
 
 /**
  * The key-value snapshot format, written and read as a stream (docs/snapshot-format.md). Version 2:

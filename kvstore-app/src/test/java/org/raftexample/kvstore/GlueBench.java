@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.raftexample.server.GlueAccess;
+import org.raftexample.server.GlueTracer;
 
 /**
  * The glue alone, without HTTP: three in-process members with real WALs (fsync on) and the real peer
@@ -110,8 +112,7 @@ public final class GlueBench {
     private static Started startWithLeader(InProcessCluster c) throws Exception {
         List<KVStore> stores = new ArrayList<>();
         c.startAll(id -> {
-            RequestRegistry r = c.registry(id);
-            KVStore s = new KVStore(id, rid -> r.trigger(rid, null));
+            KVStore s = new KVStore();
             stores.add(s); // members start in id order, so stores line up with c.members
             return s;
         });
@@ -121,10 +122,7 @@ public final class GlueBench {
                 () -> c.members.stream().anyMatch(m -> m.node().isLeader()));
         InProcessCluster.Member leader =
                 c.members.stream().filter(m -> m.node().isLeader()).findFirst().orElseThrow();
-        return new Started(
-                leader,
-                new RaftKVService(
-                        leader.opts().id(), stores.get(c.members.indexOf(leader)), leader.node(), leader.requests()));
+        return new Started(leader, new RaftKVService(stores.get(c.members.indexOf(leader)), leader.node()));
     }
 
     private static void run(int clients, int seconds) throws Exception {
@@ -147,7 +145,7 @@ public final class GlueBench {
                     pct(lat, 0.99),
                     lat.length == 0 ? 0 : lat[lat.length - 1] / 1e6,
                     lat.length,
-                    leader.node().maxEntriesPerReady());
+                    GlueAccess.maxEntriesPerReady(leader.node()));
         }
     }
 

@@ -26,6 +26,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.raftexample.kvstore.proto.KV;
+import org.raftexample.server.GlueAccess;
+import org.raftexample.server.RaftNode;
+import org.raftexample.server.StateMachine;
 
 /**
  * The pipelined glue: what runs in parallel, and the orderings that must survive it (leader's fsync vs
@@ -55,14 +58,13 @@ class GluePipelineTest {
         }
 
         StateMachine make(long id) {
-            RequestRegistry r = c.registry(id);
-            KVStore s = new KVStore(id, rid -> r.trigger(rid, null));
+            KVStore s = new KVStore();
             stores.put(id, s);
             return s;
         }
 
         RaftKVService service(InProcessCluster.Member m) {
-            return new RaftKVService(m.opts().id(), stores.get(m.opts().id()), m.node(), m.requests());
+            return new RaftKVService(stores.get(m.opts().id()), m.node());
         }
     }
 
@@ -123,7 +125,7 @@ class GluePipelineTest {
 
         CountDownLatch diskDone = new CountDownLatch(1);
         AtomicBoolean slow = new AtomicBoolean(true);
-        leader.node().storage().setBeforeSave(() -> {
+        GlueAccess.setBeforeSave(leader.node(), () -> {
             if (slow.get()) {
                 try {
                     diskDone.await(20, TimeUnit.SECONDS);
@@ -159,7 +161,7 @@ class GluePipelineTest {
                 Map<String, Long> indexOfKey = new ConcurrentHashMap<>();
                 return new StateMachine() {
                     @Override
-                    public void apply(long index, ByteString data) {
+                    public Object apply(long index, ByteString data) {
                         if (index <= last.get()) {
                             p.add("applied " + index + " after " + last.get());
                         }
@@ -171,6 +173,7 @@ class GluePipelineTest {
                             p.add(e.toString());
                         }
                         inner.apply(index, data);
+                        return null;
                     }
 
                     @Override
@@ -184,7 +187,7 @@ class GluePipelineTest {
                             public long writeTo(java.io.OutputStream out) throws java.io.IOException {
                                 java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
                                 long n = v.writeTo(buf);
-                                KVStore check = new KVStore(0, rid -> {});
+                                KVStore check = new KVStore();
                                 check.restore(buf.toByteArray());
                                 // Everything up to the view's applied index (KVStoreTest checks nothing after).
                                 before.forEach((k, idx) -> {
@@ -318,7 +321,7 @@ class GluePipelineTest {
                     .opts()
                     .id();
             l.node().status(); // still alive
-            l.node().transferLeadershipForTest(to);
+            l.node().transferLeadership(to);
         }
         Thread.sleep(700);
         stop.set(true);
@@ -329,8 +332,9 @@ class GluePipelineTest {
         assertEquals(List.of(), violations);
         assertTrue(acked.get() > 10, "writes went through: " + acked.get());
         assertTrue(readsDone.get() > 50, "reads went through: " + readsDone.get());
-        long rounds =
-                c.members.stream().mapToLong(m -> m.node().reads().rounds()).sum();
+        long rounds = c.members.stream()
+                .mapToLong(m -> GlueAccess.readRounds(m.node()))
+                .sum();
         assertTrue(rounds < readsDone.get(), "reads share rounds: " + rounds + " rounds for " + readsDone.get());
     }
 
@@ -338,7 +342,7 @@ class GluePipelineTest {
     void aClientThatGoesAwayLeavesNoRequestBehind() throws Exception {
         // One member of three: no leader, so every PUT and GET waits.
         InProcessCluster c = cluster(3, 10_000, 10_000);
-        RaftExample app = new RaftExample(c.options(1, c.peers, false));
+        RaftExample app = new RaftExample(c.appOptions(1, c.peers, false));
         toClose.add(app);
         app.start();
         for (String req : List.of(
@@ -354,7 +358,7 @@ class GluePipelineTest {
         InProcessCluster.await(
                 "no request left waiting",
                 Duration.ofSeconds(15),
-                () -> node.requests().waitingById() == 0 && node.reads().waitingReads() == 0);
+                () -> GlueAccess.waitingRequests(node) == 0 && GlueAccess.waitingReads(node) == 0);
         // And a client that stays gets its 503 at the deadline.
         try (Socket sock = new Socket("127.0.0.1", app.httpPort())) {
             sock.getOutputStream()

@@ -6,12 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.raftexample.server.GlueAccess;
 
 /** A leader that stops hands over only to a follower that is reachable and being replicated to. */
 class HandOverTargetTest {
 
     private static long target(FakeNodeView v) {
-        return RaftNode.handOverTarget(v.raftStatus(), v.id(), v::peerActive);
+        return GlueAccess.handOverTarget(v.raftStatus(), v.id(), v::peerActive);
     }
 
     @Test

@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongFunction;
+import org.raftexample.server.RaftNode;
+import org.raftexample.server.ServerConfig;
+import org.raftexample.server.StateMachine;
 
 /**
  * Raft nodes inside the test JVM (the original's newCluster): each with its own state machine, data
@@ -16,8 +19,8 @@ import java.util.function.LongFunction;
  */
 final class InProcessCluster implements AutoCloseable {
 
-    /** One member: its options, its state machine and its glue. */
-    record Member(Options opts, StateMachine sm, RequestRegistry requests, RaftNode node) {
+    /** One member: its configuration, its state machine and its glue. */
+    record Member(ServerConfig opts, StateMachine sm, RaftNode node) {
         /** The last index applied on this member. */
         long applied() {
             return node.appliedIndex();
@@ -27,7 +30,6 @@ final class InProcessCluster implements AutoCloseable {
     final Path dir;
     final List<URI> peers = new ArrayList<>();
     final List<Member> members = new ArrayList<>();
-    private final java.util.Map<Long, RequestRegistry> registries = new java.util.concurrent.ConcurrentHashMap<>();
     private final long snapshotCount;
     private final long catchup;
 
@@ -43,7 +45,16 @@ final class InProcessCluster implements AutoCloseable {
     /** Election timeout in 10 ms ticks for members started from now on (tests that stall a loop raise it). */
     int electionTicks = 10;
 
-    Options options(long id, List<URI> cluster, boolean join) {
+    /**
+     * The configuration of member {@code id}: raft as the original raftexample runs it (PreVote and
+     * CheckQuorum off; see {@link Options} for why the in-process tests need that).
+     */
+    ServerConfig options(long id, List<URI> cluster, boolean join) {
+        return appOptions(id, cluster, join).serverConfig();
+    }
+
+    /** The same member's options as the key-value application takes them (to start a whole RaftExample). */
+    Options appOptions(long id, List<URI> cluster, boolean join) {
         return new Options(
                 id,
                 cluster,
@@ -59,26 +70,13 @@ final class InProcessCluster implements AutoCloseable {
                 Duration.ofSeconds(5));
     }
 
-    /**
-     * The request registry of member {@code id} (one per start, so that a state machine made for it can
-     * report its applied requests; a restart gets a fresh one).
-     */
-    RequestRegistry registry(long id) {
-        return registries.computeIfAbsent(id, k -> new RequestRegistry(Duration.ofSeconds(5)));
-    }
-
     /** Starts node {@code id} of {@code cluster} with a state machine made by {@code machines}. */
     Member start(long id, List<URI> cluster, boolean join, LongFunction<StateMachine> machines) throws IOException {
-        Options o = options(id, cluster, join);
+        ServerConfig o = options(id, cluster, join);
         StateMachine sm = machines.apply(id);
-        RequestRegistry requests = registry(id);
-        RaftNode node = new RaftNode(o, sm, requests);
-        try {
-            node.start();
-        } finally {
-            registries.remove(id);
-        }
-        Member m = new Member(o, sm, requests, node);
+        RaftNode node = new RaftNode(o, sm);
+        node.start();
+        Member m = new Member(o, sm, node);
         members.add(m);
         return m;
     }
@@ -107,7 +105,6 @@ final class InProcessCluster implements AutoCloseable {
     public void close() throws IOException {
         for (Member m : members) {
             m.node().close();
-            m.requests().close();
         }
         NodeProcesses.deleteRecursively(dir);
     }

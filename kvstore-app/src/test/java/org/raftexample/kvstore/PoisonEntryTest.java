@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.raftexample.server.StateMachine;
 
 /**
  * A committed normal entry that holds no key-value record (issue 13) is skipped the same way on every member,
@@ -33,8 +34,7 @@ class PoisonEntryTest {
         }
 
         StateMachine make(long id) {
-            RequestRegistry requests = cluster.registry(id);
-            KVStore s = new KVStore(id, rid -> requests.trigger(rid, null));
+            KVStore s = new KVStore();
             byId.put(id, s);
             return s;
         }
@@ -42,7 +42,7 @@ class PoisonEntryTest {
         void bind(InProcessCluster c, int from) {
             for (InProcessCluster.Member m : c.members.subList(from, c.members.size())) {
                 long id = m.opts().id();
-                services.put(id, new RaftKVService(id, byId.get(id), m.node(), m.requests()));
+                services.put(id, new RaftKVService(byId.get(id), m.node()));
             }
         }
 

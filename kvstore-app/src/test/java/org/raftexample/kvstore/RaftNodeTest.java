@@ -27,6 +27,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.raftexample.kvstore.proto.KV;
+import org.raftexample.server.GlueAccess;
+import org.raftexample.server.RaftNode;
+import org.raftexample.server.ServerConfig;
+import org.raftexample.server.StateMachine;
 
 /** The behaviours of the original's raftexample_test.go, on RaftNode with real WAL, snapshots and transport. */
 @Timeout(60)
@@ -48,7 +52,7 @@ class RaftNodeTest {
         return c;
     }
 
-    /** A KVStore wired to its own node and request registry, as RaftExample wires them. */
+    /** A KVStore wired to its own node, as RaftExample wires them. */
     private static final class Stores {
         final Map<Long, KvClient> byId = new ConcurrentHashMap<>();
         private final InProcessCluster cluster;
@@ -58,9 +62,8 @@ class RaftNodeTest {
         }
 
         StateMachine make(long id) {
-            RequestRegistry requests = cluster.registry(id);
-            KVStore s = new KVStore(id, rid -> requests.trigger(rid, null));
-            byId.put(id, new KvClient(id, s, requests));
+            KVStore s = new KVStore();
+            byId.put(id, new KvClient(id, s));
             return s;
         }
 
@@ -73,17 +76,15 @@ class RaftNodeTest {
     static final class KvClient {
         final long id;
         final KVStore store;
-        final RequestRegistry requests;
         final AtomicReference<RaftNode> node = new AtomicReference<>();
 
-        KvClient(long id, KVStore store, RequestRegistry requests) {
+        KvClient(long id, KVStore store) {
             this.id = id;
             this.store = store;
-            this.requests = requests;
         }
 
         CompletableFuture<Void> propose(String key, String value) {
-            return new RaftKVService(id, store, node.get(), requests).put(key, value);
+            return new RaftKVService(store, node.get()).put(key, value);
         }
 
         Optional<String> lookup(String key) {
@@ -130,15 +131,16 @@ class RaftNodeTest {
             AtomicReference<RaftNode> ref = refs.computeIfAbsent(id, k -> new AtomicReference<>());
             return new StateMachine() {
                 @Override
-                public void apply(long index, ByteString data) {
+                public Object apply(long index, ByteString data) {
                     if (count.incrementAndGet() < 100) {
                         ref.get().propose(data.toByteArray());
                     }
+                    return null;
                 }
 
                 @Override
                 public View view() {
-                    return new KVStore(id, rid -> {}).view();
+                    return new KVStore().view();
                 }
 
                 @Override
@@ -201,7 +203,7 @@ class RaftNodeTest {
     void putAndGetOverHttp() throws Exception {
         // TestPutAndGetKeyValue, without the sleeps: the PUT answers once applied, the GET is linearizable.
         InProcessCluster c = cluster(1, 10_000, 10_000);
-        RaftExample app = new RaftExample(c.options(1, c.peers, false));
+        RaftExample app = new RaftExample(c.appOptions(1, c.peers, false));
         toClose.add(app);
         app.start();
         var client = java.net.http.HttpClient.newHttpClient();
@@ -279,14 +281,14 @@ class RaftNodeTest {
     @Test
     void anUnreadablePeersFileDoesNotKeepTheNodeDown() throws Exception {
         InProcessCluster c = cluster(1, 10_000, 10_000);
-        Options o = c.options(1, c.peers, false);
+        ServerConfig o = c.options(1, c.peers, false);
         Files.createDirectories(o.snapDir());
-        Files.writeString(o.snapDir().resolve(PeerDirectory.FILE_NAME), "{\"4\": \"http://127.0");
+        Files.writeString(o.snapDir().resolve(GlueAccess.PEERS_FILE), "{\"4\": \"http://127.0");
         Stores stores = new Stores(c);
         InProcessCluster.Member m = c.start(1, c.peers, false, stores::make);
         stores.bind(m);
         stores.byId.get(1L).propose("k", "v").get(20, TimeUnit.SECONDS);
-        assertTrue(Files.exists(o.snapDir().resolve(PeerDirectory.FILE_NAME + ".broken")));
+        assertTrue(Files.exists(o.snapDir().resolve(GlueAccess.PEERS_FILE + ".broken")));
         assertFalse(m.node().terminated().isDone());
     }
 
@@ -310,9 +312,7 @@ class RaftNodeTest {
         InProcessCluster.Member m1 = c.start(1, c.peers, false, again::make);
         again.bind(m1);
         InProcessCluster.await(
-                "restarted node 1 reaches node 4",
-                WAIT,
-                () -> m1.node().transport().activeSince(4).isPresent());
+                "restarted node 1 reaches node 4", WAIT, () -> m1.node().peerActive(4));
     }
 
     @Test
@@ -324,12 +324,12 @@ class RaftNodeTest {
         AtomicInteger snapshots = new AtomicInteger();
         AtomicReference<RaftNode> ref = new AtomicReference<>();
         InProcessCluster.Member m = c.start(1, c.peers, false, id -> {
-            KVStore inner = new KVStore(id, rid -> {});
+            KVStore inner = new KVStore();
             return new StateMachine() {
                 long lastApplied;
 
                 @Override
-                public void apply(long index, ByteString data) {
+                public Object apply(long index, ByteString data) {
                     inner.apply(index, data);
                     try {
                         indexOfKey.put(KV.parseFrom(data).getKey(), index);
@@ -337,6 +337,7 @@ class RaftNodeTest {
                         problems.add(e.toString());
                     }
                     lastApplied = index;
+                    return null;
                 }
 
                 @Override
@@ -350,7 +351,7 @@ class RaftNodeTest {
                         public long writeTo(OutputStream out) throws IOException {
                             ByteArrayOutputStream buf = new ByteArrayOutputStream();
                             long n = v.writeTo(buf);
-                            KVStore check = new KVStore(99, rid -> {});
+                            KVStore check = new KVStore();
                             check.restore(buf.toByteArray());
                             // Every key written at or below the view's applied index must be in it.
                             expected.forEach((k, idx) -> {
@@ -410,8 +411,8 @@ class RaftNodeTest {
         assertEquals(501, s.size());
         // 500 proposals made at once reach the WAL in far fewer Readies than proposals.
         assertTrue(
-                m.node().maxEntriesPerReady() >= 10,
-                "max entries per Ready: " + m.node().maxEntriesPerReady());
+                GlueAccess.maxEntriesPerReady(m.node()) >= 10,
+                "max entries per Ready: " + GlueAccess.maxEntriesPerReady(m.node()));
     }
 
     @Test

@@ -20,6 +20,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.raftexample.server.GlueAccess;
+import org.raftexample.server.StateMachine;
 import org.raftexample.wal.WalOptions;
 
 /**
@@ -38,7 +40,7 @@ class RocksDurabilityTest {
 
     @BeforeEach
     void smallWalSegments() throws IOException {
-        Bootstrap.walOptions = new WalOptions(4096);
+        GlueAccess.setWalOptions(new WalOptions(4096));
         c = new InProcessCluster(1, 5, 2);
     }
 
@@ -51,7 +53,7 @@ class RocksDurabilityTest {
             toClose.get(i).close();
         }
         c.close();
-        Bootstrap.walOptions = WalOptions.defaults();
+        GlueAccess.setWalOptions(WalOptions.defaults());
     }
 
     /** The store as a node runs it, recording the highest index a snapshot view made durable. */
@@ -65,9 +67,10 @@ class RocksDurabilityTest {
         }
 
         @Override
-        public void apply(long index, ByteString data) {
+        public Object apply(long index, ByteString data) {
             store.apply(index, data);
             lastApplied = index;
+            return null;
         }
 
         @Override
@@ -105,8 +108,7 @@ class RocksDurabilityTest {
     }
 
     private Recorded open() throws IOException {
-        RequestRegistry requests = c.registry(1);
-        Recorded r = new Recorded(new RocksKVStore(c.dir.resolve("rocks"), 1, id -> requests.trigger(id, null)));
+        Recorded r = new Recorded(new RocksKVStore(c.dir.resolve("rocks")));
         toClose.add(r.store);
         return r;
     }
@@ -116,7 +118,7 @@ class RocksDurabilityTest {
     }
 
     private static void put(InProcessCluster.Member m, Recorded r, String key) throws Exception {
-        new RaftKVService(1, r.store, m.node(), m.requests())
+        new RaftKVService(r.store, m.node())
                 .put(key, ("v-" + key + PAD).getBytes(StandardCharsets.UTF_8))
                 .get(20, TimeUnit.SECONDS);
     }

@@ -21,7 +21,7 @@ class RocksKVStoreTest extends KVStoreTest {
 
     @Override
     KeyValueStore open(long nodeId, LongConsumer appliedRequest) throws Exception {
-        return new RocksKVStore(dir.resolve("db-" + n.incrementAndGet()), nodeId, appliedRequest);
+        return new RocksKVStore(dir.resolve("db-" + n.incrementAndGet()));
     }
 
     @Override
@@ -33,21 +33,21 @@ class RocksKVStoreTest extends KVStoreTest {
     @Test
     void theAppliedIndexIsWrittenWithTheDataAndSurvivesAReopen() throws Exception {
         Path db = dir.resolve("reopen");
-        try (RocksKVStore s = new RocksKVStore(db, 1, id -> {})) {
+        try (RocksKVStore s = new RocksKVStore(db)) {
             assertEquals(0, s.durableAppliedIndex());
             s.apply(7, kv("k", "v", 0, 0));
-            s.apply(8, ByteString.copyFrom(KVStore.encode("/all", allByteValues(), 0, 0)));
+            s.apply(8, ByteString.copyFrom(KVStore.encode("/all", allByteValues())));
         }
-        try (RocksKVStore s = new RocksKVStore(db, 1, id -> {})) {
+        try (RocksKVStore s = new RocksKVStore(db)) {
             assertEquals(8, s.durableAppliedIndex());
             assertEquals(Optional.of("v"), s.lookup("k"));
             assertArrayEquals(allByteValues(), s.get("/all").orElseThrow());
-            KVStore other = new KVStore(2, id -> {});
+            KVStore other = new KVStore();
             other.apply(1, kv("x", "y", 0, 0));
             s.restore(other.snapshot());
             assertEquals(Optional.empty(), s.lookup("k"));
         }
-        try (RocksKVStore s = new RocksKVStore(db, 1, id -> {})) {
+        try (RocksKVStore s = new RocksKVStore(db)) {
             // After a restore the index is unknown until the next entry: restart from the snapshot file.
             assertEquals(0, s.durableAppliedIndex());
             assertEquals(Optional.of("y"), s.lookup("x"));
@@ -56,14 +56,14 @@ class RocksKVStoreTest extends KVStoreTest {
 
     @Test
     void aSnapshotOfEitherStoreRestoresIntoTheOther() throws Exception {
-        KVStore mem = new KVStore(1, id -> {});
-        mem.apply(1, ByteString.copyFrom(KVStore.encode("/all", allByteValues(), 0, 0)));
+        KVStore mem = new KVStore();
+        mem.apply(1, ByteString.copyFrom(KVStore.encode("/all", allByteValues())));
         mem.apply(2, kv("/e", "", 0, 0));
         KeyValueStore rocks = newStore(2, id -> {});
         rocks.restore(mem.snapshot());
         assertArrayEquals(allByteValues(), rocks.get("/all").orElseThrow());
         rocks.apply(3, kv("/r", "from rocks", 0, 0));
-        KVStore back = new KVStore(3, id -> {});
+        KVStore back = new KVStore();
         back.restore(rocks.snapshot());
         assertArrayEquals(allByteValues(), back.get("/all").orElseThrow());
         assertEquals(Optional.of(""), back.lookup("/e"));

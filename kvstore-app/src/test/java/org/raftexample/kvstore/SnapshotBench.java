@@ -16,8 +16,9 @@ import org.raftexample.raftpb.ConfState;
 import org.raftexample.raftpb.Entry;
 import org.raftexample.raftpb.Snapshot;
 import org.raftexample.raftpb.SnapshotMetadata;
+import org.raftexample.server.GlueAccess;
+import org.raftexample.server.StateMachine;
 import org.raftexample.snap.SnapshotFile;
-import org.raftexample.snap.Snapshotter;
 import org.raftexample.wal.WAL;
 
 /**
@@ -61,13 +62,11 @@ public final class SnapshotBench {
     }
 
     private static ByteString entry(long i, byte[] value) {
-        return ByteString.copyFrom(KVStore.encode(String.format("/key-%09d", i), value, 0, 0));
+        return ByteString.copyFrom(KVStore.encode(String.format("/key-%09d", i), value));
     }
 
     private static KeyValueStore open(String kind, Path dir, long id) throws java.io.IOException {
-        return kind.equals(Options.STORE_ROCKSDB)
-                ? new RocksKVStore(dir.resolve("rocks-" + id), id, rid -> {})
-                : new KVStore(id, rid -> {});
+        return kind.equals(Options.STORE_ROCKSDB) ? new RocksKVStore(dir.resolve("rocks-" + id)) : new KVStore();
     }
 
     private static void run(int keys, Path dir, String kind) throws Exception {
@@ -112,9 +111,8 @@ public final class SnapshotBench {
                 .build());
         raftLog.append(List.of(Entry.newBuilder().setIndex(keys).setTerm(1).build()));
         ConfState cs = ConfState.newBuilder().addVoters(1).build();
-        try (RaftStorage storage = new RaftStorage(wal, new Snapshotter(opts.snapDir()))) {
-            AtomicLong saved = new AtomicLong();
-            SnapshotWriter writer = new SnapshotWriter(opts, raftLog, storage, saved::set, i -> {});
+        try (GlueAccess.SnapshotWriterHarness writer =
+                new GlueAccess.SnapshotWriterHarness(opts.serverConfig(), raftLog, wal)) {
             AtomicBoolean done = new AtomicBoolean();
             AtomicLong loopMaxGap = new AtomicLong();
             AtomicLong applyMaxGap = new AtomicLong();
@@ -156,10 +154,10 @@ public final class SnapshotBench {
             long writeNanos = System.nanoTime() - writeStart;
             done.set(true);
             loop.join();
-            if (saved.get() != keys) {
+            if (writer.savedIndex() != keys) {
                 throw new IllegalStateException("the snapshot was not saved");
             }
-            SnapshotFile f = storage.snapshotter().file(1, keys).orElseThrow();
+            SnapshotFile f = writer.snapshotter().file(1, keys).orElseThrow();
             System.out.printf(Locale.ROOT, "view taken on the apply thread in %.3f ms%n", viewNanos / 1e6);
             System.out.printf(
                     Locale.ROOT,

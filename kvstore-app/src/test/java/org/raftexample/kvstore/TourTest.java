@@ -43,7 +43,17 @@ class TourTest {
 
     private static final String BASE = "org.raftexample.";
     private static final List<String> PACKAGES = List.of(
-            "kvstore", "transport", "raft", "raft.tracker", "raft.quorum", "raft.confchange", "raftpb", "wal", "snap");
+            "kvstore",
+            "server",
+            "counter",
+            "transport",
+            "raft",
+            "raft.tracker",
+            "raft.quorum",
+            "raft.confchange",
+            "raftpb",
+            "wal",
+            "snap");
     /** Enums whose constants the page may name bare, as a reader of etcd knows them. */
     private static final List<String> BARE_CONSTANT_ENUMS = List.of(
             "raftpb.MessageType",
