@@ -33,6 +33,8 @@ import org.raftexample.transport.TlsFiles;
  * @param checkQuorum            raft's CheckQuorum: a leader cut off from a quorum steps down
  * @param maxApplyLag            the commit-applied gap above which the node reports itself unhealthy
  * @param logLevel               the root log level (Logback's names)
+ * @param snapshotLogPercent     once the last snapshot is past 8 MiB, the next waits until the entries since hold
+ *                               this percentage of its size (0: every {@code snapshotCount} entries)
  */
 record Options(
         long id,
@@ -56,7 +58,8 @@ record Options(
         boolean preVote,
         boolean checkQuorum,
         long maxApplyLag,
-        String logLevel) {
+        String logLevel,
+        int snapshotLogPercent) {
 
     static final int DEFAULT_MAX_PENDING_PROPOSALS = 4096;
     static final long DEFAULT_MAX_PENDING_PROPOSAL_BYTES = 64L << 20;
@@ -65,6 +68,8 @@ record Options(
     static final String STORE_ROCKSDB = "rocksdb";
     /** etcd's bound on the gap between commit and applied index of a healthy member. */
     static final long DEFAULT_MAX_APPLY_LAG = 5000;
+    /** See {@link ServerConfig#snapshotLogPercent()}. */
+    static final int DEFAULT_SNAPSHOT_LOG_PERCENT = 50;
 
     Options {
         cluster = List.copyOf(cluster);
@@ -118,7 +123,8 @@ record Options(
                 false,
                 false,
                 DEFAULT_MAX_APPLY_LAG,
-                "INFO");
+                "INFO",
+                DEFAULT_SNAPSHOT_LOG_PERCENT);
     }
 
     /** Plain http everywhere and the default request limits. */
@@ -157,7 +163,8 @@ record Options(
                 false,
                 false,
                 DEFAULT_MAX_APPLY_LAG,
-                "INFO");
+                "INFO",
+                DEFAULT_SNAPSHOT_LOG_PERCENT);
     }
 
     /** The raft glue's part of these options. */
@@ -169,6 +176,7 @@ record Options(
                 .dataDir(dataDir)
                 .snapshotCount(snapshotCount)
                 .snapshotCatchupEntries(snapshotCatchupEntries)
+                .snapshotLogPercent(snapshotLogPercent)
                 .tickInterval(tickInterval)
                 .electionTicks(electionTicks)
                 .heartbeatTicks(heartbeatTicks)

@@ -33,7 +33,17 @@ final class OptionsParser {
             new Flag("port", "PORT", String.valueOf(DEFAULT_PORT), "key-value server port"),
             new Flag("join", "", "false", "join an existing cluster (a node added with POST /<id>)"),
             new Flag("data-dir", "DIR", ".", "where raftexample-<id> (WAL) and raftexample-<id>-snap live"),
-            new Flag("snapshot-count", "N", "10000", "applied entries between two snapshots"),
+            new Flag(
+                    "snapshot-count",
+                    "N",
+                    "10000",
+                    "least applied entries between two snapshots (more once the state is past 8 MiB)"),
+            new Flag(
+                    "snapshot-log-percent",
+                    "P",
+                    String.valueOf(Options.DEFAULT_SNAPSHOT_LOG_PERCENT),
+                    "once the last snapshot is past 8 MiB, the next waits for P% of its size in new entries"
+                            + " (0: every --snapshot-count entries, as the original)"),
             new Flag(
                     "snapshot-catchup-entries",
                     "N",
@@ -212,7 +222,8 @@ final class OptionsParser {
                 parseBoolean(v, "pre-vote"),
                 parseBoolean(v, "check-quorum"),
                 parseLong(v, "health-max-apply-lag", 0, Long.MAX_VALUE),
-                parseLevel(v.get("log-level")));
+                parseLevel(v.get("log-level")),
+                (int) parseLong(v, "snapshot-log-percent", 0, 1000));
     }
 
     /**

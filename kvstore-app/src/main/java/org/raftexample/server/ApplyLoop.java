@@ -85,7 +85,7 @@ final class ApplyLoop {
         this.appliedIndex = Math.max(snapshotIndex, stateMachine.durableAppliedIndex());
         this.storeAhead = appliedIndex > snapshotIndex;
         this.onEnd = onEnd;
-        this.snapshotPolicy = SnapshotPolicy.of(opts.snapshotCount());
+        this.snapshotPolicy = SnapshotPolicy.of(opts.snapshotCount(), opts.snapshotLogPercent());
         this.snapshots = new SnapshotWriter(opts, raftLog, storage, this::snapshotSaved, index -> {
             if (!stopping) {
                 onEnd.accept(RaftNode.FATAL);

@@ -8,7 +8,7 @@ package org.raftexample.server;
  *
  * <p>So once the last snapshot is no longer small, a snapshot also waits until the entries applied
  * since the last one hold at least half as many bytes as that snapshot: each byte of the state is then
- * written about twice per byte of new log, whatever the store's size, and the raft log kept in memory
+ * written about twice per byte of new log (with the default 50 % of {@code --snapshot-log-percent}), whatever the store's size, and the raft log kept in memory
  * and in the WAL between two snapshots is at most half the state. That log is also capped at a sixteenth
  * of the heap, so that a store much larger than memory ({@code --store rocksdb}) cannot make it
  * outgrow the heap: there the snapshot interval stops growing and snapshots become costlier per entry
@@ -16,17 +16,22 @@ package org.raftexample.server;
  *
  * <p>Immutable; used by the apply thread.
  */
-record SnapshotPolicy(long minEntries, long smallSnapshotBytes, long maxLogBytes) {
+record SnapshotPolicy(long minEntries, long smallSnapshotBytes, long maxLogBytes, int logPercent) {
 
     /** Below this a snapshot costs tens of milliseconds: the original's fixed count is kept. */
     static final long SMALL_SNAPSHOT_BYTES = 8L << 20;
 
-    /** The policy of a node that takes a snapshot at least every {@code snapshotCount} entries. */
-    static SnapshotPolicy of(long snapshotCount) {
+    /**
+     * The policy of a node that takes a snapshot at least every {@code snapshotCount} entries and, once
+     * the state is large, waits for {@code logPercent} of the last snapshot's size in new entries (0:
+     * never longer than the count).
+     */
+    static SnapshotPolicy of(long snapshotCount, int logPercent) {
         return new SnapshotPolicy(
                 snapshotCount,
                 SMALL_SNAPSHOT_BYTES,
-                Math.max(SMALL_SNAPSHOT_BYTES, Runtime.getRuntime().maxMemory() / 16));
+                Math.max(SMALL_SNAPSHOT_BYTES, Runtime.getRuntime().maxMemory() / 16),
+                logPercent);
     }
 
     /**
@@ -40,9 +45,9 @@ record SnapshotPolicy(long minEntries, long smallSnapshotBytes, long maxLogBytes
         if (entriesSince <= minEntries) {
             return false;
         }
-        if (lastSnapshotBytes < smallSnapshotBytes) {
+        if (logPercent == 0 || lastSnapshotBytes < smallSnapshotBytes) {
             return true;
         }
-        return bytesSince >= Math.min(lastSnapshotBytes / 2, maxLogBytes);
+        return bytesSince >= Math.min(lastSnapshotBytes * logPercent / 100, maxLogBytes);
     }
 }

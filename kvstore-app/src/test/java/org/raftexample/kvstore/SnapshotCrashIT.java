@@ -61,6 +61,9 @@ class SnapshotCrashIT {
                         3,
                         "--snapshot-count",
                         Integer.toString(SNAPSHOT_COUNT),
+                        // Every SNAPSHOT_COUNT entries whatever the store's size: the kills aim at snapshot stages.
+                        "--snapshot-log-percent",
+                        "0",
                         "--snapshot-catchup-entries",
                         Integer.toString(CATCHUP_ENTRIES),
                         "--request-timeout-ms",

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class SnapshotPolicyTest {
 
     private static final long MIB = 1L << 20;
-    private final SnapshotPolicy policy = new SnapshotPolicy(10_000, 8 * MIB, 64 * MIB);
+    private final SnapshotPolicy policy = new SnapshotPolicy(10_000, 8 * MIB, 64 * MIB, 50);
 
     @Test
     void aSmallStateIsSnapshottedEverySnapshotCountEntriesAsInTheOriginal() {
@@ -26,6 +26,20 @@ class SnapshotPolicyTest {
     }
 
     @Test
+    void zeroPercentKeepsTheOriginalFixedCountWhateverTheSize() {
+        SnapshotPolicy fixed = new SnapshotPolicy(10_000, 8 * MIB, 64 * MIB, 0);
+        assertTrue(fixed.due(10_001, 0, 1300 * MIB));
+        assertFalse(fixed.due(10_000, 1L << 40, 1300 * MIB));
+    }
+
+    @Test
+    void thePercentageSetsHowMuchNewLogALargeStateWaitsFor() {
+        SnapshotPolicy tenth = new SnapshotPolicy(10_000, 8 * MIB, 64 * MIB, 10);
+        assertFalse(tenth.due(20_000, 4 * MIB - 1, 40 * MIB));
+        assertTrue(tenth.due(20_000, 4 * MIB, 40 * MIB));
+    }
+
+    @Test
     void theCountStaysALowerBoundEvenWhenTheLogIsLarge() {
         assertFalse(policy.due(10_000, 1L << 40, 40 * MIB));
     }
@@ -39,7 +53,7 @@ class SnapshotPolicyTest {
 
     @Test
     void theDefaultCapIsASixteenthOfTheHeapButNeverBelowTheSmallSize() {
-        SnapshotPolicy p = SnapshotPolicy.of(10_000);
+        SnapshotPolicy p = SnapshotPolicy.of(10_000, 50);
         assertTrue(p.maxLogBytes() >= SnapshotPolicy.SMALL_SNAPSHOT_BYTES);
         assertTrue(p.maxLogBytes() >= Runtime.getRuntime().maxMemory() / 16);
     }
