@@ -73,7 +73,8 @@ public final class RaftNode implements RaftReceiver, AutoCloseable {
     private Membership membership;
     private Transport transport;
     private ApplyLoop applier;
-    private RaftLoop raftLoop;
+    // Set once start() has built it; the transport may call in before that (its server starts first).
+    private volatile RaftLoop raftLoop;
     private volatile boolean closing;
     // Operability hooks (metrics, leader watch); set before start.
     private NodeEvents events = NodeEvents.NONE;
@@ -355,7 +356,9 @@ public final class RaftNode implements RaftReceiver, AutoCloseable {
         if (!proposals.admit(m)) {
             return; // a proposal no member could apply must never reach the log (issue 13)
         }
-        if (!raftLoop.step(m)) {
+        RaftLoop loop = raftLoop;
+        if (loop == null || !loop.step(m)) {
+            // Not started yet (the transport listens before the raft loop exists), or the inbox is full.
             throw new MessageDroppedException(m.getType(), m.getFrom()); // the sender must not count it delivered
         }
     }
@@ -367,12 +370,18 @@ public final class RaftNode implements RaftReceiver, AutoCloseable {
 
     @Override
     public void reportUnreachable(long id) {
-        raftLoop.reportUnreachable(id);
+        RaftLoop loop = raftLoop;
+        if (loop != null) {
+            loop.reportUnreachable(id);
+        }
     }
 
     @Override
     public void reportSnapshot(long id, SnapshotStatus status) {
-        raftLoop.reportSnapshot(id, status);
+        RaftLoop loop = raftLoop;
+        if (loop != null) {
+            loop.reportSnapshot(id, status);
+        }
     }
 
     // Snapshots are streamed to and from their files, never held whole in memory (SnapshotTransfer).
@@ -380,11 +389,15 @@ public final class RaftNode implements RaftReceiver, AutoCloseable {
     public void processSnapshot(Message header, java.io.InputStream data, long size) throws Exception {
         // Only a snapshot raft may install is read back through its checksum first: one of a term that is
         // over, or at or below the commit index, is ignored by raft and its file never used.
-        Status st = raftLoop.status();
+        RaftLoop loop = raftLoop;
+        if (loop == null) {
+            throw new MessageDroppedException(header.getType(), header.getFrom());
+        }
+        Status st = loop.status();
         boolean installable = Long.compareUnsigned(header.getTerm(), st.term()) >= 0
                 && Long.compareUnsigned(header.getSnapshot().getMetadata().getIndex(), st.commit()) > 0;
         Message m = new SnapshotTransfer(storage.snapshotter(), stateMachine).receive(header, data, size, installable);
-        if (!raftLoop.step(m)) {
+        if (!loop.step(m)) {
             throw new MessageDroppedException(m.getType(), m.getFrom());
         }
     }
