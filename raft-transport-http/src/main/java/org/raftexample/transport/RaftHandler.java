@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongFunction;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
@@ -100,6 +101,10 @@ final class RaftHandler extends Handler.Abstract {
             if (r.status == HttpStatus.METHOD_NOT_ALLOWED_405) {
                 response.getHeaders().put(HttpHeader.ALLOW, path.startsWith(Protocol.STREAM_PREFIX) ? "GET" : "POST");
             }
+            // Most refusals come before the body is read; Jetty then closes the connection after the
+            // answer, and a client that reused it for its next request would see it end with no reply.
+            // Saying so lets the client open a new one (refusals are rare: the reconnect costs nothing).
+            response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
             reply(response, callback, r.status, r.getMessage());
         } catch (Throwable t) {
             // Anything else is a bug or a broken connection; the request fails, the node does not.
