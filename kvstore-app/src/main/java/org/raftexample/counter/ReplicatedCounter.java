@@ -133,6 +133,12 @@ public final class ReplicatedCounter implements AutoCloseable {
      * @throws Exception when the member cannot start
      */
     public static void main(String[] args) throws Exception {
+        if (args.length != 3) {
+            System.err.println("usage: ReplicatedCounter ID PEER_URLS DATA_DIR"
+                    + " (e.g. 1 http://127.0.0.1:12379 /tmp/counter); then a number per line adds it,"
+                    + " any other line prints the value");
+            System.exit(2);
+        }
         ServerConfig config = ServerConfig.builder()
                 .id(Long.parseLong(args[0]))
                 .cluster(Arrays.stream(args[1].split(",")).map(URI::create).toList())
