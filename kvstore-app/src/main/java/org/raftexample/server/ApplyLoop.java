@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -13,6 +14,8 @@ import org.raftexample.raftpb.ConfChange;
 import org.raftexample.raftpb.ConfChangeV2;
 import org.raftexample.raftpb.Entry;
 import org.raftexample.raftpb.Snapshot;
+import org.raftexample.raftpb.SnapshotMetadata;
+import org.raftexample.snap.Snapshotter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,7 +94,7 @@ final class ApplyLoop {
                 onEnd.accept(RaftNode.FATAL);
             }
         });
-        snapshots.setLastSnapshotBytes(snapshotDataLength(storage, raftLog, snapshotIndex));
+        snapshots.setLastSnapshotBytes(snapshotFileBytes(raftLog.snapshot().getMetadata()));
         requests.appliedTo(appliedIndex);
     }
 
@@ -197,7 +200,7 @@ final class ApplyLoop {
         }
         appliedIndex = index;
         bytesSinceSnapshot = 0;
-        snapshots.setLastSnapshotBytes(snapshotDataLength(storage, raftLog, index));
+        snapshots.setLastSnapshotBytes(snapshotFileBytes(snap.getMetadata()));
         LOG.info("applied snapshot at index {}", Long.toUnsignedString(index));
     }
 
@@ -343,20 +346,19 @@ final class ApplyLoop {
         snapshots.trySubmit(index, membership.confState(), view);
     }
 
-    /** The size of the data of the snapshot file at {@code index}, 0 when there is none. */
-    private static long snapshotDataLength(RaftStorage storage, MemoryStorage raftLog, long index) {
-        if (index == 0) {
+    /**
+     * The size of the snapshot file of {@code md} (its data and a few bytes of framing), 0 when there
+     * is none: what the {@link SnapshotPolicy} weighs. The file's length only; its checksum was checked
+     * when it was loaded or received, and reading the whole file again here would cost a pass over
+     * the state at every start and every installed snapshot.
+     */
+    private long snapshotFileBytes(SnapshotMetadata md) {
+        if (md.getIndex() == 0) {
             return 0;
         }
         try {
-            long term = raftLog.snapshot().getMetadata().getIndex() == index
-                    ? raftLog.snapshot().getMetadata().getTerm()
-                    : raftLog.term(index);
-            return storage.snapshotter()
-                    .file(term, index)
-                    .map(f -> f.dataLength())
-                    .orElse(0L);
-        } catch (RuntimeException e) {
+            return Files.size(storage.snapshotter().dir().resolve(Snapshotter.fileName(md.getTerm(), md.getIndex())));
+        } catch (IOException e) {
             return 0;
         }
     }
