@@ -180,8 +180,8 @@ record Options(
                 .tickInterval(tickInterval)
                 .electionTicks(electionTicks)
                 .heartbeatTicks(heartbeatTicks)
-                // A MsgApp holds up to its size limit of entries, or one larger entry: room for the largest value.
-                .maxCommandBytes(maxValueBytes + 1024)
+                // A KV record: the value, the key (the request path, within Jetty's header limit) and framing.
+                .maxCommandBytes(maxValueBytes + KVHttpServer.MAX_HEADER_BYTES + 1024)
                 .requestTimeout(requestTimeout)
                 .peerTls(peerTls)
                 .preVote(preVote)

@@ -262,7 +262,8 @@ public final class RaftNode implements RaftReceiver, AutoCloseable {
      * The future completes with what {@link StateMachine#apply} returned for it on this node, once the
      * command is committed and applied here. It fails with {@link Overloaded} when the node cannot
      * take it now (it is far behind in applying, or its raft loop's inbox is full: not applied, safe to
-     * retry), with {@link java.util.concurrent.TimeoutException} at the request deadline (outcome
+     * retry), with {@link IllegalArgumentException} when it is larger than
+     * {@link ServerConfig#maxCommandBytes()} (not proposed), with {@link java.util.concurrent.TimeoutException} at the request deadline (outcome
      * unknown), or when raft drops it or the node stops. Cancelling the future withdraws a proposal that
      * raft has not taken yet.
      *
@@ -272,6 +273,11 @@ public final class RaftNode implements RaftReceiver, AutoCloseable {
      * @return the future of the apply result
      */
     public <T> CompletableFuture<T> propose(ByteString command) {
+        if (command.size() > opts.maxCommandBytes()) {
+            // Peer messages are sized for the largest command: a larger one could never be replicated.
+            return CompletableFuture.failedFuture(new IllegalArgumentException("a command of " + command.size()
+                    + " bytes is larger than maxCommandBytes (" + opts.maxCommandBytes() + ")"));
+        }
         long id = requests.nextId();
         CompletableFuture<T> done = requests.register(id);
         propose(Proposal.encode(opts.id(), id, command), id, done);

@@ -1,5 +1,6 @@
 package org.raftexample.server;
 
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.net.URI;
@@ -53,5 +54,22 @@ class RaftNodeBeforeStartTest {
                 () -> node.processSnapshot(snap, new java.io.ByteArrayInputStream(new byte[0]), 0));
         node.reportUnreachable(2);
         node.reportSnapshot(2, SnapshotStatus.SnapshotFailure);
+    }
+
+    @Test
+    void aCommandLargerThanMaxCommandBytesIsRefusedWithoutBeingProposed() {
+        RaftNode node = new RaftNode(
+                ServerConfig.builder()
+                        .id(1)
+                        .cluster(List.of(URI.create("http://127.0.0.1:1")))
+                        .dataDir(dir)
+                        .maxCommandBytes(16)
+                        .build(),
+                new ChecksummedBytes());
+        // Not started: a command that got past the check would fail on the missing raft loop instead.
+        java.util.concurrent.ExecutionException e = assertThrows(
+                java.util.concurrent.ExecutionException.class,
+                () -> node.propose(new byte[17]).get());
+        assertInstanceOf(IllegalArgumentException.class, e.getCause());
     }
 }
