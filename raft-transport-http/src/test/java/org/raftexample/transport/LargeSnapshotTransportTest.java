@@ -166,35 +166,28 @@ class LargeSnapshotTransportTest {
 
     @Test
     void aReceiverWithoutRoomRefusesTheSnapshotAndTheSenderReportsItFailed() throws Exception {
-        StreamingRaft ra = new StreamingRaft();
-        StreamingRaft rb = new StreamingRaft();
-        Transport a = node(1, ra);
-        Transport b = node(2, rb);
-        TestSupport.connectAll(List.of(a, b), List.of(1L, 2L));
-        ra.outgoingLength = 8L << 20;
-        rb.diskFull = true;
-
-        a.send(List.of(emptySnapshot()));
-
-        assertEquals(
-                new RecordingRaft.SnapshotReport(2, SnapshotStatus.SnapshotFailure),
-                ra.reports.snapshotReports.poll(30, TimeUnit.SECONDS));
-        assertNull(rb.received.poll(200, TimeUnit.MILLISECONDS));
-        // Room again: raft's retry after the failure report goes through.
-        rb.diskFull = false;
-        a.send(List.of(emptySnapshot()));
-        assertEquals(new Received(100, 8L << 20, Generated.crcOf(8L << 20)), rb.received.poll(30, TimeUnit.SECONDS));
+        refusedThenRetried(8L << 20, (rb, refuse) -> rb.diskFull = refuse);
     }
 
     @Test
     void aReceiverThatRefusesTheDataAsItArrivedHasTheSenderReportTheSnapshotFailed() throws Exception {
+        refusedThenRetried(1L << 20, (rb, refuse) -> rb.refuseData = refuse);
+    }
+
+    /**
+     * A snapshot of {@code length} bytes that the receiver refuses (as {@code refusal} makes it) is
+     * reported failed by the sender and never handed to the receiving raft; once the receiver takes
+     * it again, raft's retry after the failure report goes through.
+     */
+    private void refusedThenRetried(long length, java.util.function.BiConsumer<StreamingRaft, Boolean> refusal)
+            throws Exception {
         StreamingRaft ra = new StreamingRaft();
         StreamingRaft rb = new StreamingRaft();
         Transport a = node(1, ra);
         Transport b = node(2, rb);
         TestSupport.connectAll(List.of(a, b), List.of(1L, 2L));
-        ra.outgoingLength = 1L << 20;
-        rb.refuseData = true;
+        ra.outgoingLength = length;
+        refusal.accept(rb, true);
 
         a.send(List.of(emptySnapshot()));
 
@@ -202,8 +195,8 @@ class LargeSnapshotTransportTest {
                 new RecordingRaft.SnapshotReport(2, SnapshotStatus.SnapshotFailure),
                 ra.reports.snapshotReports.poll(30, TimeUnit.SECONDS));
         assertNull(rb.received.poll(200, TimeUnit.MILLISECONDS));
-        rb.refuseData = false;
+        refusal.accept(rb, false);
         a.send(List.of(emptySnapshot()));
-        assertEquals(new Received(100, 1L << 20, Generated.crcOf(1L << 20)), rb.received.poll(30, TimeUnit.SECONDS));
+        assertEquals(new Received(100, length, Generated.crcOf(length)), rb.received.poll(30, TimeUnit.SECONDS));
     }
 }
