@@ -45,6 +45,25 @@ final class KVStore implements KeyValueStore {
         final ConcurrentHashMap<ByteKey, byte[]> map = new ConcurrentHashMap<>();
         // Written by the applying thread (open) and the view's thread (close).
         volatile ConcurrentHashMap<ByteKey, byte[]> preImages;
+        // Estimated heap of the map; written by the one thread that writes the map, read by any.
+        volatile long bytes;
+
+        void put(ByteKey key, byte[] value) {
+            byte[] old = map.put(key, value);
+            bytes += old == null
+                    ? entryBytes(key.bytes().length, value.length)
+                    : array(value.length) - array(old.length);
+        }
+    }
+
+    /** Heap of one mapping: the map's node, the key object, both arrays and a share of the table. */
+    private static long entryBytes(int keyLength, int valueLength) {
+        return 32 + 24 + array(keyLength) + array(valueLength) + 8;
+    }
+
+    /** Heap of a byte array of {@code n} bytes (16-byte header, 8-byte alignment). */
+    private static long array(int n) {
+        return (16L + n + 7) & ~7L;
     }
 
     /** An empty map. */
@@ -76,6 +95,11 @@ final class KVStore implements KeyValueStore {
     @Override
     public long size() {
         return gen.map.size();
+    }
+
+    @Override
+    public long sizeBytes() {
+        return gen.bytes;
     }
 
     @Override
@@ -113,7 +137,7 @@ final class KVStore implements KeyValueStore {
             byte[] old = g.map.get(key);
             pre.put(key, old == null ? ABSENT : old);
         }
-        g.map.put(key, value);
+        g.put(key, value);
     }
 
     /**
@@ -166,7 +190,7 @@ final class KVStore implements KeyValueStore {
     @Override
     public void restore(InputStream in) throws IOException {
         Generation next = new Generation();
-        SnapshotFormat.read(in, (k, v) -> next.map.put(new ByteKey(k), v));
+        SnapshotFormat.read(in, (k, v) -> next.put(new ByteKey(k), v));
         gen = next;
     }
 }

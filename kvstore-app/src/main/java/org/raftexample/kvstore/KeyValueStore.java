@@ -40,6 +40,14 @@ interface KeyValueStore extends StateMachine, AutoCloseable {
     /** Number of keys (an estimate for RocksDB). */
     long size();
 
+    /**
+     * What the store's data takes where it is held, in bytes, for the write quota and the metrics: for
+     * the memory store, an estimate of the heap its map holds (arrays, headers and table included); for
+     * RocksDB, RocksDB's estimate of its live data on disk plus its memtables. It moves with every
+     * applied write and is read from any thread.
+     */
+    long sizeBytes();
+
     @Override
     default void close() {}
 }

@@ -125,6 +125,16 @@ final class RocksKVStore implements KeyValueStore {
     }
 
     @Override
+    public long sizeBytes() {
+        try {
+            return db.getLongProperty("rocksdb.estimate-live-data-size")
+                    + db.getLongProperty("rocksdb.cur-size-all-mem-tables");
+        } catch (RocksDBException e) {
+            return -1;
+        }
+    }
+
+    @Override
     public Object apply(long index, ByteString data) {
         Optional<KV> decoded = KVRecords.decode(data);
         try (WriteBatch b = new WriteBatch()) {
