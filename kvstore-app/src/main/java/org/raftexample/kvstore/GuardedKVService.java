@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * sense are refused with a 4xx ({@link RequestRefused}), and writes are counted for the metrics.
  *
  * <p>Called from HTTP threads; {@link #failInFlight} from the raft loop or the leader watch's timer.
- * The in-flight set is concurrent; nothing else is mutable.
+ * The in-flight sets are concurrent; the only other mutable field, whether the store was last seen at
+ * its quota, is volatile and only decides what is logged.
  */
 final class GuardedKVService implements KVService {
 
@@ -32,6 +33,7 @@ final class GuardedKVService implements KVService {
     private final ServerMetrics metrics;
     private final Set<CompletableFuture<Void>> inFlight = ConcurrentHashMap.newKeySet();
     private final Set<CompletableFuture<Void>> writesInFlight = ConcurrentHashMap.newKeySet();
+    private volatile boolean atQuota; // whether the last write saw the store at its quota (for the log)
 
     GuardedKVService(KVService inner, NodeView node, LeaderWatch leader, ServerMetrics metrics) {
         this.inner = inner;
@@ -47,6 +49,10 @@ final class GuardedKVService implements KVService {
 
     @Override
     public CompletableFuture<Void> put(String key, byte[] value) {
+        Optional<RequestRefused> full = overQuota();
+        if (full.isPresent()) {
+            return CompletableFuture.failedFuture(full.get());
+        }
         CompletableFuture<Void> f = guard(() -> inner.put(key, value));
         writesInFlight.add(f);
         f.whenComplete((v, e) -> {
@@ -94,6 +100,38 @@ final class GuardedKVService implements KVService {
     @Override
     public Optional<String> unavailableReason() {
         return Optional.of(leader.whyTimedOut());
+    }
+
+    /**
+     * The refusal of a write while the store is at or above its quota (etcd's NOSPACE alarm, answered
+     * here with 507 Insufficient Storage): the data stays readable and the node stays up; the write is
+     * never proposed. Crossing the quota in either direction is logged once.
+     */
+    private Optional<RequestRefused> overQuota() {
+        long quota = node.quotaBytes();
+        if (quota <= 0) {
+            return Optional.empty();
+        }
+        long size = node.storeBytes();
+        boolean full = size >= quota;
+        if (full != atQuota) {
+            atQuota = full; // a race between two HTTP threads at most logs the crossing twice
+            if (full) {
+                LOG.warn(
+                        "the store holds {} bytes, at its quota of {} (--quota-bytes): writes are refused",
+                        size,
+                        quota);
+            } else {
+                LOG.info("the store holds {} bytes, below its quota of {}: writes are accepted again", size, quota);
+            }
+        }
+        if (!full) {
+            return Optional.empty();
+        }
+        return Optional.of(new RequestRefused(
+                HttpStatus.INSUFFICIENT_STORAGE_507,
+                "the store is full: it holds " + size + " bytes and its quota is " + quota
+                        + " (--quota-bytes); the data stays readable, raise the quota (or the heap) to write more"));
     }
 
     /** Fails every request still waiting (this node just learned none of them can complete soon). */

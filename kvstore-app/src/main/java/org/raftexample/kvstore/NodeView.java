@@ -48,4 +48,10 @@ interface NodeView {
 
     /** The largest gap between commit and applied index under which this node is healthy. */
     long maxApplyLag();
+
+    /** What the store's data takes, in bytes ({@link KeyValueStore#sizeBytes()}). */
+    long storeBytes();
+
+    /** The store size at which writes are refused ({@code --quota-bytes}); 0 for no quota. */
+    long quotaBytes();
 }

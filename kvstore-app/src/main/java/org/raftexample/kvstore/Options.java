@@ -35,6 +35,8 @@ import org.raftexample.transport.TlsFiles;
  * @param logLevel               the root log level (Logback's names)
  * @param snapshotLogPercent     once the last snapshot is past 8 MiB, the next waits until the entries since hold
  *                               this percentage of its size (0: every {@code snapshotCount} entries)
+ * @param quotaBytes             the store size ({@link KeyValueStore#sizeBytes()}) at which PUTs are refused with
+ *                               507; 0 for no quota
  */
 record Options(
         long id,
@@ -59,7 +61,8 @@ record Options(
         boolean checkQuorum,
         long maxApplyLag,
         String logLevel,
-        int snapshotLogPercent) {
+        int snapshotLogPercent,
+        long quotaBytes) {
 
     static final int DEFAULT_MAX_PENDING_PROPOSALS = 4096;
     static final long DEFAULT_MAX_PENDING_PROPOSAL_BYTES = 64L << 20;
@@ -70,6 +73,18 @@ record Options(
     static final long DEFAULT_MAX_APPLY_LAG = 5000;
     /** See {@link ServerConfig#snapshotLogPercent()}. */
     static final int DEFAULT_SNAPSHOT_LOG_PERCENT = 50;
+    /** The memory store's default quota, as a percentage of the JVM's maximum heap. */
+    static final int DEFAULT_MEMORY_QUOTA_PERCENT = 60;
+
+    /**
+     * The quota when {@code --quota-bytes} is not given: for the memory store {@value
+     * #DEFAULT_MEMORY_QUOTA_PERCENT} % of the maximum heap, so that a full store is refused writes long
+     * before the JVM runs out of memory (the rest holds the raft log, requests in flight and a
+     * snapshot's pre-images); none for RocksDB, whose data is on disk.
+     */
+    static long defaultQuotaBytes(String store) {
+        return STORE_MEMORY.equals(store) ? Runtime.getRuntime().maxMemory() / 100 * DEFAULT_MEMORY_QUOTA_PERCENT : 0;
+    }
 
     Options {
         cluster = List.copyOf(cluster);
@@ -124,7 +139,8 @@ record Options(
                 false,
                 DEFAULT_MAX_APPLY_LAG,
                 "INFO",
-                DEFAULT_SNAPSHOT_LOG_PERCENT);
+                DEFAULT_SNAPSHOT_LOG_PERCENT,
+                0);
     }
 
     /** Plain http everywhere and the default request limits. */
@@ -164,7 +180,8 @@ record Options(
                 false,
                 DEFAULT_MAX_APPLY_LAG,
                 "INFO",
-                DEFAULT_SNAPSHOT_LOG_PERCENT);
+                DEFAULT_SNAPSHOT_LOG_PERCENT,
+                0);
     }
 
     /** The raft glue's part of these options. */

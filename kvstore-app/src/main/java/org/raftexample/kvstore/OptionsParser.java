@@ -103,6 +103,13 @@ final class OptionsParser {
                     "entries applied may lag committed ones before /_raftexample/health fails"),
             new Flag("log-level", "LEVEL", "INFO", "log level: ERROR, WARN, INFO, DEBUG or TRACE"),
             new Flag(
+                    "quota-bytes",
+                    "N",
+                    "",
+                    "refuse PUTs with 507 once the store holds N bytes (memory: its heap; rocksdb: its live"
+                            + " data); 0: no quota (default: " + Options.DEFAULT_MEMORY_QUOTA_PERCENT
+                            + "% of the maximum heap for --store memory, 0 for rocksdb)"),
+            new Flag(
                     "store",
                     "memory|rocksdb",
                     "memory",
@@ -196,6 +203,7 @@ final class OptionsParser {
                 < parseLong(v, "max-value-bytes", 1, 64L << 20)) {
             throw new UsageException("--max-pending-proposal-bytes must be at least --max-value-bytes");
         }
+        String store = parseStore(v.get("store"));
         String dataDir = v.get("data-dir");
         if (dataDir.isEmpty()) {
             throw new UsageException("--data-dir must not be empty");
@@ -218,12 +226,15 @@ final class OptionsParser {
                 (int) parseLong(v, "max-pending-proposals", 1, 1 << 20),
                 parseLong(v, "max-pending-proposal-bytes", 1, Long.MAX_VALUE),
                 (int) parseLong(v, "max-pending-reads", 1, 1 << 20),
-                parseStore(v.get("store")),
+                store,
                 parseBoolean(v, "pre-vote"),
                 parseBoolean(v, "check-quorum"),
                 parseLong(v, "health-max-apply-lag", 0, Long.MAX_VALUE),
                 parseLevel(v.get("log-level")),
-                (int) parseLong(v, "snapshot-log-percent", 0, 1000));
+                (int) parseLong(v, "snapshot-log-percent", 0, 1000),
+                v.get("quota-bytes").isEmpty()
+                        ? Options.defaultQuotaBytes(store)
+                        : parseLong(v, "quota-bytes", 0, Long.MAX_VALUE));
     }
 
     /**

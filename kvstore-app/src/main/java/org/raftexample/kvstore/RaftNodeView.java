@@ -59,6 +59,16 @@ final class RaftNodeView implements NodeView {
     }
 
     @Override
+    public long storeBytes() {
+        return store.sizeBytes();
+    }
+
+    @Override
+    public long quotaBytes() {
+        return opts.quotaBytes();
+    }
+
+    @Override
     public long entriesSkipped() {
         return store.skippedEntries();
     }

@@ -168,6 +168,16 @@ final class ServerMetrics implements PeerTrafficListener {
                 .help("The number of keys in the store.")
                 .callback(cb -> cb.call(node.keyCount()))
                 .register(registry);
+        GaugeWithCallback.builder()
+                .name("raftexample_store_size_bytes")
+                .help("What the store's data takes: the memory store's heap estimate, or RocksDB's live data.")
+                .callback(cb -> cb.call(node.storeBytes()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("raftexample_store_quota_bytes")
+                .help("The store size at which writes are refused with 507 (0: no quota).")
+                .callback(cb -> cb.call(node.quotaBytes()))
+                .register(registry);
         httpRequests = Counter.builder()
                 .name("raftexample_http_requests_total")
                 .help("HTTP requests answered on the key-value port, by method and status code.")

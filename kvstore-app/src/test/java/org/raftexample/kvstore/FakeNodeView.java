@@ -29,6 +29,8 @@ final class FakeNodeView implements NodeView {
     volatile long keys = 3;
     volatile long maxApplyLag = 100;
     volatile long entriesSkipped;
+    volatile long storeBytes = 1000;
+    volatile long quotaBytes;
     volatile long proposalsFiltered;
     volatile Set<Long> voters = Set.of(1L, 2L, 3L);
     volatile Set<Long> learners = Set.of();
@@ -143,5 +145,15 @@ final class FakeNodeView implements NodeView {
     @Override
     public long maxApplyLag() {
         return maxApplyLag;
+    }
+
+    @Override
+    public long storeBytes() {
+        return storeBytes;
+    }
+
+    @Override
+    public long quotaBytes() {
+        return quotaBytes;
     }
 }

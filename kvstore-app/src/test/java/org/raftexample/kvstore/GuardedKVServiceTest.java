@@ -59,6 +59,32 @@ class GuardedKVServiceTest {
     }
 
     @Test
+    void aStoreAtItsQuotaRefusesWritesWith507WithoutProposingAndStillServesReadsAndMembership() {
+        byte[] v = "v".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        view.quotaBytes = 1000;
+        view.storeBytes = 999;
+        service.put("/below", v).join();
+
+        view.storeBytes = 1000;
+        RequestRefused full = assertInstanceOf(RequestRefused.class, failure(service.put("/at", v)));
+        assertEquals(507, full.status());
+        assertTrue(full.getMessage().contains("holds 1000 bytes and its quota is 1000"), full.getMessage());
+        view.storeBytes = 5000;
+        assertInstanceOf(RequestRefused.class, failure(service.put("/above", v)));
+        service.readBarrier().join();
+        service.removeNode(3).join();
+        assertEquals(List.of("put /below", "readBarrier", "remove 3"), inner.calls);
+        assertEquals(0, service.pendingWrites());
+
+        view.quotaBytes = 0; // no quota: any size is accepted
+        service.put("/unbounded", v).join();
+        view.quotaBytes = 1000;
+        view.storeBytes = 10; // back below (a restore from a smaller snapshot): accepted again
+        service.put("/again", v).join();
+        assertEquals(List.of("put /below", "readBarrier", "remove 3", "put /unbounded", "put /again"), inner.calls);
+    }
+
+    @Test
     void aNodeLongWithoutALeaderRefusesAtOnceAndSaysWhy() {
         watch.stateChanged(
                 new SoftState(2, StateType.StateFollower),

@@ -210,6 +210,8 @@ class OpsApiTest {
                 "raftexample_http_requests_total{code=\"204\",method=\"PUT\"} 1.0",
                 "raftexample_http_requests_total{code=\"404\",method=\"GET\"} 1.0",
                 "raftexample_keys 3.0",
+                "raftexample_store_size_bytes 1000.0",
+                "raftexample_store_quota_bytes 0.0",
                 "raftexample_server_entries_skipped_total 2.0",
                 "raftexample_server_proposals_filtered_total 5.0")) {
             assertTrue(text.lines().anyMatch(l -> l.equals(line)), line + " in\n" + text);

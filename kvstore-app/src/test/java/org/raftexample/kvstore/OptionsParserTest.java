@@ -52,6 +52,27 @@ class OptionsParserTest {
     }
 
     @Test
+    void theQuotaDefaultsToAShareOfTheHeapForTheMemoryStoreAndNoneForRocksDbAndCanBeSetOrTurnedOff() throws Exception {
+        long heapShare = Runtime.getRuntime().maxMemory() / 100 * Options.DEFAULT_MEMORY_QUOTA_PERCENT;
+        assertTrue(heapShare > 0);
+        assertEquals(heapShare, OptionsParser.parse(new String[0]).quotaBytes());
+        assertEquals(0, OptionsParser.parse(new String[] {"--store", "rocksdb"}).quotaBytes());
+        assertEquals(
+                1 << 20,
+                OptionsParser.parse(new String[] {"--quota-bytes", "1048576"}).quotaBytes());
+        assertEquals(
+                4096,
+                OptionsParser.parse(new String[] {"--store=rocksdb", "--quota-bytes=4096"})
+                        .quotaBytes());
+        assertEquals(0, OptionsParser.parse(new String[] {"--quota-bytes", "0"}).quotaBytes());
+        UsageException bad =
+                assertThrows(UsageException.class, () -> OptionsParser.parse(new String[] {"--quota-bytes", "-1"}));
+        assertTrue(bad.getMessage().contains("--quota-bytes"), bad.getMessage());
+        assertThrows(UsageException.class, () -> OptionsParser.parse(new String[] {"--quota-bytes", "1g"}));
+        assertTrue(OptionsParser.usage().contains("--quota-bytes N"));
+    }
+
+    @Test
     void parsesTheProcfileCommandLine() throws Exception {
         Options o = OptionsParser.parse(new String[] {"--id", "2", "--cluster", CLUSTER, "--port", "22380"});
         assertEquals(2, o.id());

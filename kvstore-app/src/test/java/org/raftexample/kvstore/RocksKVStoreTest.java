@@ -2,6 +2,7 @@ package org.raftexample.kvstore;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import java.nio.file.Path;
@@ -28,6 +29,20 @@ class RocksKVStoreTest extends KVStoreTest {
     boolean failedRestoreKeepsState() {
         // The content is replaced as it streams in; a failed restore stops the node (see RocksKVStore).
         return false;
+    }
+
+    @Test
+    void itsSizeCountsTheDataWrittenForTheQuotaAndTheMetrics() throws Exception {
+        try (RocksKVStore s = new RocksKVStore(dir.resolve("size"))) {
+            long before = s.sizeBytes();
+            byte[] value = new byte[1000];
+            for (int i = 0; i < 2000; i++) {
+                value[0] = (byte) i;
+                s.apply(i + 1, ByteString.copyFrom(KVStore.encode("/k" + i, value)));
+            }
+            long grown = s.sizeBytes() - before;
+            assertTrue(grown >= 2000 * 1000, "grew by " + grown + " bytes for 2 MB of values");
+        }
     }
 
     @Test
