@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,10 +22,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: {@link #apply}, {@link #view} and {@link #restore} are called by one thread at a time in
  * log order (the apply loop, or the starting thread during replay); {@link #get}, {@link #lookup} and
- * {@link #size} by any thread at any time (the map is concurrent, and replaced whole on restore so a
- * reader never sees half a snapshot); a {@link View} is written by any one thread while writes go on.
+ * {@link #size} and {@link #sizeBytes} by any thread at any time (the map, a {@link CompactMap}, takes
+ * one writer and any number of readers, and is replaced whole on restore so a reader never sees half
+ * a snapshot); a {@link View} is written by any one thread while writes go on.
  *
- * <p>How a view stays fixed while the map changes: while a view is open, the writer records the value
+ * <p>How a view stays fixed while the map changes: while a view is open, the writer records the entry
  * a key had when the view was taken (or that it was absent) before changing it, at most once per key;
  * the view walks the live map and prefers that recorded pre-image. Memory beyond the map is therefore
  * proportional to the keys written while a snapshot is being written, never to the map.
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
 final class KVStore implements KeyValueStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(KVStore.class);
-    /** Pre-image of a key that did not exist when the view was taken. */
+    /** Pre-image of a key that did not exist when the view was taken (no entry is empty). */
     private static final byte[] ABSENT = new byte[0];
 
     private volatile Generation gen = new Generation();
@@ -42,28 +43,37 @@ final class KVStore implements KeyValueStore {
 
     /** One map between two restores, with the pre-images of its open view, if any. */
     private static final class Generation {
-        final ConcurrentHashMap<ByteKey, byte[]> map = new ConcurrentHashMap<>();
+        final CompactMap map = new CompactMap();
         // Written by the applying thread (open) and the view's thread (close).
-        volatile ConcurrentHashMap<ByteKey, byte[]> preImages;
-        // Estimated heap of the map; written by the one thread that writes the map, read by any.
-        volatile long bytes;
+        volatile PreImages preImages;
+    }
 
-        void put(ByteKey key, byte[] value) {
-            byte[] old = map.put(key, value);
-            bytes += old == null
-                    ? entryBytes(key.bytes().length, value.length)
-                    : array(value.length) - array(old.length);
+    /**
+     * What the keys changed since a view was taken held then: the key's entry at the time, or {@code
+     * ABSENT}. Written by the applying thread, read by the view's thread (handed the view with
+     * happens-before, as any object passed between threads safely).
+     */
+    private static final class PreImages {
+        final ConcurrentHashMap<ByteKey, byte[]> entries = new ConcurrentHashMap<>();
+        // Set with the first pre-image, so the view skips the lookups while there is none.
+        volatile boolean any;
+
+        /** Records the pre-image of the key of {@code entry}, unless there is one; before the change. */
+        void recordBefore(CompactMap map, byte[] entry) {
+            int k = CompactMap.keyOffset(entry);
+            int length = CompactMap.keyLength(entry);
+            if (entries.containsKey(new ByteKey(entry, k, length))) {
+                return;
+            }
+            byte[] old = map.getEntry(entry, k, length);
+            if (old == null) {
+                // Not the new entry's range: that would keep its value alive after an overwrite.
+                entries.put(new ByteKey(Arrays.copyOfRange(entry, k, k + length)), ABSENT);
+            } else {
+                entries.put(new ByteKey(old, CompactMap.keyOffset(old), length), old);
+            }
+            any = true;
         }
-    }
-
-    /** Heap of one mapping: the map's node, the key object, both arrays and a share of the table. */
-    private static long entryBytes(int keyLength, int valueLength) {
-        return 32 + 24 + array(keyLength) + array(valueLength) + 8;
-    }
-
-    /** Heap of a byte array of {@code n} bytes (16-byte header, 8-byte alignment). */
-    private static long array(int n) {
-        return (16L + n + 7) & ~7L;
     }
 
     /** An empty map. */
@@ -89,7 +99,8 @@ final class KVStore implements KeyValueStore {
 
     @Override
     public Optional<byte[]> get(String key) {
-        return Optional.ofNullable(gen.map.get(ByteKey.of(key)));
+        // A copy of the value, which lives inside the map's entry for the key.
+        return Optional.ofNullable(gen.map.get(key.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Override
@@ -99,7 +110,7 @@ final class KVStore implements KeyValueStore {
 
     @Override
     public long sizeBytes() {
-        return gen.bytes;
+        return gen.map.heapBytes();
     }
 
     @Override
@@ -125,19 +136,23 @@ final class KVStore implements KeyValueStore {
             return null;
         }
         KV kv = decoded.get();
-        put(new ByteKey(kv.getKeyBytes().toByteArray()), kv.getValue().toByteArray());
+        ByteString key = kv.getKeyBytes();
+        ByteString value = kv.getValue();
+        byte[] entry = CompactMap.newEntry(key.size(), value.size());
+        key.copyTo(entry, CompactMap.keyOffset(entry));
+        value.copyTo(entry, CompactMap.valueOffset(entry));
+        put(entry);
         return null;
     }
 
-    private void put(ByteKey key, byte[] value) {
+    private void put(byte[] entry) {
         Generation g = gen;
-        ConcurrentHashMap<ByteKey, byte[]> pre = g.preImages;
-        if (pre != null && !pre.containsKey(key)) {
-            // Recorded before the change: a view that sees the new value also sees the pre-image.
-            byte[] old = g.map.get(key);
-            pre.put(key, old == null ? ABSENT : old);
+        PreImages pre = g.preImages;
+        if (pre != null) {
+            // Recorded before the change: a view that sees the new entry also sees the pre-image.
+            pre.recordBefore(g.map, entry);
         }
-        g.put(key, value);
+        g.map.putEntry(entry);
     }
 
     /**
@@ -150,7 +165,7 @@ final class KVStore implements KeyValueStore {
         if (g.preImages != null) {
             throw new IllegalStateException("a snapshot view is already open");
         }
-        ConcurrentHashMap<ByteKey, byte[]> pre = new ConcurrentHashMap<>();
+        PreImages pre = new PreImages();
         g.preImages = pre;
         return new View() {
             private boolean closed;
@@ -161,14 +176,32 @@ final class KVStore implements KeyValueStore {
                     throw new IllegalStateException("view closed");
                 }
                 SnapshotFormat.Writer w = new SnapshotFormat.Writer(out);
-                // The map's iterator sees every key present when it started that is not removed (and
-                // none is), each once; keys added since carry an ABSENT pre-image.
-                for (Map.Entry<ByteKey, byte[]> e : g.map.entrySet()) {
-                    byte[] before = pre.get(e.getKey());
-                    if (before == ABSENT) {
-                        continue;
+                // Why this writes the map as it was at view(): the cursor's table is the current one,
+                // which holds every key present at view() (keys are never removed, and a resize copies
+                // them all before it publishes the larger table), each at one slot (CompactMap.Cursor).
+                // The entry the cursor loads from a slot is either the one of view() time, or one the
+                // writer stored since, for a key changed or added after view(). For such a key the
+                // writer put the pre-image (its entry then, or ABSENT) in pre and set pre.any before
+                // it released the new entry into the slot, and the cursor loads the slot with acquire:
+                // so whenever it sees a newer entry, it sees pre.any set and the key's pre-image. If
+                // the resize moved on to a larger table, the cursor's table is frozen: same argument,
+                // with fewer changes seen.
+                CompactMap.Cursor cursor = g.map.cursor();
+                for (byte[] seen; (seen = cursor.next()) != null; ) {
+                    byte[] entry = seen;
+                    if (pre.any) {
+                        byte[] before = pre.entries.get(
+                                new ByteKey(seen, CompactMap.keyOffset(seen), CompactMap.keyLength(seen)));
+                        if (before == ABSENT) {
+                            continue;
+                        }
+                        if (before != null) {
+                            entry = before;
+                        }
                     }
-                    w.write(e.getKey().bytes(), before != null ? before : e.getValue());
+                    int k = CompactMap.keyOffset(entry);
+                    int length = CompactMap.keyLength(entry);
+                    w.write(entry, k, length, entry, k + length, entry.length - k - length);
                 }
                 return w.finish();
             }
@@ -190,7 +223,7 @@ final class KVStore implements KeyValueStore {
     @Override
     public void restore(InputStream in) throws IOException {
         Generation next = new Generation();
-        SnapshotFormat.read(in, (k, v) -> next.put(new ByteKey(k), v));
+        SnapshotFormat.read(in, next.map::put);
         gen = next;
     }
 }

@@ -69,10 +69,16 @@ final class SnapshotFormat {
         }
 
         void write(byte[] key, byte[] value) throws IOException {
-            putInt(key.length);
-            put(key, 0, key.length);
-            putInt(value.length);
-            put(value, 0, value.length);
+            write(key, 0, key.length, value, 0, value.length);
+        }
+
+        /** Writes the pair held in ranges of arrays (both may be one array), which are not kept. */
+        void write(byte[] key, int keyOffset, int keyLength, byte[] value, int valueOffset, int valueLength)
+                throws IOException {
+            putInt(keyLength);
+            put(key, keyOffset, keyLength);
+            putInt(valueLength);
+            put(value, valueOffset, valueLength);
             count++;
         }
 
