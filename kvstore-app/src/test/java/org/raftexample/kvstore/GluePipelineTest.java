@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -219,6 +220,14 @@ class GluePipelineTest {
         RaftKVService s = kv.service(leader);
         putUntilAcked(s, "warm-up", "x");
         AtomicLong maxGap = new AtomicLong();
+        // Sampled all along on a thread of its own, so a busy machine cannot hide the gap between samples.
+        java.util.concurrent.ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+        sampler.scheduleAtFixedRate(
+                () -> maxGap.accumulateAndGet(
+                        leader.node().committedIndex() - leader.node().appliedIndex(), Math::max),
+                0,
+                200,
+                TimeUnit.MICROSECONDS);
         List<CompletableFuture<Void>> writes = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             writes.add(s.put("k" + i, "v" + i));
@@ -239,6 +248,7 @@ class GluePipelineTest {
             maxGap.accumulateAndGet(
                     leader.node().committedIndex() - leader.node().appliedIndex(), Math::max);
         }
+        sampler.shutdownNow();
         assertTrue(maxGap.get() > 0, "the raft loop committed ahead of the slow apply loop");
         // Everything committed anywhere (nothing new is proposed now), applied everywhere: the slow
         // apply loops may still be working through it, and leadership may have moved meanwhile.
