@@ -208,7 +208,7 @@ public final class Snapshotter {
             try (FileChannel ch = FileChannel.open(
                     tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 InjectedDiskFault.beforeAllocate();
-                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 64 * 1024);
+                OutputStream out = new BufferedOutputStream(new SyncingOutput(ch), 64 * 1024);
                 body.writeTo(out);
                 out.flush();
                 InjectedDiskFault.beforeSync();
@@ -224,6 +224,41 @@ public final class Snapshotter {
             throw new SnapException("snap: cannot write " + target + ": " + e, e);
         }
     }
+
+    /**
+     * Writes to a file channel and syncs its data every {@link #SYNC_EVERY} bytes. A snapshot of a large
+     * state is hundreds of megabytes: synced only at the end, all of it would reach the disk at once, and
+     * on ext4 the WAL's own syncs, which commit every write, wait behind that flush for seconds. Synced as
+     * it goes, no more than {@link #SYNC_EVERY} bytes are ever pending ahead of them.
+     */
+    private static final class SyncingOutput extends OutputStream {
+        private final FileChannel ch;
+        private final OutputStream out;
+        private long unsynced;
+
+        SyncingOutput(FileChannel ch) {
+            this.ch = ch;
+            this.out = Channels.newOutputStream(ch);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            unsynced += len;
+            if (unsynced >= SYNC_EVERY) {
+                ch.force(false);
+                unsynced = 0;
+            }
+        }
+    }
+
+    /** Bytes of a snapshot file written between two data syncs while it is being written. */
+    static final long SYNC_EVERY = 8L << 20;
 
     /** Deletes the oldest snapshot files so that at most the retention count remain. */
     void purge() {
