@@ -7,15 +7,26 @@ import java.util.Arrays;
 /**
  * The memory store's map from key bytes to value bytes, laid out for heap size: one byte array per
  * mapping (an <em>entry</em>: the key's length as an unsigned LEB128 varint, the key, the value) in an
- * open-addressing table with linear probing, and nothing else per mapping. A 20-byte key with a
- * 100-byte value takes a 144-byte entry and a table slot of 4 bytes at a load of 3/8 to 3/4, about
- * 152 bytes, where a {@code ConcurrentHashMap} of key objects to value arrays takes about 223.
+ * open-addressing table with linear probing, and beside each slot the key's hash. A 20-byte key with
+ * a 100-byte value takes a 144-byte entry, a 4-byte slot and a 4-byte hash; at a load of 3/8 to 3/4
+ * that is about 155 to 165 bytes a key (about 161 at 1M keys), where a {@code ConcurrentHashMap} of key
+ * objects to value arrays takes about 223.
+ *
+ * <p>A table ({@link Table}) is two arrays of the same length: the entries and their keys' hashes
+ * (never 0: {@link #storedHash}; 0 marks an empty slot). A probe walks consecutive ints of the hash
+ * array and loads a slot's entry only where the hash is the one it looks for, so a lookup touches a
+ * fixed few cache lines (the hashes, the reference, the entry), not one entry per slot it passes, and
+ * a miss touches only the hashes. A resize copies the two arrays into two larger ones, placing each
+ * slot by its stored hash, without reading an entry or hashing a key again.
+ *
+ * <p>The table grows when 3/4 full. Cheaper probes would bear a fuller table, but linear probing's
+ * clusters grow fast past that: an unsuccessful search (every insert is one) takes about
+ * (1 + 1/(1 - a)^2)/2 probes at load a, 8.5 at 3/4 and 32.5 at 7/8, while a key's share of the slots
+ * (8 bytes each) would drop only from 10.7-21.3 to 9.1-18.3 bytes.
  *
  * <p>Mappings are never removed (the KV API has no delete), so a key, once in a table, stays in its
- * slot in that table for good, and every slot on its probe path stays taken: that is what lets readers
- * probe without locks while the writer inserts. There is no hash array beside the table: its 4 bytes
- * a slot (about 8 a key) would take the layout past its budget, so a probe compares the key held in
- * each entry it passes (the key's length first, then its bytes).
+ * slot in that table for good, and every slot on its probe path stays taken, with the same hash: that
+ * is what lets readers probe without locks while the writer inserts.
  *
  * <p>Threads: one writer at a time ({@link #put}, {@link #putEntry}: the applying thread, or the
  * thread that builds a map for a restore before it publishes it; a change of writer must be ordered
@@ -23,14 +34,16 @@ import java.util.Arrays;
  * {@link #size}, {@link #heapBytes} and {@link #cursor} from any thread at any time; a {@link Cursor}
  * belongs to the one thread that walks it, concurrently with the writer.
  *
- * <p>Publication: an entry is built whole before it is stored and never changed after, and the writer
- * stores every slot with release semantics ({@link VarHandle#setRelease}); readers load slots with
- * acquire semantics ({@link VarHandle#getAcquire}), so a reader that sees an entry sees all of its
- * bytes and everything the writer did before storing it. An overwrite stores a new entry in the key's
- * slot. When the table passes 3/4 full the writer builds a table twice the size privately and
- * publishes it through the volatile {@link #table} field; the old table is never written again, so a
- * reader or cursor still holding it sees a frozen, consistent table. A reader loads the current table
- * on every call, so it sees every write that happened before the call began.
+ * <p>Publication: an entry is built whole before it is stored and never changed after. The writer
+ * fills an empty slot by storing its hash (a plain store) and then its entry with release semantics
+ * ({@link VarHandle#setRelease}); an overwrite stores only a new entry, with release, in the key's slot
+ * (the hash is the same). Readers load entries with acquire semantics ({@link VarHandle#getAcquire}),
+ * so a reader that sees an entry sees all of its bytes and everything the writer did before storing
+ * it. Why a reader may read the hashes with plain loads and stop at a 0 is in {@link #getEntry}. When
+ * the table passes 3/4 full the writer builds a table twice the size privately and publishes it
+ * through the volatile {@link #table} field; the old table is never written again, so a reader or
+ * cursor still holding it sees a frozen, consistent table. A reader loads the current table on every
+ * call, so it sees every write that happened before the call began.
  */
 final class CompactMap {
 
@@ -40,12 +53,36 @@ final class CompactMap {
     private static final int INITIAL_CAPACITY = 16;
     /** Bytes of a table slot: a reference, compressed as it is on heaps under 32 GB. */
     private static final int REFERENCE_BYTES = 4;
+    /** Bytes of a stored hash. */
+    private static final int HASH_BYTES = 4;
+    /** Bytes of a {@link Table} object: a 12-byte header and two compressed references, aligned to 8. */
+    private static final int TABLE_OBJECT_BYTES = 24;
 
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(byte[][].class);
 
+    /**
+     * One table: slot {@code i} is empty when {@code hashes[i]} is 0, and otherwise holds the entry
+     * {@code entries[i]} (once the writer has released it) of a key whose {@link #storedHash} is {@code
+     * hashes[i]}. A power of two long, at least a quarter empty. The writer fills a slot once and
+     * then only replaces its entry, until a resize freezes the table.
+     */
+    private static final class Table {
+        final int[] hashes;
+        final byte[][] entries;
+
+        Table(int capacity) {
+            this.hashes = new int[capacity];
+            this.entries = new byte[capacity][];
+        }
+
+        int capacity() {
+            return entries.length;
+        }
+    }
+
     private final int maxCapacity;
-    // The current table; a power of two long, at least a quarter empty. Replaced, never shrunk.
-    private volatile byte[][] table;
+    // The current table. Replaced by a larger one, never shrunk.
+    private volatile Table table;
     // Writer only: the size past which the table grows (3/4 of its length).
     private int threshold;
     // Written by the writer only, read by any thread.
@@ -66,7 +103,7 @@ final class CompactMap {
             throw new IllegalArgumentException("bad maximum capacity " + maxCapacity);
         }
         this.maxCapacity = maxCapacity;
-        this.table = new byte[INITIAL_CAPACITY][];
+        this.table = new Table(INITIAL_CAPACITY);
         this.threshold = thresholdOf(INITIAL_CAPACITY);
         this.heapBytes = tableBytes(INITIAL_CAPACITY);
     }
@@ -188,13 +225,22 @@ final class CompactMap {
         return h;
     }
 
+    /**
+     * The hash a table stores for a key of {@link #hash} {@code h}: {@code h}, or 1 for 0, which marks an
+     * empty slot. Tables index by it too, so a key hashing to 0 and one hashing to 1 share a home slot.
+     */
+    static int storedHash(int h) {
+        return h == 0 ? 1 : h;
+    }
+
     /** Heap of a byte array of {@code n} bytes: a 16-byte header, 8-byte alignment. */
     static long arrayBytes(int n) {
         return (16L + n + 7) & ~7L;
     }
 
-    private static long tableBytes(int capacity) {
-        return arrayBytes(capacity * REFERENCE_BYTES);
+    /** Heap of a table of {@code capacity} slots: its object, its entry array and its hash array. */
+    static long tableBytes(int capacity) {
+        return TABLE_OBJECT_BYTES + arrayBytes(capacity * REFERENCE_BYTES) + arrayBytes(capacity * HASH_BYTES);
     }
 
     private static int thresholdOf(int capacity) {
@@ -211,17 +257,41 @@ final class CompactMap {
 
     /**
      * The entry of the key held in {@code length} bytes of {@code key} at {@code offset}, or null if the
-     * map has none; the entry must not be changed. Any thread: it reads the current table and acquires
-     * each slot it probes, so it sees every write that happened before the call, whole.
+     * map has none; the entry must not be changed. Any thread: it reads the current table, so it finds
+     * every key put before the call, and it acquires every entry it returns, so it sees it whole.
      */
     byte[] getEntry(byte[] key, int offset, int length) {
-        byte[][] t = table;
-        int mask = t.length - 1;
-        // Ends at the key or at an empty slot: a table is never full, and a slot once taken stays taken.
-        for (int i = hash(key, offset, length) & mask; ; i = (i + 1) & mask) {
-            byte[] entry = (byte[]) SLOT.getAcquire(t, i);
-            if (entry == null || keyEquals(entry, key, offset, length)) {
-                return entry;
+        Table t = table;
+        int[] hashes = t.hashes;
+        int mask = hashes.length - 1;
+        int h = storedHash(hash(key, offset, length));
+        // Why plain loads of the hashes are enough. Say the key was put before this call (the put
+        // happens-before it). The table loaded above holds it: it is the table the key went into or a
+        // larger one a resize built from it, privately, before the volatile store that published it
+        // (and a table replaced before the put is not loaded: its replacement happens-before this
+        // load). In that table the writer stored the key's hash and then released its entry, and
+        // before that filled every slot between the key's home and its slot (linear probing takes the
+        // first empty slot from the home, a resize too), all before the put or the publication, so all
+        // happening-before this call. A slot is filled once and never emptied, and a load cannot see
+        // a value that a store happening-before it has overwritten: so on the key's path each hash
+        // load sees the slot's hash, never the array's initial 0, and the probe neither stops early
+        // nor skips the key's slot; the acquire load there sees the key's entry or a later overwrite
+        // of it (same key), whole. What a plain load may see besides comes from a slot the writer is
+        // filling concurrently: its hash (int loads are never torn) while its entry still reads null,
+        // or 0 for a hash already stored. Such a slot holds a key not put before this call, so skipping
+        // it or stopping at it loses nothing this call must find. An entry read non-null is whole
+        // (release/acquire) and has the slot's hash.
+        // Ends at an empty slot at the latest: a table is never full, and a slot once taken stays taken.
+        for (int i = h & mask; ; i = (i + 1) & mask) {
+            int stored = hashes[i];
+            if (stored == 0) {
+                return null;
+            }
+            if (stored == h) {
+                byte[] entry = (byte[]) SLOT.getAcquire(t.entries, i);
+                if (entry != null && keyEquals(entry, key, offset, length)) {
+                    return entry;
+                }
             }
         }
     }
@@ -232,10 +302,10 @@ final class CompactMap {
     }
 
     /**
-     * An estimate of the heap the map holds: its entry arrays and its table, at 16 bytes of header and
-     * 8-byte alignment per array and 4 bytes per slot (compressed references). Kept as a running total
-     * by the writer; any thread may read it. A table replaced by a resize is not counted, though a
-     * cursor may hold it a while longer.
+     * An estimate of the heap the map holds: its entry arrays and its table (the table object and its
+     * two arrays: 4 bytes a slot for the reference, compressed, and 4 for the hash), at 16 bytes of
+     * header and 8-byte alignment per array. Kept as a running total by the writer; any thread may read
+     * it. A table replaced by a resize is not counted, though a cursor may hold it a while longer.
      */
     long heapBytes() {
         return heapBytes;
@@ -243,12 +313,47 @@ final class CompactMap {
 
     /** The current table's number of slots (for tests). */
     int capacity() {
-        return table.length;
+        return table.capacity();
+    }
+
+    /**
+     * Checks the current table (for tests; not while the writer runs): each slot has a hash if and only
+     * if it has an entry, the hash is its key's {@link #storedHash}, every key is found by probing from
+     * its home slot, and {@link #size} is the number of entries.
+     *
+     * @throws IllegalStateException naming the first slot found wrong
+     */
+    void checkTable() {
+        Table t = table;
+        int mask = t.capacity() - 1;
+        long entries = 0;
+        for (int i = 0; i < t.capacity(); i++) {
+            byte[] entry = t.entries[i];
+            int stored = t.hashes[i];
+            if ((entry == null) != (stored == 0)) {
+                throw new IllegalStateException("slot " + i + ": hash " + stored + " and entry " + (entry != null));
+            }
+            if (entry == null) {
+                continue;
+            }
+            entries++;
+            if (stored != storedHash(hash(entry, keyOffset(entry), keyLength(entry)))) {
+                throw new IllegalStateException("slot " + i + ": hash " + stored + " is not its key's");
+            }
+            for (int j = stored & mask; j != i; j = (j + 1) & mask) {
+                if (t.hashes[j] == 0) {
+                    throw new IllegalStateException("slot " + i + ": an empty slot " + j + " on its probe path");
+                }
+            }
+        }
+        if (entries != size) {
+            throw new IllegalStateException(entries + " entries, size " + size);
+        }
     }
 
     /** A cursor over the table current now. Any thread; see {@link Cursor} for what it returns. */
     Cursor cursor() {
-        return new Cursor(table);
+        return new Cursor(table.entries);
     }
 
     /**
@@ -302,13 +407,18 @@ final class CompactMap {
     byte[] putEntry(byte[] entry) {
         int k = keyOffset(entry);
         int length = keyLength(entry);
-        byte[][] t = table;
-        int mask = t.length - 1;
-        int i = hash(entry, k, length) & mask;
+        Table t = table;
+        int[] hashes = t.hashes;
+        byte[][] entries = t.entries;
+        int mask = hashes.length - 1;
+        int h = storedHash(hash(entry, k, length));
+        int i = h & mask;
         // Plain loads: only this thread stores slots.
-        for (byte[] old; (old = t[i]) != null; i = (i + 1) & mask) {
-            if (keyEquals(old, entry, k, length)) {
-                SLOT.setRelease(t, i, entry);
+        for (int stored; (stored = hashes[i]) != 0; i = (i + 1) & mask) {
+            byte[] old;
+            if (stored == h && keyEquals(old = entries[i], entry, k, length)) {
+                // In place: same slot, same hash, a new entry released.
+                SLOT.setRelease(entries, i, entry);
                 heapBytes += arrayBytes(entry.length) - arrayBytes(old.length);
                 return old;
             }
@@ -317,33 +427,44 @@ final class CompactMap {
             // Only at the largest table, which is not grown past its threshold.
             throw new IllegalStateException("the map is full: " + size + " keys");
         }
-        SLOT.setRelease(t, i, entry);
+        // The hash first, then the entry with release: a reader that acquires the entry sees the hash
+        // (getEntry reads a hash without its entry as a slot still being filled).
+        hashes[i] = h;
+        SLOT.setRelease(entries, i, entry);
         size += 1;
         heapBytes += arrayBytes(entry.length);
-        if (size >= threshold && t.length < maxCapacity) {
+        if (size >= threshold && hashes.length < maxCapacity) {
             grow(t);
         }
         return null;
     }
 
     /**
-     * Moves every entry into a table twice as large, built privately and then published; the old
-     * table is frozen from then on.
+     * Moves every slot into a table twice as large, built privately and then published; the old table
+     * is frozen from then on. It reads the old table's two arrays in order and places each slot by its
+     * stored hash: no entry is read and no key hashed, so the cost is two sequential scans and the
+     * stores into the new arrays, not a cache miss and a hash per key.
      */
-    private void grow(byte[][] old) {
-        byte[][] next = new byte[old.length * 2][];
-        int mask = next.length - 1;
-        for (byte[] entry : old) {
-            if (entry != null) {
-                int i = hash(entry, keyOffset(entry), keyLength(entry)) & mask;
-                while (next[i] != null) {
+    private void grow(Table old) {
+        Table next = new Table(old.capacity() * 2);
+        int[] oldHashes = old.hashes;
+        byte[][] oldEntries = old.entries;
+        int[] hashes = next.hashes;
+        byte[][] entries = next.entries;
+        int mask = hashes.length - 1;
+        for (int j = 0; j < oldHashes.length; j++) {
+            int h = oldHashes[j];
+            if (h != 0) {
+                int i = h & mask;
+                while (hashes[i] != 0) {
                     i = (i + 1) & mask;
                 }
-                next[i] = entry;
+                hashes[i] = h;
+                entries[i] = oldEntries[j];
             }
         }
-        threshold = thresholdOf(next.length);
-        heapBytes += tableBytes(next.length) - tableBytes(old.length);
+        threshold = thresholdOf(next.capacity());
+        heapBytes += tableBytes(next.capacity()) - tableBytes(old.capacity());
         // The volatile store publishes the plain stores above to every reader that loads the new table.
         table = next;
     }

@@ -167,6 +167,11 @@ class CompactMapTest {
                 assertEquals(2 * capacity, m.capacity(), "a resize doubles the table");
                 capacity = m.capacity();
                 resizes++;
+                // The new table holds every key so far, each where a probe finds it, with its hash.
+                m.checkTable();
+                for (int j = 0; j <= i; j++) {
+                    assertEquals(0, checkValue(m.get(key(j)), j), "key " + j + " after a resize");
+                }
             }
             assertTrue(m.size() < m.capacity() / 4 * 3, "the table stays under 3/4 full");
         }
@@ -175,32 +180,134 @@ class CompactMapTest {
             assertNotNull(m.put(key(i), value(i, 1)));
         }
         assertEquals(n, m.size());
+        m.checkTable();
         for (int i = 0; i < n; i++) {
             assertEquals(i % 2 == 0 ? 1 : 0, checkValue(m.get(key(i)), i));
         }
         assertNull(m.get(key(n)));
     }
 
+    /**
+     * {@code blocks} two-byte blocks, each "Aa" or "BB" as the bits of {@code bits} say: all 2^blocks
+     * such keys have the same polynomial, so the same {@link CompactMap#hash}, all 32 bits of it.
+     */
+    private static byte[] collidingKey(int bits, int blocks) {
+        byte[] k = new byte[2 * blocks];
+        for (int b = 0; b < blocks; b++) {
+            boolean aa = (bits >>> b & 1) == 0;
+            k[2 * b] = (byte) (aa ? 'A' : 'B');
+            k[2 * b + 1] = (byte) (aa ? 'a' : 'B');
+        }
+        return k;
+    }
+
+    @Test
+    void keysWithTheSameHashAreAllFoundThroughResizesAndOverwrites() {
+        // 2^11 keys of 12 blocks whose last block is "Aa"; those ending in "BB" collide with them too.
+        int blocks = 12;
+        int n = 1 << (blocks - 1);
+        int h = CompactMap.hash(collidingKey(0, blocks), 0, 2 * blocks);
+        CompactMap m = new CompactMap();
+        // Other keys in between, so the colliding run shares its cluster with keys of other hashes.
+        for (int i = 0; i < n; i++) {
+            byte[] k = collidingKey(i, blocks);
+            assertEquals(h, CompactMap.hash(k, 0, k.length), "the keys collide");
+            assertNull(m.put(k, value(i, 0)));
+            m.put(key(i), value(i, 0));
+            for (int j = 0; j <= i; j += Math.max(1, i / 16)) {
+                assertEquals(0, checkValue(m.get(collidingKey(j, blocks)), j));
+            }
+        }
+        assertEquals(2L * n, m.size());
+        assertTrue(m.capacity() >= 4 * n, "resized " + m.capacity());
+        m.checkTable();
+        for (int i = 0; i < n; i += 3) {
+            assertNotNull(m.put(collidingKey(i, blocks), value(i, 1)));
+        }
+        assertEquals(2L * n, m.size(), "overwrites of colliding keys add none");
+        for (int i = 0; i < n; i++) {
+            assertEquals(i % 3 == 0 ? 1 : 0, checkValue(m.get(collidingKey(i, blocks)), i));
+            assertEquals(0, checkValue(m.get(key(i)), i));
+        }
+        // Same hash, not a key: the probe passes every colliding entry and finds none of them.
+        for (int i = n; i < 2 * n; i += 97) {
+            byte[] k = collidingKey(i, blocks);
+            assertEquals(h, CompactMap.hash(k, 0, k.length));
+            assertNull(m.get(k));
+        }
+        m.checkTable();
+    }
+
+    /** The inverse of the MurmurHash3 finalizer at the end of {@link CompactMap#hash}. */
+    private static int unmix(int h) {
+        h ^= h >>> 16;
+        h *= 0x7ed1b41d;
+        h ^= (h >>> 13) ^ (h >>> 26);
+        h *= 0xa5cb9243;
+        h ^= h >>> 16;
+        return h;
+    }
+
+    /** A key whose {@link CompactMap#hash} is {@code h}: its polynomial in base-31 digits, 7 bytes. */
+    private static byte[] keyHashingTo(int h) {
+        long p = Integer.toUnsignedLong(unmix(h));
+        byte[] k = new byte[7];
+        for (int i = k.length - 1; i >= 0; i--) {
+            k[i] = (byte) (p % 31);
+            p /= 31;
+        }
+        assertEquals(0, p);
+        return k;
+    }
+
+    @Test
+    void aKeyHashingToZeroSharesItsStoredHashWithOneHashingToOne() {
+        byte[] zero = new byte[3];
+        byte[] one = keyHashingTo(1);
+        byte[] other = keyHashingTo(0x1234_5671);
+        assertEquals(0, CompactMap.hash(zero, 0, zero.length));
+        assertEquals(1, CompactMap.hash(one, 0, one.length));
+        assertEquals(0x1234_5671, CompactMap.hash(other, 0, other.length));
+        assertEquals(1, CompactMap.storedHash(0), "0 marks an empty slot");
+        CompactMap m = new CompactMap();
+        m.put(zero, utf8("zero"));
+        m.put(new byte[0], utf8("empty"));
+        m.put(one, utf8("one"));
+        m.put(other, utf8("other"));
+        for (int i = 0; i < 100; i++) {
+            m.put(key(i), value(i, 0));
+        }
+        m.checkTable();
+        assertArrayEquals(utf8("zero"), m.get(zero));
+        assertArrayEquals(utf8("empty"), m.get(new byte[0]));
+        assertArrayEquals(utf8("one"), m.get(one));
+        assertArrayEquals(utf8("other"), m.get(other));
+        assertNull(m.get(new byte[1]), "hashes to 0 as well, not a key");
+        assertEquals(104, m.size());
+    }
+
     @Test
     void theHeapEstimateIsTheSumOfTheArrays() {
         CompactMap m = new CompactMap();
-        assertEquals(16 + 4 * 16, m.heapBytes(), "the empty table");
+        // The table object (24 bytes), and two arrays of a 16-byte header and 4 bytes a slot.
+        assertEquals(24 + 2 * (16 + 4 * 16), m.heapBytes(), "the empty table");
+        assertEquals(24 + 2 * (16 + 4 * 16), CompactMap.tableBytes(16));
         long entries = 0;
         for (int i = 0; i < 1000; i++) {
             byte[] v = value(i, 0);
             m.put(key(i), v);
             entries += CompactMap.arrayBytes(1 + 20 + v.length);
-            assertEquals(entries + 16 + 4L * m.capacity(), m.heapBytes());
+            assertEquals(entries + 24 + 2 * (16 + 4L * m.capacity()), m.heapBytes());
         }
         byte[] big = new byte[1000];
         byte[] old = m.put(key(7), big);
         entries += CompactMap.arrayBytes(1 + 20 + 1000) - CompactMap.arrayBytes(old.length);
-        assertEquals(entries + 16 + 4L * m.capacity(), m.heapBytes(), "an overwrite counts the difference");
+        assertEquals(entries + 24 + 2 * (16 + 4L * m.capacity()), m.heapBytes(), "an overwrite counts the difference");
         assertEquals(144, CompactMap.arrayBytes(1 + 20 + 100), "an entry of a 20-byte key and a 100-byte value");
     }
 
     @Test
-    void aMillionKeysOf20And100BytesTakeAt160BytesAKeyByTheEstimate() {
+    void aMillionKeysOf20And100BytesTakeAt161BytesAKeyByTheEstimate() {
         CompactMap m = new CompactMap();
         byte[] value = new byte[100];
         int n = 1_000_000;
@@ -208,8 +315,14 @@ class CompactMapTest {
             m.put(key(i), value);
         }
         double perKey = (double) m.heapBytes() / n;
-        assertEquals(144 + 4.0 * (1 << 21) / n + 16.0 / n, perKey, 1e-9, "144-byte entries, 2M slots");
-        assertTrue(perKey <= 160, perKey + " bytes a key");
+        // 144 + 8.39 (references) + 8.39 (hashes) + 56 / n = 160.78.
+        assertEquals(1 << 21, m.capacity());
+        assertEquals(
+                144 + 2 * 4.0 * (1 << 21) / n + (24 + 16 + 16.0) / n,
+                perKey,
+                1e-9,
+                "144-byte entries, 2M slots of a reference and a hash");
+        assertTrue(perKey <= 161, perKey + " bytes a key");
     }
 
     @Test
