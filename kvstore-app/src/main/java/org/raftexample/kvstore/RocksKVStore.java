@@ -124,15 +124,31 @@ final class RocksKVStore implements KeyValueStore {
         }
     }
 
+    /**
+     * RocksDB's estimate, asked at most every {@value #SIZE_REFRESH_NANOS} ns: the quota check reads
+     * it on every PUT, and each answer takes RocksDB's DB mutex. Any thread; a race at most asks twice.
+     */
     @Override
     public long sizeBytes() {
+        long now = System.nanoTime();
+        if (now - sizeAskedAt < SIZE_REFRESH_NANOS && sizeAskedAt != 0) {
+            return size;
+        }
+        long fresh;
         try {
-            return db.getLongProperty("rocksdb.estimate-live-data-size")
+            fresh = db.getLongProperty("rocksdb.estimate-live-data-size")
                     + db.getLongProperty("rocksdb.cur-size-all-mem-tables");
         } catch (RocksDBException e) {
             return -1;
         }
+        size = fresh;
+        sizeAskedAt = now;
+        return fresh;
     }
+
+    private static final long SIZE_REFRESH_NANOS = 100_000_000L;
+    private volatile long size;
+    private volatile long sizeAskedAt;
 
     @Override
     public Object apply(long index, ByteString data) {

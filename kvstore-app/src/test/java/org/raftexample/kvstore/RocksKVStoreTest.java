@@ -40,6 +40,7 @@ class RocksKVStoreTest extends KVStoreTest {
                 value[0] = (byte) i;
                 s.apply(i + 1, ByteString.copyFrom(KVStore.encode("/k" + i, value)));
             }
+            Thread.sleep(150); // the estimate is asked of RocksDB at most every 100 ms
             long grown = s.sizeBytes() - before;
             assertTrue(grown >= 2000 * 1000, "grew by " + grown + " bytes for 2 MB of values");
         }
