@@ -233,14 +233,19 @@ final class CompactMap {
         return h == 0 ? 1 : h;
     }
 
-    /** Heap of a byte array of {@code n} bytes: a 16-byte header, 8-byte alignment. */
-    static long arrayBytes(int n) {
+    /** Heap of an array of {@code n} bytes of elements: a 16-byte header, 8-byte alignment. */
+    static long arrayBytes(long n) {
         return (16L + n + 7) & ~7L;
     }
 
-    /** Heap of a table of {@code capacity} slots: its object, its entry array and its hash array. */
+    /**
+     * Heap of a table of {@code capacity} slots: its object, its entry array and its hash array (in
+     * {@code long}: at 2^29 slots the reference array alone is 2 GiB).
+     */
     static long tableBytes(int capacity) {
-        return TABLE_OBJECT_BYTES + arrayBytes(capacity * REFERENCE_BYTES) + arrayBytes(capacity * HASH_BYTES);
+        return TABLE_OBJECT_BYTES
+                + arrayBytes((long) capacity * REFERENCE_BYTES)
+                + arrayBytes((long) capacity * HASH_BYTES);
     }
 
     private static int thresholdOf(int capacity) {

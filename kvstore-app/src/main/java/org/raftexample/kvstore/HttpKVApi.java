@@ -435,7 +435,8 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
             // An empty last write, not callback.succeeded(): Jetty 12.1 can lose the answer and hang the
             // connection when the callback is completed without a write from a thread other than the one
             // handling the request, as the completer threads do (HttpKVApiTest
-            // everyWriteCompletedFromAnotherThreadIsAnsweredOnAKeptAliveConnection).
+            // everyWriteCompletedFromAnotherThreadIsAnsweredOnAKeptAliveConnection; the symptom of
+            // jetty/jetty.project#14745, completeStream run twice).
             response.write(true, null, callback);
             return;
         }

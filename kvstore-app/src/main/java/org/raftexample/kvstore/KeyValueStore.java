@@ -43,8 +43,8 @@ interface KeyValueStore extends StateMachine, AutoCloseable {
     /**
      * What the store's data takes where it is held, in bytes, for the write quota and the metrics: for
      * the memory store, an estimate of the heap its map holds (arrays, headers and table included); for
-     * RocksDB, RocksDB's estimate of its live data on disk plus its memtables. It moves with every
-     * applied write and is read from any thread.
+     * RocksDB, RocksDB's estimate of its live data on disk plus its memtables (refreshed at most every
+     * 100 ms). Read from any thread.
      */
     long sizeBytes();
 

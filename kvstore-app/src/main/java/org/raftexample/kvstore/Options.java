@@ -74,13 +74,16 @@ record Options(
     /** See {@link ServerConfig#snapshotLogPercent()}. */
     static final int DEFAULT_SNAPSHOT_LOG_PERCENT = 50;
     /** The memory store's default quota, as a percentage of the JVM's maximum heap. */
-    static final int DEFAULT_MEMORY_QUOTA_PERCENT = 60;
+    static final int DEFAULT_MEMORY_QUOTA_PERCENT = 35;
 
     /**
      * The quota when {@code --quota-bytes} is not given: for the memory store {@value
      * #DEFAULT_MEMORY_QUOTA_PERCENT} % of the maximum heap, so that a full store is refused writes long
-     * before the JVM runs out of memory (the rest holds the raft log, requests in flight and a
-     * snapshot's pre-images); none for RocksDB, whose data is on disk.
+     * before the JVM runs out of memory. The rest must hold a second full map while a snapshot from the
+     * leader is restored (the new map is built beside the old one, which serves reads until the swap),
+     * plus the raft log between snapshots (at most a sixteenth of the heap), requests in flight (up to
+     * {@code --max-pending-proposal-bytes}) and a snapshot's pre-images. None for RocksDB, whose data
+     * is on disk.
      */
     static long defaultQuotaBytes(String store) {
         return STORE_MEMORY.equals(store) ? Runtime.getRuntime().maxMemory() / 100 * DEFAULT_MEMORY_QUOTA_PERCENT : 0;

@@ -126,7 +126,8 @@ final class RocksKVStore implements KeyValueStore {
 
     /**
      * RocksDB's estimate, asked at most every {@value #SIZE_REFRESH_NANOS} ns: the quota check reads
-     * it on every PUT, and each answer takes RocksDB's DB mutex. Any thread; a race at most asks twice.
+     * it on every PUT, and each answer takes RocksDB's DB mutex. Any thread: callers that find the
+     * cached figure stale at the same moment each ask RocksDB once. -1 if RocksDB cannot tell.
      */
     @Override
     public long sizeBytes() {

@@ -493,4 +493,13 @@ class CompactMapTest {
         assertArrayEquals(utf8("abc"), m.get(utf8("/k")));
         assertSame(entry, m.putEntry(CompactMap.entry(utf8("/k"), utf8("d"))));
     }
+
+    @Test
+    void theTableEstimateStaysRightAtTheLargestTables() {
+        // The table object, then two arrays of 4 bytes a slot with a 16-byte header each; at 2^29 and 2^30
+        // slots each array is 2 and 4 GiB, past an int.
+        assertEquals(24 + 2 * (16 + (1L << 31)), CompactMap.tableBytes(1 << 29));
+        assertEquals(24 + 2 * (16 + (1L << 32)), CompactMap.tableBytes(1 << 30));
+        assertEquals(24 + 2 * (16 + 64), CompactMap.tableBytes(16));
+    }
 }

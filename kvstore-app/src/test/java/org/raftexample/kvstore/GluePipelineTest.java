@@ -221,34 +221,41 @@ class GluePipelineTest {
         putUntilAcked(s, "warm-up", "x");
         AtomicLong maxGap = new AtomicLong();
         // Sampled all along on a thread of its own, so a busy machine cannot hide the gap between samples.
-        java.util.concurrent.ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-        sampler.scheduleAtFixedRate(
-                () -> maxGap.accumulateAndGet(
-                        leader.node().committedIndex() - leader.node().appliedIndex(), Math::max),
-                0,
-                200,
-                TimeUnit.MICROSECONDS);
-        List<CompletableFuture<Void>> writes = new ArrayList<>();
-        for (int i = 0; i < 300; i++) {
-            writes.add(s.put("k" + i, "v" + i));
-            if (i == 150) {
-                // A conf change in the middle of the stream of writes.
-                int port = NodeProcesses.freePort();
-                writes.add(leader.node().addNode(4, java.net.URI.create("http://127.0.0.1:" + port)));
+        java.util.concurrent.ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "gap-sampler");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            sampler.scheduleWithFixedDelay(
+                    () -> maxGap.accumulateAndGet(
+                            leader.node().committedIndex() - leader.node().appliedIndex(), Math::max),
+                    0,
+                    1,
+                    TimeUnit.MILLISECONDS);
+            List<CompletableFuture<Void>> writes = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                writes.add(s.put("k" + i, "v" + i));
+                if (i == 150) {
+                    // A conf change in the middle of the stream of writes.
+                    int port = NodeProcesses.freePort();
+                    writes.add(leader.node().addNode(4, java.net.URI.create("http://127.0.0.1:" + port)));
+                }
+                maxGap.accumulateAndGet(
+                        leader.node().committedIndex() - leader.node().appliedIndex(), Math::max);
             }
-            maxGap.accumulateAndGet(
-                    leader.node().committedIndex() - leader.node().appliedIndex(), Math::max);
-        }
-        for (CompletableFuture<Void> w : writes) {
-            try {
-                w.get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // a write may be dropped during the conf change; the checks below are about order
+            for (CompletableFuture<Void> w : writes) {
+                try {
+                    w.get(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // a write may be dropped during the conf change; the checks below are about order
+                }
+                maxGap.accumulateAndGet(
+                        leader.node().committedIndex() - leader.node().appliedIndex(), Math::max);
             }
-            maxGap.accumulateAndGet(
-                    leader.node().committedIndex() - leader.node().appliedIndex(), Math::max);
+        } finally {
+            sampler.shutdownNow();
         }
-        sampler.shutdownNow();
         assertTrue(maxGap.get() > 0, "the raft loop committed ahead of the slow apply loop");
         // Everything committed anywhere (nothing new is proposed now), applied everywhere: the slow
         // apply loops may still be working through it, and leadership may have moved meanwhile.

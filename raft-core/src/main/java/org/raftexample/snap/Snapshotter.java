@@ -229,7 +229,9 @@ public final class Snapshotter {
      * Writes to a file channel and syncs its data every {@link #SYNC_EVERY} bytes. A snapshot of a large
      * state is hundreds of megabytes: synced only at the end, all of it would reach the disk at once, and
      * on ext4 the WAL's own syncs, which commit every write, wait behind that flush for seconds. Synced as
-     * it goes, no more than {@link #SYNC_EVERY} bytes are ever pending ahead of them.
+     * it goes, the {@code .snap} file keeps at most {@link #SYNC_EVERY} bytes pending ahead of them. (A
+     * caller's own spool file, such as the glue's copy of the state it streams from, is not covered; it
+     * is deleted once copied, usually before the kernel writes it back.)
      */
     private static final class SyncingOutput extends OutputStream {
         private final FileChannel ch;
