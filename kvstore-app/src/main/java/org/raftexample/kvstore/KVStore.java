@@ -113,6 +113,11 @@ final class KVStore implements KeyValueStore {
         return gen.map.heapBytes();
     }
 
+    /** The current map's table size in slots (for tests). */
+    int mapCapacity() {
+        return gen.map.capacity();
+    }
+
     @Override
     public long skippedEntries() {
         return skipped.get();

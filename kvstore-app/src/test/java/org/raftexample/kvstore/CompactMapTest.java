@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -402,6 +403,8 @@ class CompactMapTest {
         // round * n + key + 1 for the last put done: every write up to it happened before a reader reads it.
         AtomicLong published = new AtomicLong();
         AtomicBoolean done = new AtomicBoolean();
+        // The writer goes on past its first key only once both readers are checking: they run beside it.
+        CountDownLatch readersChecking = new CountDownLatch(2);
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try {
             List<Future<Long>> readers = new ArrayList<>();
@@ -425,7 +428,9 @@ class CompactMapTest {
                         assertNotNull(v, "key " + k + " published, not found");
                         int got = checkValue(v, k);
                         assertTrue(got >= atLeast, "key " + k + ": round " + got + " after " + atLeast);
-                        checked++;
+                        if (checked++ == 0) {
+                            readersChecking.countDown();
+                        }
                     }
                     return checked;
                 }));
@@ -435,6 +440,9 @@ class CompactMapTest {
                     for (int k = 0; k < n; k++) {
                         m.put(key(k), value(k, round));
                         published.set((long) round * n + k + 1);
+                        if (round == 0 && k == 0) {
+                            assertTrue(readersChecking.await(30, TimeUnit.SECONDS), "the readers never ran");
+                        }
                     }
                 }
                 done.set(true);
@@ -442,7 +450,7 @@ class CompactMapTest {
             });
             writer.get(60, TimeUnit.SECONDS);
             for (Future<Long> r : readers) {
-                assertTrue(r.get(60, TimeUnit.SECONDS) > 0);
+                r.get(60, TimeUnit.SECONDS); // its assertion failures, if any
             }
         } finally {
             done.set(true);
@@ -460,9 +468,18 @@ class CompactMapTest {
             m.put(key(i), value(i, 0));
         }
         CompactMap.Cursor c = m.cursor();
+        CountDownLatch walking = new CountDownLatch(1);
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            Future<Set<Integer>> walked = pool.submit(() -> drain(c, Integer.MAX_VALUE));
+            Future<Set<Integer>> walked = pool.submit(() -> {
+                Set<Integer> seen = drain(c, n / 4);
+                walking.countDown();
+                seen.addAll(drain(c, Integer.MAX_VALUE));
+                return seen;
+            });
+            // The cursor is a quarter through its table before the writer starts, so the writer's
+            // overwrites and resizes happen while it walks.
+            assertTrue(walking.await(30, TimeUnit.SECONDS));
             // Overwrites and enough new keys for several resizes, while the cursor walks.
             for (int round = 1; round <= 3; round++) {
                 for (int i = 0; i < n; i++) {

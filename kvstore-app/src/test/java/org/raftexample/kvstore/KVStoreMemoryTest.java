@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -60,15 +61,38 @@ class KVStoreMemoryTest {
             atView.put("/k" + i, "v" + i);
         }
         StateMachine.View v = s.view();
+        // The view's first bytes out wait until the first half of the changes (a resize among them) is
+        // applied; the rest is applied while the view goes on being written.
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<byte[]> written = pool.submit(() -> {
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                ByteArrayOutputStream out = new ByteArrayOutputStream() {
+                    @Override
+                    public synchronized void write(byte[] b, int off, int len) {
+                        if (writing.getCount() > 0) {
+                            writing.countDown();
+                            try {
+                                assertTrue(resume.await(30, TimeUnit.SECONDS));
+                            } catch (InterruptedException e) {
+                                throw new AssertionError(e);
+                            }
+                        }
+                        super.write(b, off, len);
+                    }
+                };
                 assertEquals(n, v.writeTo(out));
                 return out.toByteArray();
             });
+            assertTrue(writing.await(30, TimeUnit.SECONDS));
+            int capacity = s.mapCapacity();
             // While it is written: overwrite every key (some twice) and add enough keys for resizes.
             for (int i = 0; i < n; i++) {
+                if (i == n / 2) {
+                    assertTrue(s.mapCapacity() > capacity, "a resize while the view is open");
+                    resume.countDown();
+                }
                 s.apply(++index, kv("/k" + i, "changed" + i, 0, 0));
                 s.apply(++index, kv("/new" + i, "x", 0, 0));
                 s.apply(++index, kv("/more" + i, "y", 0, 0));
@@ -87,6 +111,7 @@ class KVStoreMemoryTest {
                             "a key twice"));
             assertEquals(atView, got);
         } finally {
+            resume.countDown();
             pool.shutdownNow();
             assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
         }

@@ -40,8 +40,13 @@ class RocksKVStoreTest extends KVStoreTest {
                 value[0] = (byte) i;
                 s.apply(i + 1, ByteString.copyFrom(KVStore.encode("/k" + i, value)));
             }
-            Thread.sleep(150); // the estimate is asked of RocksDB at most every 100 ms
+            // The estimate is asked of RocksDB at most every 100 ms: wait until it is asked again.
+            long deadline = System.nanoTime() + 10_000_000_000L;
             long grown = s.sizeBytes() - before;
+            while (grown < 2000 * 1000 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+                grown = s.sizeBytes() - before;
+            }
             assertTrue(grown >= 2000 * 1000, "grew by " + grown + " bytes for 2 MB of values");
         }
     }
