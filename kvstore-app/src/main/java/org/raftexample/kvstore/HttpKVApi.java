@@ -188,6 +188,7 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
             return;
         }
         byte[] v = value.get();
+        giveBack(callback);
         response.setStatus(HttpStatus.OK_200);
         // The bytes as stored; the type only tells a client whether they read as text (as Go sniffs).
         response.getHeaders()
@@ -267,26 +268,41 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
                 "Failed on " + what + ": " + gate.refusal());
     }
 
-    /** The request's callback, giving its place in the gate back once the answer is written (or failed). */
+    /**
+     * The request's callback, giving its place in the gate back as its answer is about to be written
+     * ({@link #giveBack}), or else once it completes or fails: a client that has its answer finds its
+     * place free for the next request.
+     */
     private static Callback releasing(Callback callback, AdmissionGate.Ticket ticket) {
-        return new Callback() {
-            @Override
-            public void succeeded() {
-                ticket.release();
-                callback.succeeded();
-            }
+        return new Releasing(callback, ticket);
+    }
 
-            @Override
-            public void failed(Throwable x) {
-                ticket.release();
-                callback.failed(x);
-            }
+    private static final class Releasing extends Callback.Nested {
+        private final AdmissionGate.Ticket ticket;
 
-            @Override
-            public InvocationType getInvocationType() {
-                return callback.getInvocationType();
-            }
-        };
+        Releasing(Callback callback, AdmissionGate.Ticket ticket) {
+            super(callback);
+            this.ticket = ticket;
+        }
+
+        @Override
+        public void succeeded() {
+            ticket.release();
+            super.succeeded();
+        }
+
+        @Override
+        public void failed(Throwable x) {
+            ticket.release();
+            super.failed(x);
+        }
+    }
+
+    /** Gives a request's place in its gate back before its answer goes out (a release is idempotent). */
+    private static void giveBack(Callback callback) {
+        if (callback instanceof Releasing r) {
+            r.ticket.release();
+        }
     }
 
     private void answerWhenDone(
@@ -425,6 +441,7 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
 
     /** Writes a status with a one-line plain-text body (as Go's http.Error does), or no body. */
     static void send(Response response, Callback callback, int status, String message) {
+        giveBack(callback);
         response.setStatus(status);
         if (status >= 400 && isWrite(response) && !response.getHeaders().contains(OUTCOME)) {
             // Every failure of a write but those marked unknown (sendUnavailable) happens before anything
