@@ -59,7 +59,12 @@ final class RequestRegistry implements AutoCloseable {
         deadlines.setRemoveOnCancelPolicy(true);
         // Bounded by the number of waiting requests, which admission control bounds; far above it here.
         completer = new ThreadPoolExecutor(
-                2, 2, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1 << 18), daemon("request-completer"));
+                2,
+                2,
+                0,
+                TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(1 << 18),
+                CompleterThread.factory("request-completer"));
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.raftexample.server.CompleterThread;
 import org.raftexample.server.Overloaded;
 
 @Timeout(30)
@@ -164,7 +165,19 @@ class HttpKVApiTest {
         // completed from another thread without a write, racing the end of handle(): 1 in a few
         // thousand writes on a fast disk (the symptom of jetty/jetty.project#14745, completeStream run
         // twice; reproduced on 12.1.14). The 204 is now written as an empty last write.
-        java.util.concurrent.ExecutorService completer = java.util.concurrent.Executors.newFixedThreadPool(2);
+        writesCompletedElsewhereAreAllAnswered(java.util.concurrent.Executors.newFixedThreadPool(2));
+    }
+
+    @Test
+    void everyWriteCompletedOnACompleterThreadIsAnsweredOnAKeptAliveConnection() throws Exception {
+        // The same from the glue's completer threads, which go on with the connection themselves
+        // (KVHttpServer.AnsweringThreadPool) instead of handing it back to Jetty's threads.
+        writesCompletedElsewhereAreAllAnswered(
+                java.util.concurrent.Executors.newFixedThreadPool(2, CompleterThread.factory("test-completer")));
+    }
+
+    private void writesCompletedElsewhereAreAllAnswered(java.util.concurrent.ExecutorService completer)
+            throws Exception {
         service.completer = completer;
         int answered = 0;
         try (Socket s = new Socket("127.0.0.1", server.port())) {
@@ -190,6 +203,39 @@ class HttpKVApiTest {
         }
         assertEquals(50_000, answered, "writes answered before one was not");
         assertEquals(50_000, service.map.size());
+    }
+
+    @Test
+    void requestsSentAheadOfACompleterAnswerAreAnsweredInOrder() throws Exception {
+        // A client may send its next requests before its write is answered (HTTP/1.1 pipelining). The
+        // completer thread that answers the write goes on to read them and handles those it finds.
+        service.completer =
+                java.util.concurrent.Executors.newFixedThreadPool(1, CompleterThread.factory("test-completer"));
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(10_000);
+            StringBuilder burst = new StringBuilder();
+            for (int i = 0; i < 20; i++) {
+                burst.append("PUT /p")
+                        .append(i)
+                        .append(" HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nv")
+                        .append(i % 10);
+                burst.append("GET /p").append(i).append("?serializable=true HTTP/1.1\r\nHost: x\r\n\r\n");
+            }
+            s.getOutputStream().write(burst.toString().getBytes(StandardCharsets.US_ASCII));
+            java.io.InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+            for (int i = 0; i < 20; i++) {
+                String put = readHead(in);
+                assertTrue(put.startsWith("HTTP/1.1 204"), i + ": " + put);
+                String get = readHead(in);
+                assertTrue(get.startsWith("HTTP/1.1 200"), i + ": " + get);
+                int length = Integer.parseInt(get.replaceAll("(?s).*Content-Length: (\\d+).*", "$1"));
+                byte[] body = in.readNBytes(length);
+                assertEquals("v" + (i % 10), new String(body, StandardCharsets.US_ASCII), "GET " + i);
+            }
+        } finally {
+            ((java.util.concurrent.ExecutorService) service.completer).shutdownNow();
+        }
+        assertEquals(20, service.map.size());
     }
 
     /** Reads one response's status line and headers (the answers here have no body). */
