@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * in flight fail as soon as this node knows they cannot commit, membership requests that make no
  * sense are refused with a 4xx ({@link RequestRefused}), and writes are counted for the metrics.
  *
- * <p>Called from HTTP threads; {@link #failInFlight} from the raft loop or the leader watch's timer.
+ * <p>Called from HTTP threads; {@link #failInFlight} from the operability timer thread (never the raft
+ * loop: the requests' 503s are written by the thread that fails them).
  * The in-flight sets are concurrent; the only other mutable field, whether the store was last seen at
  * its quota, is volatile and only decides what is logged.
  */

@@ -227,7 +227,13 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
                         "Failed on POST: the body must be the new node's peer URL, " + peerScheme + "://host:port");
                 return;
             }
-            answerWhenDone(request, service.addNode(id, url), response, done, HttpStatus.NO_CONTENT_204, "POST");
+            answerWhenDone(
+                    request,
+                    onPool(request, () -> service.addNode(id, url)),
+                    response,
+                    done,
+                    HttpStatus.NO_CONTENT_204,
+                    "POST");
         });
     }
 
@@ -249,7 +255,7 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
         }
         answerWhenDone(
                 request,
-                service.removeNode(id),
+                onPool(request, () -> service.removeNode(id)),
                 response,
                 releasing(callback, ticket),
                 HttpStatus.NO_CONTENT_204,
@@ -320,6 +326,54 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
                 send(response, callback, status, null);
             }
         });
+    }
+
+    /**
+     * Runs {@code call} on Jetty's pool and returns its outcome. A membership change first asks raft for
+     * its configuration, which waits for the raft loop's next turn (a WAL sync on a stalled disk may
+     * make that long), so it must not run where the handler was called: a selector thread, whose other
+     * connections would wait, or a completer thread, whose answers would. Cancelling the returned future
+     * cancels the operation's, as a client that goes away must.
+     */
+    private static CompletableFuture<Void> onPool(
+            Request request, java.util.function.Supplier<CompletableFuture<Void>> call) {
+        CompletableFuture<Void> outcome = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> op =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        outcome.whenComplete((v, e) -> {
+            CompletableFuture<Void> started = op.get();
+            if (outcome.isCancelled() && started != null) {
+                started.cancel(false);
+            }
+        });
+        try {
+            request.getComponents().getExecutor().execute(() -> {
+                if (outcome.isDone()) {
+                    return; // the client went away before the change was asked for
+                }
+                CompletableFuture<Void> started;
+                try {
+                    started = call.get();
+                } catch (RuntimeException e) {
+                    outcome.completeExceptionally(e);
+                    return;
+                }
+                op.set(started);
+                if (outcome.isCancelled()) {
+                    started.cancel(false);
+                }
+                started.whenComplete((v, e) -> {
+                    if (e != null) {
+                        outcome.completeExceptionally(e);
+                    } else {
+                        outcome.complete(v);
+                    }
+                });
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            outcome.completeExceptionally(new ServiceUnavailable("the server is stopping", true));
+        }
+        return outcome;
     }
 
     /**

@@ -87,14 +87,16 @@ final class KVHttpServer implements AutoCloseable {
     /**
      * Jetty's pool, except that a connection handed to it by a request registry's completer thread runs
      * on that thread. When an answer is written on a thread other than the one that handled the request
-     * (every write and linearizable read is answered on a completer thread), Jetty hands the connection
+     * (most writes and linearizable reads are answered on a completer thread), Jetty hands the connection
      * to its pool to read the next request: one more thread to wake, which is most of the cost of an
      * answer at high rates and a wait behind the scheduler at c=1. The completer goes on with the
      * connection itself instead: it reads what the client sent (never blocking), and handles a request
-     * found there as any Jetty thread would, with the API's handlers, which never block.
+     * found there as any Jetty thread would. The API's handlers never block where they are called; what
+     * waits for raft's status is handed to this pool's own threads.
      *
-     * <p>Threads: {@link #execute} is called by Jetty's threads and the completer threads; the jobs it
-     * runs inline are only connections, and only on a completer thread.
+     * <p>Threads: {@link #execute} is called by Jetty's threads, the completer threads and any other
+     * thread that answers a request (the registry's deadline thread, the operability timer); it runs a
+     * job inline only when it is a connection and the caller a completer thread.
      */
     static final class AnsweringThreadPool extends QueuedThreadPool {
         private static final Logger LOG = LoggerFactory.getLogger(AnsweringThreadPool.class);

@@ -113,8 +113,15 @@ final class Operability implements NodeEvents, AutoCloseable {
         synchronized (this) {
             g = guarded;
         }
-        if (g != null) {
-            g.failInFlight(reason);
+        if (g == null) {
+            return;
+        }
+        // Called by the leader watch on the raft loop (a state change) or on this timer: the 503s are
+        // written by the thread that fails the requests, which must not be the raft loop.
+        try {
+            timer.execute(() -> g.failInFlight(reason));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Stopping: the requests fail when the registry shuts down.
         }
     }
 

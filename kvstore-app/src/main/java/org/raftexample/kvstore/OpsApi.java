@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.RejectedExecutionException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
@@ -19,6 +20,8 @@ import org.raftexample.raft.Status;
 import org.raftexample.raft.tracker.Progress;
 import org.raftexample.raft.tracker.TrackerConfig;
 import org.raftexample.transport.Transport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The operational endpoints on the key-value port, all under {@link #PREFIX}, which no key an
@@ -26,7 +29,9 @@ import org.raftexample.transport.Transport;
  * other path goes to the wrapped key-value handler untouched, so {@code /health} or
  * {@code /metrics} remain ordinary keys.
  *
- * <p>Answers are computed on the HTTP thread from the {@link NodeView} and never wait for raft.
+ * <p>Answers are computed from the {@link NodeView} on a thread of Jetty's pool: raft's status comes
+ * from the raft loop, which the asking thread waits for, so no answer is computed on the thread that
+ * called the handler (a selector or a request completer, which must not wait).
  */
 final class OpsApi extends Handler.Wrapper {
 
@@ -34,6 +39,7 @@ final class OpsApi extends Handler.Wrapper {
     static final String PREFIX = "/_raftexample/";
 
     static final String ALLOW = "GET, HEAD";
+    private static final Logger LOG = LoggerFactory.getLogger(OpsApi.class);
     private static final JsonFactory JSON = new JsonFactory();
 
     private final NodeView node;
@@ -63,7 +69,27 @@ final class OpsApi extends Handler.Wrapper {
                     "Method not allowed: " + PREFIX + "* paths are read-only operational endpoints, not keys");
             return true;
         }
-        switch (path.substring(PREFIX.length())) {
+        // Most answers ask raft for its status, which waits for the raft loop's next turn: they are made
+        // on Jetty's pool, never where the handler was called (a selector thread, whose other connections
+        // would wait, or a completer thread, whose answers would).
+        String endpoint = path.substring(PREFIX.length());
+        try {
+            request.getComponents().getExecutor().execute(() -> {
+                try {
+                    serve(endpoint, response, callback);
+                } catch (RuntimeException e) {
+                    LOG.warn("answering {} failed", path, e);
+                    Response.writeError(request, response, callback, e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            HttpKVApi.send(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "the server is stopping");
+        }
+        return true;
+    }
+
+    private void serve(String endpoint, Response response, Callback callback) {
+        switch (endpoint) {
             case "health" -> health(response, callback);
             case "status" -> json(response, callback, HttpStatus.OK_200, status());
             case "members" -> json(response, callback, HttpStatus.OK_200, members());
@@ -76,7 +102,6 @@ final class OpsApi extends Handler.Wrapper {
                         HttpStatus.NOT_FOUND_404,
                         "No such endpoint: want " + PREFIX + "{health,status,members,metrics,version}");
         }
-        return true;
     }
 
     private void health(Response response, Callback callback) {

@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A thread on which the request registry completes waiting requests (a write's answer after it was
- * applied, a read's after its ReadIndex round, any request's failure). It is never the raft loop nor
+ * applied, a read's after its ReadIndex round, a failure raft or the state machine reported; a
+ * deadline's failure comes from the registry's deadline thread instead). It is never the raft loop nor
  * the apply loop, so whatever a completion runs may do non-blocking I/O here: the HTTP server writes
  * the answer on it, and may go on with the answered connection (see the key-value server's thread
  * pool) instead of handing that to another thread.

@@ -74,8 +74,22 @@ final class FakeNodeView implements NodeView {
         return 0x1000;
     }
 
+    /** When set, raftStatus waits for it, as the real one waits for the raft loop's next turn. */
+    volatile java.util.concurrent.CountDownLatch statusGate;
+    /** Counted down by every raftStatus call that found a gate set. */
+    final java.util.concurrent.CountDownLatch statusWaiting = new java.util.concurrent.CountDownLatch(1);
+
     @Override
     public Status raftStatus() {
+        java.util.concurrent.CountDownLatch gate = statusGate;
+        if (gate != null) {
+            statusWaiting.countDown();
+            try {
+                gate.await(20, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         HardState hs = HardState.newBuilder()
                 .setTerm(term)
                 .setVote(lead)

@@ -75,8 +75,27 @@ class HttpKVApiTest {
             return Optional.ofNullable(map.get(key));
         }
 
+        /** Whether some PUT was handled on a completer thread (one that went on with its connection). */
+        volatile boolean putOnCompleter;
+        /** When set, membership changes wait for it (as the real ones wait for the raft loop's status). */
+        volatile java.util.concurrent.CountDownLatch membershipGate;
+
+        private void waitAtGate() {
+            java.util.concurrent.CountDownLatch gate = membershipGate;
+            if (gate != null) {
+                try {
+                    gate.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
         @Override
         public CompletableFuture<Void> put(String key, byte[] value) {
+            if (CompleterThread.isCurrent()) {
+                putOnCompleter = true;
+            }
             calls.add("put " + key);
             return outcome(() -> map.put(key, value));
         }
@@ -90,12 +109,14 @@ class HttpKVApiTest {
         @Override
         public CompletableFuture<Void> addNode(long id, URI peerUrl) {
             calls.add("add " + id + " " + peerUrl);
+            waitAtGate();
             return outcome(() -> {});
         }
 
         @Override
         public CompletableFuture<Void> removeNode(long id) {
             calls.add("remove " + id);
+            waitAtGate();
             return outcome(() -> {});
         }
     }
@@ -169,11 +190,15 @@ class HttpKVApiTest {
     }
 
     @Test
+    @Timeout(120) // 50,000 round trips, as above
     void everyWriteCompletedOnACompleterThreadIsAnsweredOnAKeptAliveConnection() throws Exception {
         // The same from the glue's completer threads, which go on with the connection themselves
         // (KVHttpServer.AnsweringThreadPool) instead of handing it back to Jetty's threads.
         writesCompletedElsewhereAreAllAnswered(
                 java.util.concurrent.Executors.newFixedThreadPool(2, CompleterThread.factory("test-completer")));
+        // A PUT that arrives while its connection is with a completer is handled there; of 50,000, some
+        // always do (the completer that answers the one before reads it).
+        assertTrue(service.putOnCompleter, "no PUT was handled on a completer thread");
     }
 
     private void writesCompletedElsewhereAreAllAnswered(java.util.concurrent.ExecutorService completer)
@@ -236,6 +261,38 @@ class HttpKVApiTest {
             ((java.util.concurrent.ExecutorService) service.completer).shutdownNow();
         }
         assertEquals(20, service.map.size());
+        assertTrue(service.putOnCompleter, "no PUT sent ahead was read and handled by a completer thread");
+    }
+
+    @Test
+    void aMembershipChangeWaitingForRaftHoldsUpNoOtherRequest() throws Exception {
+        // A membership change asks raft for its configuration first and waits for the raft loop; that
+        // runs on Jetty's pool, so the selector (and a completer) go on serving other connections.
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        service.membershipGate = gate;
+        service.map.put("/k", "v".getBytes(StandardCharsets.UTF_8));
+        try {
+            CompletableFuture<HttpResponse<String>> remove = client.sendAsync(
+                    HttpRequest.newBuilder(URI.create(base + "/7"))
+                            .DELETE()
+                            .timeout(Duration.ofSeconds(20))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (!service.calls.contains("remove 7")) {
+                assertTrue(System.nanoTime() < deadline, "the DELETE never reached the service");
+                Thread.sleep(1);
+            }
+            for (int i = 0; i < 3; i++) { // on fresh connections: Jetty's selector must be free to read them
+                assertEquals("200 v", raw("GET", "/k?serializable=true", ""), "GET " + i);
+            }
+            assertFalse(remove.isDone(), "the DELETE was answered while it waited for raft");
+            gate.countDown();
+            assertEquals(
+                    204, remove.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+        } finally {
+            gate.countDown();
+        }
     }
 
     /** Reads one response's status line and headers (the answers here have no body). */

@@ -223,4 +223,37 @@ class OpsApiTest {
                 .lines()
                 .anyMatch(l -> l.equals("etcd_server_has_leader 0.0")));
     }
+
+    @Test
+    void anEndpointWaitingForRaftHoldsUpNoKeyValueRequest() throws Exception {
+        // /status asks raft for its status, which waits for the raft loop's next turn (long on a stalled
+        // disk); it is answered on Jetty's pool, so the selector goes on reading other connections.
+        view.statusGate = new java.util.concurrent.CountDownLatch(1);
+        service.map.put("/k", "v".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            java.util.concurrent.CompletableFuture<HttpResponse<String>> status = client.sendAsync(
+                    HttpRequest.newBuilder(URI.create(base + OpsApi.PREFIX + "status"))
+                            .timeout(Duration.ofSeconds(20))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(view.statusWaiting.await(10, java.util.concurrent.TimeUnit.SECONDS), "status never asked");
+            for (int i = 0; i < 3; i++) { // each on a fresh connection, which the selector must read
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+                    s.setSoTimeout(10_000);
+                    s.getOutputStream()
+                            .write("GET /k?serializable=true HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    String r =
+                            new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+                    assertTrue(r.startsWith("HTTP/1.1 200") && r.endsWith("\r\n\r\nv"), "GET " + i + ": " + r);
+                }
+            }
+            assertFalse(status.isDone(), "status answered while raft's status was still awaited");
+            view.statusGate.countDown();
+            HttpResponse<String> answer = status.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(200, answer.statusCode(), answer.body());
+        } finally {
+            view.statusGate.countDown();
+        }
+    }
 }
