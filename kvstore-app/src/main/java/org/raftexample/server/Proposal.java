@@ -1,7 +1,6 @@
 package org.raftexample.server;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import java.io.IOException;
 
@@ -54,14 +53,35 @@ record Proposal(long proposer, long requestId, ByteString command) {
         if (data.byteAt(1) != VERSION) {
             return null;
         }
-        try {
-            CodedInputStream in = data.substring(2).newCodedInput();
-            long proposer = in.readUInt64();
-            long id = in.readUInt64();
-            int headerEnd = 2 + in.getTotalBytesRead();
-            return new Proposal(proposer, id, data.substring(headerEnd));
-        } catch (IOException e) {
+        // The varints are read in place: on the proposing node the data is a rope (header, command),
+        // and a CodedInputStream over a rope reads through a 4 KiB buffer of its own, once per entry.
+        int proposerEnd = varintEnd(data, 2);
+        int idEnd = proposerEnd < 0 ? -1 : varintEnd(data, proposerEnd);
+        if (idEnd < 0) {
             return null;
         }
+        return new Proposal(varint(data, 2, proposerEnd), varint(data, proposerEnd, idEnd), data.substring(idEnd));
+    }
+
+    /**
+     * Where the unsigned varint at {@code at} ends, or -1 when it is cut short or longer than the 10
+     * bytes protobuf reads.
+     */
+    private static int varintEnd(ByteString data, int at) {
+        for (int i = at; i < at + 10 && i < data.size(); i++) {
+            if (data.byteAt(i) >= 0) {
+                return i + 1;
+            }
+        }
+        return -1;
+    }
+
+    /** The value of the varint in {@code [from, to)}, as protobuf reads it (bits past 64 dropped). */
+    private static long varint(ByteString data, int from, int to) {
+        long value = 0;
+        for (int i = from; i < to; i++) {
+            value |= (long) (data.byteAt(i) & 0x7f) << (7 * (i - from));
+        }
+        return value;
     }
 }
