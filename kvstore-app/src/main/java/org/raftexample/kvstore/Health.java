@@ -1,5 +1,6 @@
 package org.raftexample.kvstore;
 
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -10,14 +11,19 @@ import org.raftexample.raft.quorum.MajorityConfig;
 import org.raftexample.raft.tracker.Progress;
 
 /**
- * Whether a node is fit to serve (etcd's {@code /health}): it knows a leader, that leader is in
- * contact with a quorum, and it has applied close to everything committed.
+ * Whether a node is fit to serve (etcd's {@code /health}): its raft loop turns, it knows a leader,
+ * that leader is in contact with a quorum, and it has applied close to everything committed.
  *
- * @param healthy whether all three hold
- * @param reason  why not (empty when healthy): one of the {@code NO_*} / {@code APPLY_*} texts, with detail
+ * @param healthy whether all four hold
+ * @param reason  why not (empty when healthy): one of the texts below, with detail
  */
 record Health(boolean healthy, String reason) {
 
+    /**
+     * The raft loop has not published raft's status for longer than an election timeout: it is held
+     * up, as by a WAL fsync on a stalled disk; it neither sends heartbeats nor commits meanwhile.
+     */
+    static final String LOOP_STALLED = "RAFT LOOP STALLED";
     /** No leader is known: an election is under way, or this node is cut off from a quorum. */
     static final String NO_LEADER = "RAFT NO LEADER";
     /** This node leads but is in contact with fewer than a quorum of voters (raft's activity or a live connection). */
@@ -26,6 +32,14 @@ record Health(boolean healthy, String reason) {
     static final String APPLY_BEHIND = "APPLY BEHIND";
 
     static Health of(NodeView node) {
+        Duration age = node.raftStatusAge();
+        Duration bound = node.maxRaftStatusAge();
+        if (age.compareTo(bound) > 0) {
+            return new Health(
+                    false,
+                    LOOP_STALLED + ": raft's status was last published " + age.toMillis() + " ms ago (bound "
+                            + bound.toMillis() + " ms)");
+        }
         return of(node.raftStatus(), node.appliedIndex(), node.maxApplyLag(), node::peerActive);
     }
 

@@ -329,9 +329,9 @@ final class HttpKVApi extends Handler.Abstract.NonBlocking {
     }
 
     /**
-     * Runs {@code call} on Jetty's pool and returns its outcome. A membership change first asks raft for
-     * its configuration, which waits for the raft loop's next turn (a WAL sync on a stalled disk may
-     * make that long), so it must not run where the handler was called: a selector thread, whose other
+     * Runs {@code call} on Jetty's pool and returns its outcome. A membership change is rare and does
+     * more than a key's request before it is proposed (the checks of the configuration, the peer
+     * directory), so it does not run where the handler was called: a selector thread, whose other
      * connections would wait, or a completer thread, whose answers would. Cancelling the returned future
      * cancels the operation's, as a client that goes away must.
      */

@@ -1,5 +1,6 @@
 package org.raftexample.kvstore;
 
+import java.time.Duration;
 import java.util.Map;
 import org.raftexample.raft.Status;
 
@@ -19,8 +20,21 @@ interface NodeView {
     /** The cluster id the peer transport checks. */
     long clusterId();
 
-    /** Raft's status: state, leader, term, commit; on the leader also every member's progress. */
+    /**
+     * Raft's status as the raft loop last published it (at every tick, and at once after a change of
+     * role, leader or configuration): state, leader, term, commit; on the leader also every member's
+     * progress. Never waits for the raft loop.
+     */
     Status raftStatus();
+
+    /**
+     * How long ago the raft loop published {@link #raftStatus()}: under one tick while the loop turns;
+     * it grows while the loop is held up, as by a WAL fsync on a stalled disk.
+     */
+    Duration raftStatusAge();
+
+    /** The {@link #raftStatusAge()} past which this node is unhealthy: raft's election timeout. */
+    Duration maxRaftStatusAge();
 
     /** The index of the last entry applied to the state machine on this node. */
     long appliedIndex();

@@ -69,9 +69,10 @@ final class OpsApi extends Handler.Wrapper {
                     "Method not allowed: " + PREFIX + "* paths are read-only operational endpoints, not keys");
             return true;
         }
-        // Most answers ask raft for its status, which waits for the raft loop's next turn: they are made
-        // on Jetty's pool, never where the handler was called (a selector thread, whose other connections
-        // would wait, or a completer thread, whose answers would).
+        // Some answers touch the disk (the WAL's size lists its directory), which a stalled disk holds
+        // up: they are made on Jetty's pool, never where the handler was called (a selector thread, whose
+        // other connections would wait, or a completer thread, whose answers would). Raft's status is the
+        // one the raft loop published, which never waits for the loop.
         String endpoint = path.substring(PREFIX.length());
         try {
             request.getComponents().getExecutor().execute(() -> {

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.raftexample.raft.Status;
@@ -35,7 +36,17 @@ final class RaftNodeView implements NodeView {
 
     @Override
     public Status raftStatus() {
-        return raft.status();
+        return raft.publishedStatus();
+    }
+
+    @Override
+    public Duration raftStatusAge() {
+        return raft.publishedStatusAge();
+    }
+
+    @Override
+    public Duration maxRaftStatusAge() {
+        return opts.tickInterval().multipliedBy(opts.electionTicks());
     }
 
     @Override

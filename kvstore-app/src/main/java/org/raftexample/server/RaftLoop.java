@@ -57,6 +57,11 @@ import org.slf4j.LoggerFactory;
  * them into MemoryStorage; as follower or candidate, send only now, after the write, and, if the
  * Ready committed a conf change, only after the apply loop has applied it; then {@code advance}.
  *
+ * <p>The loop publishes raft's status ({@link #publishedStatus}) at every tick and at once after a
+ * change of role or leader and after a conf change is applied, so that what only reports it (the
+ * operational endpoints, the metrics, the checks before a membership change) never waits for the loop,
+ * which may be held up in a WAL fsync on a stalled disk; how old the status is tells that the loop is.
+ *
  * <p>Inputs from other threads ({@link #step}, {@link #propose}, {@link #readIndex}, reports,
  * {@link #status}, {@link #applyConfChange}) are queued in one bounded inbox and stepped by the loop
  * in arrival order; proposals made while no leader is known wait in the loop (as etcd's
@@ -107,6 +112,15 @@ final class RaftLoop {
     private volatile long committedIndex;
     private long maxEntriesPerReady;
     private volatile GlueTracer tracer;
+    private volatile PublishedStatus published;
+
+    /**
+     * Raft's status as the raft loop took it, and when.
+     *
+     * @param status the status
+     * @param takenNanos {@link System#nanoTime} when the loop took it
+     */
+    record PublishedStatus(Status status, long takenNanos) {}
 
     RaftLoop(
             ServerConfig opts,
@@ -131,6 +145,17 @@ final class RaftLoop {
         this.requests = requests;
         this.committedIndex = committedIndex;
         this.onEnd = onEnd;
+        publishStatus();
+    }
+
+    // The constructor's thread, then the loop thread only.
+    private void publishStatus() {
+        published = new PublishedStatus(rn.status(), System.nanoTime());
+    }
+
+    /** raft's status as the loop last published it (see the class comment); never waits. */
+    PublishedStatus publishedStatus() {
+        return published;
     }
 
     void setEvents(NodeEvents events) {
@@ -334,6 +359,7 @@ final class RaftLoop {
                 if (now - nextTick >= 0) {
                     rn.tick();
                     reads.onTick();
+                    publishStatus();
                     // After a long stall, tick once and resume the normal rhythm rather than fire a burst.
                     nextTick = Math.max(nextTick + tickNanos, now);
                 }
@@ -341,6 +367,9 @@ final class RaftLoop {
                     Ready rd = rn.ready();
                     ToApply ap = handleReady(rd);
                     rn.advance(rd);
+                    if (rd.softState() != null) {
+                        publishStatus(); // a new role or leader is seen at once, not a tick later
+                    }
                     if (ap.confChange) {
                         // Its proposer hears back only now (see ToApply#advanced).
                         ap.advanced.complete(null);
@@ -476,6 +505,7 @@ final class RaftLoop {
                 && !cs.getLearnersList().contains(opts.id())) {
             proposalsOpen = false;
         }
+        publishStatus(); // published before anyone hears of the change: a client then sees it in the status
         ac.result().complete(cs);
     }
 

@@ -3,6 +3,7 @@ package org.raftexample.server;
 import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -450,6 +451,37 @@ public final class RaftNode implements RaftReceiver, AutoCloseable {
      */
     public Status status() {
         return raftLoop.status();
+    }
+
+    /**
+     * Raft's status as the raft loop last published it: at every tick, and at once after a change of
+     * role, leader or configuration. Unlike {@link #status()} it never waits for the raft loop, which a
+     * WAL fsync on a stalled disk can hold up; {@link #publishedStatusAge} then tells how long.
+     *
+     * @return the status
+     * @throws IllegalStateException before {@link #start()}
+     */
+    public Status publishedStatus() {
+        return published().status();
+    }
+
+    /**
+     * How long ago the raft loop published {@link #publishedStatus()}: under one tick while the loop
+     * turns, longer while it is held up (or after it stopped).
+     *
+     * @return the age
+     * @throws IllegalStateException before {@link #start()}
+     */
+    public Duration publishedStatusAge() {
+        return Duration.ofNanos(System.nanoTime() - published().takenNanos());
+    }
+
+    private RaftLoop.PublishedStatus published() {
+        RaftLoop loop = raftLoop;
+        if (loop == null) {
+            throw new IllegalStateException("node not started");
+        }
+        return loop.publishedStatus();
     }
 
     // ---- operability (see RaftNodeView): hooks and read-only views, any thread -------------------

@@ -1,5 +1,6 @@
 package org.raftexample.kvstore;
 
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,6 +33,7 @@ final class FakeNodeView implements NodeView {
     volatile long storeBytes = 1000;
     volatile long quotaBytes;
     volatile long proposalsFiltered;
+    volatile Duration statusAge = Duration.ofMillis(20);
     volatile Set<Long> voters = Set.of(1L, 2L, 3L);
     volatile Set<Long> learners = Set.of();
     /** On a leader: each follower's match index and raft's recentActive flag. */
@@ -74,10 +76,23 @@ final class FakeNodeView implements NodeView {
         return 0x1000;
     }
 
-    /** When set, raftStatus waits for it, as the real one waits for the raft loop's next turn. */
+    /**
+     * When set, raftStatus waits for it, as a view's call may wait (walBytes lists the WAL directory,
+     * which a stalled disk holds up).
+     */
     volatile java.util.concurrent.CountDownLatch statusGate;
     /** Counted down by every raftStatus call that found a gate set. */
     final java.util.concurrent.CountDownLatch statusWaiting = new java.util.concurrent.CountDownLatch(1);
+
+    @Override
+    public Duration raftStatusAge() {
+        return statusAge;
+    }
+
+    @Override
+    public Duration maxRaftStatusAge() {
+        return Duration.ofSeconds(1);
+    }
 
     @Override
     public Status raftStatus() {

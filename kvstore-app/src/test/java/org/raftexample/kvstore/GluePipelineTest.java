@@ -27,6 +27,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.raftexample.kvstore.proto.KV;
+import org.raftexample.raft.StateType;
+import org.raftexample.raft.Status;
 import org.raftexample.server.GlueAccess;
 import org.raftexample.server.RaftNode;
 import org.raftexample.server.StateMachine;
@@ -146,6 +148,53 @@ class GluePipelineTest {
         diskDone.countDown();
         put.get(20, TimeUnit.SECONDS);
         assertEquals(Optional.of("v"), kv.stores.get(leader.opts().id()).lookup("k"));
+    }
+
+    @Test
+    void statusReportsDoNotWaitForARaftLoopHeldUpInItsWalWriteAndHealthSaysItIsStalled() throws Exception {
+        InProcessCluster c = cluster(1, 10_000, 10_000);
+        Kv kv = new Kv(c);
+        c.startAll(kv::make);
+        InProcessCluster.Member m = leaderOf(c);
+        putUntilAcked(kv.service(m), "warm-up", "x");
+        RaftNodeView view = new RaftNodeView(c.appOptions(1, c.peers, false), m.node(), kv.stores.get(1L));
+        InProcessCluster.await("a healthy node", WAIT, () -> Health.of(view).healthy());
+
+        CountDownLatch inSave = new CountDownLatch(1);
+        CountDownLatch diskDone = new CountDownLatch(1);
+        GlueAccess.setBeforeSave(m.node(), () -> {
+            inSave.countDown();
+            try {
+                diskDone.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        CompletableFuture<Void> put = kv.service(m).put("k", "v");
+        assertTrue(inSave.await(10, TimeUnit.SECONDS), "the write never reached the WAL");
+        // The raft loop is held in its WAL write now: a status taken by the loop waits for it.
+        CompletableFuture<Status> taken =
+                CompletableFuture.supplyAsync(() -> m.node().status());
+        Duration bound = view.maxRaftStatusAge();
+        Thread.sleep(bound.toMillis() * 3);
+        assertFalse(taken.isDone(), "the raft loop was not held up");
+
+        long start = System.nanoTime();
+        Status published = view.raftStatus();
+        Health stalled = Health.of(view);
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "the reports waited for the raft loop");
+        assertEquals(StateType.StateLeader, published.raftState());
+        assertTrue(
+                view.raftStatusAge().compareTo(bound) > 0, view.raftStatusAge().toString());
+        assertFalse(stalled.healthy());
+        assertTrue(stalled.reason().startsWith(Health.LOOP_STALLED + ": "), stalled.reason());
+
+        diskDone.countDown();
+        put.get(20, TimeUnit.SECONDS);
+        assertEquals(StateType.StateLeader, taken.get(20, TimeUnit.SECONDS).raftState());
+        InProcessCluster.await("healthy again", WAIT, () -> Health.of(view).healthy());
+        assertTrue(
+                view.raftStatusAge().compareTo(bound) <= 0, view.raftStatusAge().toString());
     }
 
     @Test

@@ -97,6 +97,18 @@ class OpsApiTest {
         assertTrue(behind.get("reason").asText().startsWith(Health.APPLY_BEHIND), behind.toString());
         view.applied = 400;
         assertEquals(200, send("GET", "/_raftexample/health", null).statusCode(), "a lag of exactly the bound is fine");
+
+        // A raft loop that has not published its status for over an election timeout is held up; that
+        // comes first, since the rest of the status is then as old.
+        view.leader(3);
+        view.statusAge = Duration.ofMillis(1500);
+        JsonNode stalled = getJson("/_raftexample/health", 503);
+        assertEquals(
+                Health.LOOP_STALLED + ": raft's status was last published 1500 ms ago (bound 1000 ms)",
+                stalled.get("reason").asText());
+        view.statusAge = Duration.ofSeconds(1);
+        assertEquals(
+                200, send("GET", "/_raftexample/health", null).statusCode(), "an age of exactly the bound is fine");
     }
 
     @Test
