@@ -127,6 +127,7 @@ final class OpsApi extends Handler.Wrapper {
             g.writeNumber(Long.toUnsignedString(st.lead()));
             g.writeNumberField("term", st.term());
             g.writeNumberField("commit", st.commit());
+            g.writeNumberField("raftStatusAgeMs", node.raftStatusAge().toMillis());
             g.writeNumberField("applied", node.appliedIndex());
             g.writeNumberField("snapshotIndex", node.snapshotIndex());
             g.writeNumberField("walBytes", node.walBytes());

@@ -154,6 +154,12 @@ final class ServerMetrics implements PeerTrafficListener {
                 .callback(cb -> cb.call(node.raftStatus().term()))
                 .register(registry);
         GaugeWithCallback.builder()
+                .name("raftexample_raft_status_age_seconds")
+                .help("Seconds since the raft loop last published raft's status, which it does at every tick; "
+                        + "it grows while the loop is held up, as by a WAL fsync on a stalled disk.")
+                .callback(cb -> cb.call(node.raftStatusAge().toNanos() / 1e9))
+                .register(registry);
+        GaugeWithCallback.builder()
                 .name("raftexample_snapshot_index")
                 .help("The index of the newest snapshot saved on this member.")
                 .callback(cb -> cb.call(node.snapshotIndex()))

@@ -121,6 +121,7 @@ class OpsApiTest {
         assertEquals(2, f.get("leader").asLong());
         assertEquals(2, f.get("term").asLong());
         assertEquals(10, f.get("commit").asLong());
+        assertEquals(20, f.get("raftStatusAgeMs").asLong());
         assertEquals(10, f.get("applied").asLong());
         assertEquals(4, f.get("snapshotIndex").asLong());
         assertEquals(4096, f.get("walBytes").asLong());
@@ -222,6 +223,7 @@ class OpsApiTest {
                 "raftexample_http_requests_total{code=\"204\",method=\"PUT\"} 1.0",
                 "raftexample_http_requests_total{code=\"404\",method=\"GET\"} 1.0",
                 "raftexample_keys 3.0",
+                "raftexample_raft_status_age_seconds 0.02",
                 "raftexample_store_size_bytes 1000.0",
                 "raftexample_store_quota_bytes 0.0",
                 "raftexample_server_entries_skipped_total 2.0",
