@@ -9,6 +9,7 @@ import org.raftexample.raft.StateType;
 import org.raftexample.raft.Status;
 import org.raftexample.raft.quorum.MajorityConfig;
 import org.raftexample.raft.tracker.Progress;
+import org.raftexample.server.PublishedStatus;
 
 /**
  * Whether a node is fit to serve (etcd's {@code /health}): its raft loop turns, it knows a leader,
@@ -21,7 +22,8 @@ record Health(boolean healthy, String reason) {
 
     /**
      * The raft loop has not published raft's status for longer than an election timeout: it is held
-     * up, as by a WAL fsync on a stalled disk; it neither sends heartbeats nor commits meanwhile.
+     * up, by a WAL fsync on a stalled disk or a wait for the apply loop; it neither sends heartbeats nor
+     * commits meanwhile.
      */
     static final String LOOP_STALLED = "RAFT LOOP STALLED";
     /** No leader is known: an election is under way, or this node is cut off from a quorum. */
@@ -32,7 +34,8 @@ record Health(boolean healthy, String reason) {
     static final String APPLY_BEHIND = "APPLY BEHIND";
 
     static Health of(NodeView node) {
-        Duration age = node.raftStatusAge();
+        PublishedStatus published = node.publishedStatus();
+        Duration age = published.age();
         Duration bound = node.maxRaftStatusAge();
         if (age.compareTo(bound) > 0) {
             return new Health(
@@ -40,11 +43,15 @@ record Health(boolean healthy, String reason) {
                     LOOP_STALLED + ": raft's status was last published " + age.toMillis() + " ms ago (bound "
                             + bound.toMillis() + " ms)");
         }
-        return of(node.raftStatus(), node.appliedIndex(), node.maxApplyLag(), node::peerActive);
+        Status st = published.status();
+        long applied = node.appliedIndex(); // before the commit index, which is never below it
+        long commit = Math.max(st.commit(), node.committedIndex());
+        return of(st, commit, applied, node.maxApplyLag(), node::peerActive);
     }
 
     /**
-     * The health of a node whose raft status is {@code st} and which has applied up to {@code applied}.
+     * The health of a node whose raft status is {@code st}, which knows entries up to {@code commit} to
+     * be committed and has applied up to {@code applied}.
      * A follower that knows a leader trusts it to have a quorum: with CheckQuorum on, a leader that
      * loses its quorum steps down within two election timeouts (it checks once per election timeout, as
      * etcd's) and stops sending heartbeats, and its
@@ -52,7 +59,7 @@ record Health(boolean healthy, String reason) {
      * contact with a member: raft's own flag is cleared at every quorum check and set again by the
      * next answer, so alone it would make a healthy leader look cut off for a moment each time.
      */
-    static Health of(Status st, long applied, long maxApplyLag, LongPredicate peerActive) {
+    static Health of(Status st, long commit, long applied, long maxApplyLag, LongPredicate peerActive) {
         if (st.lead() == 0) {
             return new Health(false, NO_LEADER);
         }
@@ -62,12 +69,12 @@ record Health(boolean healthy, String reason) {
                 return new Health(false, NO_QUORUM + ": " + quorum);
             }
         }
-        long lag = st.commit() - applied;
+        long lag = commit - applied;
         if (lag > maxApplyLag) {
             return new Health(
                     false,
                     APPLY_BEHIND + ": applied index " + applied + " is " + lag + " entries behind commit index "
-                            + st.commit() + " (bound " + maxApplyLag + ")");
+                            + commit + " (bound " + maxApplyLag + ")");
         }
         return new Health(true, "");
     }

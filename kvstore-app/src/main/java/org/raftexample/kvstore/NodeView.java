@@ -3,6 +3,7 @@ package org.raftexample.kvstore;
 import java.time.Duration;
 import java.util.Map;
 import org.raftexample.raft.Status;
+import org.raftexample.server.PublishedStatus;
 
 /**
  * A read-only view of one running node, for the operational endpoints and the metrics: everything an
@@ -22,19 +23,25 @@ interface NodeView {
 
     /**
      * Raft's status as the raft loop last published it (at every tick, and at once after a change of
-     * role, leader or configuration): state, leader, term, commit; on the leader also every member's
-     * progress. Never waits for the raft loop.
+     * role or leader and after a conf change is applied), with when it was taken: state, leader, term,
+     * commit; on the leader also every member's progress. Never waits for the raft loop; its age grows
+     * while the loop is held up (a WAL fsync on a stalled disk, a wait for the apply loop). Read-only.
      */
-    Status raftStatus();
+    PublishedStatus publishedStatus();
+
+    /** The status of {@link #publishedStatus()} alone. */
+    default Status raftStatus() {
+        return publishedStatus().status();
+    }
+
+    /** The age of {@link #publishedStatus()} past which this node is unhealthy: raft's election timeout. */
+    Duration maxRaftStatusAge();
 
     /**
-     * How long ago the raft loop published {@link #raftStatus()}: under one tick while the loop turns;
-     * it grows while the loop is held up, as by a WAL fsync on a stalled disk.
+     * The commit index this node knows, as of its raft loop's last Ready: fresher than the published
+     * status's, which may be a tick old.
      */
-    Duration raftStatusAge();
-
-    /** The {@link #raftStatusAge()} past which this node is unhealthy: raft's election timeout. */
-    Duration maxRaftStatusAge();
+    long committedIndex();
 
     /** The index of the last entry applied to the state machine on this node. */
     long appliedIndex();

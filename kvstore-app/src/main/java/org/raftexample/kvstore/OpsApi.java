@@ -19,6 +19,7 @@ import org.eclipse.jetty.util.Callback;
 import org.raftexample.raft.Status;
 import org.raftexample.raft.tracker.Progress;
 import org.raftexample.raft.tracker.TrackerConfig;
+import org.raftexample.server.PublishedStatus;
 import org.raftexample.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * other path goes to the wrapped key-value handler untouched, so {@code /health} or
  * {@code /metrics} remain ordinary keys.
  *
- * <p>Answers are computed from the {@link NodeView} on a thread of Jetty's pool: raft's status comes
- * from the raft loop, which the asking thread waits for, so no answer is computed on the thread that
+ * <p>Answers are computed from the {@link NodeView} on a thread of Jetty's pool: raft's status is the
+ * one the raft loop published, which never waits, but some answers read the disk (the WAL's size
+ * lists its directory), which a stalled disk holds up, so no answer is computed on the thread that
  * called the handler (a selector or a request completer, which must not wait).
  */
 final class OpsApi extends Handler.Wrapper {
@@ -117,7 +119,10 @@ final class OpsApi extends Handler.Wrapper {
     }
 
     private byte[] status() {
-        Status st = node.raftStatus();
+        PublishedStatus published = node.publishedStatus();
+        Status st = published.status();
+        long applied = node.appliedIndex(); // before the commit index, which is never below it
+        long commit = Math.max(st.commit(), node.committedIndex());
         return write(g -> {
             g.writeFieldName("id");
             g.writeNumber(Long.toUnsignedString(node.id()));
@@ -126,9 +131,9 @@ final class OpsApi extends Handler.Wrapper {
             g.writeFieldName("leader");
             g.writeNumber(Long.toUnsignedString(st.lead()));
             g.writeNumberField("term", st.term());
-            g.writeNumberField("commit", st.commit());
-            g.writeNumberField("raftStatusAgeMs", node.raftStatusAge().toMillis());
-            g.writeNumberField("applied", node.appliedIndex());
+            g.writeNumberField("commit", commit);
+            g.writeNumberField("raftStatusAgeMs", published.age().toMillis());
+            g.writeNumberField("applied", applied);
             g.writeNumberField("snapshotIndex", node.snapshotIndex());
             g.writeNumberField("walBytes", node.walBytes());
             g.writeNumberField("keys", node.keyCount());

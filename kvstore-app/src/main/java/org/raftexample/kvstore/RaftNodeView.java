@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.raftexample.raft.Status;
+import org.raftexample.server.PublishedStatus;
 import org.raftexample.server.RaftNode;
 
 /** The {@link NodeView} of a running {@link RaftNode} and its {@link KVStore}; thread-safe as they are. */
@@ -35,18 +35,18 @@ final class RaftNodeView implements NodeView {
     }
 
     @Override
-    public Status raftStatus() {
+    public PublishedStatus publishedStatus() {
         return raft.publishedStatus();
-    }
-
-    @Override
-    public Duration raftStatusAge() {
-        return raft.publishedStatusAge();
     }
 
     @Override
     public Duration maxRaftStatusAge() {
         return opts.tickInterval().multipliedBy(opts.electionTicks());
+    }
+
+    @Override
+    public long committedIndex() {
+        return raft.committedIndex();
     }
 
     @Override

@@ -72,7 +72,7 @@ final class ServerMetrics implements PeerTrafficListener {
         CounterWithCallback.builder()
                 .name("etcd_server_proposals_committed_total")
                 .help("The total number of consensus proposals committed.")
-                .callback(cb -> cb.call(node.raftStatus().commit()))
+                .callback(cb -> cb.call(node.committedIndex()))
                 .register(registry);
         CounterWithCallback.builder()
                 .name("etcd_server_proposals_applied_total")
@@ -157,7 +157,7 @@ final class ServerMetrics implements PeerTrafficListener {
                 .name("raftexample_raft_status_age_seconds")
                 .help("Seconds since the raft loop last published raft's status, which it does at every tick; "
                         + "it grows while the loop is held up, as by a WAL fsync on a stalled disk.")
-                .callback(cb -> cb.call(node.raftStatusAge().toNanos() / 1e9))
+                .callback(cb -> cb.call(node.publishedStatus().age().toNanos() / 1e9))
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("raftexample_snapshot_index")

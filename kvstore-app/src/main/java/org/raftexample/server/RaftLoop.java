@@ -113,14 +113,7 @@ final class RaftLoop {
     private long maxEntriesPerReady;
     private volatile GlueTracer tracer;
     private volatile PublishedStatus published;
-
-    /**
-     * Raft's status as the raft loop took it, and when.
-     *
-     * @param status the status
-     * @param takenNanos {@link System#nanoTime} when the loop took it
-     */
-    record PublishedStatus(Status status, long takenNanos) {}
+    private volatile boolean ended;
 
     RaftLoop(
             ServerConfig opts,
@@ -153,8 +146,15 @@ final class RaftLoop {
         published = new PublishedStatus(rn.status(), System.nanoTime());
     }
 
-    /** raft's status as the loop last published it (see the class comment); never waits. */
+    /**
+     * raft's status as the loop last published it (see the class comment); never waits.
+     *
+     * @throws NodeStoppedException once the loop has ended, as {@link #status} does
+     */
     PublishedStatus publishedStatus() {
+        if (ended) {
+            throw new NodeStoppedException();
+        }
         return published;
     }
 
@@ -388,6 +388,7 @@ final class RaftLoop {
                 fatal("cannot go on", t);
             }
         } finally {
+            ended = true; // an ended loop is not a stalled one: its status is no longer handed out
             failPending(new NodeStoppedException());
         }
     }

@@ -3,7 +3,6 @@ package org.raftexample.server;
 import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.net.URI;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -454,29 +453,18 @@ public final class RaftNode implements RaftReceiver, AutoCloseable {
     }
 
     /**
-     * Raft's status as the raft loop last published it: at every tick, and at once after a change of
-     * role, leader or configuration. Unlike {@link #status()} it never waits for the raft loop, which a
-     * WAL fsync on a stalled disk can hold up; {@link #publishedStatusAge} then tells how long.
+     * Raft's status as the raft loop last published it, and when: at every tick, after a Ready that
+     * changed this node's role or leader, and after a conf change is applied, before its proposer
+     * hears back (a configuration or term that arrives with a snapshot, with no change of role, is
+     * published at the next tick). Unlike {@link #status()} it never waits for the raft loop, which a
+     * WAL fsync on a stalled disk, or a wait for the apply loop, can hold up; the status's age then
+     * tells how long.
      *
-     * @return the status
+     * @return the status and when it was taken
      * @throws IllegalStateException before {@link #start()}
+     * @throws org.raftexample.raft.NodeStoppedException once the raft loop has ended
      */
-    public Status publishedStatus() {
-        return published().status();
-    }
-
-    /**
-     * How long ago the raft loop published {@link #publishedStatus()}: under one tick while the loop
-     * turns, longer while it is held up (or after it stopped).
-     *
-     * @return the age
-     * @throws IllegalStateException before {@link #start()}
-     */
-    public Duration publishedStatusAge() {
-        return Duration.ofNanos(System.nanoTime() - published().takenNanos());
-    }
-
-    private RaftLoop.PublishedStatus published() {
+    public PublishedStatus publishedStatus() {
         RaftLoop loop = raftLoop;
         if (loop == null) {
             throw new IllegalStateException("node not started");

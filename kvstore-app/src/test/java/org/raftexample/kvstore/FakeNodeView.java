@@ -16,6 +16,7 @@ import org.raftexample.raft.tracker.Progress;
 import org.raftexample.raft.tracker.ProgressFixtures;
 import org.raftexample.raft.tracker.TrackerConfig;
 import org.raftexample.raftpb.HardState;
+import org.raftexample.server.PublishedStatus;
 
 /** A {@link NodeView} whose every answer a test sets (volatile fields: read by HTTP threads). */
 final class FakeNodeView implements NodeView {
@@ -77,17 +78,12 @@ final class FakeNodeView implements NodeView {
     }
 
     /**
-     * When set, raftStatus waits for it, as a view's call may wait (walBytes lists the WAL directory,
-     * which a stalled disk holds up).
+     * When set, publishedStatus waits for it, as a view's call may wait (the real walBytes lists the WAL
+     * directory, which a stalled disk holds up).
      */
     volatile java.util.concurrent.CountDownLatch statusGate;
-    /** Counted down by every raftStatus call that found a gate set. */
+    /** Counted down by every publishedStatus call that found a gate set. */
     final java.util.concurrent.CountDownLatch statusWaiting = new java.util.concurrent.CountDownLatch(1);
-
-    @Override
-    public Duration raftStatusAge() {
-        return statusAge;
-    }
 
     @Override
     public Duration maxRaftStatusAge() {
@@ -95,7 +91,7 @@ final class FakeNodeView implements NodeView {
     }
 
     @Override
-    public Status raftStatus() {
+    public PublishedStatus publishedStatus() {
         java.util.concurrent.CountDownLatch gate = statusGate;
         if (gate != null) {
             statusWaiting.countDown();
@@ -128,7 +124,12 @@ final class FakeNodeView implements NodeView {
                 progress.put(e.getKey(), p);
             }
         }
-        return new Status(basic, cfg, progress);
+        return new PublishedStatus(new Status(basic, cfg, progress), System.nanoTime() - statusAge.toNanos());
+    }
+
+    @Override
+    public long committedIndex() {
+        return commit;
     }
 
     @Override

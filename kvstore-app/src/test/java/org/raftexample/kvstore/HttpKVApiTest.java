@@ -77,7 +77,7 @@ class HttpKVApiTest {
 
         /** Whether some PUT was handled on a completer thread (one that went on with its connection). */
         volatile boolean putOnCompleter;
-        /** When set, membership changes wait for it (as the real ones wait for the raft loop's status). */
+        /** When set, membership changes wait for it (as a real one may, e.g. on its peer directory's disk). */
         volatile java.util.concurrent.CountDownLatch membershipGate;
 
         private void waitAtGate() {
@@ -265,8 +265,8 @@ class HttpKVApiTest {
     }
 
     @Test
-    void aMembershipChangeWaitingForRaftHoldsUpNoOtherRequest() throws Exception {
-        // A membership change asks raft for its configuration first and waits for the raft loop; that
+    void aMembershipChangeHeldUpHoldsUpNoOtherRequest() throws Exception {
+        // A membership change does more than a key's request before it is proposed and may wait; it
         // runs on Jetty's pool, so the selector (and a completer) go on serving other connections.
         java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
         service.membershipGate = gate;

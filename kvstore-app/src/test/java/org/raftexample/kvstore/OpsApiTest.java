@@ -103,12 +103,14 @@ class OpsApiTest {
         view.leader(3);
         view.statusAge = Duration.ofMillis(1500);
         JsonNode stalled = getJson("/_raftexample/health", 503);
-        assertEquals(
-                Health.LOOP_STALLED + ": raft's status was last published 1500 ms ago (bound 1000 ms)",
-                stalled.get("reason").asText());
-        view.statusAge = Duration.ofSeconds(1);
-        assertEquals(
-                200, send("GET", "/_raftexample/health", null).statusCode(), "an age of exactly the bound is fine");
+        assertTrue(
+                stalled.get("reason")
+                        .asText()
+                        .matches(Health.LOOP_STALLED
+                                + ": raft's status was last published 1[5-9][0-9][0-9] ms ago \\(bound 1000 ms\\)"),
+                stalled.toString());
+        view.statusAge = Duration.ofMillis(900);
+        assertEquals(200, send("GET", "/_raftexample/health", null).statusCode(), "an age under the bound is fine");
     }
 
     @Test
@@ -121,7 +123,8 @@ class OpsApiTest {
         assertEquals(2, f.get("leader").asLong());
         assertEquals(2, f.get("term").asLong());
         assertEquals(10, f.get("commit").asLong());
-        assertEquals(20, f.get("raftStatusAgeMs").asLong());
+        long age = f.get("raftStatusAgeMs").asLong();
+        assertTrue(age >= 20 && age < 5000, "raftStatusAgeMs " + age);
         assertEquals(10, f.get("applied").asLong());
         assertEquals(4, f.get("snapshotIndex").asLong());
         assertEquals(4096, f.get("walBytes").asLong());
@@ -223,7 +226,6 @@ class OpsApiTest {
                 "raftexample_http_requests_total{code=\"204\",method=\"PUT\"} 1.0",
                 "raftexample_http_requests_total{code=\"404\",method=\"GET\"} 1.0",
                 "raftexample_keys 3.0",
-                "raftexample_raft_status_age_seconds 0.02",
                 "raftexample_store_size_bytes 1000.0",
                 "raftexample_store_quota_bytes 0.0",
                 "raftexample_server_entries_skipped_total 2.0",
@@ -231,6 +233,12 @@ class OpsApiTest {
             assertTrue(text.lines().anyMatch(l -> l.equals(line)), line + " in\n" + text);
         }
         assertTrue(text.contains("jvm_memory_used_bytes"), "JVM metrics are exported");
+        double age = text.lines()
+                .filter(l -> l.startsWith("raftexample_raft_status_age_seconds "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1)))
+                .findFirst()
+                .orElseThrow();
+        assertTrue(age >= 0.02 && age < 5, "raftexample_raft_status_age_seconds " + age);
         view.follower(0);
         assertTrue(send("GET", "/_raftexample/metrics", null)
                 .body()
@@ -239,9 +247,10 @@ class OpsApiTest {
     }
 
     @Test
-    void anEndpointWaitingForRaftHoldsUpNoKeyValueRequest() throws Exception {
-        // /status asks raft for its status, which waits for the raft loop's next turn (long on a stalled
-        // disk); it is answered on Jetty's pool, so the selector goes on reading other connections.
+    void anEndpointHeldUpHoldsUpNoKeyValueRequest() throws Exception {
+        // An answer may wait (/status lists the WAL directory, which a stalled disk holds up; the fake
+        // holds its status call instead); it is made on Jetty's pool, so the selector goes on reading
+        // other connections.
         view.statusGate = new java.util.concurrent.CountDownLatch(1);
         service.map.put("/k", "v".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         try {
