@@ -367,9 +367,6 @@ final class RaftLoop {
                     Ready rd = rn.ready();
                     ToApply ap = handleReady(rd);
                     rn.advance(rd);
-                    if (rd.softState() != null) {
-                        publishStatus(); // a new role or leader is seen at once, not a tick later
-                    }
                     if (ap.confChange) {
                         // Its proposer hears back only now (see ToApply#advanced).
                         ap.advanced.complete(null);
@@ -557,6 +554,11 @@ final class RaftLoop {
 
     /** Handles one Ready up to its advance; returns what went to the apply loop. */
     private ToApply handleReady(Ready rd) throws InterruptedException {
+        if (rd.softState() != null) {
+            // First: whoever hears of the new role or leader (the events, isLeader) finds it in the
+            // published status too, not a tick later.
+            publishStatus();
+        }
         if (rd.softState() != null || rd.hardState() != null) {
             events.stateChanged(rd.softState(), rd.hardState());
         }

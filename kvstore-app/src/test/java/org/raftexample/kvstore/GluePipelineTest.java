@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -205,6 +206,29 @@ class GluePipelineTest {
                 return true;
             }
         });
+    }
+
+    @Test
+    void aNewRoleAndAnAppliedConfChangeArePublishedAtOnceNotAtTheNextTick() throws Exception {
+        InProcessCluster c = cluster(1, 10_000, 10_000);
+        // Ticks far apart: a status published only at a tick would show the old role or configuration
+        // for up to a quarter second after raft has moved on.
+        c.tick = Duration.ofMillis(250);
+        c.electionTicks = 3;
+        Kv kv = new Kv(c);
+        c.startAll(kv::make);
+        InProcessCluster.Member m = leaderOf(c);
+        RaftNodeView view = new RaftNodeView(c.appOptions(1, c.peers, false), m.node(), kv.stores.get(1L));
+        assertEquals(StateType.StateLeader, view.raftStatus().raftState(), "the leader's own status lags");
+        assertEquals(1L, view.raftStatus().lead());
+
+        m.node()
+                .addNode(2, URI.create("http://127.0.0.1:" + NodeProcesses.freePort()))
+                .get(20, TimeUnit.SECONDS);
+        assertTrue(
+                view.raftStatus().config().voters().incoming().contains(2L),
+                "the applied configuration is not in the status: "
+                        + view.raftStatus().config());
     }
 
     @Test

@@ -42,8 +42,10 @@ final class InProcessCluster implements AutoCloseable {
         }
     }
 
-    /** Election timeout in 10 ms ticks for members started from now on (tests that stall a loop raise it). */
+    /** Election timeout in ticks for members started from now on (tests that stall a loop raise it). */
     int electionTicks = 10;
+    /** The tick of members started from now on. */
+    Duration tick = Duration.ofMillis(10);
 
     /**
      * The configuration of member {@code id}: raft as the original raftexample runs it (PreVote and
@@ -63,7 +65,7 @@ final class InProcessCluster implements AutoCloseable {
                 dir,
                 snapshotCount,
                 catchup,
-                Duration.ofMillis(10),
+                tick,
                 electionTicks,
                 1,
                 1 << 20,
