@@ -63,6 +63,19 @@ class LargeSnapshotIT {
             c.start(1, 1, "--snapshot-count", "50", "--snapshot-log-percent", "0");
             c.awaitUp(1);
             c.putUntilAcknowledged(1, "/after-restart", "ok", WAIT);
+            // Node 2 is to catch up by a snapshot past KEYS. Where node 1's last snapshot before the
+            // restart fell depends on how its applies were batched; if it fell close to KEYS, the few
+            // entries after the restart take no new one (a snapshot needs more than 50 entries since the
+            // last), node 2 receives the old one and never takes its own. So write until node 1 has one.
+            for (int i = 0;
+                    OpsIT.json(c, 1, "/_raftexample/status")
+                                    .path("snapshotIndex")
+                                    .asLong()
+                            <= KEYS;
+                    i++) {
+                assertTrue(i < 500, "node 1 took no snapshot past " + KEYS + " in 500 writes");
+                c.putUntilAcknowledged(1, "/filler-" + i, "x", WAIT);
+            }
 
             Map<Long, AtomicLong> peakHeap = Map.of(1L, new AtomicLong(), 2L, new AtomicLong());
             Map<Long, AtomicLong> samplesTaken = Map.of(1L, new AtomicLong(), 2L, new AtomicLong());
