@@ -43,10 +43,8 @@ record Health(boolean healthy, String reason) {
                     LOOP_STALLED + ": raft's status was last published " + age.toMillis() + " ms ago (bound "
                             + bound.toMillis() + " ms)");
         }
-        Status st = published.status();
         long applied = node.appliedIndex(); // before the commit index, which is never below it
-        long commit = Math.max(st.commit(), node.committedIndex());
-        return of(st, commit, applied, node.maxApplyLag(), node::peerActive);
+        return of(published.status(), node.committedIndex(), applied, node.maxApplyLag(), node::peerActive);
     }
 
     /**

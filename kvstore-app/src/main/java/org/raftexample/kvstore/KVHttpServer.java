@@ -92,7 +92,7 @@ final class KVHttpServer implements AutoCloseable {
      * answer at high rates and a wait behind the scheduler at c=1. The completer goes on with the
      * connection itself instead: it reads what the client sent (never blocking), and handles a request
      * found there as any Jetty thread would. The API's handlers never block where they are called; what
-     * waits for raft's status is handed to this pool's own threads.
+     * may wait (the operational endpoints, a membership change) is handed to this pool's own threads.
      *
      * <p>Threads: {@link #execute} is called by Jetty's threads, the completer threads and any other
      * thread that answers a request (the registry's deadline thread, the operability timer); it runs a

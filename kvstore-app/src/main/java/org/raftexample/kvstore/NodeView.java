@@ -39,7 +39,7 @@ interface NodeView {
 
     /**
      * The commit index this node knows, as of its raft loop's last Ready: fresher than the published
-     * status's, which may be a tick old.
+     * status's, which may be a tick old, and never below an {@link #appliedIndex()} read before it.
      */
     long committedIndex();
 

@@ -122,7 +122,7 @@ final class OpsApi extends Handler.Wrapper {
         PublishedStatus published = node.publishedStatus();
         Status st = published.status();
         long applied = node.appliedIndex(); // before the commit index, which is never below it
-        long commit = Math.max(st.commit(), node.committedIndex());
+        long commit = node.committedIndex();
         return write(g -> {
             g.writeFieldName("id");
             g.writeNumber(Long.toUnsignedString(node.id()));

@@ -570,6 +570,8 @@ final class RaftLoop {
         HardState hs = rd.hardState();
         if (hs != null) {
             term = hs.getTerm();
+            // Before the committed entries go to the apply loop: the applied index never passes it.
+            committedIndex = Math.max(committedIndex, hs.getCommit());
         }
         SoftState ss = rd.softState();
         if (ss != null) {
@@ -603,7 +605,6 @@ final class RaftLoop {
             trace(t, GlueTracer.Stage.PERSISTED, rd.entries());
         }
         if (hs != null) {
-            committedIndex = Math.max(committedIndex, hs.getCommit());
             raftLog.setHardState(hs);
         }
         if (snap != null) {

@@ -179,7 +179,12 @@ class GluePipelineTest {
         CompletableFuture<Status> taken =
                 CompletableFuture.supplyAsync(() -> m.node().status());
         Duration bound = view.maxRaftStatusAge();
-        Thread.sleep(bound.toMillis() * 3);
+        InProcessCluster.await("the status older than " + bound, WAIT, () -> {
+            long start = System.nanoTime();
+            boolean old = view.publishedStatus().age().compareTo(bound) > 0;
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "the status waited for the loop");
+            return old;
+        });
         assertFalse(taken.isDone(), "the raft loop was not held up");
 
         long start = System.nanoTime();

@@ -286,7 +286,7 @@ class HttpKVApiTest {
             for (int i = 0; i < 3; i++) { // on fresh connections: Jetty's selector must be free to read them
                 assertEquals("200 v", raw("GET", "/k?serializable=true", ""), "GET " + i);
             }
-            assertFalse(remove.isDone(), "the DELETE was answered while it waited for raft");
+            assertFalse(remove.isDone(), "the DELETE was answered while it was held up");
             gate.countDown();
             assertEquals(
                     204, remove.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode());
