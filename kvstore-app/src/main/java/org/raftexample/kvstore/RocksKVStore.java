@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
 final class RocksKVStore implements KeyValueStore {
 
     static {
-        RocksDB.loadLibrary();
+        RocksLibrary.load();
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(RocksKVStore.class);
