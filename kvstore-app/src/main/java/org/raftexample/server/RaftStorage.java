@@ -1,6 +1,5 @@
 package org.raftexample.server;
 
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.util.List;
 import org.raftexample.raftpb.Entry;
@@ -59,10 +58,14 @@ final class RaftStorage implements AutoCloseable {
         wal.saveSnapshot(WAL.marker(md));
     }
 
-    /** Streams {@code length} bytes of snapshot data into its file (synced), then writes its WAL marker. */
-    void saveSnap(SnapshotMetadata md, long length, InputStream data) {
-        snapshotter.save(md, length, data);
+    /**
+     * Streams the snapshot data {@code data} writes into its file (synced), then writes its WAL marker;
+     * returns the number of data bytes.
+     */
+    long saveSnap(SnapshotMetadata md, Snapshotter.DataWriter data) {
+        long length = snapshotter.save(md, data);
         wal.saveSnapshot(WAL.marker(md));
+        return length;
     }
 
     /** Forces everything written to the WAL to disk. */

@@ -1,10 +1,7 @@
 package org.raftexample.server;
 
 import com.google.protobuf.ByteString;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * raft loop nor the apply loop waits while the state is written out, however large it is.
  *
  * <p>The apply loop hands over a point-in-time {@link StateMachine.View} taken right after applying
- * {@code index}; this thread then, in the order the apply loop used to follow itself: writes the view
- * to a data file, streams it into the {@code .snap} file (synced) and its WAL marker (so the WAL never
+ * {@code index}; this thread then, in the order the apply loop used to follow itself: streams the view
+ * into the {@code .snap} file (synced, written once) and writes its WAL marker (so the WAL never
  * names a snapshot that is not on disk), records the snapshot in MemoryStorage (metadata only: a
  * follower that needs it gets the file streamed from disk), releases the WAL segments before it and
  * compacts the in-memory log. The WAL is thus never purged past a snapshot that is durable, nor past
@@ -67,7 +64,11 @@ final class SnapshotWriter {
         this.onFatal = onFatal;
     }
 
-    /** Removes data files a crash left behind (at start, before any snapshot is taken). */
+    /**
+     * Removes the data files that versions before 2026-12-07, which wrote a snapshot's data to such a
+     * file before copying it into the {@code .snap} file, left behind when they crashed (at start,
+     * before any snapshot is taken).
+     */
     static void removeLeftovers(Path snapDir) throws IOException {
         if (!Files.isDirectory(snapDir)) {
             return;
@@ -140,31 +141,23 @@ final class SnapshotWriter {
                 .setTerm(term)
                 .setConfState(confState)
                 .build();
-        Path data = opts.snapDir().resolve(DATA_PREFIX + String.format("%016x", index) + DATA_SUFFIX);
-        long pairs;
+        // Operators (and the crash tests) tell a node's own snapshot file from a received one by this line.
+        LOG.info("writing snapshot at index {} (term {})", index, term);
+        long[] pairs = new long[1];
+        long length;
         try (view) {
-            // The .snap file needs its length up front: the view goes to a plain file first.
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(data), 64 * 1024)) {
-                pairs = view.writeTo(out);
-            }
+            // Straight into the .snap file, written once.
+            length = storage.saveSnap(md, out -> pairs[0] = view.writeTo(out));
             // Before the raft WAL is released up to index (below): the store's own copy must hold it.
             view.makeDurable();
         }
-        try {
-            long length = Files.size(data);
-            lastSnapshotBytes = length;
-            try (InputStream in = Files.newInputStream(data)) {
-                storage.saveSnap(md, length, in);
-            }
-            LOG.info(
-                    "saved snapshot at index {}: {} keys, {} bytes, in {} ms",
-                    index,
-                    pairs,
-                    length,
-                    (System.nanoTime() - start) / 1_000_000);
-        } finally {
-            Files.deleteIfExists(data);
-        }
+        lastSnapshotBytes = length;
+        LOG.info(
+                "saved snapshot at index {}: {} keys, {} bytes, in {} ms",
+                index,
+                pairs[0],
+                length,
+                (System.nanoTime() - start) / 1_000_000);
         Snapshot snap;
         try {
             snap = raftLog.createSnapshot(index, confState, ByteString.EMPTY);

@@ -32,8 +32,9 @@ import org.junit.jupiter.api.Timeout;
  * Runs on the store {@link NodeProcesses#store()} names; the build runs it on both.
  *
  * <p>The moment is found from the outside, as an operator would see it: a node writing its own snapshot
- * has a {@code snapdata-*.tmp} file in its snapshot directory; a follower receiving one has a
- * {@code <term>-<index>.snap.*.tmp} file and no {@code snapdata} file; a follower installing one has
+ * has logged {@code writing snapshot at index N} and has that snapshot's {@code <term>-<index>.snap.*.tmp}
+ * file in its snapshot directory; a follower receiving one has such a file for an index it did not log
+ * writing itself; a follower installing one has
  * logged {@code applying snapshot at index N} but not {@code applied snapshot at index N}. After each
  * kill the test checks that it landed inside that stage (the file is still there, the transfer never
  * completed, the install never finished) and tries again if it came too late, a bounded number of times.
@@ -157,9 +158,9 @@ class SnapshotCrashIT {
             long l = leader();
             long victim = leader ? l : follower(l);
             Path dir = snapDir(victim);
-            awaitFile(dir, "writing its own snapshot", (n, all) -> isOwnSnapshotData(n));
+            awaitFile(dir, "writing its own snapshot", (n, all) -> isOwnSnapshotData(victim, n));
             c.kill(victim);
-            boolean landed = list(dir).stream().anyMatch(this::isOwnSnapshotData);
+            boolean landed = list(dir).stream().anyMatch(n -> isOwnSnapshotData(victim, n));
             restartAndSettle(victim);
             if (landed) {
                 report("killed the " + (leader ? "leader" : "follower") + " writing its snapshot", attempt);
@@ -180,7 +181,7 @@ class SnapshotCrashIT {
             long f = follower(l);
             laggingFollowerRestarted(l, f);
             Path dir = snapDir(f);
-            String receiving = awaitFile(dir, "receiving a snapshot", this::isReceivedSnapshotData);
+            String receiving = awaitFile(dir, "receiving a snapshot", (n, all) -> isReceivedSnapshotData(f, n));
             String target = receiving.substring(0, receiving.indexOf(".snap") + ".snap".length());
             c.kill(killSender ? l : f);
             boolean landed;
@@ -313,22 +314,26 @@ class SnapshotCrashIT {
         return c.dataDir().resolve("raftexample-" + id + "-snap");
     }
 
-    private boolean isOwnSnapshotData(String name) {
-        return name.startsWith("snapdata-") && name.endsWith(".tmp");
+    /** A snapshot the node is writing of its own state: its temporary file, for an index it logged writing. */
+    private boolean isOwnSnapshotData(long id, String name) {
+        long index = tmpSnapshotIndex(name);
+        return index > 0 && logSince(id, 0).contains("writing snapshot at index " + index + " ");
     }
 
-    /**
-     * Whether a file is the data of a snapshot being received: a {@code <term>-<index>.snap.*.tmp} file
-     * whose index is not that of a snapshot the node is writing itself ({@code snapdata-<index>.tmp},
-     * which the node's own copy into its {@code .snap} file sits beside until it is renamed).
-     */
-    private boolean isReceivedSnapshotData(String name, List<String> dirListing) {
-        if (!name.contains(".snap.") || !name.endsWith(".tmp") || name.length() < 33) {
-            return false;
-        }
-        String index = name.substring(17, 33);
-        return !dirListing.contains("snapdata-" + index + ".tmp");
+    /** A snapshot being received: a temporary snapshot file for an index the node did not log writing itself. */
+    private boolean isReceivedSnapshotData(long id, String name) {
+        long index = tmpSnapshotIndex(name);
+        return index > 0 && !logSince(id, 0).contains("writing snapshot at index " + index + " ");
     }
+
+    /** The index in a {@code <term>-<index>.snap.<pid>-<n>.tmp} file name (16 hex digits each), or -1. */
+    private static long tmpSnapshotIndex(String name) {
+        java.util.regex.Matcher m = TMP_SNAPSHOT.matcher(name);
+        return m.matches() ? Long.parseUnsignedLong(m.group(1), 16) : -1;
+    }
+
+    private static final java.util.regex.Pattern TMP_SNAPSHOT =
+            java.util.regex.Pattern.compile("[0-9a-f]{16}-([0-9a-f]{16})\\.snap\\..+\\.tmp");
 
     private static List<String> list(Path dir) {
         try (Stream<Path> s = Files.list(dir)) {

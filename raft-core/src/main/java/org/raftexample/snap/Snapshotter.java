@@ -8,6 +8,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -124,49 +125,24 @@ public final class Snapshotter {
                 .build()
                 .toByteArray();
         SnapshotMetadata md = snapshot.getMetadata();
-        writeAtomically(fileName(md.getTerm(), md.getIndex()), out -> out.write(file));
+        writeAtomically(fileName(md.getTerm(), md.getIndex()), (ch, out) -> out.write(file));
         purge();
     }
 
     /**
      * Like {@link #save(Snapshot)}, but the snapshot's data is copied from {@code data} (exactly
      * {@code length} bytes) instead of being held in memory, for state machines too big to
-     * materialise twice. The file decodes to the same snapshot as one written by
-     * {@link #save(Snapshot)} (only the order of the two outer fields differs).
+     * materialise twice (see {@link #save(SnapshotMetadata, DataWriter)}).
      *
      * @param metadata the snapshot's metadata
      * @param length the number of data bytes
      * @param data the stream the data is read from (not closed)
      */
     public void save(SnapshotMetadata metadata, long length, InputStream data) {
-        if (metadata.getIndex() == 0) {
-            return;
-        }
         if (length < 0) {
             throw new IllegalArgumentException("negative length " + length);
         }
-        byte[] md = metadata.toByteArray();
-        // The encoded raftpb.Snapshot is: data (field 1, bytes) then metadata (field 2, message).
-        long bodyLength = 1
-                + CodedOutputStream.computeUInt64SizeNoTag(length)
-                + length
-                + 1
-                + CodedOutputStream.computeUInt32SizeNoTag(md.length)
-                + md.length;
-        writeAtomically(fileName(metadata.getTerm(), metadata.getIndex()), raw -> {
-            CRC32C crc = new CRC32C();
-            CodedOutputStream head = CodedOutputStream.newInstance(raw, 64);
-            // snappb.Snapshot, crc written last: protobuf accepts fields in any order, and the
-            // crc is only known once the data has streamed past.
-            head.writeTag(2, 2);
-            head.writeUInt64NoTag(bodyLength);
-            head.flush();
-            byte[] prefix = new byte[1 + 10];
-            int p = 0;
-            prefix[p++] = (byte) ((1 << 3) | 2);
-            p = putVarint(prefix, p, length);
-            crc.update(prefix, 0, p);
-            raw.write(prefix, 0, p);
+        save(metadata, out -> {
             byte[] buf = new byte[64 * 1024];
             long left = length;
             while (left > 0) {
@@ -174,27 +150,120 @@ public final class Snapshotter {
                 if (n < 0) {
                     throw new IOException("snapshot data ended " + left + " bytes early");
                 }
-                crc.update(buf, 0, n);
-                raw.write(buf, 0, n);
+                out.write(buf, 0, n);
                 left -= n;
             }
+        });
+    }
+
+    /** Writes a snapshot's data to the stream it is given (which it must not close). */
+    @FunctionalInterface
+    public interface DataWriter {
+        /**
+         * Writes the data.
+         *
+         * @param out where the data goes
+         * @throws IOException when the data cannot be produced or written
+         */
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Durably writes a snapshot whose data {@code data} streams straight into the file, its length
+     * unknown until it ends, then deletes the oldest files beyond the retention count. The data is
+     * written once and never held in memory. The file decodes to the same snapshot as one written by
+     * {@link #save(Snapshot)}: the data comes first and its two length prefixes are written at the end,
+     * over room kept for them at the front, as 10-byte varints (a protobuf decoder reads a varint with
+     * continuation bytes to spare as the same number); the crc field comes last.
+     *
+     * @param metadata the snapshot's metadata
+     * @param data writes the snapshot's data
+     * @return the number of data bytes written (0 for an empty snapshot, index 0, which is not written)
+     */
+    public long save(SnapshotMetadata metadata, DataWriter data) {
+        if (metadata.getIndex() == 0) {
+            return 0;
+        }
+        byte[] md = metadata.toByteArray();
+        long[] length = new long[1];
+        writeAtomically(fileName(metadata.getTerm(), metadata.getIndex()), (ch, raw) -> {
+            // snappb.Snapshot { data (2): raftpb.Snapshot { data (1), metadata (2) }, crc (1) }.
+            raw.write(new byte[HEADER]); // the two tags and padded lengths, written over at the end
+            Checksummed body = new Checksummed(raw);
+            data.writeTo(body);
+            length[0] = body.count;
+            byte[] header = new byte[HEADER];
+            int h = 0;
+            header[h++] = (byte) ((2 << 3) | 2);
             byte[] mdHead = new byte[1 + 5];
             int q = 0;
             mdHead[q++] = (byte) ((2 << 3) | 2);
             q = putVarint(mdHead, q, md.length);
-            crc.update(mdHead, 0, q);
+            long bodyLength = 1 + PADDED_VARINT + body.count + q + md.length;
+            h = putPaddedVarint(header, h, bodyLength);
+            int dataPrefix = h;
+            header[h++] = (byte) ((1 << 3) | 2);
+            putPaddedVarint(header, h, body.count);
+            // The checksum covers raftpb.Snapshot: data prefix, data, metadata prefix, metadata.
+            CRC32C c = new CRC32C();
+            c.update(header, dataPrefix, HEADER - dataPrefix);
+            int crc = Crc32cCombine.combine((int) c.getValue(), (int) body.crc.getValue(), body.count);
+            c.reset();
+            c.update(mdHead, 0, q);
+            c.update(md, 0, md.length);
+            crc = Crc32cCombine.combine(crc, (int) c.getValue(), q + md.length);
             raw.write(mdHead, 0, q);
-            crc.update(md, 0, md.length);
             raw.write(md);
-            CodedOutputStream tailOut = CodedOutputStream.newInstance(raw, 16);
-            tailOut.writeUInt32(1, (int) crc.getValue());
-            tailOut.flush();
+            CodedOutputStream tail = CodedOutputStream.newInstance(raw, 16);
+            tail.writeUInt32(1, crc);
+            tail.flush();
+            raw.flush();
+            ByteBuffer head = ByteBuffer.wrap(header);
+            for (long at = 0; head.hasRemaining(); ) {
+                at += ch.write(head, at);
+            }
         });
         purge();
+        return length[0];
+    }
+
+    /** A varint written with continuation bytes to this fixed width, so it can be written last. */
+    private static final int PADDED_VARINT = 10;
+    /** The snapshot file's first bytes: the outer data tag and length, the inner data tag and length. */
+    private static final int HEADER = 1 + PADDED_VARINT + 1 + PADDED_VARINT;
+
+    /** Counts and checksums what passes through to the file's stream, which it leaves open. */
+    private static final class Checksummed extends OutputStream {
+        private final OutputStream out;
+        final CRC32C crc = new CRC32C();
+        long count;
+
+        Checksummed(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            crc.update(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            crc.update(b, off, len);
+            count += len;
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
     }
 
     private interface Body {
-        void writeTo(OutputStream out) throws IOException;
+        void writeTo(FileChannel ch, OutputStream out) throws IOException;
     }
 
     private void writeAtomically(String name, Body body) {
@@ -209,7 +278,7 @@ public final class Snapshotter {
                     tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 InjectedDiskFault.beforeAllocate();
                 OutputStream out = new BufferedOutputStream(new SyncingOutput(ch), 64 * 1024);
-                body.writeTo(out);
+                body.writeTo(ch, out);
                 out.flush();
                 InjectedDiskFault.beforeSync();
                 ch.force(true);
@@ -229,9 +298,7 @@ public final class Snapshotter {
      * Writes to a file channel and syncs its data every {@link #SYNC_EVERY} bytes. A snapshot of a large
      * state is hundreds of megabytes: synced only at the end, all of it would reach the disk at once, and
      * on ext4 the WAL's own syncs, which commit every write, wait behind that flush for seconds. Synced as
-     * it goes, the {@code .snap} file keeps at most {@link #SYNC_EVERY} bytes pending ahead of them. (A
-     * caller's own spool file, such as the glue's copy of the state it streams from, is not covered; it
-     * is deleted once copied, usually before the kernel writes it back.)
+     * it goes, the {@code .snap} file keeps at most {@link #SYNC_EVERY} bytes pending ahead of them.
      */
     private static final class SyncingOutput extends OutputStream {
         private final FileChannel ch;
@@ -476,6 +543,15 @@ public final class Snapshotter {
         }
         names.sort(Comparator.reverseOrder());
         return names;
+    }
+
+    private static int putPaddedVarint(byte[] b, int p, long v) {
+        for (int i = 1; i < PADDED_VARINT; i++) {
+            b[p++] = (byte) ((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        b[p++] = (byte) v;
+        return p;
     }
 
     private static int putVarint(byte[] b, int p, long v) {

@@ -243,4 +243,77 @@ class SnapshotterTest {
         assertThrows(SnapException.class, () -> ss.save(md, 100, new ByteArrayInputStream(new byte[10])));
         assertEquals(List.of(), files());
     }
+
+    @Test
+    void aSnapshotWrittenAsItStreamsLoadsAsTheSameSnapshotAndLeavesOnlyItsFile() throws IOException {
+        byte[] data = new byte[200_003];
+        new Random(5).nextBytes(data);
+        Snapshot s = Snapshot.newBuilder()
+                .setData(ByteString.copyFrom(data))
+                .setMetadata(SnapshotMetadata.newBuilder()
+                        .setTerm(6)
+                        .setIndex(1234)
+                        .setConfState(
+                                ConfState.newBuilder().addVoters(1).addVoters(2).addLearners(4)))
+                .build();
+        Snapshotter ss = new Snapshotter(dir);
+        // Written in pieces of odd sizes and single bytes, as a state machine's serialiser does.
+        long written = ss.save(s.getMetadata(), out -> {
+            int at = 0;
+            while (at < data.length) {
+                if (at % 7 == 0) {
+                    out.write(data[at++]);
+                } else {
+                    int n = Math.min(data.length - at, 1 + at % 5000);
+                    out.write(data, at, n);
+                    at += n;
+                }
+            }
+        });
+        assertEquals(data.length, written);
+        assertEquals(List.of(Snapshotter.fileName(6, 1234)), files());
+        Path file = dir.resolve(Snapshotter.fileName(6, 1234));
+        // Both readers take it: the whole-file decoder with its checksum, and the streaming check.
+        Snapshot loaded = Snapshotter.read(file);
+        assertEquals(s, loaded);
+        SnapshotFile checked = SnapshotFile.check(file);
+        assertEquals(s.getMetadata(), checked.metadata());
+        assertEquals(data.length, checked.dataLength());
+        try (java.io.InputStream in = checked.openData()) {
+            assertArrayEquals(data, in.readAllBytes());
+        }
+        // An empty data section too.
+        assertEquals(0, ss.save(snap(7, 1300, "").getMetadata(), out -> {}));
+        assertEquals(
+                SnapshotMetadata.newBuilder()
+                        .setTerm(7)
+                        .setIndex(1300)
+                        .setConfState(
+                                ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3))
+                        .build(),
+                SnapshotFile.check(dir.resolve(Snapshotter.fileName(7, 1300))).metadata());
+    }
+
+    @Test
+    void aSnapshotWhoseWriterFailsLeavesNoFile() throws IOException {
+        Snapshotter ss = new Snapshotter(dir);
+        SnapshotException boom = new SnapshotException();
+        SnapException e = assertThrows(
+                SnapException.class,
+                () -> ss.save(snap(1, 9, "x").getMetadata(), out -> {
+                    out.write(new byte[100_000]);
+                    throw boom;
+                }));
+        assertEquals(boom, e.getCause());
+        assertEquals(List.of(), files());
+    }
+
+    /** The failure a state machine's serialiser reports. */
+    private static final class SnapshotException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        SnapshotException() {
+            super("the state machine failed");
+        }
+    }
 }
