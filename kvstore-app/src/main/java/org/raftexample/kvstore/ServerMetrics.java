@@ -1,6 +1,8 @@
 package org.raftexample.kvstore;
 
 import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -10,6 +12,9 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
 import org.raftexample.raft.StateType;
 import org.raftexample.transport.PeerTrafficListener;
@@ -47,6 +52,10 @@ final class ServerMetrics implements PeerTrafficListener {
     private final Histogram peerRoundTrip;
     private final Counter httpRequests;
     private final Histogram httpDuration;
+    // Per peer, for the counts every message adds to: the label value (the id in hex) and its lookup, once.
+    private final PerPeer<CounterDataPoint> sentTo;
+    private final PerPeer<CounterDataPoint> receivedFrom;
+    private final PerPeer<DistributionDataPoint> roundTripTo;
 
     /**
      * Registers every metric. {@code pendingProposals} counts the writes proposed on this node and
@@ -115,12 +124,14 @@ final class ServerMetrics implements PeerTrafficListener {
                 .register(registry);
         walFsync = Histogram.builder()
                 .name("etcd_disk_wal_fsync_duration_seconds")
+                .withoutExemplars()
                 .help("The latency distributions of fsync called by WAL.")
                 .classicOnly()
                 .classicUpperBounds(DISK_BUCKETS)
                 .register(registry);
         snapshotSave = Histogram.builder()
                 .name("etcd_disk_backend_snapshot_duration_seconds")
+                .withoutExemplars()
                 .help("The latency distribution of saving a raft snapshot (state machine serialised, file "
                         + "written and synced, WAL marker synced).")
                 .classicOnly()
@@ -128,21 +139,25 @@ final class ServerMetrics implements PeerTrafficListener {
                 .register(registry);
         peerSentBytes = Counter.builder()
                 .name("etcd_network_peer_sent_bytes_total")
+                .withoutExemplars()
                 .help("The total number of bytes sent to peers.")
                 .labelNames("To")
                 .register(registry);
         peerReceivedBytes = Counter.builder()
                 .name("etcd_network_peer_received_bytes_total")
+                .withoutExemplars()
                 .help("The total number of bytes received from peers.")
                 .labelNames("From")
                 .register(registry);
         peerSentFailures = Counter.builder()
                 .name("etcd_network_peer_sent_failures_total")
+                .withoutExemplars()
                 .help("The total number of send failures from peers.")
                 .labelNames("To")
                 .register(registry);
         peerRoundTrip = Histogram.builder()
                 .name("etcd_network_peer_round_trip_time_seconds")
+                .withoutExemplars()
                 .help("Round-Trip-Time histogram between peers")
                 .labelNames("To")
                 .classicOnly()
@@ -186,17 +201,22 @@ final class ServerMetrics implements PeerTrafficListener {
                 .register(registry);
         httpRequests = Counter.builder()
                 .name("raftexample_http_requests_total")
+                .withoutExemplars()
                 .help("HTTP requests answered on the key-value port, by method and status code.")
                 .labelNames("method", "code")
                 .register(registry);
         httpDuration = Histogram.builder()
                 .name("raftexample_http_request_duration_seconds")
+                .withoutExemplars()
                 .help("Time from an HTTP request's arrival to its answer, by method and status code.")
                 .labelNames("method", "code")
                 .classicOnly()
                 .classicUpperBounds(REQUEST_BUCKETS)
                 .register(registry);
         JvmMetrics.builder().register(registry);
+        sentTo = new PerPeer<>(id -> peerSentBytes.labelValues(Long.toHexString(id)));
+        receivedFrom = new PerPeer<>(id -> peerReceivedBytes.labelValues(Long.toHexString(id)));
+        roundTripTo = new PerPeer<>(id -> peerRoundTrip.labelValues(Long.toHexString(id)));
     }
 
     /** The leader this node knows changed (to another member, or to none). */
@@ -221,19 +241,49 @@ final class ServerMetrics implements PeerTrafficListener {
 
     /** One HTTP request was answered. */
     void httpRequest(String method, int code, long nanos) {
+        HttpPoints p = httpPoints(method, code);
+        p.count().inc();
+        p.duration().observe(seconds(nanos));
+    }
+
+    /** The two data points of one method and status code, looked up once and kept. */
+    private record HttpPoints(CounterDataPoint count, DistributionDataPoint duration) {}
+
+    // The methods HttpMetricsHandler passes (anything else it counts as OTHER), each with a slot per status code.
+    private static final List<String> HTTP_METHODS = List.of("GET", "HEAD", "PUT", "POST", "DELETE", "OTHER");
+    private static final int FIRST_CODE = 100;
+    private static final int LAST_CODE = 999;
+    private final AtomicReferenceArray<HttpPoints> httpPoints =
+            new AtomicReferenceArray<>(HTTP_METHODS.size() * (LAST_CODE - FIRST_CODE + 1));
+
+    private HttpPoints httpPoints(String method, int code) {
+        int m = HTTP_METHODS.indexOf(method);
+        if (m < 0 || code < FIRST_CODE || code > LAST_CODE) {
+            return newHttpPoints(method, code);
+        }
+        int slot = m * (LAST_CODE - FIRST_CODE + 1) + code - FIRST_CODE;
+        HttpPoints p = httpPoints.get(slot);
+        if (p == null) {
+            // Two threads may race here: both get the same data points from the metrics.
+            p = newHttpPoints(method, code);
+            httpPoints.set(slot, p);
+        }
+        return p;
+    }
+
+    private HttpPoints newHttpPoints(String method, int code) {
         String status = Integer.toString(code);
-        httpRequests.labelValues(method, status).inc();
-        httpDuration.labelValues(method, status).observe(seconds(nanos));
+        return new HttpPoints(httpRequests.labelValues(method, status), httpDuration.labelValues(method, status));
     }
 
     @Override
     public void sent(long to, long bytes) {
-        peerSentBytes.labelValues(Long.toHexString(to)).inc(bytes);
+        sentTo.get(to).inc(bytes);
     }
 
     @Override
     public void received(long from, long bytes) {
-        peerReceivedBytes.labelValues(Long.toHexString(from)).inc(bytes);
+        receivedFrom.get(from).inc(bytes);
     }
 
     @Override
@@ -243,7 +293,53 @@ final class ServerMetrics implements PeerTrafficListener {
 
     @Override
     public void roundTrip(long to, long nanos) {
-        peerRoundTrip.labelValues(Long.toHexString(to)).observe(seconds(nanos));
+        roundTripTo.get(to).observe(seconds(nanos));
+    }
+
+    /**
+     * Data points by peer id, for the handful of peers a member has: a scan of a small array, which is
+     * replaced (never changed) when a new peer appears. Any thread; two threads that add the same peer at
+     * once get the same data point from the metric, so the one whose copy is lost loses nothing.
+     */
+    static final class PerPeer<T> {
+        private record Table(long[] ids, Object[] points) {}
+
+        private final LongFunction<T> create;
+        private volatile Table table = new Table(new long[0], new Object[0]);
+
+        PerPeer(LongFunction<T> create) {
+            this.create = create;
+        }
+
+        // unchecked: points holds only what create returned, a T.
+        @SuppressWarnings("unchecked")
+        T get(long id) {
+            Table t = table;
+            for (int i = 0; i < t.ids.length; i++) {
+                if (t.ids[i] == id) {
+                    return (T) t.points[i];
+                }
+            }
+            return add(id);
+        }
+
+        // unchecked: as above.
+        @SuppressWarnings("unchecked")
+        private synchronized T add(long id) {
+            Table t = table;
+            for (int i = 0; i < t.ids.length; i++) {
+                if (t.ids[i] == id) {
+                    return (T) t.points[i];
+                }
+            }
+            T point = create.apply(id);
+            long[] ids = java.util.Arrays.copyOf(t.ids, t.ids.length + 1);
+            Object[] points = java.util.Arrays.copyOf(t.points, t.points.length + 1);
+            ids[t.ids.length] = id;
+            points[t.points.length] = point;
+            table = new Table(ids, points);
+            return point;
+        }
     }
 
     /** The content type of {@link #writeTo}. */

@@ -194,6 +194,33 @@ class OpsApiTest {
     }
 
     @Test
+    void peerAndRequestCountsAddUpPerLabelWhateverTheIdOrCode() throws Exception {
+        // The data points are looked up once and kept: every later count must land on the same series.
+        long big = 0xabcdef0123456789L;
+        for (int i = 0; i < 3; i++) {
+            metrics.sent(big, 7);
+            metrics.sent(2, 100);
+            metrics.received(big, 1);
+            metrics.roundTrip(big, 2_000_000);
+            metrics.httpRequest("DELETE", 204, 1_000_000);
+            metrics.httpRequest("OTHER", 1000, 1_000_000); // outside the kept range: counted all the same
+        }
+        metrics.sent(3, 5);
+        String text = send("GET", "/_raftexample/metrics", null).body();
+        for (String line : List.of(
+                "etcd_network_peer_sent_bytes_total{To=\"abcdef0123456789\"} 21.0",
+                "etcd_network_peer_sent_bytes_total{To=\"2\"} 300.0",
+                "etcd_network_peer_sent_bytes_total{To=\"3\"} 5.0",
+                "etcd_network_peer_received_bytes_total{From=\"abcdef0123456789\"} 3.0",
+                "etcd_network_peer_round_trip_time_seconds_count{To=\"abcdef0123456789\"} 3",
+                "raftexample_http_requests_total{code=\"204\",method=\"DELETE\"} 3.0",
+                "raftexample_http_request_duration_seconds_count{code=\"204\",method=\"DELETE\"} 3",
+                "raftexample_http_requests_total{code=\"1000\",method=\"OTHER\"} 3.0")) {
+            assertTrue(text.lines().anyMatch(l -> l.equals(line)), line + " in\n" + text);
+        }
+    }
+
+    @Test
     void metricsCarryEtcdNamesAndCountRequestsByMethodAndCode() throws Exception {
         view.leader(2);
         view.entriesSkipped = 2;
