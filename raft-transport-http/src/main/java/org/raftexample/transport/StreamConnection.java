@@ -189,9 +189,14 @@ final class StreamConnection implements Closeable {
         }
     }
 
-    /** A chunked HTTP/1.1 body (RFC 9112 7.1); trailers after the last chunk are read and ignored. */
+    /**
+     * A chunked HTTP/1.1 body (RFC 9112 7.1); trailers after the last chunk are read and ignored. A
+     * chunk's framing (its size line, the CRLF after its data) is read a byte at a time from the
+     * buffered stream without building strings: a raft stream has one chunk per flush of messages.
+     */
     static final class ChunkedBody extends InputStream {
         private final InputStream in;
+        private final byte[] one = new byte[1];
         private long remaining;
         private boolean inChunk;
         private boolean ended;
@@ -202,7 +207,6 @@ final class StreamConnection implements Closeable {
 
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
             int n = read(one, 0, 1);
             return n < 0 ? -1 : one[0] & 0xff;
         }
@@ -237,23 +241,16 @@ final class StreamConnection implements Closeable {
                 return true;
             }
             if (inChunk) {
-                if (!readLine(in).isEmpty()) {
+                int b = framingByte();
+                if (b == '\r') {
+                    b = framingByte();
+                }
+                if (b != '\n') {
                     throw new IOException("malformed chunk: no CRLF after its data");
                 }
                 inChunk = false;
             }
-            String line = readLine(in);
-            int semi = line.indexOf(';');
-            String hex = (semi < 0 ? line : line.substring(0, semi)).trim();
-            if (hex.isEmpty() || hex.length() > 15) {
-                throw new IOException("malformed chunk size");
-            }
-            long size;
-            try {
-                size = Long.parseLong(hex, 16);
-            } catch (NumberFormatException e) {
-                throw new IOException("malformed chunk size");
-            }
+            long size = chunkSize();
             if (size == 0) {
                 for (int n = 0; !readLine(in).isEmpty(); n++) {
                     if (n >= MAX_HEADERS) {
@@ -266,6 +263,51 @@ final class StreamConnection implements Closeable {
             remaining = size;
             inChunk = true;
             return true;
+        }
+
+        /**
+         * A chunk-size line: 1 to 15 hex digits, with blanks around them, then perhaps extensions after
+         * ';' (ignored), up to LF (a CR before it is a blank); at most {@value #MAX_LINE} bytes.
+         */
+        private long chunkSize() throws IOException {
+            long size = 0;
+            int digits = 0;
+            boolean digitsEnded = false;
+            boolean extension = false;
+            for (int length = 1; ; length++) {
+                int b = framingByte();
+                if (b == '\n') {
+                    break;
+                }
+                if (length >= MAX_LINE) {
+                    throw new IOException("response line longer than " + MAX_LINE + " bytes");
+                }
+                if (extension) {
+                    continue;
+                }
+                int digit = Character.digit(b, 16);
+                if (b == ';') {
+                    extension = true;
+                } else if (b <= ' ') {
+                    digitsEnded = digits > 0;
+                } else if (digit < 0 || digitsEnded || ++digits > 15) {
+                    throw new IOException("malformed chunk size");
+                } else {
+                    size = size << 4 | digit;
+                }
+            }
+            if (digits == 0) {
+                throw new IOException("malformed chunk size");
+            }
+            return size;
+        }
+
+        private int framingByte() throws IOException {
+            int b = in.read();
+            if (b < 0) {
+                throw new EOFException("connection closed in a chunk's framing");
+            }
+            return b;
         }
     }
 }

@@ -31,6 +31,30 @@ class StreamConnectionTest {
         assertThrows(IOException.class, () -> chunked("fffffffffffffffff\r\n").readAllBytes());
         assertThrows(EOFException.class, () -> chunked("10\r\nshort").readAllBytes());
         assertThrows(IOException.class, () -> chunked("1".repeat(20_000)).readAllBytes());
+        // A size is hex digits only: no sign, no blank inside it, not empty.
+        assertThrows(
+                IOException.class, () -> chunked("-5\r\nhello\r\n0\r\n\r\n").readAllBytes());
+        assertThrows(
+                IOException.class, () -> chunked("+5\r\nhello\r\n0\r\n\r\n").readAllBytes());
+        assertThrows(IOException.class, () -> chunked("1 0\r\n").readAllBytes());
+        assertThrows(IOException.class, () -> chunked(";ext\r\n").readAllBytes());
+        assertThrows(IOException.class, () -> chunked("\r\n").readAllBytes());
+        assertThrows(EOFException.class, () -> chunked("5\r\nhello").readAllBytes());
+        assertThrows(IOException.class, () -> chunked("5\r\nhello\rX").readAllBytes());
+    }
+
+    @Test
+    void chunkSizesAreReadAsHexWithBlanksAroundAndAnExtensionAfter() throws IOException {
+        byte[] data = new byte[0x1aB];
+        java.util.Arrays.fill(data, (byte) 'x');
+        String wire = " \t1aB ;name=value;x\r\n" + "x".repeat(0x1ab) + "\n" + "7fffffff\n";
+        InputStream body = chunked(wire);
+        assertArrayEquals(data, body.readNBytes(0x1ab));
+        // The next chunk claims 2^31 - 1 bytes: its size is read whole, the stream then ends inside it.
+        assertThrows(EOFException.class, body::read);
+        InputStream max = chunked("fffffffffffffff\r\nab");
+        assertEquals('a', max.read());
+        assertEquals(1, max.available());
     }
 
     @Test
