@@ -285,12 +285,20 @@ public final class Snapshotter {
             }
             DiskIo.durableRename(tmp, target);
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            removeQuietly(tmp, e);
             throw new SnapException("snap: cannot write " + target + ": " + e, e);
+        } catch (RuntimeException | Error e) {
+            // A state machine's serialiser may fail unchecked; its partial file goes too.
+            removeQuietly(tmp, e);
+            throw e;
+        }
+    }
+
+    private static void removeQuietly(Path tmp, Throwable cause) {
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException suppressed) {
+            cause.addSuppressed(suppressed);
         }
     }
 

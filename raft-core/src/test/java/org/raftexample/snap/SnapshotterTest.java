@@ -306,6 +306,16 @@ class SnapshotterTest {
                 }));
         assertEquals(boom, e.getCause());
         assertEquals(List.of(), files());
+        IllegalStateException unchecked = new IllegalStateException("the serialiser broke");
+        assertEquals(
+                unchecked,
+                assertThrows(
+                        IllegalStateException.class,
+                        () -> ss.save(snap(1, 9, "x").getMetadata(), out -> {
+                            out.write(new byte[100_000]);
+                            throw unchecked;
+                        })));
+        assertEquals(List.of(), files());
     }
 
     /** The failure a state machine's serialiser reports. */
