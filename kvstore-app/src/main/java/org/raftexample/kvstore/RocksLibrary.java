@@ -42,8 +42,9 @@ final class RocksLibrary {
             return;
         }
         try {
-            Optional<Path> copy =
-                    extractedCopy(Files.readAllLines(maps), Path.of(System.getProperty("java.io.tmpdir")));
+            // The mappings name files by their real path; the temporary directory may be a link to it.
+            Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toRealPath();
+            Optional<Path> copy = extractedCopy(Files.readAllLines(maps), tmp);
             if (copy.isPresent() && Files.deleteIfExists(copy.get())) {
                 LOG.debug("removed RocksDB's extracted library {} (it stays mapped)", copy.get());
             }
