@@ -120,14 +120,36 @@ final class MsgAppFrames {
         }
 
         /**
-         * Whether the decoder's rebuilt message would equal {@code m}. The entries travel verbatim,
-         * so only the other fields need comparing: the check leaves them out rather than copying
-         * and comparing every entry.
+         * Whether the decoder's rebuilt message ({@link Position#continuation}) would equal {@code m}
+         * (its term, index and log term the caller has compared with the position). The rebuilt
+         * message has exactly the fields type, to, from, term, logTerm, index, entries and commit:
+         * {@code m} must have each of them, with this stream's ends, and nothing else, which its
+         * encoded size tells without building anything: any other field, set even to its default,
+         * or an unknown field, would make it larger than the size of those fields alone.
          */
         private boolean isContinuation(Message m) {
-            Message rest =
-                    m.getEntriesCount() == 0 ? m : m.toBuilder().clearEntries().build();
-            return rest.equals(position.continuation(from, to, List.of(), m.getCommit()));
+            if (!m.hasType()
+                    || !m.hasTo()
+                    || m.getTo() != to
+                    || !m.hasFrom()
+                    || m.getFrom() != from
+                    || !m.hasTerm()
+                    || !m.hasLogTerm()
+                    || !m.hasIndex()
+                    || !m.hasCommit()) {
+                return false;
+            }
+            long size = CodedOutputStream.computeEnumSize(1, m.getType().getNumber())
+                    + CodedOutputStream.computeUInt64Size(2, to)
+                    + CodedOutputStream.computeUInt64Size(3, from)
+                    + CodedOutputStream.computeUInt64Size(4, m.getTerm())
+                    + CodedOutputStream.computeUInt64Size(5, m.getLogTerm())
+                    + CodedOutputStream.computeUInt64Size(6, m.getIndex())
+                    + CodedOutputStream.computeUInt64Size(8, m.getCommit());
+            for (int i = 0, n = m.getEntriesCount(); i < n; i++) {
+                size += CodedOutputStream.computeMessageSize(7, m.getEntries(i));
+            }
+            return size == m.getSerializedSize();
         }
 
         @Override

@@ -79,6 +79,44 @@ class MsgAppFramesTest {
     }
 
     @Test
+    void aContinuingAppendWithAnyOtherFieldIsSentWhole() throws Exception {
+        // Each follows a MsgApp it would continue, but carries something the compact frame cannot:
+        // a field raft leaves unset (even set to its default), an unknown field, other stream ends.
+        Message first = app(4, 4, 20, 1, 20);
+        Message next = app(4, 4, 21, 2, 21);
+        List<Message> unusual = List.of(
+                next.toBuilder().setVote(0).build(),
+                next.toBuilder().setRejectHint(0).build(),
+                next.toBuilder().setContext(ByteString.EMPTY).build(),
+                next.toBuilder()
+                        .setSnapshot(org.raftexample.raftpb.Snapshot.getDefaultInstance())
+                        .build(),
+                next.toBuilder().addResponses(Message.getDefaultInstance()).build(),
+                next.toBuilder()
+                        .setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+                                .addField(
+                                        99,
+                                        com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+                                                .addVarint(1)
+                                                .build())
+                                .build())
+                        .build(),
+                next.toBuilder().setTo(FOLLOWER + 1).build(),
+                next.toBuilder().setFrom(LEADER + 1).build(),
+                next.toBuilder().clearCommit().build());
+        int full = encode(List.of(first, next.toBuilder().setReject(false).build())).length;
+        for (Message m : unusual) {
+            byte[] bytes = encode(List.of(first, m));
+            MsgAppFrames.Reader r = reader(bytes);
+            assertEquals(first, r.read());
+            assertEquals(m, r.read(), m.toString());
+            assertTrue(bytes.length >= full - 4, "sent whole: " + bytes.length + " bytes against " + full);
+        }
+        // And the plain one continues compactly.
+        assertTrue(encode(List.of(first, next)).length < full - 10);
+    }
+
+    @Test
     void continuingAppendsAreSmallerThanFullFrames() throws Exception {
         Message first = app(5, 5, 100, 1, 100);
         Message next = app(5, 5, 101, 1, 101);
