@@ -1,6 +1,5 @@
 package org.raftexample.kvstore;
 
-import java.util.Set;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -13,8 +12,6 @@ import org.eclipse.jetty.util.Callback;
  */
 final class HttpMetricsHandler extends Handler.Wrapper {
 
-    private static final Set<String> METHODS = Set.of("GET", "HEAD", "PUT", "POST", "DELETE");
-
     private final ServerMetrics metrics;
 
     HttpMetricsHandler(ServerMetrics metrics, Handler next) {
@@ -25,7 +22,9 @@ final class HttpMetricsHandler extends Handler.Wrapper {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         long start = System.nanoTime();
-        String method = METHODS.contains(request.getMethod()) ? request.getMethod() : "OTHER";
+        String method = ServerMetrics.HTTP_METHODS.contains(request.getMethod())
+                ? request.getMethod()
+                : ServerMetrics.OTHER_METHOD;
         Callback counted = new Callback.Nested(callback) {
             @Override
             public void succeeded() {

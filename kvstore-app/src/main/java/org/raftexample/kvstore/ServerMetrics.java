@@ -249,15 +249,18 @@ final class ServerMetrics implements PeerTrafficListener {
     /** The two data points of one method and status code, looked up once and kept. */
     private record HttpPoints(CounterDataPoint count, DistributionDataPoint duration) {}
 
-    // The methods HttpMetricsHandler passes (anything else it counts as OTHER), each with a slot per status code.
-    private static final List<String> HTTP_METHODS = List.of("GET", "HEAD", "PUT", "POST", "DELETE", "OTHER");
+    /** The methods counted by name; any other is counted as {@link #OTHER_METHOD}, so the series stay bounded. */
+    static final List<String> HTTP_METHODS = List.of("GET", "HEAD", "PUT", "POST", "DELETE");
+
+    static final String OTHER_METHOD = "OTHER";
     private static final int FIRST_CODE = 100;
     private static final int LAST_CODE = 999;
     private final AtomicReferenceArray<HttpPoints> httpPoints =
-            new AtomicReferenceArray<>(HTTP_METHODS.size() * (LAST_CODE - FIRST_CODE + 1));
+            new AtomicReferenceArray<>((HTTP_METHODS.size() + 1) * (LAST_CODE - FIRST_CODE + 1));
 
     private HttpPoints httpPoints(String method, int code) {
-        int m = HTTP_METHODS.indexOf(method);
+        // Each method (OTHER last) has a slot per status code.
+        int m = method.equals(OTHER_METHOD) ? HTTP_METHODS.size() : HTTP_METHODS.indexOf(method);
         if (m < 0 || code < FIRST_CODE || code > LAST_CODE) {
             return newHttpPoints(method, code);
         }
@@ -315,22 +318,17 @@ final class ServerMetrics implements PeerTrafficListener {
         @SuppressWarnings("unchecked")
         T get(long id) {
             Table t = table;
-            for (int i = 0; i < t.ids.length; i++) {
-                if (t.ids[i] == id) {
-                    return (T) t.points[i];
-                }
-            }
-            return add(id);
+            int i = indexOf(t, id);
+            return i >= 0 ? (T) t.points[i] : add(id);
         }
 
         // unchecked: as above.
         @SuppressWarnings("unchecked")
         private synchronized T add(long id) {
             Table t = table;
-            for (int i = 0; i < t.ids.length; i++) {
-                if (t.ids[i] == id) {
-                    return (T) t.points[i];
-                }
+            int i = indexOf(t, id);
+            if (i >= 0) {
+                return (T) t.points[i]; // added by another thread meanwhile
             }
             T point = create.apply(id);
             long[] ids = java.util.Arrays.copyOf(t.ids, t.ids.length + 1);
@@ -339,6 +337,15 @@ final class ServerMetrics implements PeerTrafficListener {
             points[t.points.length] = point;
             table = new Table(ids, points);
             return point;
+        }
+
+        private static int indexOf(Table t, long id) {
+            for (int i = 0; i < t.ids.length; i++) {
+                if (t.ids[i] == id) {
+                    return i;
+                }
+            }
+            return -1;
         }
     }
 

@@ -158,7 +158,7 @@ class SnapshotCrashIT {
             long l = leader();
             long victim = leader ? l : follower(l);
             Path dir = snapDir(victim);
-            awaitFile(dir, "writing its own snapshot", (n, all) -> isOwnSnapshotData(victim, n));
+            awaitFile(dir, "writing its own snapshot", n -> isOwnSnapshotData(victim, n));
             c.kill(victim);
             boolean landed = list(dir).stream().anyMatch(n -> isOwnSnapshotData(victim, n));
             restartAndSettle(victim);
@@ -181,7 +181,7 @@ class SnapshotCrashIT {
             long f = follower(l);
             laggingFollowerRestarted(l, f);
             Path dir = snapDir(f);
-            String receiving = awaitFile(dir, "receiving a snapshot", (n, all) -> isReceivedSnapshotData(f, n));
+            String receiving = awaitFile(dir, "receiving a snapshot", n -> isReceivedSnapshotData(f, n));
             String target = receiving.substring(0, receiving.indexOf(".snap") + ".snap".length());
             c.kill(killSender ? l : f);
             boolean landed;
@@ -317,13 +317,17 @@ class SnapshotCrashIT {
     /** A snapshot the node is writing of its own state: its temporary file, for an index it logged writing. */
     private boolean isOwnSnapshotData(long id, String name) {
         long index = tmpSnapshotIndex(name);
-        return index > 0 && logSince(id, 0).contains("writing snapshot at index " + index + " ");
+        return index > 0 && loggedWriting(id, index);
     }
 
     /** A snapshot being received: a temporary snapshot file for an index the node did not log writing itself. */
     private boolean isReceivedSnapshotData(long id, String name) {
         long index = tmpSnapshotIndex(name);
-        return index > 0 && !logSince(id, 0).contains("writing snapshot at index " + index + " ");
+        return index > 0 && !loggedWriting(id, index);
+    }
+
+    private boolean loggedWriting(long id, long index) {
+        return logSince(id, 0).contains("writing snapshot at index " + index + " ");
     }
 
     /** The index in a {@code <term>-<index>.snap.<pid>-<n>.tmp} file name (16 hex digits each), or -1. */
@@ -344,13 +348,11 @@ class SnapshotCrashIT {
     }
 
     /** Polls a snapshot directory every 2 ms until it holds a file {@code match} accepts (given the listing). */
-    private String awaitFile(Path dir, String what, java.util.function.BiPredicate<String, List<String>> match)
+    private String awaitFile(Path dir, String what, java.util.function.Predicate<String> match)
             throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
-            List<String> names = list(dir);
-            Optional<String> hit =
-                    names.stream().filter(n -> match.test(n, names)).findFirst();
+            Optional<String> hit = list(dir).stream().filter(match).findFirst();
             if (hit.isPresent()) {
                 return hit.get();
             }
