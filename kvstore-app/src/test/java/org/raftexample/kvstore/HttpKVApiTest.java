@@ -234,8 +234,15 @@ class HttpKVApiTest {
     void requestsSentAheadOfACompleterAnswerAreAnsweredInOrder() throws Exception {
         // A client may send its next requests before its write is answered (HTTP/1.1 pipelining). The
         // completer thread that answers the write goes on to read them and handles those it finds.
-        service.completer =
+        // Each write is completed 20 ms after it was proposed: a completer that finishes at once may beat
+        // the handler to it, and then the handler's thread writes the answer and goes on (as it should),
+        // which leaves nothing for this test to see if it happens to all 20.
+        java.util.concurrent.ExecutorService pool =
                 java.util.concurrent.Executors.newFixedThreadPool(1, CompleterThread.factory("test-completer"));
+        service.completer = task -> pool.execute(() -> {
+            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20));
+            task.run();
+        });
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             s.setSoTimeout(10_000);
             StringBuilder burst = new StringBuilder();
@@ -258,7 +265,7 @@ class HttpKVApiTest {
                 assertEquals("v" + (i % 10), new String(body, StandardCharsets.US_ASCII), "GET " + i);
             }
         } finally {
-            ((java.util.concurrent.ExecutorService) service.completer).shutdownNow();
+            pool.shutdownNow();
         }
         assertEquals(20, service.map.size());
         assertTrue(service.putOnCompleter, "no PUT sent ahead was read and handled by a completer thread");
