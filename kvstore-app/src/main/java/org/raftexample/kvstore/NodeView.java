@@ -61,6 +61,9 @@ interface NodeView {
     /** How many proposals from peers were dropped before raft because no member could apply them. */
     long proposalsFiltered();
 
+    /** How many ReadIndex rounds this node started for linearizable reads (each serves a batch). */
+    long readIndexRounds();
+
     /** The peer URL of every member this node knows a URL for (itself included), by id. */
     Map<Long, String> peerUrls();
 

@@ -90,6 +90,11 @@ final class RaftNodeView implements NodeView {
     }
 
     @Override
+    public long readIndexRounds() {
+        return raft.readIndexRounds();
+    }
+
+    @Override
     public Map<Long, String> peerUrls() {
         return raft.peerUrls();
     }

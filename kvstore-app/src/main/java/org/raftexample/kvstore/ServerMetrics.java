@@ -110,6 +110,13 @@ final class ServerMetrics implements PeerTrafficListener {
                         + "applied by any member.")
                 .callback(cb -> cb.call(node.proposalsFiltered()))
                 .register(registry);
+        // How well linearizable reads are batched: reads (GETs answered 200 or 404) per round.
+        CounterWithCallback.builder()
+                .name("raftexample_server_read_index_rounds_total")
+                .help("ReadIndex rounds started for linearizable reads; each serves every read waiting when it "
+                        + "started.")
+                .callback(cb -> cb.call(node.readIndexRounds()))
+                .register(registry);
         GaugeWithCallback.builder()
                 .name("etcd_server_id")
                 .help("Server or member ID in hexadecimal format. 1 for 'server_id' label with current ID.")

@@ -494,6 +494,16 @@ public final class RaftNode implements RaftReceiver, AutoCloseable {
     }
 
     /**
+     * How many ReadIndex rounds this node has started for linearizable reads; each serves every read
+     * that waited when it started, so reads divided by rounds is the batching at work.
+     *
+     * @return the count since start
+     */
+    public long readIndexRounds() {
+        return reads.rounds();
+    }
+
+    /**
      * How many proposals from peers were dropped because no member could apply them
      * ({@link StateMachine#accepts}).
      *

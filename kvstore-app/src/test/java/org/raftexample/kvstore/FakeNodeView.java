@@ -34,6 +34,7 @@ final class FakeNodeView implements NodeView {
     volatile long storeBytes = 1000;
     volatile long quotaBytes;
     volatile long proposalsFiltered;
+    volatile long readIndexRounds;
     volatile Duration statusAge = Duration.ofMillis(20);
     volatile Set<Long> voters = Set.of(1L, 2L, 3L);
     volatile Set<Long> learners = Set.of();
@@ -160,6 +161,11 @@ final class FakeNodeView implements NodeView {
     @Override
     public long proposalsFiltered() {
         return proposalsFiltered;
+    }
+
+    @Override
+    public long readIndexRounds() {
+        return readIndexRounds;
     }
 
     @Override

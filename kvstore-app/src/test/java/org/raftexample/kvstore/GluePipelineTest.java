@@ -437,9 +437,8 @@ class GluePipelineTest {
         assertEquals(List.of(), violations);
         assertTrue(acked.get() > 10, "writes went through: " + acked.get());
         assertTrue(readsDone.get() > 50, "reads went through: " + readsDone.get());
-        long rounds = c.members.stream()
-                .mapToLong(m -> GlueAccess.readRounds(m.node()))
-                .sum();
+        long rounds =
+                c.members.stream().mapToLong(m -> m.node().readIndexRounds()).sum();
         assertTrue(rounds < readsDone.get(), "reads share rounds: " + rounds + " rounds for " + readsDone.get());
     }
 

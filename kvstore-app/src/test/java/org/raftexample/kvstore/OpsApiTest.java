@@ -225,6 +225,7 @@ class OpsApiTest {
         view.leader(2);
         view.entriesSkipped = 2;
         view.proposalsFiltered = 5;
+        view.readIndexRounds = 9;
         send("PUT", "/k", "v");
         send("GET", "/missing", null);
         metrics.leaderChanged();
@@ -256,7 +257,8 @@ class OpsApiTest {
                 "raftexample_store_size_bytes 1000.0",
                 "raftexample_store_quota_bytes 0.0",
                 "raftexample_server_entries_skipped_total 2.0",
-                "raftexample_server_proposals_filtered_total 5.0")) {
+                "raftexample_server_proposals_filtered_total 5.0",
+                "raftexample_server_read_index_rounds_total 9.0")) {
             assertTrue(text.lines().anyMatch(l -> l.equals(line)), line + " in\n" + text);
         }
         assertTrue(text.contains("jvm_memory_used_bytes"), "JVM metrics are exported");

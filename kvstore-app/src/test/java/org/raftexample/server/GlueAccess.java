@@ -46,11 +46,6 @@ public final class GlueAccess {
         return node.reads().waitingReads();
     }
 
-    /** ReadIndex rounds {@code node} has started. */
-    public static long readRounds(RaftNode node) {
-        return node.reads().rounds();
-    }
-
     /** The most entries one Ready carried to {@code node}'s WAL. */
     public static long maxEntriesPerReady(RaftNode node) {
         return node.maxEntriesPerReady();
