@@ -47,6 +47,11 @@ class HttpKVApiTest {
         volatile boolean hang;
         /** Complete writes from another thread (as the glue's completer threads do), right after applying. */
         volatile java.util.concurrent.Executor completer;
+        /**
+         * With {@link #completer}: complete only once the caller has attached what runs on completion
+         * (bounded by 5 s), so that what runs does so on the completer and never on the caller.
+         */
+        volatile boolean completeWhenAwaited;
 
         volatile RuntimeException failure;
         final List<CompletableFuture<Void>> hanging = new CopyOnWriteArrayList<>();
@@ -64,6 +69,17 @@ class HttpKVApiTest {
             }
             effect.run();
             java.util.concurrent.Executor other = completer;
+            if (other != null && completeWhenAwaited) {
+                CompletableFuture<Void> f = new CompletableFuture<>();
+                other.execute(() -> {
+                    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+                    while (f.getNumberOfDependents() == 0 && System.nanoTime() < deadline) {
+                        Thread.yield();
+                    }
+                    f.complete(null);
+                });
+                return f;
+            }
             if (other != null) {
                 return CompletableFuture.runAsync(() -> {}, other);
             }
@@ -234,15 +250,13 @@ class HttpKVApiTest {
     void requestsSentAheadOfACompleterAnswerAreAnsweredInOrder() throws Exception {
         // A client may send its next requests before its write is answered (HTTP/1.1 pipelining). The
         // completer thread that answers the write goes on to read them and handles those it finds.
-        // Each write is completed 20 ms after it was proposed: a completer that finishes at once may beat
-        // the handler to it, and then the handler's thread writes the answer and goes on (as it should),
-        // which leaves nothing for this test to see if it happens to all 20.
+        // Each write is completed only once the handler waits for it: a completer that finishes first
+        // leaves the answer to the handler's thread, which goes on with the connection (as it should),
+        // and that would leave nothing for this test to see if it happened to all 20.
         java.util.concurrent.ExecutorService pool =
                 java.util.concurrent.Executors.newFixedThreadPool(1, CompleterThread.factory("test-completer"));
-        service.completer = task -> pool.execute(() -> {
-            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20));
-            task.run();
-        });
+        service.completer = pool;
+        service.completeWhenAwaited = true;
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             s.setSoTimeout(10_000);
             StringBuilder burst = new StringBuilder();

@@ -38,6 +38,24 @@ class SnapshotterTest {
                 .build();
     }
 
+    /** A snapshot of {@code data} with the given term, index and configuration. */
+    private static Snapshot snap(long term, long index, byte[] data, ConfState.Builder conf) {
+        return Snapshot.newBuilder()
+                .setData(ByteString.copyFrom(data))
+                .setMetadata(SnapshotMetadata.newBuilder()
+                        .setTerm(term)
+                        .setIndex(index)
+                        .setConfState(conf))
+                .build();
+    }
+
+    /** {@code n} bytes drawn from a generator seeded with {@code seed}. */
+    private static byte[] randomBytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
     private List<String> files() throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
@@ -173,8 +191,7 @@ class SnapshotterTest {
     @Test
     void aSaveLeavesTheTemporaryFileOfAnotherSaveUnderWayAlone() throws Exception {
         Snapshotter ss = new Snapshotter(dir);
-        byte[] data = new byte[1 << 20];
-        new Random(5).nextBytes(data);
+        byte[] data = randomBytes(1 << 20, 5);
         SnapshotMetadata md = snap(2, 40, "x").getMetadata();
         java.util.concurrent.CountDownLatch halfway = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch goOn = new java.util.concurrent.CountDownLatch(1);
@@ -216,15 +233,8 @@ class SnapshotterTest {
 
     @Test
     void streamedSaveLoadsAsTheSameSnapshot() throws IOException {
-        byte[] data = new byte[300_000];
-        new Random(3).nextBytes(data);
-        Snapshot s = Snapshot.newBuilder()
-                .setData(ByteString.copyFrom(data))
-                .setMetadata(SnapshotMetadata.newBuilder()
-                        .setTerm(4)
-                        .setIndex(77)
-                        .setConfState(ConfState.newBuilder().addVoters(1).addLearners(9)))
-                .build();
+        byte[] data = randomBytes(300_000, 3);
+        Snapshot s = snap(4, 77, data, ConfState.newBuilder().addVoters(1).addLearners(9));
         Snapshotter ss = new Snapshotter(dir);
         ss.save(s.getMetadata(), data.length, new ByteArrayInputStream(data));
         Snapshot loaded = ss.load().orElseThrow();
@@ -246,16 +256,9 @@ class SnapshotterTest {
 
     @Test
     void aSnapshotWrittenAsItStreamsLoadsAsTheSameSnapshotAndLeavesOnlyItsFile() throws IOException {
-        byte[] data = new byte[200_003];
-        new Random(5).nextBytes(data);
-        Snapshot s = Snapshot.newBuilder()
-                .setData(ByteString.copyFrom(data))
-                .setMetadata(SnapshotMetadata.newBuilder()
-                        .setTerm(6)
-                        .setIndex(1234)
-                        .setConfState(
-                                ConfState.newBuilder().addVoters(1).addVoters(2).addLearners(4)))
-                .build();
+        byte[] data = randomBytes(200_003, 5);
+        Snapshot s = snap(
+                6, 1234, data, ConfState.newBuilder().addVoters(1).addVoters(2).addLearners(4));
         Snapshotter ss = new Snapshotter(dir);
         // Written in pieces of odd sizes and single bytes, as a state machine's serialiser does.
         long written = ss.save(s.getMetadata(), out -> {
